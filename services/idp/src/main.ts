@@ -1,0 +1,2 @@
+// Entry point of the idp service; see issues.
+export {};

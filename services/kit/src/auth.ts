@@ -1,0 +1,183 @@
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ROLES, type Principal, type Role } from './principal.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+export class TokenError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'invalid_token' | 'insufficient_scope' = 'invalid_token',
+  ) {
+    super(message);
+    this.name = 'TokenError';
+  }
+}
+
+export interface TokenVerifierOptions {
+  issuer: string;
+  /** The audience this resource server accepts: its own resource URL. */
+  audience: string;
+  /** Skips discovery when given. */
+  jwksUri?: string;
+  algorithms?: string[];
+  clockToleranceSeconds?: number;
+  /** Minimum time between JWKS refetches on an unknown `kid` (ms). */
+  jwksCooldownMs?: number;
+}
+
+export interface TokenVerifier {
+  verify(token: string): Promise<Principal>;
+}
+
+/** Only asymmetric algorithms: never `none`, never HS* (which would accept a public key as a secret). */
+export const ALLOWED_ALGORITHMS = ['RS256', 'ES256'];
+
+/**
+ * Verifies bearer JWTs for a resource server against the issuer's JWKS: signature (remote JWKS, cached,
+ * refetched on an unknown `kid`), issuer, audience, expiry with a small clock tolerance, algorithm
+ * allowlist. The JWKS URL comes from the issuer's discovery document on first use.
+ */
+export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
+  const algorithms = (opts.algorithms ?? ALLOWED_ALGORITHMS).filter((a) => ALLOWED_ALGORITHMS.includes(a));
+  let keySet: Promise<JWTVerifyGetKey> | undefined;
+
+  const getKeySet = () => {
+    keySet ??= (async () => {
+      const uri = opts.jwksUri ?? (await discoverJwksUri(opts.issuer));
+      return createRemoteJWKSet(new URL(uri), {
+        cooldownDuration: opts.jwksCooldownMs ?? 1000,
+        cacheMaxAge: 10 * 60 * 1000,
+        timeoutDuration: 5000,
+      });
+    })();
+    keySet.catch(() => (keySet = undefined));
+    return keySet;
+  };
+
+  return {
+    async verify(token: string) {
+      if (!token || token.split('.').length !== 3) throw new TokenError('the bearer token is not a JWT');
+      const keys = await getKeySet().catch((err: Error) => {
+        throw new TokenError(`cannot reach the issuer to check the token: ${err.message}`);
+      });
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, keys, {
+          issuer: opts.issuer,
+          audience: opts.audience,
+          algorithms,
+          clockTolerance: opts.clockToleranceSeconds ?? 5,
+          requiredClaims: ['exp', 'iat', 'sub'],
+        }));
+      } catch (err) {
+        throw new TokenError(describeJoseError(err));
+      }
+      return principalFromClaims(payload, opts.audience);
+    },
+  };
+}
+
+async function discoverJwksUri(issuer: string): Promise<string> {
+  const res = await fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`discovery answered ${res.status}`);
+  const doc = (await res.json()) as { issuer?: string; jwks_uri?: string };
+  if (doc.issuer !== issuer) throw new Error(`discovery names issuer ${doc.issuer}, expected ${issuer}`);
+  if (!doc.jwks_uri) throw new Error('discovery has no jwks_uri');
+  return doc.jwks_uri;
+}
+
+function describeJoseError(err: unknown): string {
+  if (err instanceof joseErrors.JWTExpired) return 'the token has expired';
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    if (err.claim === 'aud') return 'the token is not meant for this service (wrong audience)';
+    if (err.claim === 'iss') return 'the token was not issued by the trusted issuer';
+    return `the token's ${err.claim} claim is invalid: ${err.reason}`;
+  }
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'the token signature is invalid';
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'the token uses an algorithm that is not allowed';
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return 'the token was signed with an unknown key';
+  if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid) return 'the token is malformed';
+  return `the token could not be verified: ${(err as Error).message}`;
+}
+
+function strings(v: unknown): string[] {
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
+  if (typeof v === 'string') return v.split(' ').filter(Boolean);
+  return [];
+}
+
+export function principalFromClaims(c: JWTPayload, audience: string): Principal {
+  const clientId = typeof c.client_id === 'string' ? c.client_id : '';
+  const roles = strings(c.roles).filter((r): r is Role => (ROLES as readonly string[]).includes(r));
+  const username = typeof c.preferred_username === 'string' ? c.preferred_username : (c.sub ?? '');
+  return {
+    sub: c.sub ?? '',
+    username,
+    ...(typeof c.name === 'string' ? { name: c.name } : {}),
+    ...(typeof c.email === 'string' ? { email: c.email } : {}),
+    roles,
+    organizations: strings(c.organizations),
+    scopes: strings(c.scope),
+    clientId,
+    audience,
+    ...(typeof c.jti === 'string' ? { jti: c.jti } : {}),
+    expiresAt: c.exp ?? 0,
+    isService: c.sub === clientId && typeof c.preferred_username !== 'string',
+  };
+}
+
+export interface BearerOptions {
+  /** URL of this server's RFC 9728 metadata, named in `WWW-Authenticate` on 401. */
+  resourceMetadataUrl?: string;
+  /** Scopes every request needs. */
+  requiredScopes?: string[];
+}
+
+/** `WWW-Authenticate` value for a 401/403. */
+export function bearerChallenge(error: string, description: string, resourceMetadataUrl?: string, scope?: string) {
+  const parts = [`error="${error}"`, `error_description="${description.replace(/"/g, "'")}"`];
+  if (scope) parts.push(`scope="${scope}"`);
+  if (resourceMetadataUrl) parts.push(`resource_metadata="${resourceMetadataUrl}"`);
+  return `Bearer ${parts.join(', ')}`;
+}
+
+/**
+ * A Fastify preHandler that requires a valid bearer token and sets `request.principal`.
+ * Missing/invalid: 401 with `WWW-Authenticate`; missing a required scope: 403 `insufficient_scope`.
+ */
+export function requireBearer(verifier: TokenVerifier, opts: BearerOptions = {}) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    const header = req.headers.authorization;
+    const match = header?.match(/^Bearer\s+(\S+)$/i);
+    if (!match) {
+      return reply
+        .status(401)
+        .header('WWW-Authenticate', bearerChallenge('invalid_request', 'a bearer token is required', opts.resourceMetadataUrl))
+        .send({ error: 'unauthorized', message: 'a bearer token is required (Authorization: Bearer …)' });
+    }
+    try {
+      req.principal = await verifier.verify(match[1]!);
+    } catch (err) {
+      const message = err instanceof TokenError ? err.message : 'the token could not be verified';
+      return reply
+        .status(401)
+        .header('WWW-Authenticate', bearerChallenge('invalid_token', message, opts.resourceMetadataUrl))
+        .send({ error: 'invalid_token', message });
+    }
+    const missing = (opts.requiredScopes ?? []).filter((s) => !req.principal!.scopes.includes(s));
+    if (missing.length) {
+      return reply
+        .status(403)
+        .header(
+          'WWW-Authenticate',
+          bearerChallenge('insufficient_scope', `the token lacks scope ${missing.join(' ')}`, opts.resourceMetadataUrl, missing.join(' ')),
+        )
+        .send({ error: 'insufficient_scope', message: `the token lacks scope ${missing.join(' ')}` });
+    }
+  };
+}

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+
+/**
+ * Configuration from the environment, validated with zod. A missing or malformed variable stops the
+ * service with one line naming the variable and what was expected (see `loadConfig`).
+ */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly expected: string,
+    readonly got: string | undefined,
+  ) {
+    super(`config: ${variable} must be ${expected}${got === undefined ? ' (not set)' : ` (got ${JSON.stringify(got)})`}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reusable field parsers; each carries the human description used in error lines. */
+export const env = {
+  port: (def?: number) => field(z.coerce.number().int().min(0).max(65535), 'a port number 0-65535', def),
+  int: (min: number, max: number, def?: number) =>
+    field(z.coerce.number().int().min(min).max(max), `an integer ${min}-${max}`, def),
+  string: (def?: string) => field(z.string().min(1), 'a non-empty string', def),
+  optionalString: () => field(z.string().min(1).optional(), 'a non-empty string when set'),
+  url: (def?: string) =>
+    field(
+      z
+        .string()
+        .url()
+        .refine((u) => /^https?:\/\//.test(u), 'http(s) URL')
+        .transform((u) => u.replace(/\/+$/, '')),
+      'an http(s) URL',
+      def,
+    ),
+  optionalUrl: () =>
+    field(
+      z
+        .string()
+        .url()
+        .transform((u) => u.replace(/\/+$/, ''))
+        .optional(),
+      'an http(s) URL when set',
+    ),
+  bool: (def?: boolean) =>
+    field(
+      z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes'),
+      'true or false',
+      def === undefined ? undefined : String(def),
+    ),
+  list: (def?: string[]) =>
+    field(
+      z.string().transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+      'a comma-separated list',
+      def?.join(','),
+    ),
+  oneOf: <T extends string>(values: readonly [T, ...T[]], def?: T) =>
+    field(z.enum(values), `one of ${values.join(', ')}`, def),
+};
+
+export interface Field<T> {
+  schema: z.ZodType<T, z.ZodTypeDef, unknown>;
+  expected: string;
+  def: unknown;
+}
+
+function field<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, expected: string, def?: unknown): Field<T> {
+  return { schema, expected, def };
+}
+
+export type ConfigOf<S extends Record<string, Field<unknown>>> = { [K in keyof S]: S[K] extends Field<infer T> ? T : never };
+
+/** Parse `spec` (variable name → field) from `source`; throws ConfigError for the first bad variable. */
+export function parseConfig<S extends Record<string, Field<unknown>>>(
+  spec: S,
+  source: NodeJS.ProcessEnv = process.env,
+): ConfigOf<S> {
+  const out: Record<string, unknown> = {};
+  for (const [name, f] of Object.entries(spec)) {
+    const raw = source[name];
+    const value = raw === undefined || raw === '' ? f.def : raw;
+    const parsed = f.schema.safeParse(value);
+    if (!parsed.success) throw new ConfigError(name, f.expected, raw === '' ? '' : raw);
+    out[name] = parsed.data;
+  }
+  return out as ConfigOf<S>;
+}
+
+/** Like parseConfig, but a bad variable prints one line to stderr and exits with code 78 (EX_CONFIG). */
+export function loadConfig<S extends Record<string, Field<unknown>>>(
+  service: string,
+  spec: S,
+  source: NodeJS.ProcessEnv = process.env,
+): ConfigOf<S> {
+  try {
+    return parseConfig(spec, source);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${service}: ${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+}
+
+/** The variables every service reads (DESIGN.md, "Running the parts"). */
+export function baseSpec(defaultPort: number) {
+  return {
+    PORT: env.port(defaultPort),
+    HOST: env.string('127.0.0.1'),
+    MSI_DATA_DIR: env.string('./.data'),
+    PUBLIC_URL: env.optionalUrl(),
+    LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  };
+}
+
+/** The URL others reach a service at: PUBLIC_URL, else http://HOST:PORT. */
+export function publicUrl(cfg: { PUBLIC_URL?: string | undefined; HOST: string; PORT: number }): string {
+  if (cfg.PUBLIC_URL) return cfg.PUBLIC_URL;
+  const host = cfg.HOST === '0.0.0.0' || cfg.HOST === '::' ? '127.0.0.1' : cfg.HOST;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${cfg.PORT}`;
+}

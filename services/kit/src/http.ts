@@ -1,0 +1,115 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Logger } from './log.js';
+import { createLogger } from './log.js';
+import { onShutdown, installLifecycle } from './lifecycle.js';
+
+export interface HttpServiceOptions {
+  /** Service name: log tag and `/healthz` body. */
+  name: string;
+  host: string;
+  port: number;
+  logLevel?: string;
+  logger?: Logger;
+  /** Largest accepted request body in bytes (default 1 MiB). */
+  bodyLimit?: number;
+  version?: string;
+  fastify?: Omit<FastifyServerOptions, 'logger' | 'loggerInstance' | 'bodyLimit'>;
+}
+
+export interface HttpService {
+  app: FastifyInstance;
+  log: Logger;
+  /** Listens; resolves with the bound URL. A taken port exits the process with one clear line. */
+  listen(): Promise<string>;
+}
+
+/**
+ * The HTTP bootstrap every service shares: Fastify with the JSON logger, `GET /healthz`, errors as
+ * `{error, message}` with the right status, and graceful shutdown on SIGTERM/SIGINT or parent loss.
+ */
+export function createHttpService(opts: HttpServiceOptions): HttpService {
+  const log = opts.logger ?? createLogger(opts.name, opts.logLevel);
+  const app = Fastify({
+    ...(opts.fastify as FastifyServerOptions),
+    loggerInstance: log as unknown as FastifyBaseLogger,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    disableRequestLogging: true,
+  }) as unknown as FastifyInstance;
+  const started = Date.now();
+
+  app.addHook('onResponse', (req, reply, done) => {
+    if (req.url !== '/healthz') {
+      log.debug({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    }
+    done();
+  });
+
+  app.get('/healthz', async () => ({
+    status: 'ok',
+    service: opts.name,
+    version: opts.version ?? '0.1.0',
+    uptimeSeconds: Math.round((Date.now() - started) / 1000),
+  }));
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    const error =
+      status === 413
+        ? 'payload_too_large'
+        : status === 415
+          ? 'unsupported_media_type'
+          : err.validation || status === 400
+            ? 'invalid_request'
+            : status === 404
+              ? 'not_found'
+              : status === 429
+                ? 'rate_limited'
+                : status >= 500
+                  ? 'internal_error'
+                  : 'request_failed';
+    const message =
+      status === 413
+        ? `request body is larger than the limit of ${opts.bodyLimit ?? 1024 * 1024} bytes`
+        : status >= 500
+          ? 'internal error; see the service log'
+          : err.message;
+    void reply.status(status).send({ error, message });
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+
+  installLifecycle(log);
+  onShutdown(() => app.close());
+
+  return {
+    app,
+    log,
+    async listen() {
+      try {
+        await app.listen({ host: opts.host, port: opts.port });
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        if (e.code === 'EADDRINUSE') {
+          process.stderr.write(
+            `${opts.name}: port ${opts.port} on ${opts.host} is already in use; set PORT to a free port\n`,
+          );
+          process.exit(98);
+        }
+        if (e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
+          process.stderr.write(`${opts.name}: cannot listen on ${opts.host}:${opts.port} (${e.code})\n`);
+          process.exit(98);
+        }
+        throw err;
+      }
+      const addr = app.server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+      const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+      const url = `http://${host}:${port}`;
+      log.info({ url }, 'listening');
+      return url;
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import type { Logger } from './log.js';
+
+type Hook = () => unknown | Promise<unknown>;
+const hooks: Hook[] = [];
+let installed = false;
+let stopping = false;
+
+/** Register work to do on shutdown (closing servers, databases). Runs in reverse order. */
+export function onShutdown(hook: Hook): void {
+  hooks.push(hook);
+}
+
+/** Run the shutdown hooks once, then exit. Gives up waiting after `graceMs`. */
+export async function shutdown(log: Logger | undefined, reason: string, code = 0, graceMs = 5000): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log?.info({ reason }, 'shutting down');
+  const timer = setTimeout(() => {
+    log?.warn({ graceMs }, 'shutdown took too long; exiting');
+    process.exit(code || 1);
+  }, graceMs);
+  timer.unref();
+  for (const hook of [...hooks].reverse()) {
+    try {
+      await hook();
+    } catch (err) {
+      log?.error({ err }, 'shutdown hook failed');
+    }
+  }
+  process.exit(code);
+}
+
+/**
+ * Graceful shutdown on SIGTERM/SIGINT, and when the parent goes away (IPC channel closed, or the
+ * parent pid changes because we were re-parented): a service never outlives the app that started it.
+ */
+export function installLifecycle(log?: Logger): void {
+  if (installed) return;
+  installed = true;
+  process.once('SIGTERM', () => void shutdown(log, 'SIGTERM'));
+  process.once('SIGINT', () => void shutdown(log, 'SIGINT'));
+  if (process.send) process.once('disconnect', () => void shutdown(log, 'parent disconnected'));
+  const parent = process.ppid;
+  if (parent > 1) {
+    const timer = setInterval(() => {
+      if (process.ppid !== parent) void shutdown(log, `parent ${parent} is gone`);
+    }, 500);
+    timer.unref();
+  }
+}

@@ -1,0 +1,2 @@
+// Entry point of the organizations service; see issues.
+export {};

@@ -1,0 +1,2 @@
+// Entry point of the ticketing service; see issues.
+export {};

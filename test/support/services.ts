@@ -1,0 +1,70 @@
+/**
+ * Starts our own built services as real processes for integration tests (`npm run build` first).
+ * Each gets a free port and the environment DESIGN.md names; `stop()` ends it and waits for exit.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, waitForHealthy } from '@msi/kit';
+
+export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+
+export type ServiceName = 'idp' | 'ticketing' | 'organizations' | 'api';
+
+export interface RunningService {
+  name: ServiceName;
+  url: string;
+  port: number;
+  proc: ChildProcess;
+  /** Everything the process wrote so far (stdout + stderr). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export async function startService(
+  name: ServiceName,
+  env: Record<string, string | undefined>,
+  opts: { port?: number; timeoutMs?: number } = {},
+): Promise<RunningService> {
+  const port = opts.port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  const proc = spawn(process.execPath, [join(ROOT, 'services', name)], {
+    env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', PORT: String(port), PUBLIC_URL: url, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  const ac = new AbortController();
+  proc.once('exit', (code) => ac.abort(`${name} exited with code ${code}: ${out.slice(-2000)}`));
+  try {
+    await waitForHealthy(`${url}/healthz`, { timeoutMs: opts.timeoutMs ?? 30_000, signal: ac.signal });
+  } catch (err) {
+    proc.kill('SIGKILL');
+    throw new Error(`${name} did not start: ${(err as Error).message}\n${out.slice(-2000)}`);
+  }
+  return {
+    name,
+    url,
+    port,
+    proc,
+    output: () => out,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(t);
+      }
+    },
+  };
+}
+
+/** A fresh temporary data dir, removed by the returned cleanup. */
+export function tempDataDir(prefix = 'msi-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
