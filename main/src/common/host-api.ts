@@ -1,0 +1,108 @@
+/**
+ * The desktop shell's functions as the renderer sees them: one `HostService` interface, served by the
+ * preload bridge under Electron and by the host's HTTP endpoints in the browser. Types only (the
+ * renderer includes this file as it is).
+ *
+ * HTTP transport (browser mode): `POST {hostUrl}/host/{method}` with the JSON body `{ "args": [...] }`
+ * and the header `X-Host-Secret: <per-run secret>`; answers `{ "result": … }` or an `{error, message}`
+ * with 4xx/5xx. Status events: `GET {hostUrl}/host/events?secret=…` (Server-Sent Events, event name
+ * `status`, data `ServiceStatus[]`). A request without the right secret gets 401.
+ * The renderer learns hostUrl and the secret from `/config.json` (`RendererConfig.host`).
+ */
+
+export type ServiceName = 'idp' | 'ticketing' | 'organizations' | 'chroma' | 'api';
+export type ServiceState = 'stopped' | 'starting' | 'ready' | 'restarting' | 'failed';
+
+export interface ServiceStatus {
+  name: ServiceName;
+  state: ServiceState;
+  url?: string;
+  port?: number;
+  pid?: number;
+  /** ms since the current process became ready. */
+  uptimeMs?: number;
+  restarts: number;
+  /** Why it failed or last exited. */
+  lastError?: string;
+}
+
+export interface LogLine {
+  service: ServiceName;
+  time: string;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+export type Mode = 'local' | 'remote';
+
+export interface Settings {
+  mode: Mode;
+  remote: { issuer: string; apiUrl: string };
+  model: { provider: 'offline' | 'openai'; model: string; baseUrl: string };
+  /** The API key itself is write-only: it is never read back. */
+  apiKeySet: boolean;
+  theme: 'system' | 'light' | 'dark';
+}
+
+export interface SettingsUpdate {
+  mode?: Mode;
+  remote?: Partial<Settings['remote']>;
+  model?: Partial<Settings['model']>;
+  /** A new key, or null to remove it. */
+  apiKey?: string | null;
+  theme?: Settings['theme'];
+}
+
+export interface ConnectionCheck {
+  endpoint: 'idp' | 'api';
+  url: string;
+  ok: boolean;
+  /** What was checked and, when it failed, why (DNS, refused, timeout, HTTP status, bad document). */
+  message: string;
+  ms: number;
+}
+
+export interface AppInfo {
+  name: string;
+  version: string;
+  shell: 'electron' | 'browser';
+  dataDir: string;
+  platform: string;
+}
+
+/** What `/config.json` tells the renderer. */
+export interface RendererConfig {
+  mode: Mode;
+  issuer: string;
+  clientId: string;
+  apiUrl: string;
+  scopes: string;
+  /** Present in browser mode, served by the local host only. */
+  host?: { url: string; secret: string };
+}
+
+export interface HostService {
+  getStatus(): Promise<ServiceStatus[]>;
+  restartService(name: ServiceName): Promise<void>;
+  getLogs(name: ServiceName, lines?: number): Promise<LogLine[]>;
+  getSettings(): Promise<Settings>;
+  /** Applies the change (a mode change stops or starts the local stack) and returns the new settings. */
+  updateSettings(update: SettingsUpdate): Promise<Settings>;
+  /** Checks the IDP's discovery document and the API's health (the given endpoints, else the remote settings). */
+  testConnection(target?: { issuer: string; apiUrl: string }): Promise<ConnectionCheck[]>;
+  appInfo(): Promise<AppInfo>;
+}
+
+/** The methods as a typed channel map: one IPC channel / HTTP route per method. */
+export type HostMethod = keyof HostService;
+export type HostArgs<M extends HostMethod> = Parameters<HostService[M]>;
+export type HostResult<M extends HostMethod> = Awaited<ReturnType<HostService[M]>>;
+export const HOST_METHODS = [
+  'getStatus',
+  'restartService',
+  'getLogs',
+  'getSettings',
+  'updateSettings',
+  'testConnection',
+  'appInfo',
+] as const satisfies readonly HostMethod[];
