@@ -6,3 +6,4 @@ export * from './auth.js';
 export * from './principal.js';
 export * from './sqlite.js';
 export * from './net.js';
+export * from './mcp.js';

@@ -1,0 +1,115 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { bearerChallenge, requireBearer, type TokenVerifier } from './auth.js';
+import type { Principal } from './principal.js';
+
+export interface McpHttpOptions {
+  /** Server name and version as announced to clients. */
+  name: string;
+  version: string;
+  /** This server's resource URL: the token audience and the RFC 9728 `resource`. */
+  resource: string;
+  issuer: string;
+  verifier: TokenVerifier;
+  scopesSupported: string[];
+  /** Scope every request needs (e.g. `tickets:read`). */
+  readScope: string;
+  /** Scope a call of each writing tool needs; such a call without it is answered 403 insufficient_scope. */
+  writeTools: Record<string, string>;
+  /** Host header values accepted besides those of `resource` and the bound loopback address. */
+  allowedHosts?: string[];
+  /** Origins accepted when a request carries an `Origin` header (browsers); others get 403. */
+  allowedOrigins?: string[];
+  /** Builds the server for one request; tools close over the verified caller. */
+  build(server: McpServer, principal: Principal): void;
+}
+
+/**
+ * Mounts an MCP server at `/mcp` (Streamable HTTP, stateless: each POST gets a fresh server and
+ * transport, so any instance can answer any request and nothing is kept between calls) as an OAuth
+ * resource server: bearer JWTs for this resource only, RFC 9728 metadata, DNS-rebinding protection.
+ */
+export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
+  const metadataPath = '/.well-known/oauth-protected-resource';
+  const metadataUrl = `${opts.resource}${metadataPath}`;
+  const metadata = {
+    resource: opts.resource,
+    authorization_servers: [opts.issuer],
+    scopes_supported: opts.scopesSupported,
+    bearer_methods_supported: ['header'],
+    resource_name: opts.name,
+  };
+  app.get(metadataPath, async () => metadata);
+  app.get(`${metadataPath}/mcp`, async () => metadata);
+
+  const resourceHost = new URL(opts.resource).host;
+  const hosts = new Set([resourceHost, ...(opts.allowedHosts ?? [])].map((h) => h.toLowerCase()));
+  const origins = new Set((opts.allowedOrigins ?? []).map((o) => o.toLowerCase()));
+
+  const guardHostAndOrigin = async (req: FastifyRequest, reply: FastifyReply) => {
+    const host = (req.headers.host ?? '').toLowerCase();
+    const port = host.split(':').pop();
+    const loopback = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+    const bound = app.server.address();
+    const boundPort = typeof bound === 'object' && bound ? String(bound.port) : undefined;
+    if (!hosts.has(host) && !(port === boundPort && loopback.includes(host))) {
+      return reply.status(403).send({ error: 'forbidden_host', message: `host ${host || '(none)'} is not allowed` });
+    }
+    const origin = req.headers.origin?.toLowerCase();
+    if (origin && !origins.has(origin)) {
+      return reply.status(403).send({ error: 'forbidden_origin', message: `origin ${origin} is not allowed` });
+    }
+  };
+
+  const auth = requireBearer(opts.verifier, { resourceMetadataUrl: metadataUrl, requiredScopes: [opts.readScope] });
+
+  app.post(
+    '/mcp',
+    { preHandler: [guardHostAndOrigin, auth] },
+    async (req, reply) => {
+      const principal = req.principal!;
+      const calls = Array.isArray(req.body) ? req.body : [req.body];
+      for (const msg of calls as { method?: string; params?: { name?: string } }[]) {
+        const needed = msg?.method === 'tools/call' ? opts.writeTools[msg.params?.name ?? ''] : undefined;
+        if (needed && !principal.scopes.includes(needed)) {
+          return reply
+            .status(403)
+            .header(
+              'WWW-Authenticate',
+              bearerChallenge('insufficient_scope', `${msg.params?.name} needs scope ${needed}`, metadataUrl, needed),
+            )
+            .send({ error: 'insufficient_scope', message: `${msg.params?.name} needs scope ${needed}` });
+        }
+      }
+      const server = new McpServer({ name: opts.name, version: opts.version });
+      opts.build(server, principal);
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+      reply.hijack();
+      reply.raw.on('close', () => {
+        void transport.close();
+        void server.close();
+      });
+      await server.connect(transport);
+      const raw = Object.assign(req.raw, {
+        auth: {
+          token: '',
+          clientId: principal.clientId,
+          scopes: principal.scopes,
+          expiresAt: principal.expiresAt,
+          resource: new URL(opts.resource),
+          extra: { principal },
+        },
+      });
+      await transport.handleRequest(raw, reply.raw, req.body);
+    },
+  );
+
+  const notAllowed = async (_req: FastifyRequest, reply: FastifyReply) =>
+    reply
+      .status(405)
+      .header('Allow', 'POST')
+      .send({ error: 'method_not_allowed', message: 'this MCP server is stateless: use POST /mcp' });
+  app.get('/mcp', { preHandler: [guardHostAndOrigin] }, notAllowed);
+  app.delete('/mcp', { preHandler: [guardHostAndOrigin] }, notAllowed);
+}
