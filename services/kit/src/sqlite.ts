@@ -16,8 +16,8 @@ export class DataDirError extends Error {
 
 /**
  * Opens (creating if needed) a service's own SQLite file: WAL, busy timeout, foreign keys, and the
- * migrations not yet applied (tracked in `user_version`), each in its own transaction. A file that is
- * not a database gives a DataDirError that names the file and what to do.
+ * `migrations` of module "main" not yet applied. A file that is not a database gives a DataDirError
+ * that names the file and what to do. More modules can share the file with `applyMigrations`.
  */
 export function openDatabase(file: string, migrations: Migration[], opts: { readonly?: boolean } = {}): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -29,16 +29,30 @@ export function openDatabase(file: string, migrations: Migration[], opts: { read
     if (!opts.readonly) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
   } catch (err) {
     throw new DataDirError(
       `${file} is not a usable SQLite database (${(err as Error).message}); move it aside or restore a backup`,
     );
   }
-  const version = db.pragma('user_version', { simple: true }) as number;
+  Object.defineProperty(db, 'wasCreated', { value: isNew });
+  if (!opts.readonly) applyMigrations(db, 'main', migrations, file);
+  return db;
+}
+
+/**
+ * Applies the migrations of `module` not yet applied (tracked per module in `schema_migrations`), each in
+ * its own transaction: a failed migration leaves the file as it was.
+ */
+export function applyMigrations(db: Db, module: string, migrations: Migration[], file = db.name): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (module TEXT PRIMARY KEY, version INTEGER NOT NULL)');
+  const row = db.prepare('SELECT version FROM schema_migrations WHERE module = ?').get(module) as
+    | { version: number }
+    | undefined;
+  const version = row?.version ?? 0;
   if (version > migrations.length) {
-    db.close();
     throw new DataDirError(
-      `${file} has schema version ${version}, newer than this build knows (${migrations.length}); use a newer build`,
+      `${file} has schema version ${version} for ${module}, newer than this build knows (${migrations.length}); use a newer build`,
     );
   }
   for (let v = version; v < migrations.length; v++) {
@@ -46,11 +60,11 @@ export function openDatabase(file: string, migrations: Migration[], opts: { read
     db.transaction(() => {
       if (typeof m === 'string') db.exec(m);
       else m(db);
-      db.pragma(`user_version = ${v + 1}`);
+      db.prepare(
+        'INSERT INTO schema_migrations (module, version) VALUES (?, ?) ON CONFLICT(module) DO UPDATE SET version = excluded.version',
+      ).run(module, v + 1);
     })();
   }
-  Object.defineProperty(db, 'wasCreated', { value: isNew });
-  return db;
 }
 
 /** True when `openDatabase` created the file (a fresh data dir to seed). */
