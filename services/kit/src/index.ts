@@ -7,3 +7,4 @@ export * from './principal.js';
 export * from './sqlite.js';
 export * from './net.js';
 export * from './mcp.js';
+export * from './mcp-result.js';
