@@ -1,0 +1,36 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { organizationWithMembers, type Ctx } from '../access.js';
+import { orgRef } from '../inputs.js';
+
+export function registerPermissionReview(server: McpServer, ctx: Ctx) {
+  server.registerPrompt(
+    'permission_review',
+    {
+      title: 'Permission review',
+      description: "Review an organization's member permissions for least privilege and unusual grants",
+      argsSchema: { organization: orgRef },
+    },
+    ({ organization }) => {
+      const org = organizationWithMembers(ctx, organization);
+      const { members } = ctx.store.members(org.id, { limit: 1000, offset: 0 });
+      const table = members
+        .map((m) => `- ${m.username} (${m.name}, ${m.title}): ${m.permissions.join(', ') || 'none'}`)
+        .join('\n');
+      return {
+        description: `Permission review of ${org.name}`,
+        messages: [
+          {
+            role: 'user',
+            content: {
+              type: 'text',
+              text:
+                `Review the member permissions of ${org.name} (${org.slug}). Point out grants that do not fit a ` +
+                "member's title (least privilege), who can manage agency users, and anything to confirm with the agency. " +
+                `Permissions: view_records, edit_records, share_evidence, manage_devices, view_agency_users, manage_agency_users.\n\n${table}`,
+            },
+          },
+        ],
+      };
+    },
+  );
+}

@@ -1,0 +1,157 @@
+/**
+ * The deterministic demo set (same seed, same data): every organization of the kit's demo directory with
+ * its members (so the IDP's users and the tickets' reporters match), plus product deployments, their
+ * status, versions, device counts and incident notes drawn from a seeded PRNG.
+ */
+import { DEMO_ORGANIZATIONS, demoMembers, prng, type DemoOrganization, type Prng } from '@msi/kit/demo';
+import type { Db } from '@msi/kit';
+import type { OrgStatus, Product } from './schema.js';
+
+export const DEFAULT_SEED = 1042;
+/** Seeded timestamps are relative to this instant, so two seeds with the same number are identical. */
+const EPOCH = Date.parse('2025-06-02T09:00:00Z');
+const day = 86_400_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const VERSIONS: Record<Product, string[]> = {
+  'V700 Body Camera': ['4.10.2', '4.11.0', '4.12.3'],
+  'M500 In-Car Video': ['3.7.1', '3.8.0', '3.8.4'],
+  'Evidence Library': ['2024.4', '2025.1', '2025.2'],
+  Aware: ['6.2.0', '6.3.1', '6.4.0'],
+  'Docking Station DS-8': ['1.9.5', '2.0.1'],
+};
+const DEVICES: Record<Product, [number, number]> = {
+  'V700 Body Camera': [40, 1800],
+  'M500 In-Car Video': [15, 600],
+  'Evidence Library': [0, 0],
+  Aware: [0, 0],
+  'Docking Station DS-8': [5, 230],
+};
+const INCIDENTS: Record<Product, { degraded: string[]; down: string[]; resolved: string[] }> = {
+  'V700 Body Camera': {
+    degraded: [
+      'Battery drain after firmware update on a subset of cameras',
+      'Intermittent GPS tagging on recordings',
+    ],
+    down: ['Cameras fail to register with the docking network after certificate expiry'],
+    resolved: ['Audio desync on long recordings fixed in 4.12.3'],
+  },
+  'M500 In-Car Video': {
+    degraded: [
+      'Uploads over LTE stall above 2 GB',
+      'Trigger from light bar not starting recordings on some units',
+    ],
+    down: ['Head units stuck in boot loop after power loss'],
+    resolved: ['Front camera focus drift corrected by recalibration'],
+  },
+  'Evidence Library': {
+    degraded: ['Search indexing delayed by several hours', 'Slow playback of 4K video in the browser'],
+    down: ['Single sign-on to Evidence Library failing for all users'],
+    resolved: ['Sharing links expiring early fixed in 2025.1'],
+  },
+  Aware: {
+    degraded: ['Live map positions lagging by up to 2 minutes', 'Alert notifications delayed'],
+    down: ['Aware dashboard unreachable from the agency network'],
+    resolved: ['Duplicate alerts after failover resolved'],
+  },
+  'Docking Station DS-8': {
+    degraded: ['Offload speed reduced on docks with older firmware', 'Some bays not charging'],
+    down: ['Docks offline after network switch replacement'],
+    resolved: ['Bay 8 charging fault replaced under warranty'],
+  },
+};
+const AWARE_PLANS = ['Aware Essentials', 'Aware Plus', 'Aware Enterprise'];
+
+function productsFor(org: DemoOrganization, r: Prng): Product[] {
+  const out: Product[] = [];
+  const field = org.type === 'police' || org.type === 'sheriff';
+  if (field || r.chance(org.type === 'fire' || org.type === 'ems' ? 0.7 : 0.35)) out.push('V700 Body Camera');
+  if (field || r.chance(0.2)) out.push('M500 In-Car Video');
+  out.push('Evidence Library');
+  if (r.chance(org.tier === 'standard' ? 0.35 : 0.75)) out.push('Aware');
+  if (out.includes('V700 Body Camera') && (field || r.chance(0.5))) out.push('Docking Station DS-8');
+  return out;
+}
+
+function drawStatus(r: Prng): OrgStatus {
+  const x = r.next();
+  return x < 0.9 ? 'live' : x < 0.975 ? 'degraded' : 'down';
+}
+
+const worst = (xs: OrgStatus[]): OrgStatus =>
+  xs.includes('down') ? 'down' : xs.includes('degraded') ? 'degraded' : 'live';
+
+/** Fills an empty organizations database in one transaction. */
+export function seed(
+  db: Db,
+  seedNumber = DEFAULT_SEED,
+): { organizations: number; deployments: number; members: number } {
+  const r = prng(seedNumber);
+  const members = demoMembers();
+  const insOrg = db.prepare(
+    `INSERT INTO organizations (slug, name, legacy_name, type, region, tier, status, aware_service, customer_since, updated_at)
+     VALUES (@slug, @name, @legacyName, @type, @region, @tier, @status, @aware, @since, @at)`,
+  );
+  const setStatus = db.prepare('UPDATE organizations SET status = ? WHERE id = ?');
+  const insDep = db.prepare(
+    `INSERT INTO deployments (org_id, product, status, version, device_count, last_incident, last_incident_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insMember = db.prepare(
+    'INSERT INTO members (org_id, username, name, email, title, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const insPerm = db.prepare('INSERT INTO member_permissions (member_id, permission) VALUES (?, ?)');
+  const insEvent = db.prepare('INSERT INTO events (at, actor, action, note) VALUES (?, ?, ?, ?)');
+  const at = iso(EPOCH);
+  const counts = { organizations: 0, deployments: 0, members: 0 };
+
+  db.transaction(() => {
+    for (const org of DEMO_ORGANIZATIONS) {
+      const products = productsFor(org, r);
+      const aware = products.includes('Aware') ? r.pick(AWARE_PLANS) : null;
+      const since = iso(EPOCH - r.int(200, 3600) * day).slice(0, 10);
+      const orgId = Number(
+        insOrg.run({ ...org, legacyName: org.legacyName ?? null, status: 'live', aware, since, at })
+          .lastInsertRowid,
+      );
+      const statuses: OrgStatus[] = [];
+      for (const product of products) {
+        const status = drawStatus(r);
+        statuses.push(status);
+        const [lo, hi] = DEVICES[product];
+        const notes = INCIDENTS[product];
+        const incident =
+          status === 'live'
+            ? r.chance(0.3)
+              ? `Resolved: ${r.pick(notes.resolved)}`
+              : null
+            : r.pick(notes[status]);
+        const incidentAt = incident
+          ? iso(EPOCH - r.int(0, status === 'live' ? 60 : 3) * day - r.int(0, 23) * 3_600_000)
+          : null;
+        insDep.run(
+          orgId,
+          product,
+          status,
+          r.pick(VERSIONS[product]),
+          hi ? r.int(lo, hi) : 0,
+          incident,
+          incidentAt,
+          at,
+        );
+        counts.deployments++;
+      }
+      setStatus.run(worst(statuses), orgId);
+      for (const m of members.filter((x) => x.org === org.slug)) {
+        const memberId = Number(
+          insMember.run(orgId, m.username, m.name, m.email, m.title, at).lastInsertRowid,
+        );
+        for (const p of m.permissions) insPerm.run(memberId, p);
+        counts.members++;
+      }
+      counts.organizations++;
+    }
+    insEvent.run(at, 'system', 'seed', JSON.stringify({ seed: seedNumber, ...counts }));
+  })();
+  return counts;
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { toolResult } from '@msi/kit';
+import { canSeeMembers, visibleOrganization, type Ctx } from '../access.js';
+import { deploymentOut, organizationOut, orgRef } from '../inputs.js';
+import { publicOrg, type Deployment, type Organization } from '../store.js';
+
+/** The organization with its deployments, as `get_organization` and the `org://` resource give it. */
+export function organizationDetail(ctx: Ctx, ref: string) {
+  const org = visibleOrganization(ctx, ref);
+  const membersVisible = canSeeMembers(ctx, org);
+  return {
+    organization: publicOrg(org),
+    deployments: ctx.store.deployments(org.id),
+    membersVisible,
+    memberCount: membersVisible ? ctx.store.memberCount(org.id) : null,
+  };
+}
+
+export function describeOrganization(
+  o: Organization,
+  deployments: Deployment[],
+  memberCount: number | null,
+): string {
+  return [
+    `${o.name} (${o.slug}${o.legacyName ? `, formerly ${o.legacyName}` : ''})`,
+    `Type ${o.type}, region ${o.region}, tier ${o.tier}, customer since ${o.customerSince}`,
+    `Overall status: ${o.status}; Aware service: ${o.awareService ?? 'none'}`,
+    ...(memberCount !== null ? [`Members: ${memberCount}`] : []),
+    'Deployments:',
+    ...deployments.map(
+      (d) =>
+        `- ${d.product} ${d.version}: ${d.status}${d.deviceCount ? `, ${d.deviceCount} devices` : ''}` +
+        (d.lastIncident ? ` — last incident ${d.lastIncidentAt?.slice(0, 10)}: ${d.lastIncident}` : ''),
+    ),
+  ].join('\n');
+}
+
+export function registerGetOrganization(server: McpServer, ctx: Ctx) {
+  server.registerTool(
+    'get_organization',
+    {
+      title: 'Get organization',
+      description:
+        'One organization with its product deployments (body cameras, in-car video, evidence management, Aware, docks): status, version, devices, last incident.',
+      inputSchema: { organization: orgRef },
+      outputSchema: {
+        organization: organizationOut,
+        deployments: z.array(deploymentOut),
+        membersVisible: z.boolean().describe('Whether you may list its members'),
+        memberCount: z.number().int().nullable(),
+      },
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    ({ organization }) => {
+      const detail = organizationDetail(ctx, organization);
+      return toolResult(
+        detail,
+        describeOrganization(detail.organization, detail.deployments, detail.memberCount),
+      );
+    },
+  );
+}
