@@ -61,9 +61,9 @@ export class OrgStore {
     return this.db
       .prepare(
         `SELECT ${ORG_COLUMNS} FROM organizations
-         WHERE slug = lower(?1) OR name = ?1 COLLATE NOCASE OR legacy_name = ?1 COLLATE NOCASE LIMIT 1`,
+         WHERE slug = lower(@ref) OR name = @ref COLLATE NOCASE OR legacy_name = @ref COLLATE NOCASE LIMIT 1`,
       )
-      .get(k) as OrgRow | undefined;
+      .get({ ref: k }) as OrgRow | undefined;
   }
 
   list(f: OrgFilter): { total: number; organizations: Organization[] } {
