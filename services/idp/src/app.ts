@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import cors from '@fastify/cors';
+import formbody from '@fastify/formbody';
+import { createHttpService, onShutdown, type HttpService } from '@msi/kit';
+import { isLoopbackOrigin, registeredClients, resourceScopes } from './clients.js';
+import type { IdpConfig } from './config.js';
+import type { Idp } from './context.js';
+import { KeyStore } from './keys.js';
+import { authorizeRoutes } from './routes/authorize.js';
+import { discoveryRoutes } from './routes/discovery.js';
+import { endSessionRoutes } from './routes/end-session.js';
+import { revokeRoutes } from './routes/revoke.js';
+import { tokenRoutes } from './routes/token.js';
+import { userinfoRoutes } from './routes/userinfo.js';
+import { Store } from './store.js';
+import { TokenIssuer } from './tokens.js';
+
+/** Paths a browser app (the renderer, a public client) may call across origins. */
+const CORS_PATHS = [
+  '/.well-known/openid-configuration',
+  '/.well-known/oauth-authorization-server',
+  '/jwks',
+  '/token',
+  '/userinfo',
+  '/revoke',
+];
+
+/** Seconds a retired signing key stays published: the longest life of a token it signed, plus slack. */
+export function keyRetention(cfg: IdpConfig): number {
+  return Math.max(cfg.IDP_ACCESS_TOKEN_TTL, cfg.IDP_EXCHANGED_TOKEN_TTL) + 120;
+}
+
+export async function createIdp(cfg: IdpConfig): Promise<HttpService & { idp: Idp }> {
+  const service = createHttpService({
+    name: 'idp',
+    host: cfg.HOST,
+    port: cfg.PORT,
+    logLevel: cfg.LOG_LEVEL,
+    fastify: { trustProxy: false },
+  });
+  const keys = new KeyStore(join(cfg.MSI_DATA_DIR, 'idp'), keyRetention(cfg));
+  keys.load();
+  const store = await Store.open(cfg.MSI_DATA_DIR);
+  onShutdown(() => store.close());
+  const idp: Idp = {
+    cfg,
+    log: service.log,
+    store,
+    keys,
+    tokens: new TokenIssuer(cfg, keys, store),
+    clients: registeredClients(cfg),
+    resources: resourceScopes(cfg),
+  };
+  const pruner = setInterval(() => store.prune(), 10 * 60_000);
+  pruner.unref();
+
+  const { app } = service;
+  await app.register(formbody);
+  const allowed = new Set(cfg.ALLOWED_ORIGINS.map((o) => o.replace(/\/+$/, '')));
+  await app.register(cors, {
+    delegator: (req, cb) => {
+      const path = req.url.split('?')[0]!;
+      const origin = req.headers.origin;
+      const ok = CORS_PATHS.includes(path) && !!origin && (allowed.has(origin) || isLoopbackOrigin(origin));
+      cb(null, {
+        origin: ok ? origin : false,
+        methods: ['GET', 'POST'],
+        allowedHeaders: ['Authorization', 'Content-Type'],
+        maxAge: 600,
+      });
+    },
+  });
+  discoveryRoutes(app, idp);
+  authorizeRoutes(app, idp);
+  tokenRoutes(app, idp);
+  userinfoRoutes(app, idp);
+  revokeRoutes(app, idp);
+  endSessionRoutes(app, idp);
+  return { ...service, idp };
+}

@@ -1,0 +1,129 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { SCOPES } from '@msi/kit';
+import type { IdpConfig } from './config.js';
+import { OAuthError } from './oauth-error.js';
+
+export const GRANT = {
+  code: 'authorization_code',
+  refresh: 'refresh_token',
+  clientCredentials: 'client_credentials',
+  tokenExchange: 'urn:ietf:params:oauth:grant-type:token-exchange',
+} as const;
+
+export const DESKTOP_CLIENT_ID = 'msi-desktop';
+export const API_CLIENT_ID = 'msi-api';
+
+export interface Client {
+  id: string;
+  /** Confidential clients have a secret; public ones authenticate by PKCE alone. */
+  secret?: string;
+  grants: readonly string[];
+  redirectUriOk(uri: string): boolean;
+  postLogoutRedirectUriOk(uri: string): boolean;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** RFC 8252 §7.3: a loopback http redirect on any port, with an exact path (and no query or fragment). */
+export function isLoopbackRedirect(uri: string, paths: readonly string[]): boolean {
+  let u: URL;
+  try {
+    u = new URL(uri);
+  } catch {
+    return false;
+  }
+  return (
+    u.protocol === 'http:' &&
+    LOOPBACK_HOSTS.has(u.hostname) &&
+    !u.username &&
+    !u.password &&
+    !u.search &&
+    !u.hash &&
+    paths.includes(u.pathname)
+  );
+}
+
+export function isLoopbackOrigin(origin: string): boolean {
+  try {
+    const u = new URL(origin);
+    return u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname) && u.origin === origin;
+  } catch {
+    return false;
+  }
+}
+
+export function registeredClients(cfg: IdpConfig): Map<string, Client> {
+  const desktop: Client = {
+    id: DESKTOP_CLIENT_ID,
+    grants: [GRANT.code, GRANT.refresh],
+    redirectUriOk: (uri) => isLoopbackRedirect(uri, ['/auth/callback']),
+    postLogoutRedirectUriOk: (uri) => isLoopbackRedirect(uri, ['/', '/auth/callback', '/auth/signed-out']),
+  };
+  const api: Client = {
+    id: API_CLIENT_ID,
+    secret: cfg.API_CLIENT_SECRET,
+    grants: [GRANT.tokenExchange, GRANT.clientCredentials],
+    redirectUriOk: () => false,
+    postLogoutRedirectUriOk: () => false,
+  };
+  return new Map([desktop, api].map((c) => [c.id, c]));
+}
+
+/** The audiences tokens can be issued for, each with the scopes a token for it may carry. */
+export function resourceScopes(cfg: IdpConfig): Map<string, string[]> {
+  return new Map([
+    [cfg.API_URL, [SCOPES.api]],
+    [cfg.TICKETING_URL, [SCOPES.ticketsRead, SCOPES.ticketsWrite]],
+    [cfg.ORGANIZATIONS_URL, [SCOPES.orgsRead, SCOPES.orgsWrite]],
+  ]);
+}
+
+const sameSecret = (a: string, b: string) => {
+  const h = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(h(a), h(b));
+};
+
+/**
+ * Client authentication at the token and revocation endpoints: client_secret_basic, client_secret_post, or
+ * `client_id` alone for public clients. Failures are `invalid_client` (401).
+ */
+export function authenticateClient(
+  req: FastifyRequest,
+  body: Record<string, string>,
+  clients: Map<string, Client>,
+): Client {
+  let id = body.client_id;
+  let secret = body.client_secret;
+  const header = req.headers.authorization;
+  if (header?.match(/^Basic\s/i)) {
+    const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw new OAuthError('invalid_client', 'the Basic authorization header is malformed', 401);
+    try {
+      id = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+      secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+    } catch {
+      throw new OAuthError('invalid_client', 'the Basic authorization header is malformed', 401);
+    }
+    if (body.client_secret !== undefined) {
+      throw new OAuthError(
+        'invalid_request',
+        'use one client authentication method, not both Basic and client_secret',
+      );
+    }
+  }
+  if (!id)
+    throw new OAuthError('invalid_client', 'client authentication is required (client_id is missing)', 401);
+  const client = clients.get(id);
+  if (!client) throw new OAuthError('invalid_client', `unknown client ${id}`, 401);
+  if (client.secret !== undefined) {
+    if (secret === undefined)
+      throw new OAuthError('invalid_client', `client ${id} must authenticate with its secret`, 401);
+    if (!sameSecret(secret, client.secret))
+      throw new OAuthError('invalid_client', `client ${id} failed to authenticate`, 401);
+  } else if (secret !== undefined) {
+    throw new OAuthError('invalid_client', `client ${id} is a public client and has no secret`, 401);
+  }
+  return client;
+}

@@ -1,0 +1,23 @@
+import { baseSpec, env, loadConfig, publicUrl, type ConfigOf } from '@msi/kit';
+
+/** The IDP's environment (DESIGN.md, "Running the parts"). Lifetimes are in seconds. */
+export const idpSpec = {
+  ...baseSpec(9400),
+  API_CLIENT_SECRET: env.string(),
+  IDP_DEMO: env.bool(false),
+  API_URL: env.url('http://127.0.0.1:8000'),
+  TICKETING_URL: env.url('http://127.0.0.1:9000'),
+  ORGANIZATIONS_URL: env.url('http://127.0.0.1:9001'),
+  ALLOWED_ORIGINS: env.list([]),
+  IDP_CODE_TTL: env.int(1, 600, 60),
+  IDP_ACCESS_TOKEN_TTL: env.int(10, 86_400, 15 * 60),
+  IDP_EXCHANGED_TOKEN_TTL: env.int(10, 3600, 5 * 60),
+  IDP_REFRESH_TOKEN_TTL: env.int(60, 30 * 86_400, 12 * 3600),
+};
+
+export type IdpConfig = ConfigOf<typeof idpSpec> & { issuer: string };
+
+export function loadIdpConfig(source: NodeJS.ProcessEnv = process.env): IdpConfig {
+  const cfg = loadConfig('idp', idpSpec, source);
+  return { ...cfg, issuer: publicUrl(cfg) };
+}

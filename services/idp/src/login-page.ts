@@ -1,0 +1,60 @@
+/** The sign-in page: a plain form (labels "Username", "Password", button "Sign in"), no external assets. */
+export interface LoginPageModel {
+  requestId: string;
+  csrf: string;
+  username?: string;
+  error?: string;
+  /** Demo mode: people to sign in as with one click. */
+  demoUsers?: { username: string; name: string; role: string }[];
+}
+
+export const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const STYLE = `
+:root{color-scheme:light dark;--bg:#f4f6f9;--card:#fff;--fg:#1b2430;--muted:#5b6675;--line:#d5dbe3;--accent:#0b5cad;--err:#b3261e}
+@media (prefers-color-scheme:dark){:root{--bg:#11151b;--card:#1a2029;--fg:#e6eaf0;--muted:#9aa5b4;--line:#2f3846;--accent:#5aa2f0;--err:#ff8a80}}
+*{box-sizing:border-box}body{margin:0;min-height:100vh;display:grid;place-items:center;background:var(--bg);color:var(--fg);font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+main{width:min(420px,92vw);background:var(--card);border:1px solid var(--line);border-radius:12px;padding:28px 28px 22px;box-shadow:0 6px 24px rgba(0,0,0,.08)}
+h1{font-size:20px;margin:0 0 4px}p.sub{margin:0 0 20px;color:var(--muted)}
+label{display:block;font-weight:600;margin:14px 0 6px}
+input{width:100%;padding:10px 12px;border:1px solid var(--line);border-radius:8px;background:transparent;color:inherit;font:inherit}
+input:focus,button:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
+button{cursor:pointer;font:inherit;border-radius:8px}
+.primary{width:100%;margin-top:20px;padding:10px;border:0;background:var(--accent);color:#fff;font-weight:600}
+.error{margin:0 0 8px;padding:10px 12px;border-radius:8px;border:1px solid var(--err);color:var(--err)}
+section{margin-top:24px;border-top:1px solid var(--line);padding-top:16px}h2{font-size:14px;margin:0 0 10px;color:var(--muted);font-weight:600}
+ul{list-style:none;margin:0;padding:0;display:grid;gap:6px}form.demo{margin:0}
+.demo button{width:100%;display:flex;justify-content:space-between;gap:8px;padding:8px 12px;border:1px solid var(--line);background:transparent;color:inherit;text-align:left}
+.demo button:hover{border-color:var(--accent)}.role{color:var(--muted);font-size:13px}`;
+
+export function loginPage(m: LoginPageModel): string {
+  const hidden = `<input type="hidden" name="request_id" value="${escapeHtml(m.requestId)}"><input type="hidden" name="csrf" value="${escapeHtml(m.csrf)}">`;
+  const demo = m.demoUsers?.length
+    ? `<section aria-labelledby="demo-h"><h2 id="demo-h">Demo accounts (one click)</h2><ul>${m.demoUsers
+        .map(
+          (u) =>
+            `<li><form class="demo" method="post" action="login">${hidden}<input type="hidden" name="demo_user" value="${escapeHtml(u.username)}"><button type="submit" aria-label="Continue as ${escapeHtml(u.name)} (${escapeHtml(u.role)})"><span>${escapeHtml(u.name)}</span><span class="role">${escapeHtml(u.role)}</span></button></form></li>`,
+        )
+        .join('')}</ul></section>`
+    : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Sign in · MSI Assistant</title><style>${STYLE}</style></head>
+<body><main>
+<h1>MSI Assistant</h1><p class="sub">Sign in to continue</p>
+${m.error ? `<p class="error" role="alert">${escapeHtml(m.error)}</p>` : ''}
+<form method="post" action="login">${hidden}
+<label for="username">Username</label><input id="username" name="username" autocomplete="username" required autofocus value="${escapeHtml(m.username ?? '')}">
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<button class="primary" type="submit">Sign in</button>
+</form>${demo}
+</main></body></html>`;
+}
+
+export function messagePage(title: string, message: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(title)} · MSI Assistant</title><style>${STYLE}</style></head>
+<body><main><h1>MSI Assistant</h1><p class="sub">${escapeHtml(title)}</p><p>${escapeHtml(message)}</p></main></body></html>`;
+}

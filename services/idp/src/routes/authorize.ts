@@ -1,0 +1,278 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GRANT, type Client } from '../clients.js';
+import {
+  cookies,
+  CSRF_COOKIE,
+  OIDC_SCOPES,
+  one,
+  SESSION_COOKIE,
+  setCookie,
+  splitScope,
+  targetResource,
+  type Idp,
+} from '../context.js';
+import { loginPage, messagePage } from '../login-page.js';
+import { OAuthError } from '../oauth-error.js';
+import { verifyPassword } from '../passwords.js';
+import { randomToken, Store, type User } from '../store.js';
+import { Throttle } from '../throttle.js';
+
+/** A validated authorization request waiting for the person to sign in. */
+interface PendingRequest {
+  client: Client;
+  redirectUri: string;
+  state?: string;
+  nonce?: string;
+  scope: string[];
+  resource: string;
+  codeChallenge: string;
+  csrf: string;
+  expiresAt: number;
+}
+
+const PENDING_TTL_MS = 10 * 60_000;
+const SESSION_TTL_SECONDS = 8 * 3600;
+const MAX_PARAM = 1024;
+const PKCE = /^[A-Za-z0-9._~-]{43,128}$/;
+const WRONG = 'Wrong username or password.';
+
+const html = (reply: FastifyReply, status: number, body: string) =>
+  reply
+    .status(status)
+    .header('Content-Type', 'text/html; charset=utf-8')
+    .header('Cache-Control', 'no-store')
+    .header(
+      'Content-Security-Policy',
+      "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+    )
+    .header('X-Frame-Options', 'DENY')
+    .header('Referrer-Policy', 'no-referrer')
+    .send(body);
+
+/**
+ * `GET /authorize` (code flow, PKCE S256 required, RFC 8707 `resource`) and `POST /login` (the sign-in
+ * form, CSRF-protected and throttled). Errors about the client or redirect URI are shown here; all others
+ * go back to the client's redirect URI (RFC 6749 §4.1.2.1).
+ */
+export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
+  const pending = new Map<string, PendingRequest>();
+  const byUser = new Throttle(5);
+  const byAddress = new Throttle(50);
+
+  const sweep = () => {
+    const t = Date.now();
+    for (const [k, p] of pending) if (p.expiresAt < t) pending.delete(k);
+  };
+
+  const redirectWith = (
+    reply: FastifyReply,
+    p: Pick<PendingRequest, 'redirectUri' | 'state'>,
+    params: Record<string, string>,
+  ) => {
+    const url = new URL(p.redirectUri);
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    if (p.state !== undefined) url.searchParams.set('state', p.state);
+    url.searchParams.set('iss', idp.cfg.issuer);
+    return reply.header('Cache-Control', 'no-store').redirect(url.toString(), 302);
+  };
+
+  const issueCode = (
+    reply: FastifyReply,
+    p: PendingRequest,
+    user: User,
+    session: { hash: string; authTime: number },
+  ) => {
+    const grant = idp.store.createGrant({
+      userId: user.id,
+      clientId: p.client.id,
+      sessionHash: session.hash,
+      scope: p.scope.join(' '),
+      resource: p.resource,
+      authTime: session.authTime,
+    });
+    const code = idp.store.createCode(grant, {
+      redirectUri: p.redirectUri,
+      codeChallenge: p.codeChallenge,
+      nonce: p.nonce ?? null,
+      ttl: idp.cfg.IDP_CODE_TTL,
+    });
+    return redirectWith(reply, p, { code });
+  };
+
+  const showLogin = (
+    reply: FastifyReply,
+    requestId: string,
+    p: PendingRequest,
+    status = 200,
+    error?: string,
+    username?: string,
+  ) => {
+    setCookie(reply, CSRF_COOKIE, p.csrf, PENDING_TTL_MS / 1000);
+    const demoUsers = idp.cfg.IDP_DEMO
+      ? idp.store.users().map((u) => ({ username: u.username, name: u.name, role: u.role }))
+      : undefined;
+    return html(reply, status, loginPage({ requestId, csrf: p.csrf, error, username, demoUsers }));
+  };
+
+  app.get('/authorize', async (req, reply) => {
+    const q = req.query as Record<string, unknown>;
+    let clientId: string | undefined;
+    let redirectUri: string | undefined;
+    try {
+      clientId = one(q, 'client_id');
+      redirectUri = one(q, 'redirect_uri');
+    } catch (err) {
+      return html(reply, 400, messagePage('Sign-in request refused', (err as Error).message));
+    }
+    const client = clientId ? idp.clients.get(clientId) : undefined;
+    if (!client || !client.grants.includes(GRANT.code)) {
+      return html(
+        reply,
+        400,
+        messagePage(
+          'Sign-in request refused',
+          clientId ? `Unknown client ${clientId}.` : 'client_id is missing.',
+        ),
+      );
+    }
+    if (!redirectUri || !client.redirectUriOk(redirectUri)) {
+      return html(
+        reply,
+        400,
+        messagePage(
+          'Sign-in request refused',
+          `redirect_uri ${redirectUri ?? '(missing)'} is not registered for ${client.id}.`,
+        ),
+      );
+    }
+    const state = typeof q.state === 'string' ? q.state : undefined;
+    try {
+      for (const [k, v] of Object.entries(q)) {
+        if (typeof v === 'string' && v.length > MAX_PARAM)
+          throw new OAuthError('invalid_request', `${k} is too long`);
+      }
+      if (one(q, 'response_type') !== 'code') {
+        throw new OAuthError('unsupported_response_type', 'response_type must be code');
+      }
+      const challenge = one(q, 'code_challenge');
+      const method = one(q, 'code_challenge_method');
+      if (!challenge) throw new OAuthError('invalid_request', 'PKCE is required: code_challenge is missing');
+      if (method !== 'S256') {
+        throw new OAuthError(
+          'invalid_request',
+          `code_challenge_method must be S256 (got ${method ?? 'none, which means plain'})`,
+        );
+      }
+      if (!PKCE.test(challenge))
+        throw new OAuthError('invalid_request', 'code_challenge must be 43-128 characters of base64url');
+      const resource = targetResource(idp, q, idp.cfg.API_URL);
+      const offered = [...OIDC_SCOPES, ...idp.resources.get(resource)!];
+      const asked = splitScope(
+        one(q, 'scope') ?? `openid profile email ${offered.slice(OIDC_SCOPES.length).join(' ')}`,
+      );
+      const scope = asked.filter((s) => offered.includes(s));
+      if (scope.length === 0) {
+        throw new OAuthError(
+          'invalid_scope',
+          `none of the requested scopes is offered for ${resource} (offered: ${offered.join(' ')})`,
+        );
+      }
+      const prompt = splitScope(one(q, 'prompt'));
+      const p: PendingRequest = {
+        client,
+        redirectUri,
+        state,
+        nonce: one(q, 'nonce'),
+        scope,
+        resource,
+        codeChallenge: challenge,
+        csrf: randomToken(),
+        expiresAt: Date.now() + PENDING_TTL_MS,
+      };
+      const session = prompt.includes('login')
+        ? undefined
+        : idp.store.session(cookies(req.headers.cookie)[SESSION_COOKIE]);
+      if (session) return issueCode(reply, p, session.user, session);
+      if (prompt.includes('none')) throw new OAuthError('login_required', 'the person is not signed in');
+      sweep();
+      const requestId = randomToken(18);
+      pending.set(requestId, p);
+      return showLogin(reply, requestId, p, 200, undefined, one(q, 'login_hint'));
+    } catch (err) {
+      if (!(err instanceof OAuthError)) throw err;
+      return redirectWith(
+        reply,
+        { redirectUri, state },
+        { error: err.error, error_description: err.description },
+      );
+    }
+  });
+
+  app.post('/login', async (req: FastifyRequest, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const field = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : undefined);
+    const requestId = field('request_id') ?? '';
+    const p = pending.get(requestId);
+    if (!p || p.expiresAt < Date.now()) {
+      return html(
+        reply,
+        400,
+        messagePage(
+          'Sign-in expired',
+          'This sign-in request has expired or is unknown. Start signing in again from the app.',
+        ),
+      );
+    }
+    const csrf = field('csrf');
+    if (!csrf || csrf !== p.csrf || cookies(req.headers.cookie)[CSRF_COOKIE] !== p.csrf) {
+      return showLogin(
+        reply,
+        requestId,
+        p,
+        403,
+        'The form could not be verified (it expired or came from another page). Please try again.',
+      );
+    }
+    const demoUser = field('demo_user');
+    const username = (demoUser ?? field('username') ?? '').trim();
+    const userKey = `u:${username.toLowerCase()}`;
+    const addrKey = `a:${req.ip}`;
+    const wait = Math.max(byUser.retryAfterMs(userKey), byAddress.retryAfterMs(addrKey));
+    if (wait > 0) {
+      void reply.header('Retry-After', String(Math.ceil(wait / 1000)));
+      return showLogin(
+        reply,
+        requestId,
+        p,
+        429,
+        `Too many failed sign-in attempts. Try again in ${Math.ceil(wait / 1000)} seconds.`,
+        username,
+      );
+    }
+    let user: User | undefined;
+    if (demoUser !== undefined) {
+      if (!idp.cfg.IDP_DEMO)
+        return showLogin(reply, requestId, p, 400, 'One-click demo sign-in is not enabled.');
+      user = idp.store.userByName(username);
+    } else {
+      const password = field('password') ?? '';
+      if (!username || !password)
+        return showLogin(reply, requestId, p, 400, 'Enter your username and password.', username);
+      const candidate = idp.store.userByName(username);
+      if (await verifyPassword(password, candidate?.passwordHash)) user = candidate;
+    }
+    if (!user) {
+      byUser.fail(userKey);
+      byAddress.fail(addrKey);
+      idp.log.info({ ip: req.ip }, 'sign-in failed');
+      return showLogin(reply, requestId, p, 401, WRONG, username);
+    }
+    byUser.succeed(userKey);
+    pending.delete(requestId);
+    const session = idp.store.createSession(user.id, SESSION_TTL_SECONDS);
+    setCookie(reply, SESSION_COOKIE, session.id, SESSION_TTL_SECONDS);
+    setCookie(reply, CSRF_COOKIE, '', 0);
+    idp.log.info({ user: user.username, client: p.client.id }, 'signed in');
+    return issueCode(reply, p, user, { hash: Store.sessionHash(session.id), authTime: session.authTime });
+  });
+}

@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import { decodeJwt } from 'jose';
+import { authenticateClient } from '../clients.js';
+import { one, sendOAuthError, type Idp } from '../context.js';
+import { OAuthError } from '../oauth-error.js';
+
+/**
+ * `POST /revoke` (RFC 7009): a refresh token revokes its whole sign-in (grant); an access token is revoked
+ * here (userinfo, token exchange). Only the client a token was issued to can revoke it; unknown tokens
+ * answer 200 like known ones.
+ */
+export function revokeRoutes(app: FastifyInstance, idp: Idp): void {
+  app.post('/revoke', async (req, reply) => {
+    const p = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+    try {
+      const client = authenticateClient(req, p as Record<string, string>, idp.clients);
+      const token = one(p, 'token');
+      if (!token) throw new OAuthError('invalid_request', 'token is required');
+      const grant = idp.store.refreshTokenGrant(token);
+      if (grant) {
+        if (grant.clientId === client.id) idp.store.revokeGrant(grant.id);
+      } else if (token.split('.').length === 3) {
+        try {
+          const claims = decodeJwt(token);
+          if (typeof claims.jti === 'string') idp.store.revokeAccessToken(claims.jti, client.id);
+        } catch {
+          // not one of ours: nothing to revoke
+        }
+      }
+      return reply.header('Cache-Control', 'no-store').send({});
+    } catch (err) {
+      return sendOAuthError(reply, err, /^Basic\s/i.test(req.headers.authorization ?? ''));
+    }
+  });
+}

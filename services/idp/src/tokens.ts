@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
+import type { IdpConfig } from './config.js';
+import { SIGNING_ALG, type KeyStore } from './keys.js';
+import { now, type Store, type User } from './store.js';
+import { OAuthError } from './oauth-error.js';
+
+/** The person's claims every token about them carries (DESIGN.md "Identity and authorization"). */
+export function userClaims(u: User) {
+  return {
+    preferred_username: u.username,
+    name: u.name,
+    email: u.email,
+    roles: [u.role],
+    organizations: u.organizations,
+  };
+}
+
+export interface AccessTokenRequest {
+  /** The person; undefined for a service (client credentials): then `sub` is the client. */
+  user?: User;
+  clientId: string;
+  audience: string;
+  scope: string;
+  grantId: string | null;
+  ttl: number;
+  /** RFC 8693 §4.1: who acts for the subject. */
+  act?: { sub: string };
+}
+
+/** Signs the IDP's tokens and checks its own access tokens. */
+export class TokenIssuer {
+  constructor(
+    private readonly cfg: IdpConfig,
+    private readonly keys: KeyStore,
+    private readonly store: Store,
+  ) {}
+
+  private sign(claims: JWTPayload, typ: string, ttl: number): Promise<string> {
+    const { kid, key } = this.keys.signing();
+    const t = now();
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: SIGNING_ALG, kid, typ })
+      .setIssuer(this.cfg.issuer)
+      .setIssuedAt(t)
+      .setExpirationTime(t + ttl)
+      .sign(key);
+  }
+
+  /** An RFC 9068 JWT access token bound to one audience; recorded so revocation counts at this IDP. */
+  async accessToken(r: AccessTokenRequest): Promise<{ token: string; expiresIn: number }> {
+    const jti = randomUUID();
+    const claims: JWTPayload = {
+      sub: r.user?.id ?? r.clientId,
+      aud: r.audience,
+      jti,
+      client_id: r.clientId,
+      scope: r.scope,
+      ...(r.user ? userClaims(r.user) : {}),
+      ...(r.act ? { act: r.act } : {}),
+    };
+    const token = await this.sign(claims, 'at+jwt', r.ttl);
+    this.store.recordAccessToken(jti, r.grantId, r.clientId, now() + r.ttl);
+    return { token, expiresIn: r.ttl };
+  }
+
+  async idToken(r: {
+    user: User;
+    clientId: string;
+    nonce?: string | null;
+    authTime: number;
+    sid?: string;
+    scope: string[];
+  }) {
+    const u = userClaims(r.user);
+    const claims: JWTPayload = {
+      sub: r.user.id,
+      aud: r.clientId,
+      azp: r.clientId,
+      auth_time: r.authTime,
+      ...(r.nonce ? { nonce: r.nonce } : {}),
+      ...(r.sid ? { sid: r.sid } : {}),
+      ...(r.scope.includes('profile') ? { preferred_username: u.preferred_username, name: u.name } : {}),
+      ...(r.scope.includes('email') ? { email: u.email, email_verified: true } : {}),
+      roles: u.roles,
+      organizations: u.organizations,
+    };
+    return this.sign(claims, 'JWT', this.cfg.IDP_ACCESS_TOKEN_TTL);
+  }
+
+  /**
+   * An access token of this IDP that is still good: our signature, our issuer, not expired, and not
+   * revoked here (itself or its grant). Anything else is `invalid_token`-like: the caller names the error.
+   */
+  async checkAccessToken(token: string, error: string, status = 400): Promise<JWTPayload & { jti: string }> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(
+        token,
+        async (header) => {
+          const key = this.keys.publicKey(header.kid);
+          if (!key) throw new Error('unknown key');
+          return key;
+        },
+        { issuer: this.cfg.issuer, algorithms: [SIGNING_ALG], typ: 'at+jwt' },
+      ));
+    } catch (err) {
+      throw new OAuthError(
+        error,
+        `the token is not a valid access token of this issuer (${(err as Error).message})`,
+        status,
+      );
+    }
+    if (typeof payload.jti !== 'string' || !this.store.activeAccessToken(payload.jti)) {
+      throw new OAuthError(error, 'the token has been revoked or has expired', status);
+    }
+    return payload as JWTPayload & { jti: string };
+  }
+}
