@@ -80,7 +80,7 @@ export interface ToolCall {
   result?: unknown;
   error?: string;
   ms?: number;
-  approval?: { approvalId: string; decision: 'pending' | 'approved' | 'denied' | 'timeout' };
+  approval?: { approvalId: string; decision: 'pending' | 'approved' | 'denied' | 'timeout' | 'cancelled' };
 }
 
 export interface Citation {

@@ -1,0 +1,40 @@
+import { baseSpec, env, loadConfig, parseConfig, publicUrl, type ConfigOf } from '@msi/kit';
+
+/** The API's environment (DESIGN.md, "Running the parts"). */
+export const apiSpec = {
+  ...baseSpec(8000),
+  IDP_ISSUER: env.url('http://127.0.0.1:9400'),
+  TICKETING_URL: env.url('http://127.0.0.1:9000'),
+  ORGANIZATIONS_URL: env.url('http://127.0.0.1:9001'),
+  CHROMA_URL: env.url('http://127.0.0.1:8001'),
+  API_CLIENT_ID: env.string('msi-api'),
+  API_CLIENT_SECRET: env.string(),
+  ALLOWED_ORIGINS: env.list(['http://127.0.0.1:4200', 'http://localhost:4200']),
+  RATE_LIMIT_REQUESTS: env.int(1, 100_000, 120),
+  OPENAI_API_KEY: env.optionalString(),
+  OPENAI_BASE_URL: env.optionalUrl(),
+  OPENAI_MODEL: env.string('gpt-4o-mini'),
+  OPENAI_EMBEDDING_MODEL: env.optionalString(),
+  /** How long a change waits for the person's decision before it counts as denied (ms). */
+  APPROVAL_TIMEOUT_MS: env.int(1000, 24 * 3600 * 1000, 5 * 60 * 1000),
+  /** Longest message a person may send (characters). */
+  MAX_MESSAGE_CHARS: env.int(1, 1_000_000, 8000),
+  /** Where the built-in documentation lives (default: <repo>/resources/docs). */
+  KNOWLEDGE_DOCS_DIR: env.optionalString(),
+};
+
+export type ApiConfig = ConfigOf<typeof apiSpec> & { publicUrl: string };
+
+function finish(cfg: ConfigOf<typeof apiSpec>): ApiConfig {
+  return { ...cfg, publicUrl: publicUrl(cfg) };
+}
+
+/** Reads the environment; a bad variable stops the process with one line naming it. */
+export function loadApiConfig(source: NodeJS.ProcessEnv = process.env): ApiConfig {
+  return finish(loadConfig('api', apiSpec, source));
+}
+
+/** Like loadApiConfig but throws ConfigError (tests). */
+export function parseApiConfig(source: NodeJS.ProcessEnv): ApiConfig {
+  return finish(parseConfig(apiSpec, source));
+}

@@ -1,0 +1,138 @@
+/**
+ * Conversation routes: list (?q= title search, newest first), create, get, rename, delete, and
+ * POST …/messages which runs one agent turn and answers Server-Sent Events. Someone else's conversation
+ * answers 404, exactly like one that does not exist.
+ */
+import type { FastifyInstance, FastifyReply, preHandlerHookHandler } from 'fastify';
+import { z } from 'zod';
+import { bearerToken } from '../auth.js';
+import { runTurn, type TurnDeps } from '../agent/loop.js';
+import type { McpGateway } from '../mcp-clients.js';
+import { openSse } from '../sse.js';
+import { createToolbox, type DocumentSearch } from '../tools.js';
+import type { ConversationStore } from './store.js';
+
+export interface ConversationRouteOptions {
+  preHandler: preHandlerHookHandler[];
+  store: ConversationStore;
+  mcp: McpGateway;
+  docs: DocumentSearch;
+  turn: TurnDeps;
+  maxMessageChars: number;
+  historyMessages?: number;
+}
+
+const MAX_TITLE = 200;
+const titleSchema = z
+  .string({ required_error: 'title is required', invalid_type_error: 'title must be a string' })
+  .trim()
+  .min(1, 'title must not be empty')
+  .max(MAX_TITLE, `title must be at most ${MAX_TITLE} characters`);
+
+function invalid(reply: FastifyReply, error: z.ZodError) {
+  const message = error.issues
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
+  return reply.status(400).send({ error: 'invalid_request', message });
+}
+
+function notFound(reply: FastifyReply, id: string) {
+  return reply.status(404).send({ error: 'not_found', message: `no conversation ${id}` });
+}
+
+export function registerConversationRoutes(app: FastifyInstance, opts: ConversationRouteOptions): void {
+  const { store, preHandler } = opts;
+  const running = new Set<string>();
+  const messageBody = z
+    .object({
+      content: z
+        .string({ required_error: 'content is required', invalid_type_error: 'content must be a string' })
+        .refine((s) => s.trim().length > 0, 'content must not be empty')
+        .refine(
+          (s) => s.length <= opts.maxMessageChars,
+          (s) => ({ message: `content is ${s.length} characters; the limit is ${opts.maxMessageChars}` }),
+        ),
+    })
+    .strict();
+
+  app.get<{ Querystring: { q?: string } }>('/api/conversations', { preHandler }, async (req) => {
+    const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, MAX_TITLE) : '';
+    return { conversations: store.list(req.principal!.sub, q || undefined) };
+  });
+
+  app.post('/api/conversations', { preHandler }, async (req, reply) => {
+    const parsed = z
+      .object({ title: titleSchema.optional() })
+      .strict()
+      .safeParse(req.body ?? {});
+    if (!parsed.success) return invalid(reply, parsed.error);
+    return reply.status(201).send(store.create(req.principal!.sub, parsed.data.title));
+  });
+
+  app.get<{ Params: { id: string } }>('/api/conversations/:id', { preHandler }, async (req, reply) => {
+    return store.get(req.principal!.sub, req.params.id) ?? notFound(reply, req.params.id);
+  });
+
+  app.patch<{ Params: { id: string } }>('/api/conversations/:id', { preHandler }, async (req, reply) => {
+    const parsed = z
+      .object({ title: titleSchema })
+      .strict()
+      .safeParse(req.body ?? {});
+    if (!parsed.success) return invalid(reply, parsed.error);
+    return (
+      store.rename(req.principal!.sub, req.params.id, parsed.data.title) ?? notFound(reply, req.params.id)
+    );
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/conversations/:id', { preHandler }, async (req, reply) => {
+    if (!store.remove(req.principal!.sub, req.params.id)) return notFound(reply, req.params.id);
+    return reply.status(204).send();
+  });
+
+  app.post<{ Params: { id: string } }>(
+    '/api/conversations/:id/messages',
+    { preHandler },
+    async (req, reply) => {
+      const principal = req.principal!;
+      const conversationId = req.params.id;
+      if (!store.summary(principal.sub, conversationId)) return notFound(reply, conversationId);
+      const parsed = messageBody.safeParse(req.body ?? {});
+      if (!parsed.success) {
+        const tooLong = parsed.error.issues.some((i) => i.message.includes('the limit is'));
+        if (tooLong) {
+          return reply
+            .status(413)
+            .send({ error: 'payload_too_large', message: parsed.error.issues[0]!.message });
+        }
+        return invalid(reply, parsed.error);
+      }
+      if (running.has(conversationId)) {
+        return reply.status(409).send({
+          error: 'conflict',
+          message: 'this conversation is already answering a message; wait for it or cancel it first',
+        });
+      }
+      running.add(conversationId);
+      const sse = openSse(reply);
+      const mcp = opts.mcp.session(principal, bearerToken(req));
+      try {
+        store.addUserMessage(conversationId, parsed.data.content);
+        await runTurn(opts.turn, {
+          principal,
+          conversationId,
+          toolbox: createToolbox(mcp, opts.docs),
+          history: store.history(conversationId, opts.historyMessages ?? 20),
+          signal: sse.signal,
+          emit: (event, data) => sse.send(event, data),
+        });
+      } catch (err) {
+        req.log.error({ err }, 'turn failed');
+        sse.send('error', { error: 'internal_error', message: 'the turn failed; see the service log' });
+      } finally {
+        running.delete(conversationId);
+        sse.end();
+        await mcp.close();
+      }
+    },
+  );
+}

@@ -1,0 +1,165 @@
+/**
+ * The API's side of the two MCP servers: the real MCP SDK client over Streamable HTTP, each request
+ * carrying a token exchanged for that server (the person's rights, never widened). Tool lists come from
+ * the servers themselves (tools/list as the person), cached briefly per person and server.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Logger, Principal } from '@msi/kit';
+import type { McpServerName } from './contract.js';
+import type { TokenExchanger } from './token-exchange.js';
+
+export interface McpServerRef {
+  name: McpServerName;
+  /** The server's resource URL (its token audience); the endpoint is `${url}/mcp`. */
+  url: string;
+}
+
+export interface RemoteTool {
+  server: McpServerName;
+  name: string;
+  title: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+  readOnly: boolean;
+  destructive: boolean;
+}
+
+export interface ToolOutcome {
+  ok: boolean;
+  /** structuredContent, else the text content. */
+  result?: unknown;
+  error?: string;
+}
+
+/** The MCP servers as one person sees them, for the length of one request. */
+export interface McpSession {
+  listTools(): Promise<RemoteTool[]>;
+  call(
+    server: McpServerName,
+    tool: string,
+    args: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<ToolOutcome>;
+  close(): Promise<void>;
+}
+
+export interface McpGateway {
+  session(principal: Principal, subjectToken: string): McpSession;
+}
+
+export interface McpGatewayOptions {
+  servers: McpServerRef[];
+  exchanger: TokenExchanger;
+  log: Logger;
+  /** How long a person's tool list is reused (ms). */
+  listTtlMs?: number;
+  callTimeoutMs?: number;
+}
+
+export function createMcpGateway(opts: McpGatewayOptions): McpGateway {
+  const ttl = opts.listTtlMs ?? 30_000;
+  const lists = new Map<string, { at: number; tools: RemoteTool[] }>();
+
+  return {
+    session(principal, subjectToken) {
+      const clients = new Map<McpServerName, Promise<Client>>();
+      const tokenFor = (ref: McpServerRef) => opts.exchanger.tokenFor(principal.sub, subjectToken, ref.url);
+
+      const client = (ref: McpServerRef) => {
+        let c = clients.get(ref.name);
+        if (!c) {
+          c = (async () => {
+            const transport = new StreamableHTTPClientTransport(new URL(`${ref.url}/mcp`), {
+              fetch: async (url, init) => {
+                const headers = new Headers(init?.headers);
+                headers.set('authorization', `Bearer ${await tokenFor(ref)}`);
+                return fetch(url, { ...init, headers });
+              },
+            });
+            const cl = new Client({ name: 'msi-api', version: '0.1.0' });
+            await cl.connect(transport);
+            return cl;
+          })();
+          clients.set(ref.name, c);
+          c.catch(() => clients.delete(ref.name));
+        }
+        return c;
+      };
+
+      const listFrom = async (ref: McpServerRef): Promise<RemoteTool[]> => {
+        const key = `${principal.sub}\n${ref.name}`;
+        const hit = lists.get(key);
+        if (hit && Date.now() - hit.at < ttl) return hit.tools;
+        const { tools } = await (await client(ref)).listTools();
+        const out = tools.map((t) => ({
+          server: ref.name,
+          name: t.name,
+          title: t.title ?? t.annotations?.title ?? t.name,
+          description: t.description ?? '',
+          inputSchema: t.inputSchema as Record<string, unknown>,
+          // Only an explicit readOnlyHint: true counts as read-only; anything else may change data.
+          readOnly: t.annotations?.readOnlyHint === true,
+          destructive: t.annotations?.destructiveHint === true,
+        }));
+        lists.set(key, { at: Date.now(), tools: out });
+        return out;
+      };
+
+      return {
+        async listTools() {
+          const results = await Promise.allSettled(opts.servers.map(listFrom));
+          return results.flatMap((r, i) => {
+            if (r.status === 'fulfilled') return r.value;
+            opts.log.warn({ server: opts.servers[i]!.name, err: describe(r.reason) }, 'cannot list tools');
+            return [];
+          });
+        },
+        async call(server, tool, args, signal) {
+          const ref = opts.servers.find((s) => s.name === server);
+          if (!ref) return { ok: false, error: `unknown server ${server}` };
+          try {
+            const res = await (
+              await client(ref)
+            ).callTool({ name: tool, arguments: args }, undefined, {
+              ...(signal ? { signal } : {}),
+              timeout: opts.callTimeoutMs ?? 60_000,
+            });
+            const content = Array.isArray(res.content)
+              ? (res.content as { type: string; text?: string }[])
+              : [];
+            const text = content
+              .filter((c) => c.type === 'text' && typeof c.text === 'string')
+              .map((c) => c.text)
+              .join('\n');
+            if (res.isError) return { ok: false, error: text || `${tool} failed` };
+            return { ok: true, result: res.structuredContent ?? text };
+          } catch (err) {
+            if (signal?.aborted) return { ok: false, error: 'cancelled' };
+            return { ok: false, error: describe(err) };
+          }
+        },
+        async close() {
+          const all = [...clients.values()];
+          clients.clear();
+          await Promise.allSettled(all.map(async (c) => (await c).close()));
+        },
+      };
+    },
+  };
+}
+
+function describe(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  // The SDK wraps HTTP errors as "Error POSTing to endpoint (HTTP 403): {json}"; keep the server's words.
+  const m = msg.match(/\(HTTP (\d+)\): (.*)$/s);
+  if (m) {
+    try {
+      const body = JSON.parse(m[2]!) as { message?: string; error?: string };
+      return `${body.message ?? body.error ?? m[2]} (HTTP ${m[1]})`;
+    } catch {
+      return msg;
+    }
+  }
+  return msg;
+}

@@ -1,0 +1,41 @@
+/** GET /api/me (who is signed in, which model answers) and GET /api/tools (what this person may call). */
+import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
+import { bearerToken } from './auth.js';
+import type { Me } from './contract.js';
+import type { ModelProvider } from './agent/provider.js';
+import type { McpGateway } from './mcp-clients.js';
+import { createToolbox, toolInfo, type DocumentSearch } from './tools.js';
+
+export function registerMeRoutes(
+  app: FastifyInstance,
+  opts: {
+    preHandler: preHandlerHookHandler[];
+    provider: ModelProvider;
+    mcp: McpGateway;
+    docs: DocumentSearch;
+  },
+): void {
+  app.get('/api/me', { preHandler: opts.preHandler }, async (req): Promise<Me> => {
+    const p = req.principal!;
+    return {
+      sub: p.sub,
+      username: p.username,
+      name: p.name ?? p.username,
+      ...(p.email ? { email: p.email } : {}),
+      roles: p.roles,
+      organizations: p.organizations,
+      provider: opts.provider.name,
+      ...(opts.provider.model ? { model: opts.provider.model } : {}),
+    };
+  });
+
+  app.get('/api/tools', { preHandler: opts.preHandler }, async (req) => {
+    const session = opts.mcp.session(req.principal!, bearerToken(req));
+    try {
+      const tools = await createToolbox(session, opts.docs).list();
+      return { tools: tools.map(toolInfo) };
+    } finally {
+      await session.close();
+    }
+  });
+}

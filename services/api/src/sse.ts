@@ -1,0 +1,51 @@
+/** Server-Sent Events for one turn: typed events, and an AbortSignal that fires when the client goes away. */
+import type { FastifyReply } from 'fastify';
+import type { StreamEventName, StreamEvents } from './contract.js';
+
+export interface SseStream {
+  send<K extends StreamEventName>(event: K, data: StreamEvents[K]): void;
+  /** Ends the response (no-op when the client is already gone). */
+  end(): void;
+  /** Fires when the client closes the connection before `end()`. */
+  readonly signal: AbortSignal;
+}
+
+export function openSse(reply: FastifyReply, heartbeatMs = 15_000): SseStream {
+  const res = reply.raw;
+  const ac = new AbortController();
+  let ended = false;
+  // Headers set by hooks (CORS) are carried over: after hijack Fastify no longer sends them.
+  const headers: Record<string, string | string[] | number> = {};
+  for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v;
+  reply.hijack();
+  res.writeHead(200, {
+    ...headers,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  res.flushHeaders();
+  const heartbeat = setInterval(() => !ended && res.write(': keep-alive\n\n'), heartbeatMs);
+  heartbeat.unref();
+  res.on('close', () => {
+    clearInterval(heartbeat);
+    if (!ended) {
+      ended = true;
+      ac.abort(new Error('the client closed the connection'));
+    }
+  });
+  return {
+    signal: ac.signal,
+    send(event, data) {
+      if (ended || res.destroyed) return;
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    },
+    end() {
+      if (ended) return;
+      ended = true;
+      clearInterval(heartbeat);
+      res.end();
+    },
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * RFC 8693 token exchange at the IDP: the person's API token becomes a token for one MCP server
+ * (same person, that server as audience, narrowed scope). The person's own token is never forwarded.
+ * Exchanged tokens are cached per person and audience until shortly before they expire.
+ */
+import type { Logger } from '@msi/kit';
+
+export class ExchangeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExchangeError';
+  }
+}
+
+export interface TokenExchanger {
+  /** A token for `audience` on behalf of the person `sub` whose API token is `subjectToken`. */
+  tokenFor(sub: string, subjectToken: string, audience: string): Promise<string>;
+  /** Exchanges done at the IDP so far (cache misses). */
+  readonly exchanges: number;
+}
+
+export interface TokenExchangeOptions {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  log: Logger;
+  /** A cached token is renewed this long before it expires (ms). */
+  renewBeforeMs?: number;
+  now?: () => number;
+}
+
+interface Cached {
+  token: string;
+  expiresAt: number;
+}
+
+export function createTokenExchanger(opts: TokenExchangeOptions): TokenExchanger {
+  const renewBefore = opts.renewBeforeMs ?? 30_000;
+  const now = opts.now ?? Date.now;
+  const cache = new Map<string, Cached>();
+  const inflight = new Map<string, Promise<string>>();
+  let endpoint: Promise<string> | undefined;
+  let exchanges = 0;
+
+  const tokenEndpoint = () => {
+    endpoint ??= (async () => {
+      const res = await fetch(`${opts.issuer}/.well-known/openid-configuration`, {
+        signal: AbortSignal.timeout(5000),
+      });
+      if (!res.ok) throw new ExchangeError(`the identity provider's discovery answered ${res.status}`);
+      const doc = (await res.json()) as { token_endpoint?: string };
+      if (!doc.token_endpoint)
+        throw new ExchangeError("the identity provider's discovery has no token_endpoint");
+      return doc.token_endpoint;
+    })();
+    endpoint.catch(() => (endpoint = undefined));
+    return endpoint;
+  };
+
+  const prune = () => {
+    if (cache.size < 1000) return;
+    const t = now();
+    for (const [k, v] of cache) if (v.expiresAt - renewBefore <= t) cache.delete(k);
+  };
+
+  const exchange = async (subjectToken: string, audience: string): Promise<Cached> => {
+    const url = await tokenEndpoint().catch((err: Error) => {
+      throw err instanceof ExchangeError
+        ? err
+        : new ExchangeError(`cannot reach the identity provider: ${err.message}`);
+    });
+    const body = new URLSearchParams({
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      subject_token: subjectToken,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      requested_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      resource: audience,
+    });
+    const basic = Buffer.from(
+      `${encodeURIComponent(opts.clientId)}:${encodeURIComponent(opts.clientSecret)}`,
+    ).toString('base64');
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (err) {
+      throw new ExchangeError(`cannot reach the identity provider: ${(err as Error).message}`);
+    }
+    exchanges++;
+    const json = (await res.json().catch(() => ({}))) as {
+      access_token?: string;
+      expires_in?: number;
+      error?: string;
+      error_description?: string;
+    };
+    if (!res.ok || !json.access_token) {
+      opts.log.warn({ status: res.status, error: json.error, audience }, 'token exchange refused');
+      throw new ExchangeError(
+        `the identity provider refused a token for ${audience}: ${json.error ?? res.status}${json.error_description ? ` (${json.error_description})` : ''}`,
+      );
+    }
+    const expiresIn = typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : 300;
+    return { token: json.access_token, expiresAt: now() + expiresIn * 1000 };
+  };
+
+  return {
+    get exchanges() {
+      return exchanges;
+    },
+    async tokenFor(sub, subjectToken, audience) {
+      const key = `${sub}\n${audience}`;
+      const hit = cache.get(key);
+      if (hit && hit.expiresAt - renewBefore > now()) return hit.token;
+      let p = inflight.get(key);
+      if (!p) {
+        p = exchange(subjectToken, audience).then((c) => {
+          prune();
+          cache.set(key, c);
+          return c.token;
+        });
+        inflight.set(key, p);
+        void p.finally(() => inflight.delete(key)).catch(() => {});
+      }
+      return p;
+    },
+  };
+}
