@@ -1,0 +1,380 @@
+/**
+ * The deterministic demo set: the same seed and anchor time give the same tickets, comments and events.
+ * Reporters are members of the ticket's organization (kit demo directory); assignees are support staff
+ * whose organizations cover it. One transaction with prepared statements, so 100k tickets take seconds.
+ */
+import type { Db } from '@msi/kit';
+import { DEMO_ORGANIZATIONS, DEMO_USERS, demoMembers, prng, type DemoMember, type Prng } from '@msi/kit/demo';
+import { reindexAll } from './db.js';
+import { FIRST_NUMBER, slaDue, type Category, type Priority, type Product, type Status } from './model.js';
+
+export interface SeedOptions {
+  /** How many tickets (default 300). */
+  tickets?: number;
+  seed?: number;
+  /** Tickets are spread over the 120 days before this time (default: today 00:00 UTC). */
+  anchor?: Date;
+}
+
+interface Topic {
+  product: Product;
+  category: Category;
+  titles: string[];
+  details: string[];
+  fixes: string[];
+}
+
+const MODELS = ['V300', 'V500', 'V700', 'SI500', 'Si300'];
+const DOCKS = ['8-bay dock', '4-bay dock', 'single-bay USB dock', 'transfer station'];
+const VERSIONS = ['4.2.1', '4.3.0', '4.3.2', '5.0.0', '5.0.4', '5.1.1'];
+const PLACES = [
+  'Station 3',
+  'the north precinct',
+  'headquarters',
+  'the evidence room',
+  'District 5',
+  'the training center',
+];
+
+const TOPICS: Topic[] = [
+  {
+    product: 'body_camera',
+    category: 'hardware',
+    titles: [
+      '{model} body camera not powering on after shift',
+      'Body camera battery drains before end of 10-hour shift',
+      '{model} records without audio on several units',
+      'Body camera LED stays red after docking',
+      'Pre-event buffer missing from {model} recordings',
+    ],
+    details: [
+      'Officers at {place} report that {n} {model} cameras will not power on after a full charge.',
+      'Since last week {n} units lose charge around hour seven of a shift; battery health shows 80%+.',
+      'Several recordings from {place} have video but no audio track; the mute button was not pressed.',
+    ],
+    fixes: [
+      'Replaced the affected batteries under warranty and pushed the power-management profile.',
+      'Audio gain profile re-applied; the issue was a misconfigured device group.',
+    ],
+  },
+  {
+    product: 'docking_station',
+    category: 'connectivity',
+    titles: [
+      '{dock} not uploading footage overnight',
+      'Cameras charge but do not offload on {dock}',
+      'Dock shows offline in the admin console',
+      'Upload queue stuck at 0% on {dock} at {place}',
+    ],
+    details: [
+      'The {dock} at {place} charges cameras but nothing has uploaded since {date}; {n} videos are queued.',
+      'Network team confirmed port 443 is open, but the dock still reports offline.',
+    ],
+    fixes: [
+      'The dock had a stale proxy setting; cleared it and uploads resumed.',
+      'Replaced the dock power supply; offload works again.',
+    ],
+  },
+  {
+    product: 'body_camera',
+    category: 'firmware',
+    titles: [
+      'Firmware {version} update fails on {model}',
+      'Cameras reboot in a loop after firmware {version}',
+      'Request to roll back firmware {version}',
+      'Firmware update stuck at 40% on docked cameras',
+    ],
+    details: [
+      'After pushing firmware {version}, {n} {model} cameras show "update failed" and stay on the old version.',
+      'Devices at {place} reboot every few minutes since the {version} rollout.',
+    ],
+    fixes: [
+      'Re-staged firmware {version} with the corrected package; all units updated.',
+      'Rolled back to the previous firmware for the affected group.',
+    ],
+  },
+  {
+    product: 'evidence_management',
+    category: 'evidence',
+    titles: [
+      'Evidence sharing link expired too early',
+      'Cannot share case evidence with the District Attorney',
+      'Redaction job stuck in processing',
+      'Audit trail missing entries for shared evidence',
+      'Bulk export of case {case} times out',
+    ],
+    details: [
+      'A share link sent to the prosecutor for case {case} expired after one day instead of 30.',
+      'The redaction job for case {case} has been "processing" for {n} hours.',
+      'Exporting {n} files for case {case} fails with a timeout after about 20 minutes.',
+    ],
+    fixes: [
+      'Share policy default was 1 day; set to 30 days and re-sent the link.',
+      'Restarted the redaction worker; the job completed.',
+    ],
+  },
+  {
+    product: 'aware',
+    category: 'software',
+    titles: [
+      'Aware alerts not received on dispatch console',
+      'Aware map shows units in the wrong location',
+      'Duplicate Aware notifications for a single alert',
+      'Aware live stream does not start from the alert',
+    ],
+    details: [
+      'Dispatchers at {place} did not get the Aware alert when an officer drew their weapon on {date}.',
+      'The Aware map places {n} units several blocks away from their actual position.',
+    ],
+    fixes: [
+      'The dispatch console was subscribed to the wrong alert group; corrected.',
+      'GPS source switched to the in-car modem.',
+    ],
+  },
+  {
+    product: 'sso',
+    category: 'account_access',
+    titles: [
+      'SSO login fails with "invalid SAML response"',
+      'Users locked out after identity provider certificate rotation',
+      'New hires cannot sign in with single sign-on',
+      'MFA prompt loops on the evidence portal',
+    ],
+    details: [
+      'Since {date} users get "invalid SAML response" when signing in through the agency identity provider.',
+      'After the certificate rotation {n} users cannot sign in; local accounts still work.',
+    ],
+    fixes: [
+      'Uploaded the new signing certificate to the SSO configuration.',
+      'Added the new-hire group to the SSO role mapping.',
+    ],
+  },
+  {
+    product: 'in_car_video',
+    category: 'hardware',
+    titles: [
+      'In-car video does not start recording on lights',
+      'In-car camera footage out of sync with body camera',
+      'Rear-seat camera shows black image',
+      'In-car video system loses GPS',
+    ],
+    details: [
+      'Unit {unit} did not start recording when the light bar was activated on {date}.',
+      'Footage from the in-car system is {n} seconds behind the paired body camera.',
+    ],
+    fixes: [
+      'Replaced the trigger cable on the light bar input.',
+      'Time sync server corrected; recordings align again.',
+    ],
+  },
+  {
+    product: 'mobile_app',
+    category: 'configuration',
+    titles: [
+      'Mobile app cannot tag evidence with case number',
+      'Mobile app crashes when uploading photos',
+      'Need a new device group for the {place} unit',
+      'Retention policy for traffic stops needs to change',
+    ],
+    details: [
+      'Officers cannot add case numbers from the mobile app; the field is greyed out.',
+      'The app crashes when uploading more than {n} photos at once.',
+      'Please create a device group and retention category for {place}.',
+    ],
+    fixes: [
+      'Enabled the case-number field in the mobile app profile.',
+      'Configured as requested and confirmed with the customer.',
+    ],
+  },
+];
+
+const CUSTOMER_REPLIES = [
+  'Thanks, we will test this on the next shift and let you know.',
+  'This is still happening for us today. Can someone call me?',
+  'Attached the logs you asked for.',
+  'Confirmed, that fixed it on the units we checked.',
+  'Any update? Our officers are asking about this.',
+];
+const AGENT_REPLIES = [
+  'Thanks for the report. Could you send the serial numbers of the affected units?',
+  'We have reproduced the problem and are working on a fix.',
+  'Please try re-docking one of the units and tell us whether it uploads.',
+  'A fix has been applied on our side; please confirm it works for you.',
+];
+const INTERNAL_NOTES = [
+  'Internal: matches a known defect in the current release; engineering ticket linked.',
+  'Internal: customer is on an enterprise contract, keep them updated daily.',
+  'Internal: escalated to tier 2, waiting on engineering.',
+  'Internal: probably a network configuration issue on the customer side.',
+];
+
+const STATUS_WEIGHTS: [Status, number][] = [
+  ['open', 24],
+  ['in_progress', 24],
+  ['waiting_on_customer', 14],
+  ['resolved', 22],
+  ['closed', 16],
+];
+const PRIORITY_WEIGHTS: [Priority, number][] = [
+  ['low', 18],
+  ['normal', 46],
+  ['high', 26],
+  ['urgent', 10],
+];
+
+function weighted<T>(r: Prng, xs: [T, number][]): T {
+  const sum = xs.reduce((a, [, w]) => a + w, 0);
+  let x = r.next() * sum;
+  for (const [v, w] of xs) if ((x -= w) < 0) return v;
+  return xs[xs.length - 1]![0];
+}
+
+function fill(r: Prng, s: string, anchor: number): string {
+  return s
+    .replace(/\{model\}/g, () => r.pick(MODELS))
+    .replace(/\{dock\}/g, () => r.pick(DOCKS))
+    .replace(/\{version\}/g, () => r.pick(VERSIONS))
+    .replace(/\{place\}/g, () => r.pick(PLACES))
+    .replace(/\{n\}/g, () => String(r.int(2, 40)))
+    .replace(/\{case\}/g, () => `${r.int(2023, 2025)}-${String(r.int(1, 99999)).padStart(5, '0')}`)
+    .replace(/\{unit\}/g, () => String(r.int(100, 999)))
+    .replace(/\{date\}/g, () => new Date(anchor - r.int(1, 30) * 86_400_000).toISOString().slice(0, 10));
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Staff who may be assigned a ticket of `org`: agents covering it, and the supervisor. */
+function staffFor(org: string): string[] {
+  return DEMO_USERS.filter(
+    (u) => u.role === 'supervisor' || (u.role === 'agent' && u.organizations.includes(org)),
+  ).map((u) => u.username);
+}
+
+/** Fills an empty ticketing database. Returns how many tickets were written. */
+export function seedTickets(db: Db, opts: SeedOptions = {}): number {
+  const count = opts.tickets ?? 300;
+  const r = prng(opts.seed ?? 1042);
+  const anchorDate = opts.anchor ?? new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z');
+  const anchor = anchorDate.getTime();
+  const members = demoMembers();
+  const byOrg = new Map<string, DemoMember[]>();
+  for (const m of members) byOrg.set(m.org, [...(byOrg.get(m.org) ?? []), m]);
+  const named = DEMO_USERS.filter((u) => u.role === 'customer');
+
+  const insTicket = db.prepare(
+    `INSERT INTO tickets (id, org, title, description, status, priority, category, product, reporter, assignee,
+       created_at, updated_at, resolved_at, resolution, sla_due_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+  );
+  const insComment = db.prepare(
+    'INSERT INTO comments (id, ticket_id, author, body, internal, created_at) VALUES (?,?,?,?,?,?)',
+  );
+  const insEvent = db.prepare(
+    'INSERT INTO events (ticket_id, actor, action, at, before, after, internal) VALUES (?,?,?,?,?,?,?)',
+  );
+
+  // A large page cache for the bulk write (the indexes are written in random order).
+  const cache = db.pragma('cache_size', { simple: true }) as number;
+  db.pragma('cache_size = -262144');
+  db.transaction(() => {
+    let commentId = 0;
+    for (let i = 0; i < count; i++) {
+      const id = FIRST_NUMBER + i;
+      // Rows are buffered and written after their ticket (foreign keys).
+      const events: unknown[][] = [];
+      const comments: unknown[][] = [];
+      const ev = (...row: unknown[]) => events.push([id, ...row]);
+      // The named customers get several tickets each (the first ones, so small sets have them too).
+      const namedUser = i < named.length * 6 ? named[i % named.length] : undefined;
+      const org = namedUser ? namedUser.organizations[0]! : r.pick(DEMO_ORGANIZATIONS).slug;
+      const reporter = namedUser ? namedUser.username : r.pick(byOrg.get(org) ?? []).username;
+      const topic = r.pick(TOPICS);
+      const title = fill(r, r.pick(topic.titles), anchor);
+      const description = `${fill(r, r.pick(topic.details), anchor)} Reported by ${reporter} (${org}).`;
+      // A named customer's first two tickets stay open so "my open tickets" always has answers.
+      const status: Status = namedUser && i < named.length * 2 ? 'open' : weighted(r, STATUS_WEIGHTS);
+      const priority = weighted(r, PRIORITY_WEIGHTS);
+      const created = anchor - r.int(1, 120 * 24 * 60) * 60_000;
+      const staff = staffFor(org);
+      const assignee = status === 'open' && r.chance(0.5) ? null : r.pick(staff);
+      const actor = assignee ?? r.pick(staff);
+
+      let t = created;
+      const step = () => (t = Math.min(anchor, t + r.int(10, 3 * 24 * 60) * 60_000));
+      ev(reporter, 'created', iso(t), null, JSON.stringify({ org, title, status: 'open', priority }), 0);
+      if (assignee)
+        ev('sam_supervisor', 'updated', iso(step()), '{"assignee":null}', JSON.stringify({ assignee }), 0);
+
+      const nComments = r.int(0, 4);
+      for (let c = 0; c < nComments; c++) {
+        const kind = r.int(0, 2);
+        const internal = kind === 2;
+        const author = kind === 0 ? reporter : actor;
+        const body = internal
+          ? r.pick(INTERNAL_NOTES)
+          : kind === 0
+            ? r.pick(CUSTOMER_REPLIES)
+            : r.pick(AGENT_REPLIES);
+        const at = iso(step());
+        const cid = ++commentId;
+        comments.push([cid, id, author, body, internal ? 1 : 0, at]);
+        ev(
+          author,
+          'commented',
+          at,
+          null,
+          JSON.stringify({ commentId: cid, internal, body }),
+          internal ? 1 : 0,
+        );
+      }
+
+      let resolution: string | null = null;
+      let resolvedAt: string | null = null;
+      if (status !== 'open') {
+        const mid: Status = status === 'waiting_on_customer' ? 'waiting_on_customer' : 'in_progress';
+        ev(actor, 'updated', iso(step()), '{"status":"open"}', JSON.stringify({ status: mid }), 0);
+        if (status === 'resolved' || status === 'closed') {
+          resolution = fill(r, r.pick(topic.fixes), anchor);
+          resolvedAt = iso(step());
+          ev(
+            actor,
+            'resolved',
+            resolvedAt,
+            JSON.stringify({ status: mid }),
+            JSON.stringify({ status: 'resolved', resolution }),
+            0,
+          );
+          if (status === 'closed')
+            ev(actor, 'updated', iso(step()), '{"status":"resolved"}', '{"status":"closed"}', 0);
+        }
+      }
+      const createdIso = iso(created);
+      insTicket.run(
+        id,
+        org,
+        title,
+        description,
+        status,
+        priority,
+        topic.category,
+        topic.product,
+        reporter,
+        assignee,
+        createdIso,
+        iso(t),
+        resolvedAt,
+        resolution,
+        slaDue(createdIso, priority),
+      );
+      for (const c of comments) insComment.run(...c);
+      for (const e of events) insEvent.run(...e);
+    }
+    reindexAll(db);
+  })();
+  db.pragma(`cache_size = ${cache}`);
+  return count;
+}
+
+/** Whether the ticket tables are empty (a fresh data dir). */
+export function isEmpty(db: Db): boolean {
+  return !db.prepare('SELECT 1 FROM tickets LIMIT 1').get();
+}

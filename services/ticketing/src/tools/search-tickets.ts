@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { toolResult } from '@msi/kit';
+import { LIMITS } from '../model.js';
+import {
+  orgRef,
+  priority,
+  status,
+  text,
+  ticketLine,
+  ticketSummary,
+  username,
+  type ToolContext,
+} from '../schemas.js';
+
+const oneOrMany = <T extends z.ZodTypeAny>(s: T) =>
+  z.union([s, z.array(s).min(1).max(5)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
+
+export const searchTicketsInput = z
+  .object({
+    text: text(LIMITS.text)
+      .optional()
+      .describe('Words to look for in title, description and comments (ranked), or a ticket number'),
+    status: oneOrMany(status).optional().describe('One status or a list'),
+    priority: oneOrMany(priority).optional().describe('One priority or a list'),
+    org: orgRef.optional(),
+    assignee: username.optional().describe('Username, "me", or "none" for unassigned'),
+    reporter: username.optional().describe('Username or "me"'),
+    sort: z
+      .enum(['relevance', 'updated', 'created'])
+      .optional()
+      .describe('Default: relevance with text, else updated'),
+    limit: z.number().int().min(1).max(LIMITS.pageSize).default(20),
+    offset: z.number().int().min(0).max(LIMITS.offset).default(0),
+  })
+  .strict();
+
+export function registerSearchTickets(server: McpServer, { store, caller }: ToolContext) {
+  server.registerTool(
+    'search_tickets',
+    {
+      title: 'Search tickets',
+      description:
+        'Find support tickets the signed-in person may see: ranked full-text search plus filters, newest first without text. Returns one page and the total.',
+      inputSchema: searchTicketsInput,
+      outputSchema: {
+        total: z.number().int(),
+        offset: z.number().int(),
+        limit: z.number().int(),
+        match: z.enum(['all_words', 'any_word', 'number', 'none']),
+        tickets: z.array(ticketSummary),
+      },
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    async (args) => {
+      const r = store.search(caller, args);
+      const head =
+        r.total === 0
+          ? 'No tickets found.'
+          : `${r.total} ticket${r.total === 1 ? '' : 's'}${r.match === 'any_word' ? ' matching some of the words' : ''}; showing ${
+              r.tickets.length ? `${r.offset + 1}-${r.offset + r.tickets.length}` : 'none (past the end)'
+            }:`;
+      return toolResult({ ...r }, [head, ...r.tickets.map(ticketLine)].join('\n'));
+    },
+  );
+}
