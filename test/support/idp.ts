@@ -156,6 +156,41 @@ async function tokenRequest(
 }
 
 /**
+ * Opens an authorization URL, fills the login form (request id, CSRF token and cookie, username, password)
+ * and returns the URL the IDP redirects back to (with `code`, or `error`). A page that does not redirect
+ * (bad client or redirect URI, wrong password, throttled) throws IdpError with the page's message.
+ */
+export async function signInAt(authorizeUrl: URL, username: string, password = 'demo'): Promise<URL> {
+  const page = await fetch(authorizeUrl, { redirect: 'manual' });
+  const early = page.headers.get('location');
+  if (early) return new URL(early);
+  const html = await page.text();
+  if (page.status !== 200) throw new IdpError(page.status, 'authorize_failed', pageMessage(html));
+  const login = await fetch(new URL('login', authorizeUrl), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: setCookies(page) },
+    body: new URLSearchParams({
+      request_id: hiddenField(html, 'request_id'),
+      csrf: hiddenField(html, 'csrf'),
+      username,
+      password,
+    }),
+  });
+  const location = login.headers.get('location');
+  if (login.status !== 302 || !location)
+    throw new IdpError(login.status, 'login_failed', pageMessage(await login.text()));
+  return new URL(location);
+}
+
+function pageMessage(html: string): string {
+  return (
+    (html.match(/role="alert">([^<]*)</) ?? html.match(/<main>.*<p>([^<]*)<\/p><\/main>/s))?.[1] ??
+    html.slice(0, 200)
+  );
+}
+
+/**
  * Signs in as `username` through the real login form and returns the tokens of the code exchange.
  * A refused sign-in throws IdpError (status 401 `login_failed` with the page's message, for example).
  */
@@ -181,42 +216,14 @@ export async function loginWithPassword(
     prompt: 'login',
   });
   if (opts.resource) q.set('resource', opts.resource);
-  const page = await fetch(`${issuer}/authorize?${q}`, { redirect: 'manual' });
-  if (page.status !== 200) {
-    const where = page.headers.get('location');
-    const err = where ? new URL(where).searchParams : undefined;
-    throw new IdpError(
-      page.status,
-      err?.get('error') ?? 'authorize_failed',
-      err?.get('error_description') ?? (await page.text()),
-    );
-  }
-  const html = await page.text();
-  const login = await fetch(`${issuer}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: setCookies(page) },
-    body: new URLSearchParams({
-      request_id: hiddenField(html, 'request_id'),
-      csrf: hiddenField(html, 'csrf'),
-      username,
-      password,
-    }),
-  });
-  const location = login.headers.get('location');
-  if (login.status !== 302 || !location) {
-    const text = await login.text();
-    const message = text.match(/role="alert">([^<]*)</)?.[1] ?? `HTTP ${login.status}`;
-    throw new IdpError(login.status, 'login_failed', message);
-  }
-  const back = new URL(location);
+  const back = await signInAt(new URL(`${issuer}/authorize?${q}`), username, password);
   if (back.searchParams.get('state') !== state) throw new Error('the IDP returned a different state');
   const code = back.searchParams.get('code');
   if (!code)
     throw new IdpError(
       400,
       back.searchParams.get('error') ?? 'no_code',
-      back.searchParams.get('error_description') ?? location,
+      back.searchParams.get('error_description') ?? back.toString(),
     );
   const tokens = await tokenRequest(issuer, {
     grant_type: 'authorization_code',

@@ -1,0 +1,231 @@
+/**
+ * openid-client (unchanged, as a Keycloak/Okta client would use it) against the real IDP process:
+ * discovery, code + PKCE through the login form, id_token validation, refresh rotation, token exchange,
+ * client credentials, userinfo, revocation, end-session.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as oidc from 'openid-client';
+import { createTokenVerifier } from '@msi/kit';
+import { signInAt, startIdp, TEST_API_CLIENT_SECRET, type RunningIdp } from '../../../test/support/idp.js';
+
+const REDIRECT = 'http://127.0.0.1:43123/auth/callback';
+const insecure = { execute: [oidc.allowInsecureRequests] };
+
+let idp: RunningIdp;
+let desktop: oidc.Configuration;
+let api: oidc.Configuration;
+
+beforeAll(async () => {
+  idp = await startIdp();
+  desktop = await oidc.discovery(new URL(idp.issuer), 'msi-desktop', undefined, oidc.None(), insecure);
+  api = await oidc.discovery(
+    new URL(idp.issuer),
+    'msi-api',
+    undefined,
+    oidc.ClientSecretBasic(TEST_API_CLIENT_SECRET),
+    insecure,
+  );
+});
+afterAll(() => idp?.stop());
+
+/** The whole code flow with openid-client: authorization URL, the login form, the code grant. */
+async function signIn(username: string, extra: Record<string, string> = {}) {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const url = oidc.buildAuthorizationUrl(desktop, {
+    redirect_uri: REDIRECT,
+    scope: 'openid profile email offline_access api',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    prompt: 'login',
+    ...extra,
+  });
+  const callback = await signInAt(url, username);
+  const tokens = await oidc.authorizationCodeGrant(desktop, callback, {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+    expectedNonce: nonce,
+    idTokenExpected: true,
+  });
+  return { tokens, nonce };
+}
+
+describe('IDP with openid-client', () => {
+  it('publishes discovery that names its endpoints and what it supports', async () => {
+    const m = desktop.serverMetadata();
+    expect(m.issuer).toBe(idp.issuer);
+    expect(m.code_challenge_methods_supported).toEqual(['S256']);
+    expect(m.grant_types_supported).toContain('urn:ietf:params:oauth:grant-type:token-exchange');
+    const as = await (await fetch(`${idp.issuer}/.well-known/oauth-authorization-server`)).json();
+    expect(as.token_endpoint).toBe(m.token_endpoint);
+    const jwks = await (await fetch(m.jwks_uri!)).json();
+    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys[0]).toMatchObject({ kty: 'EC', alg: 'ES256', use: 'sig' });
+    expect(jwks.keys[0].kid).toBeTruthy();
+    expect(jwks.keys[0].d).toBeUndefined();
+  });
+
+  it('signs in with code + PKCE; the id_token is validated (nonce) and the access token is for the API', async () => {
+    const { tokens, nonce } = await signIn('alex_agent');
+    const id = tokens.claims()!;
+    expect(id.nonce).toBe(nonce);
+    expect(id.aud).toBe('msi-desktop');
+    expect(id).toMatchObject({ preferred_username: 'alex_agent', name: 'Alex Rivera', roles: ['agent'] });
+    expect(tokens.expires_in).toBeGreaterThan(800);
+    expect(tokens.expires_in).toBeLessThanOrEqual(900);
+
+    const verifier = createTokenVerifier({ issuer: idp.issuer, audience: idp.audiences.api });
+    const p = await verifier.verify(tokens.access_token);
+    expect(p).toMatchObject({
+      username: 'alex_agent',
+      roles: ['agent'],
+      clientId: 'msi-desktop',
+      isService: false,
+    });
+    expect(p.organizations).toContain('dallas-police');
+    expect(p.scopes).toContain('api');
+    expect(p.sub).toBe(id.sub);
+  });
+
+  it('answers userinfo with the person’s claims', async () => {
+    const { tokens } = await signIn('james_smith');
+    const info = await oidc.fetchUserInfo(desktop, tokens.access_token, tokens.claims()!.sub);
+    expect(info).toMatchObject({
+      preferred_username: 'james_smith',
+      email: 'james.smith@dallaspolice.example',
+      roles: ['customer'],
+      organizations: ['dallas-police'],
+    });
+  });
+
+  it('rotates refresh tokens', async () => {
+    const { tokens } = await signIn('riley_agent');
+    const next = await oidc.refreshTokenGrant(desktop, tokens.refresh_token!);
+    expect(next.refresh_token).toBeTruthy();
+    expect(next.refresh_token).not.toBe(tokens.refresh_token);
+    expect(next.access_token).not.toBe(tokens.access_token);
+    const third = await oidc.refreshTokenGrant(desktop, next.refresh_token!);
+    expect(third.claims()!.sub).toBe(tokens.claims()!.sub);
+  });
+
+  it('exchanges the API token for a ticketing token: same person, narrowed scope, short life, act', async () => {
+    const { tokens } = await signIn('alex_agent');
+    const res = await oidc.genericGrantRequest(api, 'urn:ietf:params:oauth:grant-type:token-exchange', {
+      subject_token: tokens.access_token,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      resource: idp.audiences.ticketing,
+      scope: 'tickets:read orgs:write',
+    });
+    expect(res.issued_token_type).toBe('urn:ietf:params:oauth:token-type:access_token');
+    expect(res.scope).toBe('tickets:read');
+    expect(res.expires_in).toBeLessThanOrEqual(300);
+    const verifier = createTokenVerifier({ issuer: idp.issuer, audience: idp.audiences.ticketing });
+    const p = await verifier.verify(res.access_token);
+    expect(p).toMatchObject({
+      username: 'alex_agent',
+      roles: ['agent'],
+      clientId: 'msi-api',
+      scopes: ['tickets:read'],
+    });
+    expect(p.organizations).toEqual(
+      (await verifierFor(idp.audiences.api).verify(tokens.access_token)).organizations,
+    );
+    const claims = JSON.parse(Buffer.from(res.access_token.split('.')[1]!, 'base64url').toString());
+    expect(claims.act).toEqual({ sub: 'msi-api' });
+    // The API token is no good at the ticketing server, and the ticketing token none at the API.
+    await expect(verifier.verify(tokens.access_token)).rejects.toThrow(/audience/);
+  });
+
+  it('gives client-credentials tokens with no person and no roles', async () => {
+    const res = await oidc.clientCredentialsGrant(api, { resource: idp.audiences.organizations });
+    expect(res.scope).toBe('orgs:read orgs:write');
+    const p = await verifierFor(idp.audiences.organizations).verify(res.access_token);
+    expect(p).toMatchObject({ sub: 'msi-api', isService: true, roles: [], organizations: [] });
+  });
+
+  it('revokes a refresh token (the whole sign-in) and an access token at this IDP', async () => {
+    const { tokens } = await signIn('linda_baker');
+    await oidc.tokenRevocation(desktop, tokens.access_token);
+    await expect(oidc.fetchUserInfo(desktop, tokens.access_token, oidc.skipSubjectCheck)).rejects.toThrow();
+
+    const other = await signIn('linda_baker');
+    await oidc.tokenRevocation(desktop, other.tokens.refresh_token!);
+    await expect(oidc.refreshTokenGrant(desktop, other.tokens.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+    await expect(
+      oidc.genericGrantRequest(api, 'urn:ietf:params:oauth:grant-type:token-exchange', {
+        subject_token: other.tokens.access_token,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        resource: idp.audiences.ticketing,
+      }),
+    ).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('ends the session: back to a loopback post-logout URI with state, and the sign-in’s refresh token is dead', async () => {
+    const { tokens } = await signIn('paul_morgan');
+    const url = oidc.buildEndSessionUrl(desktop, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: 'http://127.0.0.1:43123/',
+      state: 'bye',
+    });
+    const res = await fetch(url, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('http://127.0.0.1:43123/?state=bye');
+    await expect(oidc.refreshTokenGrant(desktop, tokens.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+
+    const bad = await fetch(
+      oidc.buildEndSessionUrl(desktop, {
+        id_token_hint: tokens.id_token!,
+        post_logout_redirect_uri: 'https://evil.example/',
+      }),
+      { redirect: 'manual' },
+    );
+    expect(bad.status).toBe(400);
+  });
+
+  it('refuses a resource it does not serve (invalid_target)', async () => {
+    await expect(
+      oidc.clientCredentialsGrant(api, { resource: 'http://127.0.0.1:1/elsewhere' }),
+    ).rejects.toMatchObject({
+      error: 'invalid_target',
+    });
+    const verifier = oidc.randomPKCECodeVerifier();
+    const url = oidc.buildAuthorizationUrl(desktop, {
+      redirect_uri: REDIRECT,
+      scope: 'openid api',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state: 's1',
+      resource: 'http://127.0.0.1:1/elsewhere',
+    });
+    const back = await signInAt(url, 'alex_agent');
+    expect(back.searchParams.get('error')).toBe('invalid_target');
+    expect(back.searchParams.get('state')).toBe('s1');
+  });
+
+  it('allows the renderer’s loopback origin by CORS on the token endpoint, not a foreign one', async () => {
+    const pre = (origin: string) =>
+      fetch(`${idp.issuer}/token`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
+      });
+    expect((await pre('http://127.0.0.1:4200')).headers.get('access-control-allow-origin')).toBe(
+      'http://127.0.0.1:4200',
+    );
+    expect((await pre('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+function verifierFor(audience: string) {
+  return createTokenVerifier({ issuer: idp.issuer, audience });
+}
