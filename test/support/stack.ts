@@ -1,0 +1,110 @@
+/**
+ * The whole back end for integration tests and benchmarks, as real processes on free ports: the IDP,
+ * both MCP servers (seeded), Chroma and the API, all in one fresh data dir. `login(username)` signs in
+ * through the IDP's real login form and returns an access token for the API. `startApi(env)` starts one
+ * more API process (same audience, its own data dir and port) — e.g. with the `openai` provider pointed
+ * at a scripted model. `stop()` ends everything it started and removes the data dir.
+ */
+import { join } from 'node:path';
+import { freePort } from '@msi/kit';
+import { startChroma, type RunningChroma } from './chroma.js';
+import { loginWithPassword, startIdp, TEST_API_CLIENT_SECRET, type RunningIdp } from './idp.js';
+import { startService, tempDataDir, type RunningService } from './services.js';
+
+export interface Stack {
+  dataDir: string;
+  idp: RunningIdp;
+  ticketing: RunningService;
+  organizations: RunningService;
+  chroma: RunningChroma;
+  api: RunningService;
+  /** The API's token audience (its PUBLIC_URL): shared by every API process of this stack. */
+  apiAudience: string;
+  /** An access token for the API, signed in as `username` (password `demo`). */
+  login(username: string): Promise<string>;
+  /** Starts another API process against this stack; stopped with the stack. */
+  startApi(env?: Record<string, string | undefined>): Promise<RunningService>;
+  stop(): Promise<void>;
+}
+
+async function distinctPorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
+export async function startStack(
+  opts: { apiEnv?: Record<string, string | undefined>; seedTickets?: number } = {},
+): Promise<Stack> {
+  const temp = tempDataDir('msi-stack-');
+  const dataDir = temp.dir;
+  const started: { stop(): Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const s of started.reverse()) await s.stop().catch(() => {});
+    started.length = 0;
+  };
+  try {
+    const [apiPort, ticketingPort, orgsPort] = await distinctPorts(3);
+    const apiAudience = `http://127.0.0.1:${apiPort}`;
+    const ticketingUrl = `http://127.0.0.1:${ticketingPort}`;
+    const orgsUrl = `http://127.0.0.1:${orgsPort}`;
+    const idp = await startIdp({
+      dataDir: join(dataDir, 'idp-data'),
+      audiences: { api: apiAudience, ticketing: ticketingUrl, organizations: orgsUrl },
+    });
+    started.push(idp);
+    const common = { MSI_DATA_DIR: dataDir, IDP_ISSUER: idp.issuer };
+    const [ticketing, organizations, chroma] = await Promise.all([
+      startService(
+        'ticketing',
+        { ...common, ...(opts.seedTickets !== undefined ? { SEED_TICKETS: String(opts.seedTickets) } : {}) },
+        { port: ticketingPort },
+      ),
+      startService('organizations', common, { port: orgsPort }),
+      startChroma({ dataDir: join(dataDir, 'chroma') }),
+    ]);
+    started.push(ticketing, organizations, chroma);
+
+    const apiEnv = (dir: string, env: Record<string, string | undefined>) => ({
+      MSI_DATA_DIR: dir,
+      PUBLIC_URL: apiAudience,
+      IDP_ISSUER: idp.issuer,
+      TICKETING_URL: ticketingUrl,
+      ORGANIZATIONS_URL: orgsUrl,
+      CHROMA_URL: chroma.url,
+      API_CLIENT_ID: 'msi-api',
+      API_CLIENT_SECRET: TEST_API_CLIENT_SECRET,
+      RATE_LIMIT_REQUESTS: '1000',
+      ...env,
+    });
+    const api = await startService('api', apiEnv(dataDir, opts.apiEnv ?? {}), { port: apiPort });
+    started.push(api);
+
+    let extra = 0;
+    return {
+      dataDir,
+      idp,
+      ticketing,
+      organizations,
+      chroma,
+      api,
+      apiAudience,
+      async login(username) {
+        return (await loginWithPassword(idp.issuer, username)).access_token;
+      },
+      async startApi(env = {}) {
+        const svc = await startService('api', apiEnv(join(dataDir, `api-${++extra}`), env));
+        started.push(svc);
+        return svc;
+      },
+      async stop() {
+        await stopAll();
+        temp.cleanup();
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    temp.cleanup();
+    throw err;
+  }
+}
