@@ -17,11 +17,13 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const TABLES = ['organizations', 'deployments', 'members', 'member_permissions', 'events'];
+const TABLES = ['organizations', 'deployments', 'members', 'member_permissions', 'events'] as const;
 function dump(file: string) {
   const db = new Database(file, { readonly: true });
   try {
-    return Object.fromEntries(TABLES.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all()]));
+    return Object.fromEntries(
+      TABLES.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all()]),
+    ) as Record<(typeof TABLES)[number], unknown[]>;
   } finally {
     db.close();
   }
