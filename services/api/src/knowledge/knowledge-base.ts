@@ -1,0 +1,376 @@
+/**
+ * The knowledge base: documents in SQLite (with FTS5), vectors in Chroma, a background worker that
+ * embeds chunks batch by batch, and hybrid search that fuses both legs by reciprocal rank.
+ *
+ * Ingestion is resumable: chunks (with deterministic ids) and their FTS rows are written with the
+ * document in one transaction; the worker then embeds the chunks not yet embedded, upserts their
+ * vectors and marks them, batch by batch; a document is `ready` only when every chunk is. A restart
+ * continues where it stopped; an upsert repeated after a crash overwrites the same ids.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import type { Db, Logger } from '@msi/kit';
+import type { Citation, KnowledgeDocument, KnowledgeUpload, Passage } from '../contract.js';
+import { chunkDocument } from './chunker.js';
+import type { Embedder } from './embedder.js';
+import { reciprocalRankFusion, snippet } from './fusion.js';
+import { migrateKnowledge } from './schema.js';
+import { KnowledgeStore, type PendingChunk } from './store.js';
+import { queryTerms } from './text.js';
+import { KnowledgeError, kindOf, validateUpload } from './upload.js';
+import { VectorStore, VectorStoreUnavailable } from './vectors.js';
+
+export interface KnowledgeBase {
+  /** Schema, built-in documents from `docsDir`, then resumes any unfinished ingestion (Chroma is connected lazily). */
+  start(): Promise<void>;
+  /** Hybrid search: Chroma vectors + FTS5 BM25, reciprocal-rank fused. FTS alone while Chroma is down. */
+  search(query: string, k?: number): Promise<Citation[]>;
+  list(): KnowledgeDocument[];
+  get(id: string): KnowledgeDocument | undefined;
+  /** Validates and stores; returns the document `queued` (or the existing one with the same content). */
+  upload(u: KnowledgeUpload, uploadedBy?: string): Promise<KnowledgeDocument>;
+  /** Like `upload`, and says whether the document is new (false: same content was already there). */
+  add(u: unknown, uploadedBy?: string): Promise<{ document: KnowledgeDocument; created: boolean }>;
+  remove(id: string): Promise<boolean>;
+  passage(chunkId: string): Passage | undefined;
+  readiness(): Promise<{ ok: boolean; detail: string }>;
+  /** Resolves when no document is waiting to be embedded (for tests and tools). */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface KnowledgeBaseOptions {
+  db: Db;
+  chromaUrl: string;
+  embedder: Embedder;
+  docsDir: string;
+  log: Logger;
+  /** Chunks embedded per batch (progress moves in these steps). Default 32. */
+  batchSize?: number;
+  /** First retry delay after a failed batch; doubles up to 30 s. Default 1000 ms. */
+  retryBaseMs?: number;
+  /** Failures of the embedder in a row before a document is marked failed. Default 5. */
+  maxAttempts?: number;
+}
+
+export const DEFAULT_K = 5;
+export const MAX_K = 50;
+/** How many results of each leg enter the fusion. */
+const LEG_DEPTH = 20;
+
+const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
+const newId = () => `kb_${randomBytes(10).toString('hex')}`;
+const builtinId = (filename: string) => `kb_${sha256(`builtin:${filename}`).slice(0, 20)}`;
+
+/** What an embedding sees: the chunk with its document title and section, which carry much of its topic. */
+const embeddingInput = (title: string, c: PendingChunk) => `${title}\n${c.section}\n${c.text}`;
+
+export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
+  const { db, embedder, log } = opts;
+  const batchSize = opts.batchSize ?? 32;
+  const retryBaseMs = opts.retryBaseMs ?? 1000;
+  const maxAttempts = opts.maxAttempts ?? 5;
+  const store = new KnowledgeStore(db);
+  const vectors = new VectorStore(opts.chromaUrl, embedder, () => {
+    // A fresh collection while SQLite says vectors exist: Chroma lost its data. Embed those documents again.
+    const n = store.requeue({ lostVectorsOf: embedder.id });
+    if (n)
+      log.warn(
+        { documents: n, collection: vectors.name() },
+        'knowledge: chroma collection was missing; re-embedding',
+      );
+    kick();
+  });
+  const stop = new AbortController();
+  let worker: Promise<void> | undefined;
+  let dirty = false;
+  let chromaDown = false;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        stop.signal.removeEventListener('abort', done);
+        resolve();
+      }
+      stop.signal.addEventListener('abort', done);
+    });
+
+  function chromaState(err?: unknown): void {
+    if (err && !chromaDown) {
+      chromaDown = true;
+      log.warn(
+        { err: (err as Error).message, chromaUrl: opts.chromaUrl },
+        'knowledge: chroma is unreachable; search uses full-text (FTS) only until it is back',
+      );
+    } else if (!err && chromaDown) {
+      chromaDown = false;
+      log.info({ chromaUrl: opts.chromaUrl }, 'knowledge: chroma is reachable again');
+    }
+  }
+
+  function kick(): void {
+    dirty = true;
+    if (worker || stop.signal.aborted) return;
+    worker = work().finally(() => {
+      worker = undefined;
+      if (dirty && !stop.signal.aborted) kick();
+    });
+  }
+
+  async function sweepVectorDeletions(): Promise<void> {
+    for (const id of store.pendingVectorDeletions()) {
+      await vectors.deleteDocument(id);
+      store.vectorsDeleted(id);
+    }
+  }
+
+  async function ingest(docId: string): Promise<void> {
+    const doc = store.row(docId)!;
+    store.beginIngestion(doc.id, embedder.id);
+    // Nothing embedded yet: clear whatever an earlier version of this document left in Chroma.
+    if (doc.chunks_done === 0) await vectors.deleteDocument(doc.id);
+    for (;;) {
+      if (stop.signal.aborted) return;
+      const batch = store.pendingChunks(doc.id, batchSize);
+      if (batch.length === 0) break;
+      const embeddings = await embedder.embed(batch.map((c) => embeddingInput(doc.title, c)));
+      if (embeddings.length !== batch.length || embeddings.some((e) => e.length !== embedder.dimensions)) {
+        throw new Error(`embedder ${embedder.id} returned vectors of the wrong number or size`);
+      }
+      await vectors.upsert(
+        batch.map((c, i) => ({ id: c.id, documentId: doc.id, embedding: embeddings[i]! })),
+      );
+      if (
+        !store.markEmbedded(
+          doc.id,
+          batch.map((c) => c.id),
+        )
+      ) {
+        store.orphaned(doc.id); // deleted while this batch was in flight
+        return;
+      }
+    }
+    if (store.row(doc.id)) {
+      store.setStatus(doc.id, 'ready');
+      const d = store.get(doc.id)!;
+      log.info({ documentId: d.id, title: d.title, chunks: d.chunksTotal }, 'knowledge: document ready');
+    }
+  }
+
+  async function work(): Promise<void> {
+    const attempts = new Map<string, number>();
+    let waits = 0;
+    while (!stop.signal.aborted) {
+      dirty = false;
+      const doc = store.nextPending();
+      try {
+        await sweepVectorDeletions();
+        if (!doc) {
+          if (dirty) continue;
+          return;
+        }
+        await ingest(doc.id);
+        chromaState();
+        waits = 0;
+      } catch (err) {
+        if (stop.signal.aborted) return;
+        const delay = Math.min(30_000, retryBaseMs * 2 ** Math.min(waits++, 5));
+        if (err instanceof VectorStoreUnavailable) {
+          chromaState(err); // wait for Chroma as long as it takes; nothing is written half
+        } else if (doc) {
+          const n = (attempts.get(doc.id) ?? 0) + 1;
+          attempts.set(doc.id, n);
+          log.warn(
+            { err: (err as Error).message, documentId: doc.id, attempt: n },
+            'knowledge: embedding failed',
+          );
+          if (n >= maxAttempts) {
+            store.setStatus(doc.id, 'failed', `embedding failed ${n} times: ${(err as Error).message}`);
+            waits = 0;
+            continue;
+          }
+        }
+        await sleep(delay);
+      }
+    }
+  }
+
+  function addDocument(
+    input: {
+      filename: string;
+      mediaType: string;
+      kind: 'markdown' | 'text';
+      title?: string | undefined;
+      content: string;
+      bytes: number;
+    },
+    source: KnowledgeDocument['source'],
+    uploadedBy?: string,
+  ): { document: KnowledgeDocument; created: boolean } {
+    const hash = sha256(input.content);
+    const existing = store.bySha256(hash);
+    if (existing) return { document: existing, created: false };
+    const chunked = chunkDocument(input.content, input.kind);
+    if (chunked.chunks.length === 0)
+      throw new KnowledgeError('invalid_request', `${input.filename} has no text to index`, 400);
+    const title = input.title ?? chunked.title ?? input.filename.replace(/\.[^.]+$/, '');
+    const id = source === 'builtin' ? builtinId(input.filename) : newId();
+    const document = store.insert(
+      {
+        id,
+        title,
+        filename: input.filename,
+        mediaType: input.mediaType,
+        bytes: input.bytes,
+        sha256: hash,
+        source,
+        content: input.content,
+        uploadedBy,
+      },
+      chunked.chunks,
+    );
+    log.info(
+      { documentId: id, filename: input.filename, source, chunks: chunked.chunks.length, uploadedBy },
+      'knowledge: document added',
+    );
+    kick();
+    return { document, created: true };
+  }
+
+  /** Every .md/.txt under docsDir: new ones added, changed ones re-ingested, unchanged left alone. */
+  function syncBuiltins(): void {
+    if (!existsSync(opts.docsDir)) {
+      log.warn({ docsDir: opts.docsDir }, 'knowledge: built-in documentation directory not found');
+      return;
+    }
+    const files = (readdirSync(opts.docsDir, { recursive: true }) as string[])
+      .filter((f) => kindOf(f) && !f.split(sep).some((p) => p.startsWith('.')))
+      .map((f) => relative(opts.docsDir, join(opts.docsDir, f)).split(sep).join('/'))
+      .sort();
+    for (const filename of files) {
+      const content = readFileSync(join(opts.docsDir, filename), 'utf8');
+      try {
+        const u = validateUpload({ filename, content });
+        const hash = sha256(content);
+        const known = store.builtin(filename);
+        if (known?.sha256 === hash || (!known && store.isDismissed(filename, hash))) continue;
+        if (known) {
+          const chunked = chunkDocument(content, u.kind);
+          const title = chunked.title ?? filename.replace(/\.[^.]+$/, '');
+          store.replace(known.id, { title, bytes: u.bytes, sha256: hash, content }, chunked.chunks);
+          log.info({ documentId: known.id, filename }, 'knowledge: built-in document changed; re-ingesting');
+        } else {
+          addDocument({ ...u, filename }, 'builtin');
+        }
+      } catch (err) {
+        log.warn({ filename, err: (err as Error).message }, 'knowledge: skipping built-in document');
+      }
+    }
+  }
+
+  return {
+    async start() {
+      migrateKnowledge(db);
+      syncBuiltins();
+      const requeued = store.requeue({ failed: true, notEmbeddedBy: embedder.id });
+      if (requeued)
+        log.info(
+          { documents: requeued, embedder: embedder.id },
+          'knowledge: documents queued for (re-)embedding',
+        );
+      kick();
+    },
+
+    async search(query, k = DEFAULT_K) {
+      const q = query.trim();
+      if (!q) return [];
+      const limit = Math.max(1, Math.min(MAX_K, Math.floor(k)));
+      const terms = queryTerms(q);
+      const lexical = store.lexical(terms, Math.max(LEG_DEPTH, limit));
+      let semantic: string[] = [];
+      try {
+        const [v] = await embedder.embed([q]);
+        semantic = await vectors.query(v!, Math.max(LEG_DEPTH, limit));
+        chromaState();
+      } catch (err) {
+        if (err instanceof VectorStoreUnavailable) chromaState(err);
+        else
+          log.warn(
+            { err: (err as Error).message },
+            'knowledge: query embedding failed; using full-text results only',
+          );
+      }
+      const fused = reciprocalRankFusion([semantic, lexical]);
+      const hits = store.passages(fused.slice(0, limit * 2).map((f) => f.id));
+      const out: Citation[] = [];
+      for (const f of fused) {
+        const h = hits.get(f.id);
+        if (!h) continue; // a vector whose chunk is gone (its deletion from Chroma is pending)
+        out.push({
+          documentId: h.documentId,
+          chunkId: h.chunkId,
+          title: h.title,
+          section: h.section,
+          snippet: snippet(h.text, terms),
+          score: f.score,
+        });
+        if (out.length === limit) break;
+      }
+      return out;
+    },
+
+    list: () => store.list(),
+    get: (id) => store.get(id),
+
+    async add(u, uploadedBy) {
+      const valid = validateUpload(u);
+      return addDocument(valid, 'upload', uploadedBy);
+    },
+
+    async upload(u, uploadedBy) {
+      return (await this.add(u, uploadedBy)).document;
+    },
+
+    async remove(id) {
+      if (!store.delete(id)) return false;
+      log.info({ documentId: id }, 'knowledge: document deleted');
+      try {
+        await sweepVectorDeletions();
+      } catch (err) {
+        chromaState(err);
+        kick(); // the worker removes the vectors when Chroma is back
+      }
+      return true;
+    },
+
+    passage: (id) => store.passage(id),
+
+    async readiness() {
+      const c = store.counts();
+      const docs = `${c.ready} documents ready, ${c.queued + c.ingesting} ingesting, ${c.failed} failed`;
+      try {
+        await vectors.heartbeat();
+        chromaState();
+        return { ok: true, detail: `chroma reachable at ${opts.chromaUrl}; ${docs}` };
+      } catch (err) {
+        chromaState(err);
+        return {
+          ok: false,
+          detail: `chroma unreachable at ${opts.chromaUrl} (${(err as Error).message}); search uses full-text only; ${docs}`,
+        };
+      }
+    },
+
+    async idle() {
+      while (worker) await worker;
+    },
+
+    async close() {
+      stop.abort();
+      await worker;
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/** The /api/knowledge/* routes (contract.ts). Auth is the caller's preHandler; errors are {error, message}. */
+import type { FastifyInstance, FastifyReply, preHandlerHookHandler } from 'fastify';
+import type { KnowledgeBase } from './knowledge-base.js';
+import { DEFAULT_K, MAX_K } from './knowledge-base.js';
+import { KnowledgeError, MAX_UPLOAD_BYTES } from './upload.js';
+
+const MAX_QUERY_CHARS = 1000;
+
+function fail(reply: FastifyReply, status: number, error: string, message: string) {
+  return reply.status(status).send({ error, message });
+}
+
+export function registerKnowledgeRoutes(
+  app: FastifyInstance,
+  kb: KnowledgeBase,
+  opts: { preHandler: preHandlerHookHandler },
+): void {
+  const { preHandler } = opts;
+
+  app.get('/api/knowledge/documents', { preHandler }, async () => ({ documents: kb.list() }));
+
+  app.get<{ Params: { id: string } }>('/api/knowledge/documents/:id', { preHandler }, async (req, reply) => {
+    const doc = kb.get(req.params.id);
+    return doc ?? fail(reply, 404, 'not_found', `no knowledge document ${req.params.id}`);
+  });
+
+  // JSON escaping can double the size of a text (newlines, quotes), so the body may exceed the content cap.
+  app.post(
+    '/api/knowledge/documents',
+    { preHandler, bodyLimit: 2 * MAX_UPLOAD_BYTES + 64 * 1024 },
+    async (req, reply) => {
+      try {
+        const { document, created } = await kb.add(req.body, req.principal?.username);
+        return reply.status(created ? 202 : 200).send(document);
+      } catch (err) {
+        if (err instanceof KnowledgeError) return fail(reply, err.status, err.code, err.message);
+        throw err;
+      }
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/knowledge/documents/:id',
+    { preHandler },
+    async (req, reply) => {
+      if (!(await kb.remove(req.params.id)))
+        return fail(reply, 404, 'not_found', `no knowledge document ${req.params.id}`);
+      return reply.status(204).send();
+    },
+  );
+
+  app.get<{ Querystring: { q?: string; k?: string } }>(
+    '/api/knowledge/search',
+    { preHandler },
+    async (req, reply) => {
+      const q = (req.query.q ?? '').trim();
+      if (!q) return fail(reply, 400, 'invalid_request', 'q is required: the text to search for');
+      if (q.length > MAX_QUERY_CHARS)
+        return fail(reply, 400, 'invalid_request', `q is longer than ${MAX_QUERY_CHARS} characters`);
+      const k = req.query.k === undefined || req.query.k === '' ? DEFAULT_K : Number(req.query.k);
+      if (!Number.isInteger(k) || k < 1 || k > MAX_K)
+        return fail(reply, 400, 'invalid_request', `k must be an integer from 1 to ${MAX_K}`);
+      return { results: await kb.search(q, k) };
+    },
+  );
+
+  app.get<{ Params: { chunkId: string } }>(
+    '/api/knowledge/chunks/:chunkId',
+    { preHandler },
+    async (req, reply) => {
+      const p = kb.passage(req.params.chunkId);
+      return p ?? fail(reply, 404, 'not_found', `no passage ${req.params.chunkId}`);
+    },
+  );
+}

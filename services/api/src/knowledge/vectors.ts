@@ -1,0 +1,139 @@
+/**
+ * The vector leg: one Chroma collection per embedder (named after it, with the embedder's id and
+ * dimensions in its metadata), connected lazily and re-resolved after any failure, so a restarted
+ * Chroma is picked up again. Embeddings are always passed explicitly; Chroma never embeds.
+ */
+import { ChromaClient, ChromaNotFoundError, type Collection } from 'chromadb';
+import type { Embedder } from './embedder.js';
+
+/** Chroma could not be reached or answered with an error: retry later, search without vectors. */
+export class VectorStoreUnavailable extends Error {
+  constructor(message: string, options?: { cause: unknown }) {
+    super(message, options);
+    this.name = 'VectorStoreUnavailable';
+  }
+}
+
+export interface VectorRecord {
+  id: string;
+  documentId: string;
+  embedding: number[];
+}
+
+export function collectionName(embedder: Pick<Embedder, 'id' | 'dimensions'>): string {
+  const slug = embedder.id
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return `kb-${slug}-${embedder.dimensions}`.slice(0, 63);
+}
+
+export class VectorStore {
+  private readonly client: ChromaClient;
+  private collection: Promise<Collection> | undefined;
+
+  constructor(
+    readonly url: string,
+    private readonly embedder: Pick<Embedder, 'id' | 'dimensions'>,
+    /** Called when the collection did not exist and was created (first use, or Chroma lost its data). */
+    private readonly onCreated: () => void = () => {},
+  ) {
+    const u = new URL(url);
+    this.client = new ChromaClient({
+      host: u.hostname,
+      port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)),
+      ssl: u.protocol === 'https:',
+    });
+  }
+
+  readonly name = () => collectionName(this.embedder);
+
+  async heartbeat(): Promise<void> {
+    await this.call('heartbeat', () => this.client.heartbeat());
+  }
+
+  /** Number of vectors in this embedder's collection. */
+  async count(): Promise<number> {
+    return this.withCollection('count', (c) => c.count());
+  }
+
+  async upsert(records: VectorRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.withCollection('upsert', (c) =>
+      c.upsert({
+        ids: records.map((r) => r.id),
+        embeddings: records.map((r) => r.embedding),
+        metadatas: records.map((r) => ({ documentId: r.documentId })),
+      }),
+    );
+  }
+
+  async deleteDocument(documentId: string): Promise<void> {
+    await this.withCollection('delete', (c) => c.delete({ where: { documentId } }));
+  }
+
+  /** Nearest chunk ids, best first. */
+  async query(embedding: number[], n: number): Promise<string[]> {
+    const r = await this.withCollection('query', (c) =>
+      c.query({ queryEmbeddings: [embedding], nResults: n, include: [] }),
+    );
+    return r.ids[0] ?? [];
+  }
+
+  /** Forget the resolved collection (next call resolves it again). */
+  reset(): void {
+    this.collection = undefined;
+  }
+
+  private async withCollection<T>(what: string, fn: (c: Collection) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const c = await this.call('connect', () => (this.collection ??= this.open()));
+      try {
+        return await fn(c);
+      } catch (err) {
+        this.reset();
+        // The collection vanished (Chroma restarted on a fresh data dir): resolve it once more.
+        if (err instanceof ChromaNotFoundError && attempt === 0) continue;
+        throw new VectorStoreUnavailable(`chroma ${what} failed at ${this.url}: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+    }
+  }
+
+  private async open(): Promise<Collection> {
+    const name = this.name();
+    const metadata = { embedder: this.embedder.id, dimensions: this.embedder.dimensions };
+    let c: Collection;
+    try {
+      c = await this.client.getCollection({ name });
+    } catch (err) {
+      if (!(err instanceof ChromaNotFoundError)) throw err;
+      c = await this.client.getOrCreateCollection({
+        name,
+        metadata,
+        embeddingFunction: null,
+        configuration: { hnsw: { space: 'cosine' } },
+      });
+      this.onCreated();
+    }
+    if (c.metadata?.embedder !== metadata.embedder || c.metadata?.dimensions !== metadata.dimensions) {
+      throw new Error(
+        `collection ${name} was made by ${String(c.metadata?.embedder)}/${String(c.metadata?.dimensions)}, not ${metadata.embedder}/${metadata.dimensions}`,
+      );
+    }
+    return c;
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (what === 'connect') this.reset();
+      if (err instanceof VectorStoreUnavailable) throw err;
+      throw new VectorStoreUnavailable(`chroma ${what} failed at ${this.url}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+}
