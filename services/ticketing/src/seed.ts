@@ -229,17 +229,21 @@ function weighted<T>(r: Prng, xs: [T, number][]): T {
   return xs[xs.length - 1]![0];
 }
 
-function fill(r: Prng, s: string, anchor: number): string {
-  return s
-    .replace(/\{model\}/g, () => r.pick(MODELS))
-    .replace(/\{dock\}/g, () => r.pick(DOCKS))
-    .replace(/\{version\}/g, () => r.pick(VERSIONS))
-    .replace(/\{place\}/g, () => r.pick(PLACES))
-    .replace(/\{n\}/g, () => String(r.int(2, 40)))
-    .replace(/\{case\}/g, () => `${r.int(2023, 2025)}-${String(r.int(1, 99999)).padStart(5, '0')}`)
-    .replace(/\{unit\}/g, () => String(r.int(100, 999)))
-    .replace(/\{date\}/g, () => new Date(anchor - r.int(1, 30) * 86_400_000).toISOString().slice(0, 10));
+/** The details of one ticket, picked once so its title, description and resolution agree. */
+function details(r: Prng, anchor: number): Record<string, string> {
+  return {
+    model: r.pick(MODELS),
+    dock: r.pick(DOCKS),
+    version: r.pick(VERSIONS),
+    place: r.pick(PLACES),
+    n: String(r.int(2, 40)),
+    case: `${r.int(2023, 2025)}-${String(r.int(1, 99999)).padStart(5, '0')}`,
+    unit: String(r.int(100, 999)),
+    date: new Date(anchor - r.int(1, 20) * 86_400_000).toISOString().slice(0, 10),
+  };
 }
+
+const fill = (s: string, d: Record<string, string>) => s.replace(/\{(\w+)\}/g, (_, k: string) => d[k] ?? k);
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -288,12 +292,15 @@ export function seedTickets(db: Db, opts: SeedOptions = {}): number {
       const org = namedUser ? namedUser.organizations[0]! : r.pick(DEMO_ORGANIZATIONS).slug;
       const reporter = namedUser ? namedUser.username : r.pick(byOrg.get(org) ?? []).username;
       const topic = r.pick(TOPICS);
-      const title = fill(r, r.pick(topic.titles), anchor);
-      const description = `${fill(r, r.pick(topic.details), anchor)} Reported by ${reporter} (${org}).`;
+      const d = details(r, anchor);
+      const title = fill(r.pick(topic.titles), d);
+      const description = `${fill(r.pick(topic.details), d)} Reported by ${reporter} (${org}).`;
       // A named customer's first two tickets stay open so "my open tickets" always has answers.
       const status: Status = namedUser && i < named.length * 2 ? 'open' : weighted(r, STATUS_WEIGHTS);
       const priority = weighted(r, PRIORITY_WEIGHTS);
-      const created = anchor - r.int(1, 120 * 24 * 60) * 60_000;
+      // Unresolved tickets are recent; resolved and closed ones go back four months.
+      const days = status === 'resolved' || status === 'closed' ? 120 : 21;
+      const created = anchor - r.int(60, days * 24 * 60) * 60_000;
       const staff = staffFor(org);
       const assignee = status === 'open' && r.chance(0.5) ? null : r.pick(staff);
       const actor = assignee ?? r.pick(staff);
@@ -333,7 +340,7 @@ export function seedTickets(db: Db, opts: SeedOptions = {}): number {
         const mid: Status = status === 'waiting_on_customer' ? 'waiting_on_customer' : 'in_progress';
         ev(actor, 'updated', iso(step()), '{"status":"open"}', JSON.stringify({ status: mid }), 0);
         if (status === 'resolved' || status === 'closed') {
-          resolution = fill(r, r.pick(topic.fixes), anchor);
+          resolution = fill(r.pick(topic.fixes), d);
           resolvedAt = iso(step());
           ev(
             actor,
