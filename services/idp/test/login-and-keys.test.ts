@@ -1,0 +1,174 @@
+/** The login page (labels, CSRF, throttling, demo one-click) and the signing keys (0600, rotation, bad data dir). */
+import { spawnSync } from 'node:child_process';
+import { statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTokenVerifier } from '@msi/kit';
+import { ROOT, tempDataDir } from '../../../test/support/services.js';
+import { loginWithPassword, pkce, startIdp, type RunningIdp } from '../../../test/support/idp.js';
+
+let idp: RunningIdp;
+beforeAll(async () => {
+  idp = await startIdp({ demo: true });
+});
+afterAll(() => idp?.stop());
+
+async function openLogin(issuer = idp.issuer) {
+  const url = new URL(`${issuer}/authorize`);
+  const p = pkce();
+  const q = {
+    client_id: 'msi-desktop',
+    redirect_uri: 'http://localhost:5000/auth/callback',
+    response_type: 'code',
+    scope: 'openid api',
+    code_challenge: p.challenge,
+    code_challenge_method: 'S256',
+    state: 'x',
+  };
+  for (const [k, v] of Object.entries(q)) url.searchParams.set(k, v);
+  const res = await fetch(url, { redirect: 'manual' });
+  const html = await res.text();
+  const field = (name: string) => html.match(new RegExp(`name="${name}" value="([^"]*)"`))?.[1] ?? '';
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  return { res, html, requestId: field('request_id'), csrf: field('csrf'), cookie };
+}
+
+function postLogin(form: Record<string, string>, cookie: string, issuer = idp.issuer) {
+  return fetch(`${issuer}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: new URLSearchParams(form),
+  });
+}
+
+describe('login page', () => {
+  it('is a plain form labelled Username / Password with a Sign in button, and lists the demo users', async () => {
+    const { res, html } = await openLogin();
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+    expect(html).toMatch(/<label for="username">Username<\/label><input id="username"/);
+    expect(html).toMatch(/<label for="password">Password<\/label><input id="password"[^>]*type="password"/);
+    expect(html).toMatch(/<button class="primary" type="submit">Sign in<\/button>/);
+    expect(html).toContain('MSI Assistant');
+    expect(html).toContain('aria-label="Continue as Alex Rivera (agent)"');
+    expect(html).not.toMatch(/<(script|link|img)\b/);
+  });
+
+  it('signs in with one click as a demo user', async () => {
+    const { requestId, csrf, cookie } = await openLogin();
+    const res = await postLogin({ request_id: requestId, csrf, demo_user: 'sam_supervisor' }, cookie);
+    expect(res.status).toBe(302);
+    expect(new URL(res.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+  });
+
+  it('has no one-click sign-in outside demo mode', async () => {
+    const plain = await startIdp({ demo: false });
+    try {
+      const { html, requestId, csrf, cookie } = await openLogin(plain.issuer);
+      expect(html).not.toContain('Continue as');
+      const res = await postLogin({ request_id: requestId, csrf, demo_user: 'admin' }, cookie, plain.issuer);
+      expect(res.status).toBe(400);
+    } finally {
+      await plain.stop();
+    }
+  });
+
+  it('refuses a post without the CSRF token or cookie', async () => {
+    const { requestId, csrf, cookie } = await openLogin();
+    const creds = { request_id: requestId, username: 'admin', password: 'demo' };
+    expect((await postLogin({ ...creds, csrf: 'forged' }, cookie)).status).toBe(403);
+    expect((await postLogin({ ...creds, csrf }, '')).status).toBe(403);
+    expect((await postLogin({ ...creds, csrf }, cookie)).status).toBe(302);
+  });
+
+  it('throttles a username after repeated failures, even with the right password then', async () => {
+    for (let i = 0; i < 5; i++) {
+      await expect(loginWithPassword(idp.issuer, 'linda_baker', `wrong-${i}`)).rejects.toMatchObject({
+        status: 401,
+      });
+    }
+    await expect(loginWithPassword(idp.issuer, 'linda_baker', 'demo')).rejects.toMatchObject({
+      status: 429,
+      description: expect.stringMatching(/Too many failed sign-in attempts/),
+    });
+    // Others are not affected.
+    await expect(loginWithPassword(idp.issuer, 'paul_morgan')).resolves.toHaveProperty('access_token');
+  });
+});
+
+describe('signing keys', () => {
+  it('are kept with mode 0600, and rotation keeps the old public key published', async () => {
+    const { dir, cleanup } = tempDataDir('msi-idp-keys-');
+    const one = await startIdp({ dataDir: dir });
+    try {
+      expect(statSync(join(dir, 'idp', 'keys.json')).mode & 0o777).toBe(0o600);
+      const before = await loginWithPassword(one.issuer, 'admin');
+      const rotated = spawnSync(process.execPath, [join(ROOT, 'services', 'idp'), 'rotate-keys'], {
+        env: { PATH: process.env.PATH, MSI_DATA_DIR: dir },
+        encoding: 'utf8',
+      });
+      expect(rotated.status).toBe(0);
+      expect(rotated.stdout).toMatch(/new signing key/);
+      expect(statSync(join(dir, 'idp', 'keys.json')).mode & 0o777).toBe(0o600);
+      await new Promise((r) => setTimeout(r, 1100)); // the running IDP re-reads the key file
+      const jwks = (await (await fetch(`${one.issuer}/jwks`)).json()) as { keys: { kid: string }[] };
+      expect(jwks.keys).toHaveLength(2);
+      const after = await loginWithPassword(one.issuer, 'admin');
+      const kid = (t: string) =>
+        JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString()).kid as string;
+      expect(kid(after.access_token)).not.toBe(kid(before.access_token));
+      const verifier = createTokenVerifier({ issuer: one.issuer, audience: one.audiences.api });
+      await expect(verifier.verify(before.access_token)).resolves.toMatchObject({ username: 'admin' });
+      await expect(verifier.verify(after.access_token)).resolves.toMatchObject({ username: 'admin' });
+    } finally {
+      await one.stop();
+      cleanup();
+    }
+  });
+
+  it('a corrupt key file or database stops the IDP with one clear line', async () => {
+    const { dir, cleanup } = tempDataDir('msi-idp-bad-');
+    try {
+      mkdirSync(join(dir, 'idp'));
+      writeFileSync(join(dir, 'idp', 'keys.json'), '{not json');
+      const run = () =>
+        spawnSync(process.execPath, [join(ROOT, 'services', 'idp')], {
+          env: { PATH: process.env.PATH, MSI_DATA_DIR: dir, API_CLIENT_SECRET: 's', PORT: '0' },
+          encoding: 'utf8',
+          timeout: 20_000,
+        });
+      const keys = run();
+      expect(keys.status).toBe(73);
+      expect(keys.stderr.trim().split('\n')).toHaveLength(1);
+      expect(keys.stderr).toMatch(/^idp: data dir problem: .*keys\.json cannot be read/);
+
+      const fresh = tempDataDir('msi-idp-bad2-');
+      mkdirSync(join(fresh.dir, 'idp'));
+      writeFileSync(join(fresh.dir, 'idp', 'idp.sqlite'), 'this is not a database, just text '.repeat(200));
+      const db = spawnSync(process.execPath, [join(ROOT, 'services', 'idp')], {
+        env: { PATH: process.env.PATH, MSI_DATA_DIR: fresh.dir, API_CLIENT_SECRET: 's', PORT: '0' },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      fresh.cleanup();
+      expect(db.status).toBe(73);
+      expect(db.stderr).toMatch(/^idp: data dir problem: .*idp\.sqlite is not a usable SQLite database/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('a missing API_CLIENT_SECRET stops the IDP with one line naming it', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'services', 'idp')], {
+      env: { PATH: process.env.PATH, MSI_DATA_DIR: '/nonexistent', PORT: '0' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(r.status).toBe(78);
+    expect(r.stderr.trim()).toBe('idp: config: API_CLIENT_SECRET must be a non-empty string (not set)');
+  });
+});
