@@ -1,12 +1,31 @@
-import { Component, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { RouterOutlet } from '@angular/router';
+import { ConfigService } from './core/config';
 
 @Component({
-  selector: 'app-root',
+  selector: 'msi-root',
   imports: [RouterOutlet],
-  templateUrl: './app.html',
-  styleUrl: './app.css'
+  template: `
+    @if (config.loadError(); as error) {
+      <main class="sign-in" id="main">
+        <div class="sign-in-card">
+          <h1>MSI Assistant cannot start</h1>
+          <p class="error-text" role="alert">{{ error }}</p>
+          <p class="muted">
+            Start the app from the desktop shell or with <code>npm run stack</code>, then reload.
+          </p>
+          <button type="button" class="primary" (click)="reload()">Reload</button>
+        </div>
+      </main>
+    } @else {
+      <router-outlet />
+    }
+  `,
+  changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class App {
-  protected readonly title = signal('renderer');
+  protected readonly config = inject(ConfigService);
+  protected reload(): void {
+    window.location.reload();
+  }
 }

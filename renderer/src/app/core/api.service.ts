@@ -1,0 +1,183 @@
+import { Injectable, inject } from '@angular/core';
+import type {
+  ApiError,
+  ApprovalDecision,
+  Citation,
+  ConversationDetail,
+  ConversationSummary,
+  KnowledgeDocument,
+  KnowledgeUpload,
+  Me,
+  Passage,
+  ToolInfo,
+} from '@contract/api';
+import { AuthError, AuthService } from './auth.service';
+import { ConfigService, messageOf } from './config';
+
+/** A failed API call, with a message a person can act on. */
+export class ApiRequestError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly status = 0,
+  ) {
+    super(message);
+  }
+}
+
+interface RequestOptions {
+  body?: unknown;
+  signal?: AbortSignal;
+  keepalive?: boolean;
+}
+
+/** The API over HTTP with the signed-in person's access token. */
+@Injectable({ providedIn: 'root' })
+export class ApiService {
+  private readonly config = inject(ConfigService);
+  private readonly auth = inject(AuthService);
+
+  me(): Promise<Me> {
+    return this.json('GET', '/api/me');
+  }
+  async tools(): Promise<ToolInfo[]> {
+    return (await this.json<{ tools: ToolInfo[] }>('GET', '/api/tools')).tools;
+  }
+
+  async conversations(query = ''): Promise<ConversationSummary[]> {
+    const q = query.trim() ? `?q=${encodeURIComponent(query.trim())}` : '';
+    return (
+      await this.json<{ conversations: ConversationSummary[] }>('GET', `/api/conversations${q}`)
+    ).conversations;
+  }
+  createConversation(title?: string): Promise<ConversationSummary> {
+    return this.json('POST', '/api/conversations', { body: title ? { title } : {} });
+  }
+  conversation(id: string, signal?: AbortSignal): Promise<ConversationDetail> {
+    return this.json('GET', `/api/conversations/${encodeURIComponent(id)}`, { signal });
+  }
+  renameConversation(id: string, title: string): Promise<ConversationSummary> {
+    return this.json('PATCH', `/api/conversations/${encodeURIComponent(id)}`, { body: { title } });
+  }
+  deleteConversation(id: string, keepalive = false): Promise<void> {
+    return this.json('DELETE', `/api/conversations/${encodeURIComponent(id)}`, { keepalive });
+  }
+
+  /** Starts a turn; the answer is a `text/event-stream` body (read it with `readTurn`). Abort to cancel. */
+  async sendMessage(
+    conversationId: string,
+    content: string,
+    signal: AbortSignal,
+  ): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.send(
+      'POST',
+      `/api/conversations/${encodeURIComponent(conversationId)}/messages`,
+      {
+        body: { content },
+        signal,
+      },
+    );
+    if (!response.body)
+      throw new ApiRequestError('The API answered without a stream.', 'bad_response');
+    return response.body;
+  }
+  decide(approvalId: string, decision: ApprovalDecision['decision']): Promise<unknown> {
+    return this.json('POST', `/api/approvals/${encodeURIComponent(approvalId)}`, {
+      body: { decision },
+    });
+  }
+
+  async documents(): Promise<KnowledgeDocument[]> {
+    return (await this.json<{ documents: KnowledgeDocument[] }>('GET', '/api/knowledge/documents'))
+      .documents;
+  }
+  document(id: string): Promise<KnowledgeDocument> {
+    return this.json('GET', `/api/knowledge/documents/${encodeURIComponent(id)}`);
+  }
+  upload(upload: KnowledgeUpload): Promise<KnowledgeDocument> {
+    return this.json('POST', '/api/knowledge/documents', { body: upload });
+  }
+  deleteDocument(id: string): Promise<void> {
+    return this.json('DELETE', `/api/knowledge/documents/${encodeURIComponent(id)}`);
+  }
+  async search(q: string, k = 5): Promise<Citation[]> {
+    const query = `?q=${encodeURIComponent(q)}&k=${k}`;
+    return (await this.json<{ results: Citation[] }>('GET', `/api/knowledge/search${query}`))
+      .results;
+  }
+  passage(chunkId: string): Promise<Passage> {
+    return this.json('GET', `/api/knowledge/chunks/${encodeURIComponent(chunkId)}`);
+  }
+
+  private async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.send(method, path, options);
+    if (response.status === 204) return undefined as T;
+    try {
+      return (await response.json()) as T;
+    } catch {
+      throw new ApiRequestError(
+        `The API sent an unreadable answer to ${method} ${path}.`,
+        'bad_response',
+        response.status,
+      );
+    }
+  }
+
+  /** Sends with the access token; on 401 refreshes once and retries, then signs out. */
+  private async send(
+    method: string,
+    path: string,
+    options: RequestOptions,
+    retried = false,
+  ): Promise<Response> {
+    const { apiUrl } = this.config.config;
+    let token: string;
+    try {
+      token = retried ? await this.auth.refresh() : await this.auth.accessToken();
+    } catch (error) {
+      throw new ApiRequestError(
+        messageOf(error),
+        error instanceof AuthError ? error.code : 'signed_out',
+        401,
+      );
+    }
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${token}`,
+      Accept: 'application/json, text/event-stream',
+    };
+    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(apiUrl + path, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: options.signal,
+        keepalive: options.keepalive,
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw new ApiRequestError('Stopped.', 'cancelled');
+      throw new ApiRequestError(
+        `Cannot reach the API at ${apiUrl} (${messageOf(error)}). Check that it is running on the Status page.`,
+        'unreachable',
+      );
+    }
+    if (response.ok) return response;
+    if (response.status === 401 && !retried) return this.send(method, path, options, true);
+    const body = (await response.json().catch(() => null)) as Partial<ApiError> | null;
+    if (response.status === 401) void this.auth.expire('Your session has ended. Sign in again.');
+    throw new ApiRequestError(
+      describe(response.status, body),
+      body?.error ?? `http_${response.status}`,
+      response.status,
+    );
+  }
+}
+
+function describe(status: number, body: Partial<ApiError> | null): string {
+  if (status === 429)
+    return body?.message ?? 'Too many requests in a short time. Wait a minute, then try again.';
+  if (body?.message) return body.message;
+  if (status >= 500) return `The API failed (HTTP ${status}). Check its log on the Status page.`;
+  return `The API refused the request (HTTP ${status}).`;
+}

@@ -1,0 +1,301 @@
+import { Injectable, computed, inject, signal } from '@angular/core';
+import { Router } from '@angular/router';
+import { BrowserLocation } from './browser-location';
+import { ConfigService, messageOf } from './config';
+import { challengeFor, createVerifier, decodeJwt, randomString } from './pkce';
+
+export interface Discovery {
+  issuer: string;
+  authorization_endpoint: string;
+  token_endpoint: string;
+  revocation_endpoint?: string;
+  end_session_endpoint?: string;
+}
+
+interface Tokens {
+  accessToken: string;
+  refreshToken?: string;
+  idToken?: string;
+  /** Epoch ms. */
+  expiresAt: number;
+  lifetimeMs: number;
+}
+
+interface PendingSignIn {
+  state: string;
+  verifier: string;
+  nonce: string;
+  redirectUri: string;
+  returnTo: string;
+}
+
+export class AuthError extends Error {
+  constructor(
+    message: string,
+    readonly code = 'auth_error',
+  ) {
+    super(message);
+  }
+}
+
+const PENDING_KEY = 'msi.signin';
+/** Refresh this long before the access token expires (or a fifth of its lifetime when that is shorter). */
+const REFRESH_MARGIN_MS = 60_000;
+
+/**
+ * OpenID Connect sign-in as a public client: authorization code + PKCE (S256) done in the browser. Tokens
+ * live in memory only; the one-time PKCE verifier survives the redirect in sessionStorage and is removed
+ * as soon as it is used. The access token is refreshed before it expires with the rotating refresh token.
+ */
+@Injectable({ providedIn: 'root' })
+export class AuthService {
+  private readonly config = inject(ConfigService);
+  private readonly router = inject(Router);
+  private readonly location = inject(BrowserLocation);
+
+  private tokens: Tokens | null = null;
+  private discovered: Promise<Discovery> | null = null;
+  private refreshing: Promise<string> | null = null;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  private readonly idClaims = signal<Record<string, unknown> | null>(null);
+  readonly signedIn = computed(() => this.idClaims() !== null);
+  /** Claims of the ID token (for display): preferred_username, name, roles, … */
+  readonly claims = this.idClaims.asReadonly();
+  /** Why the person was signed out, shown on the sign-in page. */
+  readonly notice = signal<string | null>(null);
+
+  get redirectUri(): string {
+    return `${this.location.origin}/auth/callback`;
+  }
+
+  discovery(): Promise<Discovery> {
+    this.discovered ??= this.fetchDiscovery().catch((error) => {
+      this.discovered = null;
+      throw error;
+    });
+    return this.discovered;
+  }
+
+  /** Starts the sign-in: redirects to the identity provider's authorization endpoint. */
+  async signIn(returnTo = '/'): Promise<void> {
+    const { issuer, clientId, scopes, apiUrl } = this.config.config;
+    const discovery = await this.discovery();
+    const pending: PendingSignIn = {
+      state: randomString(),
+      verifier: createVerifier(),
+      nonce: randomString(),
+      redirectUri: this.redirectUri,
+      returnTo: returnTo.startsWith('/') && !returnTo.startsWith('//') ? returnTo : '/',
+    };
+    sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
+    const url = new URL(discovery.authorization_endpoint, issuer);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: pending.redirectUri,
+      scope: scopes || 'openid profile offline_access',
+      state: pending.state,
+      nonce: pending.nonce,
+      code_challenge: await challengeFor(pending.verifier),
+      code_challenge_method: 'S256',
+      resource: apiUrl,
+    }).toString();
+    this.location.assign(url.toString());
+  }
+
+  /** Completes the sign-in on /auth/callback; returns where to go next. */
+  async completeSignIn(callbackUrl: string): Promise<string> {
+    const params = new URL(callbackUrl).searchParams;
+    const raw = sessionStorage.getItem(PENDING_KEY);
+    sessionStorage.removeItem(PENDING_KEY);
+    const error = params.get('error');
+    if (error)
+      throw new AuthError(
+        params.get('error_description') || `The sign-in was refused (${error}).`,
+        error,
+      );
+    if (!raw)
+      throw new AuthError('This sign-in link has already been used or has expired. Sign in again.');
+    const pending = JSON.parse(raw) as PendingSignIn;
+    const code = params.get('code');
+    if (!code) throw new AuthError('The identity provider sent no authorization code.');
+    if (params.get('state') !== pending.state)
+      throw new AuthError('The sign-in answer does not match the request (state). Sign in again.');
+    const tokens = await this.tokenRequest({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: pending.redirectUri,
+      code_verifier: pending.verifier,
+    });
+    const claims = tokens.idToken ? decodeJwt(tokens.idToken) : {};
+    if (tokens.idToken && claims['nonce'] !== undefined && claims['nonce'] !== pending.nonce)
+      throw new AuthError(
+        'The ID token does not match the sign-in request (nonce). Sign in again.',
+      );
+    this.accept(tokens, claims);
+    this.notice.set(null);
+    return pending.returnTo;
+  }
+
+  /** A valid access token for the API, refreshed first when it is about to expire. */
+  async accessToken(): Promise<string> {
+    const tokens = this.tokens;
+    if (!tokens) throw new AuthError('You are signed out. Sign in to continue.', 'signed_out');
+    if (tokens.expiresAt - Date.now() > 30_000) return tokens.accessToken;
+    return this.refresh();
+  }
+
+  /** Uses the refresh token (which rotates: the new one replaces it). Concurrent callers share one request. */
+  refresh(): Promise<string> {
+    this.refreshing ??= this.doRefresh().finally(() => (this.refreshing = null));
+    return this.refreshing;
+  }
+
+  /** Revokes the refresh token, ends the IDP session and returns to the sign-in page (history replaced). */
+  async signOut(): Promise<void> {
+    const tokens = this.tokens;
+    this.clear();
+    this.notice.set(null);
+    let discovery: Discovery | null = null;
+    try {
+      discovery = await this.discovery();
+      if (tokens?.refreshToken && discovery.revocation_endpoint) {
+        await fetch(discovery.revocation_endpoint, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            token: tokens.refreshToken,
+            token_type_hint: 'refresh_token',
+            client_id: this.config.config.clientId,
+          }),
+        });
+      }
+    } catch {
+      // Signing out locally must still work when the identity provider cannot be reached.
+    }
+    if (discovery?.end_session_endpoint) {
+      const url = new URL(discovery.end_session_endpoint);
+      url.searchParams.set('client_id', this.config.config.clientId);
+      url.searchParams.set('post_logout_redirect_uri', `${this.location.origin}/sign-in`);
+      if (tokens?.idToken) url.searchParams.set('id_token_hint', tokens.idToken);
+      this.location.replace(url.toString());
+    } else {
+      await this.router.navigateByUrl('/sign-in', { replaceUrl: true });
+    }
+  }
+
+  /** Forgets the tokens and shows the sign-in page with the reason (e.g. the session ended). */
+  async expire(reason: string): Promise<void> {
+    this.clear();
+    this.notice.set(reason);
+    await this.router.navigateByUrl('/sign-in', { replaceUrl: true });
+  }
+
+  private async doRefresh(): Promise<string> {
+    const refreshToken = this.tokens?.refreshToken;
+    if (!refreshToken) {
+      await this.expire('Your session has ended. Sign in again.');
+      throw new AuthError('Your session has ended. Sign in again.', 'signed_out');
+    }
+    try {
+      const tokens = await this.tokenRequest({
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+      });
+      this.accept(
+        {
+          ...tokens,
+          refreshToken: tokens.refreshToken ?? refreshToken,
+          idToken: tokens.idToken ?? this.tokens?.idToken,
+        },
+        tokens.idToken ? decodeJwt(tokens.idToken) : (this.idClaims() ?? {}),
+      );
+      return tokens.accessToken;
+    } catch (error) {
+      const rejected = error instanceof AuthError && error.code !== 'network';
+      if (rejected || !this.tokens || this.tokens.expiresAt <= Date.now()) {
+        await this.expire('Your session has ended. Sign in again.');
+      } else {
+        this.schedule(10_000);
+      }
+      throw error;
+    }
+  }
+
+  private accept(tokens: Tokens, claims: Record<string, unknown>): void {
+    this.tokens = tokens;
+    this.idClaims.set(claims);
+    const margin = Math.min(REFRESH_MARGIN_MS, tokens.lifetimeMs / 5);
+    this.schedule(Math.max(1_000, tokens.expiresAt - margin - Date.now()));
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.refresh().catch(() => undefined), delayMs);
+  }
+
+  private clear(): void {
+    clearTimeout(this.timer);
+    this.tokens = null;
+    this.idClaims.set(null);
+  }
+
+  private async tokenRequest(params: Record<string, string>): Promise<Tokens> {
+    const discovery = await this.discovery();
+    const { clientId, apiUrl } = this.config.config;
+    let response: Response;
+    try {
+      response = await fetch(discovery.token_endpoint, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Accept: 'application/json',
+        },
+        body: new URLSearchParams({ ...params, client_id: clientId, resource: apiUrl }),
+      });
+    } catch (error) {
+      throw new AuthError(`Could not reach the identity provider: ${messageOf(error)}.`, 'network');
+    }
+    const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    if (!response.ok || typeof body['access_token'] !== 'string') {
+      const description = body['error_description'] ?? body['error'] ?? `HTTP ${response.status}`;
+      throw new AuthError(
+        `The identity provider refused the token request: ${description}.`,
+        String(body['error'] ?? 'token_error'),
+      );
+    }
+    const lifetimeMs = (Number(body['expires_in']) || 300) * 1000;
+    return {
+      accessToken: body['access_token'],
+      refreshToken: typeof body['refresh_token'] === 'string' ? body['refresh_token'] : undefined,
+      idToken: typeof body['id_token'] === 'string' ? body['id_token'] : undefined,
+      expiresAt: Date.now() + lifetimeMs,
+      lifetimeMs,
+    };
+  }
+
+  private async fetchDiscovery(): Promise<Discovery> {
+    const { issuer } = this.config.config;
+    const url = `${issuer}/.well-known/openid-configuration`;
+    let response: Response;
+    try {
+      response = await fetch(url);
+    } catch (error) {
+      throw new AuthError(
+        `Could not reach the identity provider at ${issuer}: ${messageOf(error)}.`,
+        'network',
+      );
+    }
+    if (!response.ok)
+      throw new AuthError(
+        `The identity provider's discovery document (${url}) answered HTTP ${response.status}.`,
+      );
+    const discovery = (await response.json()) as Discovery;
+    if (!discovery.authorization_endpoint || !discovery.token_endpoint)
+      throw new AuthError(
+        `The discovery document at ${url} has no authorization or token endpoint.`,
+      );
+    return discovery;
+  }
+}

@@ -1,0 +1,63 @@
+import hljs from 'highlight.js/lib/core';
+import bash from 'highlight.js/lib/languages/bash';
+import javascript from 'highlight.js/lib/languages/javascript';
+import json from 'highlight.js/lib/languages/json';
+import python from 'highlight.js/lib/languages/python';
+import sql from 'highlight.js/lib/languages/sql';
+import typescript from 'highlight.js/lib/languages/typescript';
+import xml from 'highlight.js/lib/languages/xml';
+import yaml from 'highlight.js/lib/languages/yaml';
+import { Marked } from 'marked';
+
+for (const [name, language] of Object.entries({
+  bash,
+  javascript,
+  json,
+  python,
+  sql,
+  typescript,
+  xml,
+  yaml,
+})) {
+  hljs.registerLanguage(name, language);
+}
+hljs.registerAliases(['sh', 'shell', 'console'], { languageName: 'bash' });
+hljs.registerAliases(['js'], { languageName: 'javascript' });
+hljs.registerAliases(['ts'], { languageName: 'typescript' });
+hljs.registerAliases(['html'], { languageName: 'xml' });
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const marked = new Marked({
+  gfm: true,
+  breaks: true,
+  renderer: {
+    // Raw HTML in a message is shown as text, never interpreted.
+    html: ({ text }) => escapeHtml(text),
+    code: ({ text, lang }) => {
+      const language = (lang ?? '').trim().split(/\s+/)[0].toLowerCase();
+      const known = language && hljs.getLanguage(language);
+      const body = known
+        ? hljs.highlight(text, { language, ignoreIllegals: true }).value
+        : escapeHtml(text);
+      const label = known ? `<span class="code-lang">${escapeHtml(language)}</span>` : '';
+      return `<pre class="code">${label}<code class="hljs">${body}</code></pre>`;
+    },
+    link({ href, title, tokens }) {
+      const text = this.parser.parseInline(tokens);
+      const safe = /^(https?:|mailto:)/i.test(href) ? escapeHtml(href) : '#';
+      const titleAttr = title ? ` title="${escapeHtml(title)}"` : '';
+      return `<a href="${safe}"${titleAttr} target="_blank" rel="noopener noreferrer">${text}</a>`;
+    },
+    // Images from an answer are not loaded (they could track the reader); they become links.
+    image: ({ href, text }) =>
+      `<a href="${escapeHtml(href)}" target="_blank" rel="noopener noreferrer">${escapeHtml(text || href)}</a>`,
+  },
+});
+
+/** Markdown → HTML with highlighted code. Angular's [innerHTML] sanitizer then removes anything unsafe. */
+export function renderMarkdown(text: string): string {
+  return marked.parse(text, { async: false });
+}

@@ -1,0 +1,30 @@
+import { Injectable, computed, inject, signal } from '@angular/core';
+import type { ServiceStatus } from '@contract/host';
+import { HOST } from './host.service';
+
+/** Live service status from the desktop shell, shared by the header warning and the Status page. */
+@Injectable({ providedIn: 'root' })
+export class StatusService {
+  readonly host = inject(HOST);
+  readonly services = signal<ServiceStatus[]>([]);
+  readonly error = signal<string | null>(null);
+  readonly loaded = signal(false);
+  /** Services that are not ready (failed, restarting, starting or stopped). */
+  readonly degraded = computed(() =>
+    this.services().filter((service) => service.state !== 'ready'),
+  );
+  private stop: (() => void) | null = null;
+
+  /** Starts watching (once); safe to call from several places. */
+  watch(): void {
+    if (this.stop || this.host.kind === 'none') return;
+    this.stop = this.host.watchStatus(
+      (services) => {
+        this.services.set(services);
+        this.loaded.set(true);
+        this.error.set(null);
+      },
+      (message) => this.error.set(message),
+    );
+  }
+}

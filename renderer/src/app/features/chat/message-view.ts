@@ -1,0 +1,134 @@
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  inject,
+  input,
+  output,
+  signal,
+} from '@angular/core';
+import type { Citation, Message } from '@contract/api';
+import { MarkdownService } from '../../core/markdown.service';
+import { Icon } from '../../ui/icon';
+import { ToolCard } from './tool-card';
+
+/** One message: Markdown text, tool cards, citations, and Copy / Retry for answers. */
+@Component({
+  selector: 'msi-message',
+  imports: [Icon, ToolCard],
+  template: `
+    @let m = message();
+    <article
+      class="message"
+      [class.user]="m.role === 'user'"
+      [attr.aria-label]="m.role === 'user' ? 'Your message' : 'Answer'"
+      data-testid="message"
+      [attr.data-role]="m.role"
+      [attr.data-status]="streaming() ? 'streaming' : m.status"
+    >
+      @if (m.role === 'assistant') {
+        <div class="who">
+          Assistant
+          @if (m.provider === 'offline') {
+            <span class="badge offline" title="Answered without a language model, from templates"
+              >Offline mode</span
+            >
+          }
+        </div>
+      }
+      @for (call of m.toolCalls; track call.callId) {
+        <msi-tool-card [call]="call" [ended]="!streaming()" />
+      }
+      @if (m.content) {
+        @if (html(); as html) {
+          <div class="markdown" [innerHTML]="html"></div>
+        } @else {
+          <div class="markdown plain">{{ m.content }}</div>
+        }
+      } @else if (streaming()) {
+        <p class="thinking" role="status">
+          <span class="spinner" aria-hidden="true"></span>
+          {{ waitingText() }}
+        </p>
+      }
+      @if (m.status === 'error' && !streaming()) {
+        <p class="message-error" role="alert">
+          {{ m.error?.message || 'The assistant could not answer.' }}
+        </p>
+      }
+      @if (m.status === 'cancelled') {
+        <p class="muted">Stopped.</p>
+      }
+      @if (m.citations.length) {
+        <section class="citations" aria-label="Sources">
+          <h3>Sources</h3>
+          <ol>
+            @for (c of m.citations; track c.chunkId) {
+              <li>
+                <button
+                  type="button"
+                  class="citation"
+                  data-testid="citation"
+                  (click)="cite.emit(c)"
+                >
+                  <span class="citation-title">{{ c.title }}</span>
+                  @if (c.section) {
+                    <span class="muted"> — {{ c.section }}</span>
+                  }
+                </button>
+              </li>
+            }
+          </ol>
+        </section>
+      }
+      @if (m.role === 'assistant' && !streaming()) {
+        <div class="message-actions">
+          @if (m.content) {
+            <button type="button" class="ghost small" (click)="copy()" aria-label="Copy answer">
+              <msi-icon name="copy" /> {{ copied() ? 'Copied' : 'Copy' }}
+            </button>
+          }
+          @if (canRetry()) {
+            <button type="button" class="ghost small" (click)="retry.emit()" aria-label="Retry">
+              <msi-icon name="retry" /> Retry
+            </button>
+          }
+        </div>
+      }
+    </article>
+  `,
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class MessageView {
+  readonly message = input.required<Message>();
+  /** This answer is being streamed now. */
+  readonly streaming = input(false);
+  /** Waiting for the person to approve a change. */
+  readonly awaitingApproval = input(false);
+  /** The last answer of the conversation (Retry is offered there). */
+  readonly last = input(false);
+  readonly cite = output<Citation>();
+  readonly retry = output<void>();
+
+  private readonly markdown = inject(MarkdownService).render;
+  protected readonly html = computed(() => this.markdown()?.(this.message().content) ?? null);
+  protected readonly copied = signal(false);
+  protected readonly canRetry = computed(
+    () =>
+      this.last() && (this.message().status === 'error' || this.message().status === 'cancelled'),
+  );
+  protected readonly waitingText = computed(() => {
+    if (this.awaitingApproval()) return 'Waiting for your approval…';
+    return this.message().toolCalls.length ? 'Working with the tools…' : 'Thinking…';
+  });
+
+  protected async copy(): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(this.message().content);
+      this.copied.set(true);
+      setTimeout(() => this.copied.set(false), 1500);
+    } catch {
+      this.copied.set(false);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
+
+type Row = Record<string, unknown>;
+interface Table {
+  caption: string;
+  columns: string[];
+  rows: Row[];
+}
+interface View {
+  fields: [string, string][];
+  tables: Table[];
+  rest: string | null;
+}
+
+const isRow = (value: unknown): value is Row =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRows = (value: unknown): value is Row[] =>
+  Array.isArray(value) && value.length > 0 && value.every(isRow);
+const isScalar = (value: unknown) =>
+  value === null || ['string', 'number', 'boolean'].includes(typeof value);
+
+export function formatValue(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (Array.isArray(value) && value.every(isScalar)) return value.join(', ') || '—';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+function table(caption: string, rows: Row[]): Table {
+  const columns: string[] = [];
+  for (const row of rows.slice(0, 20)) {
+    for (const [key, value] of Object.entries(row)) {
+      const simple = isScalar(value) || (Array.isArray(value) && value.every(isScalar));
+      if (simple && !columns.includes(key) && columns.length < 7) columns.push(key);
+    }
+  }
+  return { caption, columns, rows };
+}
+
+/** Lists of objects (tickets, users, deployments…) become tables; scalar fields a list; the rest JSON. */
+export function viewOf(value: unknown): View {
+  if (isRows(value)) return { fields: [], tables: [table('Results', value)], rest: null };
+  if (!isRow(value))
+    return {
+      fields: [],
+      tables: [],
+      rest: typeof value === 'string' ? value : JSON.stringify(value, null, 2),
+    };
+  const view: View = { fields: [], tables: [], rest: null };
+  const rest: Row = {};
+  for (const [key, entry] of Object.entries(value)) {
+    if (isRows(entry)) view.tables.push(table(key, entry));
+    else if (isScalar(entry) || (Array.isArray(entry) && entry.every(isScalar)))
+      view.fields.push([key, formatValue(entry)]);
+    else rest[key] = entry;
+  }
+  if (Object.keys(rest).length) view.rest = JSON.stringify(rest, null, 2);
+  return view;
+}
+
+/** A tool result or arguments, shown for people: fields, tables, and JSON only for what remains. */
+@Component({
+  selector: 'msi-result-view',
+  template: `
+    @let v = view();
+    @if (v.fields.length) {
+      <dl class="fields">
+        @for (field of v.fields; track field[0]) {
+          <dt>{{ field[0] }}</dt>
+          <dd>{{ field[1] }}</dd>
+        }
+      </dl>
+    }
+    @for (t of v.tables; track t.caption) {
+      <div class="table-wrap" tabindex="0" [attr.aria-label]="t.caption + ' table'">
+        <table>
+          <caption>
+            {{
+              t.caption
+            }}
+            ({{
+              t.rows.length
+            }})
+          </caption>
+          <thead>
+            <tr>
+              @for (column of t.columns; track column) {
+                <th scope="col">{{ column }}</th>
+              }
+            </tr>
+          </thead>
+          <tbody>
+            @for (row of t.rows; track $index) {
+              <tr>
+                @for (column of t.columns; track column) {
+                  <td>{{ format(row[column]) }}</td>
+                }
+              </tr>
+            }
+          </tbody>
+        </table>
+      </div>
+    }
+    @if (v.rest) {
+      <pre class="json">{{ v.rest }}</pre>
+    }
+  `,
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class ResultView {
+  readonly value = input<unknown>();
+  protected readonly view = computed(() => viewOf(this.value()));
+  protected readonly format = formatValue;
+}

@@ -1,0 +1,102 @@
+import { ChangeDetectionStrategy, Component, computed, effect, inject } from '@angular/core';
+import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+import { AuthService } from '../../core/auth.service';
+import { SessionService } from '../../core/session.service';
+import { StatusService } from '../../core/status.service';
+import { ThemeService } from '../../core/theme.service';
+import { Icon } from '../../ui/icon';
+import { SESSION_HINT } from '../sign-in/sign-in.page';
+
+/** The frame around every page: navigation, warnings, who is signed in, theme, sign out. */
+@Component({
+  selector: 'msi-shell',
+  imports: [Icon, RouterLink, RouterLinkActive, RouterOutlet],
+  template: `
+    <a class="skip-link" href="#main">Skip to content</a>
+    <header class="topbar">
+      <a class="brand" routerLink="/" aria-label="MSI Assistant, new chat"
+        ><span class="logo" aria-hidden="true">M</span> MSI Assistant</a
+      >
+      <nav aria-label="Main" class="main-nav">
+        <a
+          routerLink="/"
+          routerLinkActive="active"
+          [routerLinkActiveOptions]="{ exact: false }"
+          [class.active]="chatActive()"
+          ariaCurrentWhenActive="page"
+          >Chat</a
+        >
+        <a routerLink="/knowledge" routerLinkActive="active" ariaCurrentWhenActive="page"
+          >Knowledge</a
+        >
+        <a routerLink="/status" routerLinkActive="active" ariaCurrentWhenActive="page">Status</a>
+        <a routerLink="/settings" routerLinkActive="active" ariaCurrentWhenActive="page"
+          >Settings</a
+        >
+      </nav>
+      <span class="spacer"></span>
+      @if (status.degraded().length; as count) {
+        <a routerLink="/status" class="badge warn" data-testid="degraded-warning" role="status">
+          <msi-icon name="warn" />
+          {{
+            count === 1
+              ? status.degraded()[0].name + ' is ' + status.degraded()[0].state
+              : count + ' services need attention'
+          }}
+        </a>
+      }
+      @if (auth.signedIn() && session.offline()) {
+        <span
+          class="badge offline"
+          data-testid="offline-badge"
+          title="No language model is configured: answers come from templates and tools"
+          >Offline mode</span
+        >
+      }
+      <button
+        type="button"
+        class="icon-button"
+        (click)="theme.toggle()"
+        [attr.aria-label]="
+          theme.resolved() === 'dark' ? 'Switch to light theme' : 'Switch to dark theme'
+        "
+      >
+        <msi-icon [name]="theme.resolved() === 'dark' ? 'sun' : 'moon'" />
+      </button>
+      @if (auth.signedIn()) {
+        <div class="who-am-i" data-testid="current-user">
+          <span class="user-name">{{ session.displayName() }}</span>
+          @if (session.role(); as role) {
+            <span class="role">{{ role }}</span>
+          }
+        </div>
+        <button type="button" class="ghost" (click)="signOut()">Sign out</button>
+      } @else {
+        <a routerLink="/sign-in" class="button ghost">Sign in</a>
+      }
+    </header>
+    <main id="main" class="page" tabindex="-1"><router-outlet /></main>
+  `,
+  host: { class: 'shell' },
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class Shell {
+  protected readonly auth = inject(AuthService);
+  protected readonly session = inject(SessionService);
+  protected readonly status = inject(StatusService);
+  protected readonly theme = inject(ThemeService);
+  protected readonly chatActive = computed(() => false);
+
+  constructor() {
+    this.status.watch();
+    effect(() => {
+      if (this.auth.signedIn()) void this.session.load();
+      else this.session.clear();
+    });
+  }
+
+  protected signOut(): void {
+    sessionStorage.removeItem(SESSION_HINT);
+    void this.auth.signOut();
+  }
+}

@@ -1,0 +1,141 @@
+import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import type { LogLine, ServiceName } from '@contract/host';
+import { messageOf } from '../../core/config';
+import { StatusService } from '../../core/status.service';
+
+/** Each local service: state, port, uptime, restarts, restart button and its recent log lines. */
+@Component({
+  selector: 'msi-status-page',
+  template: `
+    <div class="page-content">
+      <h1>Service status</h1>
+      @if (status.error(); as e) {
+        <p role="alert" class="error-text">{{ e }}</p>
+      }
+      @if (status.loaded() && !status.services().length) {
+        <p class="muted">No local services run in this mode (remote endpoints are used).</p>
+      }
+      <ul class="services" aria-label="Services">
+        @for (s of status.services(); track s.name) {
+          <li
+            class="card service"
+            data-testid="service"
+            [attr.data-service]="s.name"
+            [attr.data-state]="s.state"
+          >
+            <div class="service-head">
+              <h2>{{ s.name }}</h2>
+              <span class="state" [attr.data-state]="s.state">{{ s.state }}</span>
+              <span class="spacer"></span>
+              <button
+                type="button"
+                (click)="restart(s.name)"
+                [disabled]="restarting() === s.name"
+                [attr.aria-label]="'Restart ' + s.name"
+              >
+                {{ restarting() === s.name ? 'Restarting…' : 'Restart' }}
+              </button>
+            </div>
+            <dl class="service-facts">
+              <div>
+                <dt>Port</dt>
+                <dd>{{ s.port ?? '—' }}</dd>
+              </div>
+              <div>
+                <dt>Uptime</dt>
+                <dd>{{ uptime(s.uptimeMs) }}</dd>
+              </div>
+              <div>
+                <dt>Restarts</dt>
+                <dd>{{ s.restarts }}</dd>
+              </div>
+              <div>
+                <dt>PID</dt>
+                <dd>{{ s.pid ?? '—' }}</dd>
+              </div>
+              @if (s.url) {
+                <div class="wide">
+                  <dt>URL</dt>
+                  <dd>{{ s.url }}</dd>
+                </div>
+              }
+            </dl>
+            @if (s.lastError) {
+              <p class="error-text small">Last error: {{ s.lastError }}</p>
+            }
+            @if (actionError()[s.name]; as e) {
+              <p role="alert" class="error-text small">{{ e }}</p>
+            }
+            <button
+              type="button"
+              class="ghost small"
+              [attr.aria-expanded]="!!logs()[s.name]"
+              (click)="toggleLogs(s.name)"
+            >
+              {{ logs()[s.name] ? 'Hide log' : 'Show recent log lines' }}
+            </button>
+            @if (logs()[s.name]; as lines) {
+              <pre
+                class="log"
+                tabindex="0"
+                [attr.aria-label]="s.name + ' log'"
+              >@for (l of lines; track $index) {<span [class.stderr]="l.stream === 'stderr'">{{ l.time.slice(11, 19) }} {{ l.text }}
+</span>} @empty {No log lines yet.}</pre>
+            }
+          </li>
+        }
+      </ul>
+    </div>
+  `,
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export default class StatusPage {
+  protected readonly status = inject(StatusService);
+  protected readonly restarting = signal<ServiceName | null>(null);
+  protected readonly logs = signal<Partial<Record<ServiceName, LogLine[]>>>({});
+  protected readonly actionError = signal<Partial<Record<ServiceName, string>>>({});
+
+  constructor() {
+    this.status.watch();
+    if (this.status.host.kind === 'none')
+      void this.status.host.getStatus().catch((error) => this.status.error.set(messageOf(error)));
+  }
+
+  protected async restart(name: ServiceName): Promise<void> {
+    this.restarting.set(name);
+    this.actionError.update((e) => ({ ...e, [name]: undefined }));
+    try {
+      await this.status.host.restartService(name);
+      if (this.logs()[name]) await this.loadLogs(name);
+    } catch (error) {
+      this.actionError.update((e) => ({ ...e, [name]: `Restart failed: ${messageOf(error)}` }));
+    } finally {
+      this.restarting.set(null);
+    }
+  }
+
+  protected async toggleLogs(name: ServiceName): Promise<void> {
+    if (this.logs()[name]) this.logs.update((l) => ({ ...l, [name]: undefined }));
+    else await this.loadLogs(name);
+  }
+
+  private async loadLogs(name: ServiceName): Promise<void> {
+    try {
+      const lines = await this.status.host.getLogs(name, 200);
+      this.logs.update((l) => ({ ...l, [name]: lines }));
+    } catch (error) {
+      this.actionError.update((e) => ({
+        ...e,
+        [name]: `Could not read the log: ${messageOf(error)}`,
+      }));
+    }
+  }
+
+  protected uptime(ms?: number): string {
+    if (ms === undefined) return '—';
+    const s = Math.floor(ms / 1000);
+    if (s < 60) return `${s} s`;
+    if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+    return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  }
+}
