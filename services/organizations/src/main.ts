@@ -9,16 +9,21 @@ import {
   onShutdown,
   publicUrl,
   SCOPES,
+  DataDirError,
 } from '@msi/kit';
-import { openOrganizationsDb } from './db.js';
+import { resolve } from 'node:path';
+import { dbFile, openOrganizationsDb } from './db.js';
+import { DEFAULT_SEED } from './seed.js';
 import { OrgStore } from './store.js';
 import { SERVER_NAME, SERVER_VERSION, WRITE_TOOLS, buildServer } from './server.js';
 
 const cfg = loadConfig('organizations', {
   ...baseSpec(9001),
-  IDP_ISSUER: env.url('http://127.0.0.1:9400'),
+  IDP_ISSUER: env.url(),
   ALLOWED_ORIGINS: env.list([]),
   ALLOWED_HOSTS: env.list([]),
+  /** Seed of the demo set's deployments and statuses (members always match the IDP's demo directory). */
+  SEED: env.int(0, 2 ** 31 - 1, DEFAULT_SEED),
 });
 
 const { app, log, listen } = createHttpService({
@@ -27,9 +32,21 @@ const { app, log, listen } = createHttpService({
   port: cfg.PORT,
   logLevel: cfg.LOG_LEVEL,
 });
-const { db, seeded } = openOrganizationsDb(cfg.MSI_DATA_DIR);
+let opened: ReturnType<typeof openOrganizationsDb>;
+try {
+  opened = openOrganizationsDb(resolve(cfg.MSI_DATA_DIR), cfg.SEED);
+} catch (err) {
+  if (!(err instanceof DataDirError)) throw err;
+  process.stderr.write(`organizations: ${err.message}\n`);
+  process.exit(78);
+}
+const { db, seeded } = opened;
 onShutdown(() => db.close());
-if (seeded) log.info('seeded a fresh organizations database with the demo set');
+if (seeded)
+  log.info(
+    { file: dbFile(resolve(cfg.MSI_DATA_DIR)), seed: cfg.SEED },
+    'seeded a fresh data dir with the demo set',
+  );
 const store = new OrgStore(db);
 
 const resource = publicUrl(cfg);
