@@ -148,7 +148,12 @@ export function plan(question: string, principal: Principal, done: Done[], avail
   const orgs = last(ORG_TOOL);
   if (!orgs) return call(ORG_TOOL, { limit: 100 });
   const visible = orgList(orgs.outcome);
-  const org = matchOrganization(question, visible) ?? (visible.length === 1 ? visible[0] : undefined);
+  const named = namedOrganization(question.split(':')[0]!);
+  const matched = matchOrganization(question, visible);
+  // An organization named but not among those visible does not exist for this person.
+  if (!matched && named)
+    return { answer: `I found no organization "${named}" among those you can see.${OFFLINE_NOTE}` };
+  const org = matched ?? (visible.length === 1 ? visible[0] : undefined);
   const ownOrg = principal.organizations.length === 1 ? principal.organizations[0] : undefined;
 
   switch (intent.kind) {
@@ -231,6 +236,16 @@ export function matchOrganization(question: string, orgs: Org[]): Org | undefine
     for (const n of names) if (has(n) && (!best || n.length > best.len)) best = { org: o, len: n.length };
   }
   return best?.org;
+}
+
+/** A proper name after "of/for/at/in" ("status of Atlanta Police Department") that is not a ticket or a person. */
+export function namedOrganization(question: string): string | undefined {
+  const m = /\b(?:of|for|at|in|from)\s+(?:the\s+)?((?:[A-Z][\w'-]*|of)(?:\s+(?:[A-Z][\w'-]*|of))*)/.exec(
+    question,
+  );
+  const name = m?.[1]?.replace(/\s+of$/, '').trim();
+  if (!name || /^TCK-?\d+$/i.test(name) || /^(My|Our|Me)$/.test(name)) return undefined;
+  return name;
 }
 
 function ticketFields(q: string): Record<string, unknown> {

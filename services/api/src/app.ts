@@ -1,0 +1,129 @@
+/**
+ * Wires the API together: the person's token on every /api route (then the rate limit), CORS for the
+ * renderer's origins, conversations and turns, approvals, /api/me and /api/tools, the knowledge base and
+ * its routes, /readyz and /metrics.
+ */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cors from '@fastify/cors';
+import OpenAI from 'openai';
+import { createHttpService, onShutdown, openDatabase, type Logger } from '@msi/kit';
+import { createApprovals } from './agent/approvals.js';
+import { registerApprovalRoutes } from './agent/approvals.js';
+import { offlineProvider } from './agent/offline-provider.js';
+import { openaiProvider } from './agent/openai-provider.js';
+import type { ModelProvider } from './agent/provider.js';
+import { apiVerifier, requirePerson } from './auth.js';
+import type { ApiConfig } from './config.js';
+import { registerConversationRoutes } from './conversations/routes.js';
+import { conversationMigrations, createConversationStore } from './conversations/store.js';
+import {
+  createKnowledgeBase,
+  offlineEmbedder,
+  openaiEmbedder,
+  registerKnowledgeRoutes,
+} from './knowledge/index.js';
+import { createRateLimiter, rateLimit } from './limits.js';
+import { createMcpGateway } from './mcp-clients.js';
+import { registerMeRoutes } from './me-routes.js';
+import { createMetrics } from './metrics.js';
+import { httpCheck, registerReadiness } from './readiness.js';
+import { createTokenExchanger } from './token-exchange.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The product's own documentation, next to the built service in the repository (or KNOWLEDGE_DOCS_DIR). */
+export const DEFAULT_DOCS_DIR = resolve(here, '../../../resources/docs');
+
+export async function startApi(cfg: ApiConfig, opts: { log?: Logger } = {}) {
+  const http = createHttpService({
+    name: 'api',
+    host: cfg.HOST,
+    port: cfg.PORT,
+    logLevel: cfg.LOG_LEVEL,
+    ...(opts.log ? { logger: opts.log } : {}),
+    // Knowledge uploads are JSON of up to 5 MB of text; message content has its own, smaller cap.
+    bodyLimit: 6 * 1024 * 1024,
+  });
+  const { app, log } = http;
+
+  const db = openDatabase(resolve(cfg.MSI_DATA_DIR, 'api', 'api.sqlite'), conversationMigrations);
+  onShutdown(() => db.close());
+
+  const openai = cfg.OPENAI_API_KEY
+    ? new OpenAI({
+        apiKey: cfg.OPENAI_API_KEY,
+        ...(cfg.OPENAI_BASE_URL ? { baseURL: cfg.OPENAI_BASE_URL } : {}),
+      })
+    : undefined;
+  const provider: ModelProvider = openai ? openaiProvider(openai, cfg.OPENAI_MODEL) : offlineProvider();
+  const embedder = openai
+    ? openaiEmbedder(openai, ...(cfg.OPENAI_EMBEDDING_MODEL ? [cfg.OPENAI_EMBEDDING_MODEL] : []))
+    : offlineEmbedder();
+
+  const kb = createKnowledgeBase({
+    db,
+    chromaUrl: cfg.CHROMA_URL,
+    embedder,
+    docsDir: cfg.KNOWLEDGE_DOCS_DIR ? resolve(cfg.KNOWLEDGE_DOCS_DIR) : DEFAULT_DOCS_DIR,
+    log: log.child({ module: 'knowledge' }),
+  });
+  onShutdown(() => kb.close());
+
+  const metrics = createMetrics();
+  metrics.register(app);
+  await app.register(cors, {
+    origin: (origin, cb) =>
+      cb(null, !origin || cfg.ALLOWED_ORIGINS.includes(origin) ? (origin ?? false) : false),
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type'],
+    exposedHeaders: ['retry-after'],
+    maxAge: 600,
+  });
+
+  const limiter = createRateLimiter(cfg.RATE_LIMIT_REQUESTS);
+  const preHandler = [
+    ...requirePerson(apiVerifier(cfg.IDP_ISSUER, cfg.publicUrl)),
+    rateLimit(limiter, cfg.RATE_LIMIT_REQUESTS),
+  ];
+
+  const exchanger = createTokenExchanger({
+    issuer: cfg.IDP_ISSUER,
+    clientId: cfg.API_CLIENT_ID,
+    clientSecret: cfg.API_CLIENT_SECRET,
+    log,
+  });
+  const mcp = createMcpGateway({
+    servers: [
+      { name: 'ticketing', url: cfg.TICKETING_URL },
+      { name: 'organizations', url: cfg.ORGANIZATIONS_URL },
+    ],
+    exchanger,
+    log,
+  });
+  const store = createConversationStore(db);
+  const approvals = createApprovals({ timeoutMs: cfg.APPROVAL_TIMEOUT_MS });
+
+  registerMeRoutes(app, { preHandler, provider, mcp, docs: kb });
+  registerConversationRoutes(app, {
+    preHandler,
+    store,
+    mcp,
+    docs: kb,
+    turn: { provider, approvals, store, metrics, log },
+    maxMessageChars: cfg.MAX_MESSAGE_CHARS,
+  });
+  registerApprovalRoutes(app, approvals, { preHandler });
+  registerKnowledgeRoutes(app, kb, { preHandler: preHandler as never });
+  registerReadiness(app, [
+    httpCheck('idp', `${cfg.IDP_ISSUER}/.well-known/openid-configuration`),
+    httpCheck('ticketing', `${cfg.TICKETING_URL}/.well-known/oauth-protected-resource`),
+    httpCheck('organizations', `${cfg.ORGANIZATIONS_URL}/.well-known/oauth-protected-resource`),
+    { name: 'chroma', check: () => kb.readiness() },
+  ]);
+
+  const url = await http.listen();
+  // Ingestion of the built-in documentation runs in the background; /readyz tells when Chroma is reachable.
+  kb.start().catch((err: Error) => log.error({ err }, 'knowledge base did not start'));
+  log.info({ url, provider: provider.name, model: provider.model, embedder: embedder.id }, 'api ready');
+  return { app, url, log };
+}

@@ -1,0 +1,99 @@
+/**
+ * A client of the API for tests: JSON calls with a bearer token, and one turn
+ * (`POST /api/conversations/:id/messages`) read as Server-Sent Events, with a hook per event so a test
+ * can approve, deny or hang up mid-turn.
+ */
+export interface SseEvent {
+  event: string;
+  data: Record<string, unknown>;
+}
+
+export async function call<T = Record<string, unknown>>(
+  base: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T; headers: Headers }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
+}
+
+export interface TurnResult {
+  status: number;
+  events: SseEvent[];
+  /** All message.delta texts joined. */
+  text: string;
+  of(name: string): Record<string, unknown>[];
+}
+
+/**
+ * Sends `content` and reads the event stream to its end. `onEvent` runs for each event as it arrives;
+ * returning 'stop' hangs up (the API must cancel the turn).
+ */
+export async function sendMessage(
+  base: string,
+  token: string,
+  conversationId: string,
+  content: string,
+  onEvent?: (e: SseEvent) => void | 'stop' | Promise<void | 'stop'>,
+): Promise<TurnResult> {
+  const ac = new AbortController();
+  const res = await fetch(`${base}/api/conversations/${conversationId}/messages`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+    },
+    body: JSON.stringify({ content }),
+    signal: ac.signal,
+  });
+  const events: SseEvent[] = [];
+  const result = (): TurnResult => ({
+    status: res.status,
+    events,
+    text: events
+      .filter((e) => e.event === 'message.delta')
+      .map((e) => e.data.text)
+      .join(''),
+    of: (name) => events.filter((e) => e.event === name).map((e) => e.data),
+  });
+  if (!res.ok || !res.body) {
+    const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    events.push({ event: 'http_error', data: body });
+    return result();
+  }
+  const decoder = new TextDecoder();
+  let buf = '';
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buf += decoder.decode(chunk, { stream: true });
+      let i: number;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (!event || data === undefined) continue;
+        const e = { event, data: JSON.parse(data) as Record<string, unknown> };
+        events.push(e);
+        if ((await onEvent?.(e)) === 'stop') {
+          ac.abort();
+          return result();
+        }
+      }
+    }
+  } catch (err) {
+    if (!ac.signal.aborted) throw err;
+  }
+  return result();
+}
