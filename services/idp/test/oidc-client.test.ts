@@ -59,9 +59,11 @@ describe('IDP with openid-client', () => {
     expect(m.issuer).toBe(idp.issuer);
     expect(m.code_challenge_methods_supported).toEqual(['S256']);
     expect(m.grant_types_supported).toContain('urn:ietf:params:oauth:grant-type:token-exchange');
-    const as = await (await fetch(`${idp.issuer}/.well-known/oauth-authorization-server`)).json();
+    const as = (await (await fetch(`${idp.issuer}/.well-known/oauth-authorization-server`)).json()) as {
+      token_endpoint: string;
+    };
     expect(as.token_endpoint).toBe(m.token_endpoint);
-    const jwks = await (await fetch(m.jwks_uri!)).json();
+    const jwks = (await (await fetch(m.jwks_uri!)).json()) as { keys: Record<string, string>[] };
     expect(jwks.keys).toHaveLength(1);
     expect(jwks.keys[0]).toMatchObject({ kty: 'EC', alg: 'ES256', use: 'sig' });
     expect(jwks.keys[0].kid).toBeTruthy();
