@@ -333,7 +333,7 @@ export class TicketStore {
     else if (!seesAll(caller) && caller.organizations.length === 1) org = caller.organizations[0]!;
     else throw new ToolError('org: say which organization the ticket is for');
     if (role === 'customer' && !caller.organizations.includes(org))
-      throw new ToolError(`org: no organization "${input.org}" found`);
+      throw new ToolError(`org: organization "${input.org}" not found`);
 
     return this.db.transaction(() => {
       const now = this.now();
@@ -537,7 +537,7 @@ export class TicketStore {
   resolveOrg(caller: Caller, ref: string, field: string): string {
     const org = findDemoOrganization(ref);
     if (!org || !visibleOrganizations(caller).includes(org.slug)) {
-      throw new ToolError(`${field}: no organization "${ref.slice(0, LIMITS.org)}" found`);
+      throw new ToolError(`${field}: organization "${ref.slice(0, LIMITS.org)}" not found`);
     }
     return org.slug;
   }
