@@ -91,7 +91,7 @@ async function setup(
   const chroma = await startChroma({ dataDir: join(dir, 'chroma') });
   cleanups.push(() => chroma.stop());
   const db = openDatabase(join(dir, 'api.db'), []);
-  cleanups.push(() => db.close());
+  cleanups.push(() => void db.close());
   const { logs, stream } = capture();
   const kb = createKnowledgeBase({
     db,
@@ -352,7 +352,7 @@ describe('knowledge base with Chroma', () => {
     // A fresh process on the same files finishes the job.
     env.db.close();
     const db = openDatabase(join(env.dir, 'api.db'), []);
-    cleanups.push(() => db.close());
+    cleanups.push(() => void db.close());
     const kb = createKnowledgeBase({
       db,
       chromaUrl: env.chroma.url,
