@@ -168,7 +168,7 @@ export class ChatPage {
       this.measured = sentAt;
       afterNextRender(
         () =>
-          requestAnimationFrame(() => {
+          (globalThis.requestAnimationFrame ?? setTimeout)(() => {
             performance.measure('msi:first-char', { start: sentAt, end: performance.now() });
           }),
         { injector: this.injector },

@@ -1,0 +1,232 @@
+import { TestBed } from '@angular/core/testing';
+import { provideRouter } from '@angular/router';
+import type { ConversationSummary } from '@contract/api';
+import { ApiRequestError, ApiService } from '../../core/api.service';
+import { chatMatcher } from '../../app.routes';
+import { ChatPage } from './chat.page';
+
+const summary: ConversationSummary = {
+  id: 'c1',
+  title: 'Show my tickets',
+  createdAt: '2026-01-01T00:00:00Z',
+  updatedAt: '2026-01-01T00:00:00Z',
+  messageCount: 0,
+};
+
+/** A fake API whose answer stream the test writes event by event. */
+class FakeApi {
+  stream!: ReadableStreamDefaultController<Uint8Array>;
+  signal!: AbortSignal;
+  createConversation = vi.fn(async () => summary);
+  conversations = vi.fn(async () => [] as ConversationSummary[]);
+  conversation = vi.fn(async () => ({ ...summary, messages: [] }));
+  decide = vi.fn(async () => ({}));
+  passage = vi.fn();
+  me = vi.fn(async () => ({ provider: 'offline' }));
+  sendMessage = vi.fn(async (_id: string, _content: string, signal: AbortSignal) => {
+    this.signal = signal;
+    return new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.stream = controller;
+        signal.addEventListener('abort', () =>
+          controller.error(new DOMException('Aborted', 'AbortError')),
+        );
+      },
+    });
+  });
+  emit(event: string, data: unknown): void {
+    this.stream.enqueue(
+      new TextEncoder().encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+    );
+  }
+}
+
+describe('ChatPage', () => {
+  let api: FakeApi;
+
+  beforeEach(() => {
+    api = new FakeApi();
+    TestBed.configureTestingModule({
+      providers: [
+        provideRouter([{ matcher: chatMatcher, component: ChatPage }]),
+        { provide: ApiService, useValue: api },
+      ],
+    });
+  });
+
+  async function setup() {
+    const fixture = TestBed.createComponent(ChatPage);
+    await fixture.whenStable();
+    const root = fixture.nativeElement as HTMLElement;
+    const chat = () => root.querySelector<HTMLElement>('[data-testid="chat"]')!;
+    const settle = async () => {
+      for (let i = 0; i < 5; i++) {
+        await new Promise((resolve) => setTimeout(resolve));
+        await fixture.whenStable();
+      }
+    };
+    const type = async (text: string, key = 'Enter', shiftKey = false) => {
+      const box = root.querySelector<HTMLTextAreaElement>('textarea[aria-label="Message"]')!;
+      box.value = text;
+      box.dispatchEvent(new Event('input'));
+      box.dispatchEvent(new KeyboardEvent('keydown', { key, shiftKey, cancelable: true }));
+      await settle();
+    };
+    const button = (name: string) =>
+      [...root.querySelectorAll<HTMLButtonElement>('button')].find(
+        (b) => b.textContent?.trim() === name,
+      );
+    return { fixture, root, chat, settle, type, button };
+  }
+
+  it('starts idle, streams deltas, and returns to idle when done', async () => {
+    const { root, chat, type, settle, button } = await setup();
+    expect(chat().dataset['state']).toBe('idle');
+    expect(button('Send')).toBeDefined();
+
+    await type('Show my tickets');
+    expect(api.createConversation).toHaveBeenCalledWith('Show my tickets');
+    expect(api.sendMessage).toHaveBeenCalledWith('c1', 'Show my tickets', expect.any(AbortSignal));
+    expect(chat().dataset['state']).toBe('streaming');
+    expect(button('Stop')).toBeDefined();
+    expect(button('Send')).toBeUndefined();
+    expect(root.textContent).toContain('Thinking…');
+
+    api.emit('message.delta', { text: 'You have ' });
+    api.emit('message.delta', { text: 'two tickets.' });
+    await settle();
+    expect(root.querySelector('[data-role="assistant"]')?.textContent).toContain(
+      'You have two tickets.',
+    );
+
+    api.emit('tool.started', {
+      callId: 't1',
+      server: 'ticketing',
+      tool: 'search_tickets',
+      args: { status: 'open' },
+    });
+    await settle();
+    const card = () => root.querySelector<HTMLElement>('[data-testid="tool-card"]')!;
+    expect(card().dataset['state']).toBe('running');
+    api.emit('tool.completed', {
+      callId: 't1',
+      ok: true,
+      result: { tickets: [{ number: 'TCK-1', title: 'Camera' }] },
+      ms: 8,
+    });
+    api.emit('done', { messageId: 'm2' });
+    await settle();
+    expect(card().dataset['state']).toBe('ok');
+    expect(chat().dataset['state']).toBe('idle');
+    card().querySelector('button')!.click();
+    await settle();
+    expect(card().querySelector('table')?.textContent).toContain('TCK-1');
+  });
+
+  it('Shift+Enter does not send', async () => {
+    const { chat, type } = await setup();
+    await type('first line', 'Enter', true);
+    expect(api.createConversation).not.toHaveBeenCalled();
+    expect(chat().dataset['state']).toBe('idle');
+  });
+
+  it('waits for approval in a dialog and sends the decision', async () => {
+    const { root, chat, type, settle, button } = await setup();
+    await type('Resolve TCK-1');
+    api.emit('tool.started', {
+      callId: 't1',
+      server: 'ticketing',
+      tool: 'resolve_ticket',
+      args: { number: 'TCK-1' },
+    });
+    api.emit('approval.required', {
+      approvalId: 'a1',
+      tool: 'resolve_ticket',
+      args: { number: 'TCK-1' },
+      summary: 'Resolve ticket TCK-1',
+    });
+    await settle();
+    expect(chat().dataset['state']).toBe('awaiting-approval');
+    const dialog = root.querySelector<HTMLDialogElement>('dialog[data-testid="approval-dialog"]')!;
+    expect(dialog.hasAttribute('open')).toBe(true);
+    expect(dialog.textContent).toContain('Approve change?');
+    expect(dialog.textContent).toContain('Resolve ticket TCK-1');
+
+    button('Approve')!.click();
+    await settle();
+    expect(api.decide).toHaveBeenCalledWith('a1', 'approve');
+    expect(chat().dataset['state']).toBe('streaming');
+    expect(dialog.hasAttribute('open')).toBe(false);
+  });
+
+  it('Esc in the approval dialog denies', async () => {
+    const { root, type, settle } = await setup();
+    await type('Resolve TCK-1');
+    api.emit('approval.required', {
+      approvalId: 'a9',
+      tool: 'resolve_ticket',
+      args: {},
+      summary: 'Resolve',
+    });
+    await settle();
+    root.querySelector('dialog')!.dispatchEvent(new Event('cancel', { cancelable: true }));
+    await settle();
+    expect(api.decide).toHaveBeenCalledWith('a9', 'deny');
+  });
+
+  it('shows the API’s error in words and offers Retry', async () => {
+    const { root, chat, type, settle, button } = await setup();
+    await type('Hello');
+    api.emit('error', { error: 'rate_limited', message: 'Too many requests: wait 20 seconds.' });
+    await settle();
+    expect(chat().dataset['state']).toBe('error');
+    expect(root.querySelector('[role="alert"]')?.textContent).toContain(
+      'Too many requests: wait 20 seconds.',
+    );
+
+    button('Retry')!.click();
+    await settle();
+    expect(api.sendMessage).toHaveBeenCalledTimes(2);
+    expect(chat().dataset['state']).toBe('streaming');
+  });
+
+  it('says so when the API cannot be reached', async () => {
+    api.createConversation.mockRejectedValueOnce(
+      new ApiRequestError(
+        'Cannot reach the API at http://127.0.0.1:8000 (Failed to fetch).',
+        'unreachable',
+      ),
+    );
+    const { root, chat, type } = await setup();
+    await type('Hello');
+    expect(chat().dataset['state']).toBe('error');
+    expect(root.querySelector('[data-testid="chat-error"]')?.textContent).toContain(
+      'Cannot reach the API',
+    );
+  });
+
+  it('says so when the stream ends before the answer is done', async () => {
+    const { root, chat, type, settle } = await setup();
+    await type('Hello');
+    api.emit('message.delta', { text: 'Half' });
+    api.stream.close();
+    await settle();
+    expect(chat().dataset['state']).toBe('error');
+    expect(root.textContent).toContain('stopped before it was finished');
+  });
+
+  it('Stop aborts the request and marks the answer stopped', async () => {
+    const { root, chat, type, settle, button } = await setup();
+    await type('Hello');
+    api.emit('message.delta', { text: 'Part of an answer' });
+    await settle();
+    button('Stop')!.click();
+    await settle();
+    expect(api.signal.aborted).toBe(true);
+    expect(chat().dataset['state']).toBe('idle');
+    expect(root.querySelector('[data-role="assistant"]')?.getAttribute('data-status')).toBe(
+      'cancelled',
+    );
+    expect(root.textContent).toContain('Stopped.');
+  });
+});
