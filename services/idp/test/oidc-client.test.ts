@@ -66,8 +66,8 @@ describe('IDP with openid-client', () => {
     const jwks = (await (await fetch(m.jwks_uri!)).json()) as { keys: Record<string, string>[] };
     expect(jwks.keys).toHaveLength(1);
     expect(jwks.keys[0]).toMatchObject({ kty: 'EC', alg: 'ES256', use: 'sig' });
-    expect(jwks.keys[0].kid).toBeTruthy();
-    expect(jwks.keys[0].d).toBeUndefined();
+    expect(jwks.keys[0]!.kid).toBeTruthy();
+    expect(jwks.keys[0]!.d).toBeUndefined();
   });
 
   it('signs in with code + PKCE; the id_token is validated (nonce) and the access token is for the API', async () => {
