@@ -1,0 +1,89 @@
+/**
+ * Retrieval: ingest the real manual (../shared/corpus, both .txt files) with the offline embedding into a
+ * temp SQLite file + a real Chroma process; ingestion time, search latency p50/p95 and recall@5 over
+ * corpus-questions.json; then recall@5 on the product's sample documentation (sample-questions.json).
+ */
+import { join } from 'node:path';
+import { createLogger, openDatabase } from '@msi/kit';
+import { createKnowledgeBase, offlineEmbedder } from '../services/api/src/knowledge/index.js';
+import { startChroma } from '../test/support/chroma.js';
+import {
+  CORPUS_DIR,
+  loadQuestions,
+  measureRecall,
+  SAMPLE_DOCS_DIR,
+  type CorpusQuestion,
+  type SampleQuestion,
+} from '../test/support/retrieval.js';
+import { tempDataDir } from '../test/support/services.js';
+import { figure, printFigures, summarize } from './lib.js';
+
+async function run(name: string, docsDir: string) {
+  const tmp = tempDataDir(`msi-bench-${name}-`);
+  const chroma = await startChroma({ dataDir: join(tmp.dir, 'chroma') });
+  const db = openDatabase(join(tmp.dir, 'api.db'), []);
+  const kb = createKnowledgeBase({
+    db,
+    chromaUrl: chroma.url,
+    embedder: offlineEmbedder(),
+    docsDir,
+    log: createLogger('bench', 'warn'),
+  });
+  const stop = async () => {
+    await kb.close();
+    db.close();
+    await chroma.stop();
+    tmp.cleanup();
+  };
+  return { kb, stop };
+}
+
+// The real manual.
+{
+  const { kb, stop } = await run('corpus', CORPUS_DIR);
+  try {
+    const t = performance.now();
+    await kb.start();
+    await kb.idle();
+    const seconds = (performance.now() - t) / 1000;
+    const docs = kb.list();
+    const chunks = docs.reduce((n, d) => n + d.chunksDone, 0);
+    const bytes = docs.reduce((n, d) => n + d.bytes, 0);
+    console.log(
+      `corpus: ${docs.length} files, ${(bytes / 1024).toFixed(0)} KiB, ${chunks} chunks (offline embedder, batches of 32)`,
+    );
+    figure('retrieval.corpus.ingest_seconds', seconds, 's');
+    figure('retrieval.corpus.ingest_chunks_per_second', chunks / seconds, 'chunks/s');
+    const questions = loadQuestions<CorpusQuestion>('corpus-questions.json');
+    await measureRecall(kb, questions.slice(0, 5), 5); // warm-up
+    const { recall, misses, latencies } = await measureRecall(kb, questions, 5);
+    const s = summarize(latencies);
+    console.log(`corpus: ${questions.length} questions, ${misses.length} misses`);
+    for (const m of misses) console.log(`  miss: ${m}`);
+    figure('retrieval.corpus.search_p50_ms', s.p50, 'ms');
+    figure('retrieval.corpus.search_p95_ms', s.p95, 'ms');
+    figure('retrieval.corpus.recall_at_5', recall, 'ratio');
+  } finally {
+    await stop();
+  }
+}
+
+// The product's sample documentation.
+{
+  const { kb, stop } = await run('sample', SAMPLE_DOCS_DIR);
+  try {
+    await kb.start();
+    await kb.idle();
+    const questions = loadQuestions<SampleQuestion>('sample-questions.json');
+    const { recall, misses, latencies } = await measureRecall(kb, questions, 5);
+    console.log(
+      `sample docs: ${kb.list().length} articles, ${questions.length} questions, ${misses.length} misses`,
+    );
+    figure('retrieval.sample.search_p50_ms', summarize(latencies).p50, 'ms');
+    figure('retrieval.sample.recall_at_5', recall, 'ratio');
+  } finally {
+    await stop();
+  }
+}
+
+printFigures();
