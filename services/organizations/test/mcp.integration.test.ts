@@ -149,7 +149,7 @@ const MATRIX: Cell[] = [
       admin: 'ok',
     },
     check: (r, who) => {
-      expect(sc<{ organization: { slug: string } }>(r).organization.slug).toBe('dallas-police');
+      expect(sc<{ slug: string }>(r).slug).toBe('dallas-police');
       expect(sc<{ deployments: unknown[] }>(r).deployments.length).toBeGreaterThan(0);
       expect(sc<{ membersVisible: boolean }>(r).membersVisible).toBe(true);
       expect(who).not.toBe('linda_baker');
@@ -166,7 +166,7 @@ const MATRIX: Cell[] = [
       admin: 'ok',
     },
     check: (r, who) => {
-      expect(sc<{ organization: { slug: string } }>(r).organization.slug).toBe('allen-firestation');
+      expect(sc<{ slug: string }>(r).slug).toBe('allen-firestation');
       // linda_baker sees her organization but not its members (no view_agency_users).
       expect(sc<{ membersVisible: boolean }>(r).membersVisible).toBe(who !== 'linda_baker');
       expect(sc<{ memberCount: number | null }>(r).memberCount === null).toBe(who === 'linda_baker');
@@ -417,7 +417,7 @@ describe('authorization matrix (every tool × every seeded role, real tokens)', 
   it('the org:// resource and the prompts follow the same rights', async () => {
     const res = await clients.james_smith.readResource({ uri: 'org://dallas-police' });
     const body = JSON.parse((res.contents[0] as { text: string }).text);
-    expect(body.organization.legacyName).toBe('Dallas_Police');
+    expect(body).toMatchObject({ slug: 'dallas-police', legacyName: 'Dallas_Police' });
     await expect(clients.james_smith.readResource({ uri: 'org://allen-firestation' })).rejects.toThrow(
       /not found/,
     );

@@ -1,4 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { MEMBER_PERMISSIONS } from '@msi/kit/demo';
 import { organizationWithMembers, type Ctx } from '../access.js';
 import { orgRef } from '../inputs.js';
 
@@ -26,7 +27,7 @@ export function registerPermissionReview(server: McpServer, ctx: Ctx) {
               text:
                 `Review the member permissions of ${org.name} (${org.slug}). Point out grants that do not fit a ` +
                 "member's title (least privilege), who can manage agency users, and anything to confirm with the agency. " +
-                `Permissions: view_records, edit_records, share_evidence, manage_devices, view_agency_users, manage_agency_users.\n\n${table}`,
+                `Permissions: ${MEMBER_PERMISSIONS.join(', ')}.\n\n${table}`,
             },
           },
         ],

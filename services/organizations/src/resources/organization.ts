@@ -8,7 +8,7 @@ export const orgUri = (slug: string) => `org://${slug}`;
 export function organizationJson(ctx: Ctx, ref: string) {
   const detail = organizationDetail(ctx, ref);
   return {
-    uri: orgUri(detail.organization.slug),
+    uri: orgUri(detail.slug),
     mimeType: 'application/json',
     text: JSON.stringify(detail, null, 2),
   };

@@ -10,7 +10,7 @@ export function organizationDetail(ctx: Ctx, ref: string) {
   const org = visibleOrganization(ctx, ref);
   const membersVisible = canSeeMembers(ctx, org);
   return {
-    organization: publicOrg(org),
+    ...publicOrg(org),
     deployments: ctx.store.deployments(org.id),
     membersVisible,
     memberCount: membersVisible ? ctx.store.memberCount(org.id) : null,
@@ -45,7 +45,7 @@ export function registerGetOrganization(server: McpServer, ctx: Ctx) {
         'One organization with its product deployments (body cameras, in-car video, evidence management, Aware, docks): status, version, devices, last incident.',
       inputSchema: { organization: orgRef },
       outputSchema: {
-        organization: organizationOut,
+        ...organizationOut.shape,
         deployments: z.array(deploymentOut),
         membersVisible: z.boolean().describe('Whether you may list its members'),
         memberCount: z.number().int().nullable(),
@@ -54,10 +54,7 @@ export function registerGetOrganization(server: McpServer, ctx: Ctx) {
     },
     ({ organization }) => {
       const detail = organizationDetail(ctx, organization);
-      return toolResult(
-        detail,
-        describeOrganization(detail.organization, detail.deployments, detail.memberCount),
-      );
+      return toolResult(detail, describeOrganization(detail, detail.deployments, detail.memberCount));
     },
   );
 }
