@@ -56,9 +56,12 @@ export async function startApi(cfg: ApiConfig, opts: { log?: Logger } = {}) {
       })
     : undefined;
   const provider: ModelProvider = openai ? openaiProvider(openai, cfg.OPENAI_MODEL) : offlineProvider();
-  const embedder = openai
-    ? openaiEmbedder(openai, ...(cfg.OPENAI_EMBEDDING_MODEL ? [cfg.OPENAI_EMBEDDING_MODEL] : []))
-    : offlineEmbedder();
+  const useOpenaiEmbeddings =
+    cfg.EMBEDDING_PROVIDER === 'openai' || (cfg.EMBEDDING_PROVIDER === 'auto' && !!openai);
+  const embedder =
+    useOpenaiEmbeddings && openai
+      ? openaiEmbedder(openai, ...(cfg.OPENAI_EMBEDDING_MODEL ? [cfg.OPENAI_EMBEDDING_MODEL] : []))
+      : offlineEmbedder();
 
   const kb = createKnowledgeBase({
     db,

@@ -1,4 +1,4 @@
-import { baseSpec, env, loadConfig, parseConfig, publicUrl, type ConfigOf } from '@msi/kit';
+import { baseSpec, ConfigError, env, loadConfig, parseConfig, publicUrl, type ConfigOf } from '@msi/kit';
 
 /** The API's environment (DESIGN.md, "Running the parts"). */
 export const apiSpec = {
@@ -15,6 +15,8 @@ export const apiSpec = {
   OPENAI_BASE_URL: env.optionalUrl(),
   OPENAI_MODEL: env.string('gpt-4o-mini'),
   OPENAI_EMBEDDING_MODEL: env.optionalString(),
+  /** Which embedding the knowledge base uses: `auto` = openai when a key is set, else offline. */
+  EMBEDDING_PROVIDER: env.oneOf(['auto', 'openai', 'offline'], 'auto'),
   /** How long a change waits for the person's decision before it counts as denied (ms). */
   APPROVAL_TIMEOUT_MS: env.int(1000, 24 * 3600 * 1000, 5 * 60 * 1000),
   /** Longest message a person may send (characters). */
@@ -26,12 +28,21 @@ export const apiSpec = {
 export type ApiConfig = ConfigOf<typeof apiSpec> & { publicUrl: string };
 
 function finish(cfg: ConfigOf<typeof apiSpec>): ApiConfig {
+  if (cfg.EMBEDDING_PROVIDER === 'openai' && !cfg.OPENAI_API_KEY) {
+    throw new ConfigError('EMBEDDING_PROVIDER', 'auto or offline when OPENAI_API_KEY is not set', 'openai');
+  }
   return { ...cfg, publicUrl: publicUrl(cfg) };
 }
 
 /** Reads the environment; a bad variable stops the process with one line naming it. */
 export function loadApiConfig(source: NodeJS.ProcessEnv = process.env): ApiConfig {
-  return finish(loadConfig('api', apiSpec, source));
+  try {
+    return finish(loadConfig('api', apiSpec, source));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`api: ${err.message}\n`);
+    process.exit(78);
+  }
 }
 
 /** Like loadApiConfig but throws ConfigError (tests). */

@@ -411,7 +411,8 @@ function renderOrgStatus(o: ToolResult): string {
   const err = failed(o, 'get that organization');
   if (err) return err;
   const r = obj(o);
-  const org = (r.organization ?? {}) as Rec;
+  // The organization's fields, at the top level or under `organization`.
+  const org = (r.organization && typeof r.organization === 'object' ? r.organization : r) as Rec;
   const deps = (Array.isArray(r.deployments) ? r.deployments : []) as Rec[];
   return `**${str(org.name)}** (\`${str(org.slug)}\`) — overall status **${str(org.status)}**, Aware service: ${str(org.awareService)}.\n\n${table(
     ['Product', 'Status', 'Version', 'Devices', 'Last incident'],
