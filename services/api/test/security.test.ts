@@ -1,0 +1,157 @@
+/**
+ * Who may do what at the API, over the real stack: conversations are per person (someone else's is 404
+ * for read, rename, delete and new messages), only tokens for this API held by a person are accepted,
+ * the per-person rate limit, input caps, CORS, tools per role, /readyz naming what is down, /metrics.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, sendMessage } from '../../../test/support/api-client.js';
+import { clientCredentialsToken, exchangeToken } from '../../../test/support/idp.js';
+import { startStack, type Stack } from '../../../test/support/stack.js';
+
+let stack: Stack;
+const tokens: Record<string, string> = {};
+
+beforeAll(async () => {
+  stack = await startStack({ apiEnv: { ALLOWED_ORIGINS: 'http://127.0.0.1:4200' } });
+  for (const u of ['james_smith', 'linda_baker', 'alex_agent', 'admin']) tokens[u] = await stack.login(u);
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const api = (user: string, method: string, path: string, body?: unknown) =>
+  call<Record<string, unknown>>(stack.api.url, tokens[user]!, method, path, body);
+
+describe('conversations are per person', () => {
+  it("another person's conversation does not exist for them", async () => {
+    const mine = await api('james_smith', 'POST', '/api/conversations', { title: 'James only' });
+    expect(mine.status).toBe(201);
+    const id = String(mine.body.id);
+    expect((await api('linda_baker', 'GET', `/api/conversations/${id}`)).status).toBe(404);
+    expect((await api('linda_baker', 'PATCH', `/api/conversations/${id}`, { title: 'stolen' })).status).toBe(
+      404,
+    );
+    expect((await api('linda_baker', 'DELETE', `/api/conversations/${id}`)).status).toBe(404);
+    const turn = await sendMessage(stack.api.url, tokens.linda_baker!, id, 'hello');
+    expect(turn.status).toBe(404);
+    const theirs = await api('linda_baker', 'GET', '/api/conversations');
+    expect((theirs.body.conversations as { id: string }[]).map((c) => c.id)).not.toContain(id);
+
+    const still = await api('james_smith', 'GET', `/api/conversations/${id}`);
+    expect(still.body).toMatchObject({ id, title: 'James only', messages: [] });
+    const renamed = await api('james_smith', 'PATCH', `/api/conversations/${id}`, { title: 'Renamed' });
+    expect(renamed.body).toMatchObject({ id, title: 'Renamed' });
+    const found = await api('james_smith', 'GET', '/api/conversations?q=renam');
+    expect((found.body.conversations as { id: string }[]).map((c) => c.id)).toEqual([id]);
+    expect((await api('james_smith', 'DELETE', `/api/conversations/${id}`)).status).toBe(204);
+    expect((await api('james_smith', 'GET', `/api/conversations/${id}`)).status).toBe(404);
+  });
+
+  it('bad input gets a clear error', async () => {
+    const c = await api('james_smith', 'POST', '/api/conversations', {});
+    const id = String(c.body.id);
+    expect(await api('james_smith', 'PATCH', `/api/conversations/${id}`, { title: '' })).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_request', message: 'title: title must not be empty' },
+    });
+    const long = await sendMessage(stack.api.url, tokens.james_smith!, id, 'x'.repeat(8001));
+    expect(long.status).toBe(413);
+    expect(long.events[0]!.data).toMatchObject({
+      error: 'payload_too_large',
+      message: 'content is 8001 characters; the limit is 8000',
+    });
+    const empty = await sendMessage(stack.api.url, tokens.james_smith!, id, '   ');
+    expect(empty.events[0]!.data).toMatchObject({
+      error: 'invalid_request',
+      message: 'content: content must not be empty',
+    });
+    const bad = await api('james_smith', 'POST', '/api/approvals/nope', { decision: 'maybe' });
+    expect(bad.status).toBe(400);
+    // Nothing was stored by the refused messages.
+    expect((await api('james_smith', 'GET', `/api/conversations/${id}`)).body.messages).toEqual([]);
+  });
+});
+
+describe('tokens', () => {
+  it('refuses a token meant for an MCP server, a service token, and no token', async () => {
+    const forTicketing = await exchangeToken(stack.idp.issuer, {
+      subjectToken: tokens.james_smith!,
+      resource: stack.idp.audiences.ticketing,
+    });
+    const r1 = await call(stack.api.url, forTicketing.access_token, 'GET', '/api/me');
+    expect(r1.status).toBe(401);
+    expect(r1.body).toMatchObject({
+      error: 'invalid_token',
+      message: 'the token is not meant for this service (wrong audience)',
+    });
+    const service = await clientCredentialsToken(stack.idp.issuer, { resource: stack.apiAudience });
+    expect((await call(stack.api.url, service.access_token, 'GET', '/api/me')).status).toBe(401);
+    const none = await fetch(`${stack.api.url}/api/conversations`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toContain('Bearer');
+  });
+
+  it('lists the tools each person may call, from the MCP servers', async () => {
+    const names = async (u: string) =>
+      (await api(u, 'GET', '/api/tools')).body.tools as { name: string; requiresApproval: boolean }[];
+    const admin = await names('admin');
+    const james = await names('james_smith');
+    expect(admin.map((t) => t.name)).toContain('set_member_permissions');
+    expect(james.map((t) => t.name)).not.toContain('set_member_permissions');
+    expect(james.find((t) => t.name === 'create_ticket')?.requiresApproval).toBe(true);
+    expect(james.find((t) => t.name === 'search_tickets')?.requiresApproval).toBe(false);
+    expect(james.find((t) => t.name === 'search_documentation')).toBeDefined();
+  });
+});
+
+describe('limits and operations', () => {
+  it('answers 429 with Retry-After once a person is over the per-minute limit', async () => {
+    const limited = await stack.startApi({ RATE_LIMIT_REQUESTS: '3' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push((await call(limited.url, tokens.alex_agent!, 'GET', '/api/me')).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const over = await call(limited.url, tokens.alex_agent!, 'GET', '/api/conversations');
+    expect(over.body).toMatchObject({ error: 'rate_limited' });
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Someone else is not affected.
+    expect((await call(limited.url, tokens.james_smith!, 'GET', '/api/me')).status).toBe(200);
+    await limited.stop();
+  });
+
+  it('allows CORS only for the renderer origin', async () => {
+    const pre = (origin: string) =>
+      fetch(`${stack.api.url}/api/me`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'authorization',
+        },
+      });
+    expect((await pre('http://127.0.0.1:4200')).headers.get('access-control-allow-origin')).toBe(
+      'http://127.0.0.1:4200',
+    );
+    expect((await pre('http://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('serves Prometheus metrics', async () => {
+    await api('alex_agent', 'GET', '/api/me');
+    const text = await (await fetch(`${stack.api.url}/metrics`)).text();
+    expect(text).toContain('# TYPE api_http_request_duration_seconds histogram');
+    expect(text).toMatch(
+      /api_http_request_duration_seconds_count\{method="GET",route="\/api\/me",status="200"\} \d+/,
+    );
+  });
+
+  it('/readyz says which dependency is down', async () => {
+    const ok = await fetch(`${stack.api.url}/readyz`);
+    expect(ok.status).toBe(200);
+    await stack.organizations.stop();
+    const down = await fetch(`${stack.api.url}/readyz`);
+    expect(down.status).toBe(503);
+    const body = (await down.json()) as { message: string; checks: Record<string, { ok: boolean }> };
+    expect(body.message).toBe('not ready: organizations is down');
+    expect(body.checks.ticketing!.ok).toBe(true);
+  });
+});
