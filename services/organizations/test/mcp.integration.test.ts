@@ -368,6 +368,11 @@ describe('authorization matrix (every tool × every seeded role, real tokens)', 
       }),
     );
     expect(search.total).toBe(0);
+    const completion = await clients.alex_agent.complete({
+      ref: { type: 'ref/resource', uri: 'org://{slug}' },
+      argument: { name: 'slug', value: 'd' },
+    });
+    expect(completion.completion.values).toEqual(['dallas-police']); // not denver-fire
     const resources = (await clients.alex_agent.listResources()).resources.map((r) => r.uri).sort();
     expect(resources).toEqual(mine.map((s) => `org://${s}`).sort());
   });
