@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
-import { createHttpService, onShutdown, type HttpService } from '@msi/kit';
+import { createHttpService, type HttpService } from '@msi/kit';
 import { isLoopbackOrigin, registeredClients, resourceScopes } from './clients.js';
 import type { IdpConfig } from './config.js';
 import type { Idp } from './context.js';
@@ -41,7 +41,6 @@ export async function createIdp(cfg: IdpConfig): Promise<HttpService & { idp: Id
   const keys = new KeyStore(join(cfg.MSI_DATA_DIR, 'idp'), keyRetention(cfg));
   keys.load();
   const store = await Store.open(cfg.MSI_DATA_DIR);
-  onShutdown(() => store.close());
   const idp: Idp = {
     cfg,
     log: service.log,
@@ -55,6 +54,10 @@ export async function createIdp(cfg: IdpConfig): Promise<HttpService & { idp: Id
   pruner.unref();
 
   const { app } = service;
+  app.addHook('onClose', async () => {
+    clearInterval(pruner);
+    store.close();
+  });
   await app.register(formbody);
   const allowed = new Set(cfg.ALLOWED_ORIGINS.map((o) => o.replace(/\/+$/, '')));
   await app.register(cors, {

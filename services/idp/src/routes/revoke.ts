@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { decodeJwt } from 'jose';
 import { authenticateClient } from '../clients.js';
 import { one, sendOAuthError, type Idp } from '../context.js';
 import { OAuthError } from '../oauth-error.js';
@@ -20,12 +19,8 @@ export function revokeRoutes(app: FastifyInstance, idp: Idp): void {
       if (grant) {
         if (grant.clientId === client.id) idp.store.revokeGrant(grant.id);
       } else if (token.split('.').length === 3) {
-        try {
-          const claims = decodeJwt(token);
-          if (typeof claims.jti === 'string') idp.store.revokeAccessToken(claims.jti, client.id);
-        } catch {
-          // not one of ours: nothing to revoke
-        }
+        const claims = await idp.tokens.checkAccessToken(token, 'invalid_token').catch(() => undefined);
+        if (claims) idp.store.revokeAccessToken(claims.jti, client.id);
       }
       return reply.header('Cache-Control', 'no-store').send({});
     } catch (err) {

@@ -91,6 +91,10 @@ export function tokenRoutes(app: FastifyInstance, idp: Idp): void {
         'redirect_uri does not match the one of the authorization request',
       );
     }
+    const resource = one(p, 'resource');
+    if (resource !== undefined && resource.replace(/\/+$/, '') !== c.grant.resource) {
+      throw new OAuthError('invalid_target', `this code is for ${c.grant.resource}, not ${resource}`);
+    }
     if (!verifier) throw new OAuthError('invalid_grant', 'PKCE is required: code_verifier is missing');
     if (!VERIFIER.test(verifier))
       throw new OAuthError('invalid_grant', 'code_verifier must be 43-128 characters of base64url');
