@@ -1,0 +1,296 @@
+/**
+ * The two ways the suite runs the app, behind the same fixtures so every spec runs in both projects:
+ *
+ * - `web`: the whole real stack started by the suite (`node main/dist/node/stack-cli.js --data-dir <fresh
+ *   temp dir>`, the same as `npm run stack`), and Chromium against the renderer URL from stack.json.
+ * - `electron`: the built Electron main process (root package.json "main") with a fresh data dir, driven
+ *   through `_electron.launch`. Skipped, with the reason, where the Electron binary is not installed.
+ *
+ * `stack` is worker-scoped (one stack per worker; a spec that restarts or reconfigures services asks for
+ * its own with `test.use({ ownStack: true })`). `app` is test-scoped: a fresh, signed-out page on the
+ * renderer. Both wait on what the app emits (stack.json states, the pages' own attributes), never on sleeps.
+ */
+import {
+  test as base,
+  expect,
+  _electron,
+  type Browser,
+  type ElectronApplication,
+  type Page,
+} from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../test/support/services.js';
+import {
+  isAlive,
+  readStack,
+  serviceUrl,
+  waitForStackReady,
+  type ServiceName,
+  type StackInfo,
+} from './support/stack.js';
+
+export type Shell = 'web' | 'electron';
+
+export interface RunningStack {
+  shell: Shell;
+  dataDir: string;
+  /** Where the renderer is served. */
+  rendererUrl: string;
+  /** The current stack.json (throws when it cannot be read). */
+  info(): StackInfo;
+  /** A service's current URL from stack.json. */
+  url(name: ServiceName): string;
+  /** The stack command's (or Electron's) output so far. */
+  log(): string;
+  electron?: ElectronApplication;
+  /** Why this project cannot run here (the tests are skipped with this message). */
+  unavailable?: string;
+}
+
+export const STACK_CLI = join(ROOT, 'main', 'dist', 'node', 'stack-cli.js');
+const STACK_START_TIMEOUT_MS = Number(process.env.E2E_STACK_TIMEOUT_MS ?? 240_000);
+
+/** The Electron binary the `electron` package installed (or ELECTRON_PATH), or why there is none. */
+export function electronBinary(): { path: string } | { missing: string } {
+  if (process.env.ELECTRON_PATH) {
+    return existsSync(process.env.ELECTRON_PATH)
+      ? { path: process.env.ELECTRON_PATH }
+      : { missing: `ELECTRON_PATH=${process.env.ELECTRON_PATH} does not exist` };
+  }
+  const dir = join(ROOT, 'node_modules', 'electron');
+  const pathTxt = join(dir, 'path.txt');
+  const rel = existsSync(pathTxt)
+    ? readFileSync(pathTxt, 'utf8').trim()
+    : process.platform === 'darwin'
+      ? 'Electron.app/Contents/MacOS/Electron'
+      : process.platform === 'win32'
+        ? 'electron.exe'
+        : 'electron';
+  const exe = join(dir, 'dist', rel);
+  return existsSync(exe) ? { path: exe } : { missing: `${exe} not found` };
+}
+
+function tail(file: string, lines = 150): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+const exited = (proc: ChildProcess) =>
+  proc.exitCode !== null || proc.signalCode !== null
+    ? Promise.resolve()
+    : new Promise<void>((r) => proc.once('exit', () => r()));
+
+async function within(ms: number, p: Promise<unknown>): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+  const done = await Promise.race([p.then(() => true as const), timeout]);
+  clearTimeout(timer);
+  return done;
+}
+
+/** After the stack stopped: every service pid it reported must be gone. Kills leftovers and says so. */
+async function checkNothingLeft(last: StackInfo | undefined): Promise<string[]> {
+  const pids = Object.values(last?.services ?? {})
+    .map((s) => s && s.pid && { name: s.name, pid: s.pid })
+    .filter((x): x is { name: string; pid: number } => !!x);
+  const deadline = Date.now() + 10_000;
+  while (pids.some((p) => isAlive(p.pid)) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
+  const left = pids.filter((p) => isAlive(p.pid));
+  for (const p of left) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  return left.map((p) => `${p.name} (pid ${p.pid})`);
+}
+
+function stackHandle(
+  shell: Shell,
+  dataDir: string,
+  logFile: string,
+  extra: { electron?: ElectronApplication; log?: () => string; unavailable?: string } = {},
+): RunningStack {
+  const info = () => {
+    const s = readStack(dataDir);
+    if (!s) throw new Error(`cannot read ${join(dataDir, 'stack.json')}`);
+    return s;
+  };
+  return {
+    shell,
+    dataDir,
+    get rendererUrl() {
+      return info().rendererUrl.replace(/\/+$/, '');
+    },
+    info,
+    url: (name) => serviceUrl(dataDir, name),
+    log: extra.log ?? (() => tail(logFile, 400)),
+    electron: extra.electron,
+    unavailable: extra.unavailable,
+  };
+}
+
+export const test = base.extend<
+  { app: Page; _diagnostics: void },
+  { shell: Shell; ownStack: boolean; stack: RunningStack; webBrowser: Browser | undefined }
+>({
+  shell: ['web', { scope: 'worker', option: true }],
+  ownStack: [false, { scope: 'worker', option: true }],
+
+  stack: [
+    async ({ shell, ownStack }, use, workerInfo) => {
+      const dataDir = mkdtempSync(join(tmpdir(), `msi-e2e-${shell}${ownStack ? '-own' : ''}-`));
+      const logDir = join(workerInfo.project.outputDir, 'stack-logs');
+      mkdirSync(logDir, { recursive: true });
+      const logFile = join(logDir, `${shell}-worker${workerInfo.workerIndex}-${Date.now()}.log`);
+      const env: Record<string, string | undefined> = {
+        ...process.env,
+        MSI_DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
+      };
+      // The offline provider: no model, deterministic answers (DESIGN.md: the default without a key).
+      delete env.OPENAI_API_KEY;
+      delete env.OPENAI_BASE_URL;
+
+      if (shell === 'electron') {
+        const bin = electronBinary();
+        if ('missing' in bin) {
+          await use(
+            stackHandle(shell, dataDir, logFile, {
+              unavailable: `electron: skipped — the Electron binary is not available on this machine (${bin.missing})`,
+            }),
+          );
+          rmSync(dataDir, { recursive: true, force: true });
+          return;
+        }
+        const app = await _electron.launch({
+          executablePath: bin.path,
+          args: [ROOT, `--data-dir=${dataDir}`],
+          env: env as Record<string, string>,
+          timeout: STACK_START_TIMEOUT_MS,
+        });
+        const out: string[] = [];
+        app.process().stdout?.on('data', (d) => out.push(String(d)));
+        app.process().stderr?.on('data', (d) => out.push(String(d)));
+        let failure: unknown;
+        try {
+          await waitForStackReady(dataDir, { timeoutMs: STACK_START_TIMEOUT_MS });
+          await use(
+            stackHandle(shell, dataDir, logFile, { electron: app, log: () => out.join('').slice(-40_000) }),
+          );
+        } catch (err) {
+          failure = err;
+        }
+        const last = readStack(dataDir);
+        await app.close().catch(() => undefined);
+        const left = await checkNothingLeft(last);
+        rmSync(dataDir, { recursive: true, force: true });
+        if (failure) throw failure;
+        if (left.length) throw new Error(`the Electron app left processes behind: ${left.join(', ')}`);
+        return;
+      }
+
+      if (!existsSync(STACK_CLI)) throw new Error(`${STACK_CLI} does not exist: run \`npm run build\` first`);
+      const fd = openSync(logFile, 'a');
+      const proc = spawn(process.execPath, [STACK_CLI, '--data-dir', dataDir], {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', fd, fd],
+      });
+      closeSync(fd);
+      let exitInfo: string | undefined;
+      proc.once(
+        'exit',
+        (code, signal) => (exitInfo = `the stack command exited (code ${code}, signal ${signal})`),
+      );
+      let failure: unknown;
+      try {
+        await waitForStackReady(dataDir, {
+          timeoutMs: STACK_START_TIMEOUT_MS,
+          failed: () => exitInfo && `${exitInfo}\n${tail(logFile)}`,
+        }).catch((err: Error) => {
+          throw new Error(`${err.message}\n--- stack log (${logFile}) ---\n${tail(logFile)}`);
+        });
+        await use(stackHandle(shell, dataDir, logFile));
+      } catch (err) {
+        failure = err;
+      }
+      // Stop the stack the way a person does (SIGTERM to the stack command), then check nothing is left.
+      const last = readStack(dataDir);
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        if (!(await within(30_000, exited(proc)))) {
+          proc.kill('SIGKILL');
+          await exited(proc);
+        }
+      }
+      const left = await checkNothingLeft(last);
+      if (!process.env.E2E_KEEP_DATA) rmSync(dataDir, { recursive: true, force: true });
+      if (failure) throw failure;
+      if (left.length)
+        throw new Error(`the stack command left processes behind after SIGTERM: ${left.join(', ')}`);
+    },
+    { scope: 'worker', timeout: STACK_START_TIMEOUT_MS + 60_000 },
+  ],
+
+  webBrowser: [
+    async ({ shell, playwright, launchOptions }, use) => {
+      if (shell !== 'web') return use(undefined);
+      const browser = await playwright.chromium.launch(launchOptions);
+      await use(browser);
+      await browser.close();
+    },
+    { scope: 'worker' },
+  ],
+
+  app: async ({ stack, webBrowser }, use, testInfo) => {
+    if (stack.unavailable) {
+      testInfo.skip(true, stack.unavailable);
+      return;
+    }
+    if (stack.electron) {
+      const window = await stack.electron.firstWindow();
+      await window.context().clearCookies();
+      await window.goto(stack.rendererUrl);
+      await window.evaluate('sessionStorage.clear(); localStorage.clear()');
+      await window.goto(stack.rendererUrl);
+      await use(window);
+      return;
+    }
+    const context = await webBrowser!.newContext({ baseURL: stack.rendererUrl });
+    const page = await context.newPage();
+    await page.goto('/');
+    await use(page);
+    await context.close();
+  },
+
+  /** On failure: attach stack.json and the tail of the stack's log next to the trace and screenshot. */
+  _diagnostics: [
+    async ({ stack }, use, testInfo) => {
+      await use();
+      if (testInfo.status === testInfo.expectedStatus || stack.unavailable) return;
+      const json = readStack(stack.dataDir)?.raw;
+      await testInfo.attach('stack.json', {
+        body: JSON.stringify(json ?? null, null, 2),
+        contentType: 'application/json',
+      });
+      await testInfo.attach('stack.log', { body: stack.log(), contentType: 'text/plain' });
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+/** A label unique to this test run, for titles and messages that must not collide with other tests. */
+export function uniqueTag(prefix = 'e2e'): string {
+  return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
