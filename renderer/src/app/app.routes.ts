@@ -18,6 +18,12 @@ export const routes: Routes = [
     loadComponent: () => import('./features/sign-in/sign-in.page'),
   },
   {
+    path: 'auth/signed-out',
+    title: 'Signed out · MSI Assistant',
+    data: { signedOut: true },
+    loadComponent: () => import('./features/sign-in/sign-in.page'),
+  },
+  {
     path: 'auth/callback',
     title: 'Signing in · MSI Assistant',
     loadComponent: () => import('./features/sign-in/callback.page'),

@@ -202,7 +202,9 @@ describe('AuthService', () => {
     expect(new URLSearchParams(String(revoke?.[1]?.body)).get('token')).toBe('refresh-1');
     const end = new URL(location.replace.mock.calls[0][0] as string);
     expect(end.origin + end.pathname).toBe(discovery.end_session_endpoint);
-    expect(end.searchParams.get('post_logout_redirect_uri')).toBe('http://127.0.0.1:4200/sign-in');
+    expect(end.searchParams.get('post_logout_redirect_uri')).toBe(
+      'http://127.0.0.1:4200/auth/signed-out',
+    );
     expect(auth.signedIn()).toBe(false);
     expect(location.assign).toHaveBeenCalledTimes(1);
   });

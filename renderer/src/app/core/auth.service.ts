@@ -177,7 +177,7 @@ export class AuthService {
     if (discovery?.end_session_endpoint) {
       const url = new URL(discovery.end_session_endpoint);
       url.searchParams.set('client_id', this.config.config.clientId);
-      url.searchParams.set('post_logout_redirect_uri', `${this.location.origin}/sign-in`);
+      url.searchParams.set('post_logout_redirect_uri', `${this.location.origin}/auth/signed-out`);
       if (tokens?.idToken) url.searchParams.set('id_token_hint', tokens.idToken);
       this.location.replace(url.toString());
     } else {

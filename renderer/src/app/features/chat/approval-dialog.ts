@@ -1,4 +1,6 @@
 import {
+  Injector,
+  afterNextRender,
   ChangeDetectionStrategy,
   Component,
   ElementRef,
@@ -52,6 +54,7 @@ export class ApprovalDialog {
   protected readonly sending = signal(false);
   private readonly dialog = viewChild.required<ElementRef<HTMLDialogElement>>('dialog');
   private readonly deny = viewChild<ElementRef<HTMLButtonElement>>('deny');
+  private readonly injector = inject(Injector);
 
   constructor() {
     effect(() => {
@@ -60,7 +63,7 @@ export class ApprovalDialog {
       if (open && !dialog.open) {
         if (typeof dialog.showModal === 'function') dialog.showModal();
         else dialog.setAttribute('open', '');
-        this.deny()?.nativeElement.focus();
+        afterNextRender(() => this.deny()?.nativeElement.focus(), { injector: this.injector });
       } else if (!open && dialog.open) {
         if (typeof dialog.close === 'function') dialog.close();
         else dialog.removeAttribute('open');

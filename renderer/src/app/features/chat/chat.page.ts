@@ -195,10 +195,17 @@ export class ChatPage {
     if (!text.trim() || this.busy()) return;
     this.draft.set('');
     this.autosize(this.inputBox().nativeElement, true);
+    this.scrollToEnd();
     void this.store.send(text, (id) => this.showConversation(id));
   }
 
+  private scrollToEnd(): void {
+    const element = this.scroller().nativeElement;
+    afterNextRender(() => (element.scrollTop = element.scrollHeight), { injector: this.injector });
+  }
+
   protected retry(): void {
+    this.scrollToEnd();
     void this.store.retry((id) => this.showConversation(id));
   }
 

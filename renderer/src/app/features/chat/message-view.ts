@@ -39,7 +39,9 @@ import { ToolCard } from './tool-card';
       @for (call of m.toolCalls; track call.callId) {
         <msi-tool-card [call]="call" [ended]="!streaming()" />
       }
-      @if (m.content) {
+      @if (m.role === 'user') {
+        <div class="user-text">{{ m.content }}</div>
+      } @else if (m.content) {
         @if (html(); as html) {
           <div class="markdown" [innerHTML]="html"></div>
         } @else {
@@ -85,7 +87,7 @@ import { ToolCard } from './tool-card';
         <div class="message-actions">
           @if (m.content) {
             <button type="button" class="ghost small" (click)="copy()" aria-label="Copy answer">
-              <msi-icon name="copy" /> {{ copied() ? 'Copied' : 'Copy' }}
+              <msi-icon name="copy" /> {{ copied() ?? 'Copy' }}
             </button>
           }
           @if (canRetry()) {
@@ -112,7 +114,7 @@ export class MessageView {
 
   private readonly markdown = inject(MarkdownService).render;
   protected readonly html = computed(() => this.markdown()?.(this.message().content) ?? null);
-  protected readonly copied = signal(false);
+  protected readonly copied = signal<string | null>(null);
   protected readonly canRetry = computed(
     () =>
       this.last() && (this.message().status === 'error' || this.message().status === 'cancelled'),
@@ -122,13 +124,20 @@ export class MessageView {
     return this.message().toolCalls.length ? 'Working with the tools…' : 'Thinking…';
   });
 
+  /** The section without the document title it repeats ("Title › Heading" → "Heading"). */
+  protected sectionOf(c: Citation): string {
+    const prefix = `${c.title} › `;
+    if (c.section === c.title) return '';
+    return c.section.startsWith(prefix) ? c.section.slice(prefix.length) : c.section;
+  }
+
   protected async copy(): Promise<void> {
     try {
       await navigator.clipboard.writeText(this.message().content);
-      this.copied.set(true);
-      setTimeout(() => this.copied.set(false), 1500);
+      this.copied.set('Copied');
     } catch {
-      this.copied.set(false);
+      this.copied.set('Copy failed: the clipboard is not available');
     }
+    setTimeout(() => this.copied.set(null), 2000);
   }
 }

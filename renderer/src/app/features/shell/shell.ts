@@ -1,5 +1,7 @@
 import { ChangeDetectionStrategy, Component, computed, effect, inject } from '@angular/core';
-import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+import { toSignal } from '@angular/core/rxjs-interop';
+import { NavigationEnd, Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+import { filter, map } from 'rxjs';
 import { AuthService } from '../../core/auth.service';
 import { SessionService } from '../../core/session.service';
 import { StatusService } from '../../core/status.service';
@@ -14,16 +16,14 @@ import { SESSION_HINT } from '../sign-in/sign-in.page';
   template: `
     <a class="skip-link" href="#main">Skip to content</a>
     <header class="topbar">
-      <a class="brand" routerLink="/" aria-label="MSI Assistant, new chat"
+      <a class="brand" routerLink="/" aria-label="MSI Assistant home"
         ><span class="logo" aria-hidden="true">M</span> MSI Assistant</a
       >
       <nav aria-label="Main" class="main-nav">
         <a
           routerLink="/"
-          routerLinkActive="active"
-          [routerLinkActiveOptions]="{ exact: false }"
           [class.active]="chatActive()"
-          ariaCurrentWhenActive="page"
+          [attr.aria-current]="chatActive() ? 'page' : null"
           >Chat</a
         >
         <a routerLink="/knowledge" routerLinkActive="active" ariaCurrentWhenActive="page"
@@ -85,7 +85,17 @@ export class Shell {
   protected readonly session = inject(SessionService);
   protected readonly status = inject(StatusService);
   protected readonly theme = inject(ThemeService);
-  protected readonly chatActive = computed(() => false);
+  private readonly url = toSignal(
+    inject(Router).events.pipe(
+      filter((event) => event instanceof NavigationEnd),
+      map((event) => event.urlAfterRedirects),
+    ),
+    { initialValue: inject(Router).url },
+  );
+  protected readonly chatActive = computed(() => {
+    const path = this.url().split(/[?#]/)[0];
+    return path === '/' || path.startsWith('/c/');
+  });
 
   constructor() {
     this.status.watch();

@@ -19,6 +19,9 @@ export const SESSION_HINT = 'msi.session-hint';
           Answers from the product documentation, support tickets and customer organizations — with
           your own permissions.
         </p>
+        @if (signedOut() && !auth.notice()) {
+          <p class="notice ok" role="status">You have signed out.</p>
+        }
         @if (auth.notice(); as notice) {
           <p class="notice" role="status">{{ notice }}</p>
         }
@@ -43,12 +46,15 @@ export const SESSION_HINT = 'msi.session-hint';
 export default class SignInPage {
   protected readonly auth = inject(AuthService);
   readonly returnTo = input<string>();
+  /** Route data: the identity provider sent the person back here after signing out. */
+  readonly signedOut = input(false);
   protected readonly busy = signal(false);
   protected readonly error = signal<string | null>(null);
   protected readonly issuer = inject(ConfigService).config.issuer;
   protected readonly hasHost = inject(HOST).kind !== 'none';
 
   constructor() {
+    // A reload in a tab that was signed in: go straight back (the identity provider still knows the person).
     if (sessionStorage.getItem(SESSION_HINT) && !this.auth.notice()) void this.signIn();
   }
 
