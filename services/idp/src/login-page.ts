@@ -45,8 +45,8 @@ export function loginPage(m: LoginPageModel): string {
 <h1>MSI Assistant</h1><p class="sub">Sign in to continue</p>
 ${m.error ? `<p class="error" role="alert">${escapeHtml(m.error)}</p>` : ''}
 <form method="post" action="login">${hidden}
-<label for="username">Username</label><input id="username" name="username" autocomplete="username" required autofocus value="${escapeHtml(m.username ?? '')}">
-<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<label for="username">Username</label><input id="username" name="username" autocomplete="username" required${m.username ? '' : ' autofocus'} value="${escapeHtml(m.username ?? '')}">
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required${m.username ? ' autofocus' : ''}>
 <button class="primary" type="submit">Sign in</button>
 </form>${demo}
 </main></body></html>`;
