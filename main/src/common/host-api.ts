@@ -106,3 +106,13 @@ export const HOST_METHODS = [
   'testConnection',
   'appInfo',
 ] as const satisfies readonly HostMethod[];
+
+/**
+ * Under Electron the preload exposes this bridge as `window[HOST_BRIDGE_KEY]` (contextBridge). The
+ * renderer turns it into a HostService with `invoke(method, ...args)`; `onStatus` returns an unsubscribe.
+ */
+export const HOST_BRIDGE_KEY = 'msiHost';
+export interface HostBridge {
+  invoke<M extends HostMethod>(method: M, ...args: HostArgs<M>): Promise<HostResult<M>>;
+  onStatus(listener: (status: ServiceStatus[]) => void): () => void;
+}

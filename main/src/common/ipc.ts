@@ -1,0 +1,57 @@
+/**
+ * The typed map of IPC channels, derived from HOST_METHODS (one `invoke` channel per HostService
+ * method) plus the status push channel, and the sender check every handler runs. Pure: shared by
+ * electron-main and its tests (the sandboxed preload repeats the two prefixes, see preload.cts).
+ */
+import { HOST_METHODS, type HostMethod } from './host-api.js';
+
+export const INVOKE_PREFIX = 'host:';
+export const STATUS_CHANNEL = 'host-event:status';
+
+export type InvokeChannel = `${typeof INVOKE_PREFIX}${HostMethod}`;
+
+export const IPC_CHANNELS: { readonly [M in HostMethod]: InvokeChannel } = Object.fromEntries(
+  HOST_METHODS.map((m) => [m, `${INVOKE_PREFIX}${m}`]),
+) as { [M in HostMethod]: InvokeChannel };
+
+export function isHostMethod(value: unknown): value is HostMethod {
+  return typeof value === 'string' && (HOST_METHODS as readonly string[]).includes(value);
+}
+
+/** The method an invoke channel stands for, or undefined for anything else. */
+export function methodOfChannel(channel: string): HostMethod | undefined {
+  if (!channel.startsWith(INVOKE_PREFIX)) return undefined;
+  const m = channel.slice(INVOKE_PREFIX.length);
+  return isHostMethod(m) ? m : undefined;
+}
+
+/**
+ * Whether an IPC message comes from our own page: the sending frame must be the main frame and its
+ * URL must be on the app's origin (the host, http://127.0.0.1:PORT). Anything else — a subframe,
+ * a page the window was somehow navigated to, file:// — is refused.
+ */
+export function isTrustedSender(
+  frameUrl: string | undefined,
+  isMainFrame: boolean,
+  appOrigin: string,
+): boolean {
+  if (!isMainFrame || !frameUrl) return false;
+  try {
+    return new URL(frameUrl).origin === new URL(appOrigin).origin;
+  } catch {
+    return false;
+  }
+}
+
+/** Where a navigation or window.open may go: our origin stays in the app, http(s) goes to the system browser. */
+export function classifyNavigation(url: string, appOrigin: string): 'app' | 'external' | 'deny' {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'deny';
+  }
+  if (u.origin === new URL(appOrigin).origin) return 'app';
+  if (u.protocol === 'http:' || u.protocol === 'https:') return 'external';
+  return 'deny';
+}
