@@ -117,8 +117,10 @@ export class ElectronHost extends BaseHost {
     method: M,
     ...args: HostArgs<M>
   ): Promise<HostResult<M>> {
-    const fn = this.bridge[method] as (...a: unknown[]) => Promise<HostResult<M>>;
     try {
+      if (this.bridge.invoke) return await this.bridge.invoke(method, ...args);
+      const fn = this.bridge[method] as ((...a: unknown[]) => Promise<HostResult<M>>) | undefined;
+      if (!fn) throw new Error('the bridge has no such function');
       return await fn.apply(this.bridge, args);
     } catch (error) {
       throw new HostError(`The desktop shell could not ${method}: ${messageOf(error)}`);

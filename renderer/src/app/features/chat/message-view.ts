@@ -65,7 +65,7 @@ import { ToolCard } from './tool-card';
         <section class="citations" aria-label="Sources">
           <h3>Sources</h3>
           <ol>
-            @for (c of m.citations; track c.chunkId) {
+            @for (c of m.citations; track c.chunkId; let i = $index) {
               <li>
                 <button
                   type="button"
@@ -73,10 +73,13 @@ import { ToolCard } from './tool-card';
                   data-testid="citation"
                   (click)="cite.emit(c)"
                 >
-                  <span class="citation-title">{{ c.title }}</span>
-                  @if (c.section) {
-                    <span class="muted"> — {{ c.section }}</span>
-                  }
+                  <span class="cite-num" aria-hidden="true">{{ i + 1 }}</span>
+                  <span class="cite-text">
+                    <span class="citation-title">{{ c.title }}</span>
+                    @if (sectionOf(c); as section) {
+                      <span class="muted"> — {{ section }}</span>
+                    }
+                  </span>
                 </button>
               </li>
             }

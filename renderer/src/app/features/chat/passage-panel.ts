@@ -11,7 +11,6 @@ import {
 import type { Citation, Passage } from '@contract/api';
 import { ApiService } from '../../core/api.service';
 import { messageOf } from '../../core/config';
-import { MarkdownService } from '../../core/markdown.service';
 import { Icon } from '../../ui/icon';
 
 /** The cited passage shown in the side panel (GET /api/knowledge/chunks/:chunkId). */
@@ -68,11 +67,7 @@ export class PassageService {
         @if (service.error(); as error) {
           <p role="alert" class="error-text">{{ error }}</p>
         } @else if (service.passage(); as passage) {
-          @if (markdown(); as render) {
-            <div class="passage-text markdown" [innerHTML]="render(passage.text)"></div>
-          } @else {
-            <div class="passage-text plain">{{ passage.text }}</div>
-          }
+          <div class="passage-text">{{ passage.text }}</div>
         } @else {
           <p class="muted" role="status">Loading the passage…</p>
         }
@@ -83,7 +78,6 @@ export class PassageService {
 })
 export class PassagePanel {
   protected readonly service = inject(PassageService);
-  protected readonly markdown = inject(MarkdownService).render;
   private readonly heading = viewChild<ElementRef<HTMLElement>>('heading');
   private opener: HTMLElement | null = null;
 
