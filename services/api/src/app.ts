@@ -103,6 +103,7 @@ export async function startApi(cfg: ApiConfig, opts: { log?: Logger } = {}) {
     exchanger,
     log,
   });
+  onShutdown(() => mcp.close());
   const store = createConversationStore(db);
   const approvals = createApprovals({ timeoutMs: cfg.APPROVAL_TIMEOUT_MS });
 

@@ -55,43 +55,84 @@ export interface McpGatewayOptions {
   /** How long a person's tool list is reused (ms). */
   listTtlMs?: number;
   callTimeoutMs?: number;
+  /** A connected client unused this long is closed (ms). */
+  idleMs?: number;
 }
 
-export function createMcpGateway(opts: McpGatewayOptions): McpGateway {
+/** One connected client per person and server, reused across requests (the servers are stateless). */
+interface Pooled {
+  client: Promise<Client>;
+  /** The person's latest API token: the subject of the next exchange when the cached one runs out. */
+  subjectToken: string;
+  lastUsed: number;
+}
+
+export function createMcpGateway(opts: McpGatewayOptions): McpGateway & { close(): Promise<void> } {
   const ttl = opts.listTtlMs ?? 30_000;
+  const idleMs = opts.idleMs ?? 5 * 60_000;
   const lists = new Map<string, { at: number; tools: RemoteTool[] }>();
+  const pool = new Map<string, Pooled>();
+
+  const drop = (key: string) => {
+    const p = pool.get(key);
+    if (!p) return;
+    pool.delete(key);
+    void p.client.then((c) => c.close()).catch(() => {});
+  };
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [k, p] of pool) if (now - p.lastUsed > idleMs) drop(k);
+  }, 60_000);
+  sweep.unref();
+
+  const client = (principal: Principal, subjectToken: string, ref: McpServerRef): Promise<Client> => {
+    const key = `${principal.sub}\n${ref.name}`;
+    const hit = pool.get(key);
+    if (hit) {
+      hit.subjectToken = subjectToken;
+      hit.lastUsed = Date.now();
+      return hit.client;
+    }
+    const entry: Pooled = {
+      subjectToken,
+      lastUsed: Date.now(),
+      client: undefined as unknown as Promise<Client>,
+    };
+    entry.client = (async () => {
+      const transport = new StreamableHTTPClientTransport(new URL(`${ref.url}/mcp`), {
+        fetch: async (url, init) => {
+          const token = await opts.exchanger.tokenFor(principal.sub, entry.subjectToken, ref.url);
+          const headers = new Headers(init?.headers);
+          headers.set('authorization', `Bearer ${token}`);
+          return fetch(url, { ...init, headers });
+        },
+      });
+      const cl = new Client({ name: 'msi-api', version: '0.1.0' });
+      await cl.connect(transport);
+      return cl;
+    })();
+    entry.client.catch(() => pool.get(key) === entry && pool.delete(key));
+    pool.set(key, entry);
+    return entry.client;
+  };
 
   return {
+    async close() {
+      clearInterval(sweep);
+      await Promise.allSettled([...pool.keys()].map(drop));
+    },
     session(principal, subjectToken) {
-      const clients = new Map<McpServerName, Promise<Client>>();
-      const tokenFor = (ref: McpServerRef) => opts.exchanger.tokenFor(principal.sub, subjectToken, ref.url);
-
-      const client = (ref: McpServerRef) => {
-        let c = clients.get(ref.name);
-        if (!c) {
-          c = (async () => {
-            const transport = new StreamableHTTPClientTransport(new URL(`${ref.url}/mcp`), {
-              fetch: async (url, init) => {
-                const headers = new Headers(init?.headers);
-                headers.set('authorization', `Bearer ${await tokenFor(ref)}`);
-                return fetch(url, { ...init, headers });
-              },
-            });
-            const cl = new Client({ name: 'msi-api', version: '0.1.0' });
-            await cl.connect(transport);
-            return cl;
-          })();
-          clients.set(ref.name, c);
-          c.catch(() => clients.delete(ref.name));
-        }
-        return c;
-      };
-
       const listFrom = async (ref: McpServerRef): Promise<RemoteTool[]> => {
         const key = `${principal.sub}\n${ref.name}`;
         const hit = lists.get(key);
         if (hit && Date.now() - hit.at < ttl) return hit.tools;
-        const { tools } = await (await client(ref)).listTools();
+        let tools;
+        try {
+          ({ tools } = await (await client(principal, subjectToken, ref)).listTools());
+        } catch (err) {
+          drop(key);
+          throw err;
+        }
         const out = tools.map((t) => ({
           server: ref.name,
           name: t.name,
@@ -120,7 +161,7 @@ export function createMcpGateway(opts: McpGatewayOptions): McpGateway {
           if (!ref) return { ok: false, error: `unknown server ${server}` };
           try {
             const res = await (
-              await client(ref)
+              await client(principal, subjectToken, ref)
             ).callTool({ name: tool, arguments: args }, undefined, {
               ...(signal ? { signal } : {}),
               timeout: opts.callTimeoutMs ?? 60_000,
@@ -136,13 +177,13 @@ export function createMcpGateway(opts: McpGatewayOptions): McpGateway {
             return { ok: true, result: res.structuredContent ?? text };
           } catch (err) {
             if (signal?.aborted) return { ok: false, error: 'cancelled' };
+            // A transport or protocol failure: the next call starts with a fresh connection.
+            drop(`${principal.sub}\n${ref.name}`);
             return { ok: false, error: describe(err) };
           }
         },
         async close() {
-          const all = [...clients.values()];
-          clients.clear();
-          await Promise.allSettled(all.map(async (c) => (await c).close()));
+          // Pooled clients stay connected for the person's next request.
         },
       };
     },
