@@ -24,8 +24,12 @@ export interface HostClient extends HostService {
   ): () => void;
 }
 
-/** The preload bridge under Electron: HostService's methods, plus an optional status subscription. */
-export type HostBridge = HostService & {
+/**
+ * The preload bridge under Electron (`window.msiHost`): `invoke(method, ...args)` — or HostService's methods
+ * themselves — plus `onStatus(listener)` that returns the unsubscribe function.
+ */
+export type HostBridge = Partial<HostService> & {
+  invoke?<M extends HostMethod>(method: M, ...args: HostArgs<M>): Promise<HostResult<M>>;
   onStatus?(listener: (status: ServiceStatus[]) => void): () => void;
 };
 
