@@ -94,6 +94,7 @@ export async function startApi(cfg: ApiConfig, opts: { log?: Logger } = {}) {
     clientId: cfg.API_CLIENT_ID,
     clientSecret: cfg.API_CLIENT_SECRET,
     log,
+    onExchange: (audience, ok) => metrics.tokenExchange(audience, ok),
   });
   const mcp = createMcpGateway({
     servers: [

@@ -69,6 +69,10 @@ export function createMetrics() {
     'Model tokens by provider and kind (prompt, completion)',
   );
   const errors = new Counter('api_errors_total', 'Errors answered, by code');
+  const exchanges = new Counter(
+    'api_token_exchanges_total',
+    'Token exchanges at the IDP (cache misses) by audience and result',
+  );
   const turns = new Histogram(
     'api_turn_duration_seconds',
     'Agent turns by provider and how they ended',
@@ -82,6 +86,9 @@ export function createMetrics() {
       tokens.inc({ provider, kind: 'prompt' }, usage.promptTokens);
       tokens.inc({ provider, kind: 'completion' }, usage.completionTokens);
     },
+    tokenExchange(audience: string, ok: boolean) {
+      exchanges.inc({ audience, result: ok ? 'ok' : 'refused' });
+    },
     error(code: string) {
       errors.inc({ code });
     },
@@ -89,7 +96,7 @@ export function createMetrics() {
       turns.observe({ provider, status }, seconds);
     },
     render(): string {
-      return [requests, toolCalls, tokens, errors, turns].map((m) => m.render()).join('\n') + '\n';
+      return [requests, toolCalls, tokens, errors, exchanges, turns].map((m) => m.render()).join('\n') + '\n';
     },
     /** Times every request and serves GET /metrics. */
     register(app: FastifyInstance) {

@@ -24,6 +24,8 @@ export interface TokenExchangeOptions {
   clientId: string;
   clientSecret: string;
   log: Logger;
+  /** Called after each exchange at the IDP (a cache miss), with the audience and whether it succeeded. */
+  onExchange?: (audience: string, ok: boolean) => void;
   /** A cached token is renewed this long before it expires (ms). */
   renewBeforeMs?: number;
   now?: () => number;
@@ -97,6 +99,7 @@ export function createTokenExchanger(opts: TokenExchangeOptions): TokenExchanger
       error?: string;
       error_description?: string;
     };
+    opts.onExchange?.(audience, res.ok && !!json.access_token);
     if (!res.ok || !json.access_token) {
       opts.log.warn({ status: res.status, error: json.error, audience }, 'token exchange refused');
       throw new ExchangeError(

@@ -104,6 +104,45 @@ describe('tokens', () => {
   });
 });
 
+describe('token exchange', () => {
+  it('exchanges once per person and MCP server, then reuses the token', async () => {
+    const exchanges = async () => {
+      const text = await (await fetch(`${stack.api.url}/metrics`)).text();
+      return [
+        ...text.matchAll(/^api_token_exchanges_total\{audience="([^"]+)",result="ok"\} (\d+)$/gm),
+      ].reduce((n, m) => n + Number(m[2]), 0);
+    };
+    const before = await exchanges();
+    const fresh = await stack.login('paul_morgan');
+    await call(stack.api.url, fresh, 'GET', '/api/tools');
+    expect(await exchanges()).toBe(before + 2); // ticketing and organizations
+    const c = await call<{ id: string }>(stack.api.url, fresh, 'POST', '/api/conversations', {});
+    const turn = await sendMessage(stack.api.url, fresh, c.body.id, 'Show my tickets');
+    expect(turn.of('tool.completed')[0]).toMatchObject({ ok: true });
+    expect(await exchanges()).toBe(before + 2);
+  });
+});
+
+describe('turns', () => {
+  it('one turn at a time per conversation', async () => {
+    const c = await api('james_smith', 'POST', '/api/conversations', {});
+    const id = String(c.body.id);
+    const first = await sendMessage(
+      stack.api.url,
+      tokens.james_smith!,
+      id,
+      'Create a ticket: second dock offline',
+      async (e) => {
+        if (e.event !== 'approval.required') return;
+        const second = await sendMessage(stack.api.url, tokens.james_smith!, id, 'and another thing');
+        expect(second.status).toBe(409);
+        await api('james_smith', 'POST', `/api/approvals/${String(e.data.approvalId)}`, { decision: 'deny' });
+      },
+    );
+    expect(first.of('done')).toHaveLength(1);
+  });
+});
+
 describe('limits and operations', () => {
   it('answers 429 with Retry-After once a person is over the per-minute limit', async () => {
     const limited = await stack.startApi({ RATE_LIMIT_REQUESTS: '3' });
