@@ -78,12 +78,10 @@ export function createHost(opts: HostOptions): FastifyInstance {
 
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-    void reply
-      .status(status)
-      .send({
-        error: status === 400 ? 'invalid_request' : status === 401 ? 'unauthorized' : 'internal_error',
-        message: err.message,
-      });
+    void reply.status(status).send({
+      error: status === 400 ? 'invalid_request' : status === 401 ? 'unauthorized' : 'internal_error',
+      message: err.message,
+    });
   });
   return app;
 }
@@ -96,12 +94,10 @@ function registerHostApi(app: FastifyInstance, http: NonNullable<HostOptions['ht
     return b.length === expected.length && timingSafeEqual(b, expected);
   };
   const refuse = (reply: FastifyReply) =>
-    reply
-      .status(401)
-      .send({
-        error: 'unauthorized',
-        message: 'missing or wrong X-Host-Secret (see /config.json host.secret)',
-      });
+    reply.status(401).send({
+      error: 'unauthorized',
+      message: 'missing or wrong X-Host-Secret (see /config.json host.secret)',
+    });
 
   app.post<{ Params: { method: string }; Body: { args?: unknown } }>('/host/:method', async (req, reply) => {
     if (!authorized(req.headers['x-host-secret'])) return refuse(reply);

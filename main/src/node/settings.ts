@@ -38,13 +38,18 @@ export class SettingsProblem extends Error {
   }
 }
 
-const httpUrl = z
+const isHttpUrl = (u: string) => {
+  try {
+    return /^https?:$/.test(new URL(u).protocol);
+  } catch {
+    return false;
+  }
+};
+const optionalUrl = z
   .string()
   .trim()
-  .url('must be a URL')
-  .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL')
+  .refine((u) => u === '' || isHttpUrl(u), 'must be an http(s) URL (or empty)')
   .transform((u) => u.replace(/\/+$/, ''));
-const optionalUrl = z.union([z.literal(''), httpUrl]);
 
 const Stored = z
   .object({
