@@ -6,6 +6,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cors from '@fastify/cors';
+import type { preHandlerHookHandler } from 'fastify';
 import OpenAI from 'openai';
 import { createHttpService, onShutdown, openDatabase, type Logger } from '@msi/kit';
 import { createApprovals } from './agent/approvals.js';
@@ -118,7 +119,8 @@ export async function startApi(cfg: ApiConfig, opts: { log?: Logger } = {}) {
     maxMessageChars: cfg.MAX_MESSAGE_CHARS,
   });
   registerApprovalRoutes(app, approvals, { preHandler });
-  registerKnowledgeRoutes(app, kb, { preHandler: preHandler as never });
+  // Fastify runs an array of preHandlers in order; the knowledge routes' option is typed for one.
+  registerKnowledgeRoutes(app, kb, { preHandler: preHandler as unknown as preHandlerHookHandler });
   registerReadiness(app, [
     httpCheck('idp', `${cfg.IDP_ISSUER}/.well-known/openid-configuration`),
     httpCheck('ticketing', `${cfg.TICKETING_URL}/.well-known/oauth-protected-resource`),
