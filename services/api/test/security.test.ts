@@ -172,6 +172,20 @@ describe('limits and operations', () => {
       'http://127.0.0.1:4200',
     );
     expect((await pre('http://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+    // The event stream carries the CORS header too.
+    const c = await api('alex_agent', 'POST', '/api/conversations', {});
+    const sse = await fetch(`${stack.api.url}/api/conversations/${String(c.body.id)}/messages`, {
+      method: 'POST',
+      headers: {
+        origin: 'http://127.0.0.1:4200',
+        authorization: `Bearer ${tokens.alex_agent!}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ content: 'How do I reset my password?' }),
+    });
+    expect(sse.headers.get('content-type')).toContain('text/event-stream');
+    expect(sse.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:4200');
+    expect(await sse.text()).toContain('event: done');
   });
 
   it('serves Prometheus metrics', async () => {
