@@ -208,10 +208,10 @@ export class TicketStore {
     if (text && /^TCK-?\d+$/i.test(text)) {
       where.push('t.id = ?');
       params.push(parseTicketNumber(text));
-      return this.page(where, params, '', 'number', 't.updated_at DESC', limit, offset);
+      return this.page(where, params, '', 'number', 'id', limit, offset);
     }
     if (!text) {
-      const order = f.sort === 'created' ? 't.created_at DESC, t.id DESC' : 't.updated_at DESC, t.id DESC';
+      const order = f.sort === 'created' ? 'created_at DESC, id DESC' : 'updated_at DESC, id DESC';
       return this.page(where, params, '', 'none', order, limit, offset);
     }
 
@@ -223,15 +223,15 @@ export class TicketStore {
     const quoted = words.map((w) => `"${w.replace(/"/g, '""')}"`);
     const order =
       f.sort === 'updated'
-        ? 't.updated_at DESC, t.id DESC'
+        ? 'updated_at DESC, id DESC'
         : f.sort === 'created'
-          ? 't.created_at DESC, t.id DESC'
-          : `bm25(tickets_fts, ${weights}), t.id DESC`;
-    const join = 'JOIN tickets_fts ON tickets_fts.rowid = t.id';
+          ? 'created_at DESC, id DESC'
+          : 'score, id DESC';
+    const rank = `bm25(tickets_fts, ${weights})`;
     const all = this.page(
       [...where, 'tickets_fts MATCH ?'],
       [...params, `${columns}(${quoted.join(' AND ')})`],
-      join,
+      rank,
       'all_words',
       order,
       limit,
@@ -241,7 +241,7 @@ export class TicketStore {
     return this.page(
       [...where, 'tickets_fts MATCH ?'],
       [...params, `${columns}(${quoted.join(' OR ')})`],
-      join,
+      rank,
       'any_word',
       order,
       limit,
@@ -252,7 +252,8 @@ export class TicketStore {
   private page(
     where: string[],
     params: unknown[],
-    join: string,
+    /** The ranking expression of a text search; '' without text. */
+    rank: string,
     match: SearchResult['match'],
     order: string,
     limit: number,
@@ -260,20 +261,30 @@ export class TicketStore {
   ): SearchResult {
     // The filters go first in the WHERE so the MATCH parameter (last) lines up with its placeholder.
     const cond = where.join(' AND ');
-    const total = (
-      this.db.prepare(`SELECT count(*) AS n FROM tickets t ${join} WHERE ${cond}`).get(...params) as {
-        n: number;
-      }
-    ).n;
+    const from = rank ? 'FROM tickets t JOIN tickets_fts ON tickets_fts.rowid = t.id' : 'FROM tickets t';
+    const count = () =>
+      (this.db.prepare(`SELECT count(*) AS n ${from} WHERE ${cond}`).get(...params) as { n: number }).n;
+    // A text search ranks every match anyway: rank only ids and sort keys, take the total from the same
+    // pass (a window count), then read the page's rows. Without text the count uses the indexes and the
+    // page stops after `limit` rows in index order.
+    const select = rank
+      ? `WITH m AS (SELECT t.id, t.updated_at, t.created_at, ${rank} AS score ${from} WHERE ${cond}),
+           p AS (SELECT id, count(*) OVER () AS total, row_number() OVER (ORDER BY ${order}) AS pos FROM m
+                 ORDER BY pos LIMIT ? OFFSET ?)
+         SELECT ${SUMMARY_COLUMNS}, p.total FROM p JOIN tickets t ON t.id = p.id ORDER BY p.pos`
+      : `SELECT ${SUMMARY_COLUMNS} ${from} WHERE ${cond} ORDER BY ${order} LIMIT ? OFFSET ?`;
+    const total = rank ? undefined : count();
     const rows =
       total === 0
         ? []
-        : (this.db
-            .prepare(
-              `SELECT ${SUMMARY_COLUMNS} FROM tickets t ${join} WHERE ${cond} ORDER BY ${order} LIMIT ? OFFSET ?`,
-            )
-            .all(...params, limit, offset) as TicketRow[]);
-    return { total, offset, limit, match, tickets: rows.map((r) => this.summary(r)) };
+        : (this.db.prepare(select).all(...params, limit, offset) as (TicketRow & { total?: number })[]);
+    return {
+      total: total ?? rows[0]?.total ?? (offset > 0 ? count() : 0),
+      offset,
+      limit,
+      match,
+      tickets: rows.map((r) => this.summary(r)),
+    };
   }
 
   stats(caller: Caller, orgRef?: string) {
@@ -285,31 +296,33 @@ export class TicketStore {
       params.push(this.resolveOrg(caller, orgRef, 'org'));
     }
     const cond = where.join(' AND ');
-    const group = (col: string) =>
-      Object.fromEntries(
-        (
-          this.db
-            .prepare(`SELECT ${col} AS k, count(*) AS n FROM tickets t WHERE ${cond} GROUP BY ${col}`)
-            .all(...params) as {
-            k: string;
-            n: number;
-          }[]
-        ).map((r) => [r.k, r.n]),
-      ) as Record<string, number>;
-    const byStatus = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
-    Object.assign(byStatus, group('t.status'));
-    const byPriority = Object.fromEntries(PRIORITIES.map((p) => [p, 0])) as Record<Priority, number>;
-    Object.assign(byPriority, group('t.priority'));
-    const byOrganization = group('t.org');
-    const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
+    // One pass over the covering facets index.
+    const rows = this.db
+      .prepare(
+        `SELECT t.org, t.status, t.priority, count(*) AS n,
+           sum(t.status IN ('open','in_progress','waiting_on_customer') AND t.sla_due_at < ?) AS overdue
+         FROM tickets t WHERE ${cond} GROUP BY t.org, t.status, t.priority`,
+      )
+      .all(this.now(), ...params) as {
+      org: string;
+      status: Status;
+      priority: Priority;
+      n: number;
+      overdue: number;
+    }[];
+    const byStatus = Object.fromEntries(STATUSES.map((k) => [k, 0])) as Record<Status, number>;
+    const byPriority = Object.fromEntries(PRIORITIES.map((k) => [k, 0])) as Record<Priority, number>;
+    const byOrganization: Record<string, number> = {};
+    let total = 0;
+    let overdue = 0;
+    for (const r of rows) {
+      byStatus[r.status] += r.n;
+      byPriority[r.priority] += r.n;
+      byOrganization[r.org] = (byOrganization[r.org] ?? 0) + r.n;
+      total += r.n;
+      overdue += r.overdue;
+    }
     const unresolved = byStatus.open + byStatus.in_progress + byStatus.waiting_on_customer;
-    const overdue = (
-      this.db
-        .prepare(
-          `SELECT count(*) AS n FROM tickets t WHERE ${cond} AND t.status IN ('open','in_progress','waiting_on_customer') AND t.sla_due_at < ?`,
-        )
-        .get(...params, this.now()) as { n: number }
-    ).n;
     return { total, unresolved, overdue, byStatus, byPriority, byOrganization };
   }
 
