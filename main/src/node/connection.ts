@@ -7,7 +7,7 @@ import type { ConnectionCheck } from '../common/host-api.js';
 export async function testConnection(
   target: { issuer: string; apiUrl: string },
   timeoutMs = 5000,
-): Promise<ConnectionCheck[]> {
+): Promise<[idp: ConnectionCheck, api: ConnectionCheck]> {
   const issuer = target.issuer.replace(/\/+$/, '');
   return Promise.all([
     check('idp', `${issuer}/.well-known/openid-configuration`, timeoutMs, (body) => {
