@@ -50,7 +50,8 @@ export interface RunningStack {
   unavailable?: string;
 }
 
-export const STACK_CLI = join(ROOT, 'main', 'dist', 'node', 'stack-cli.js');
+/** The stack command (`npm run stack`); E2E_STACK_CLI points elsewhere (a `.ts` file runs through tsx). */
+export const STACK_CLI = process.env.E2E_STACK_CLI ?? join(ROOT, 'main', 'dist', 'node', 'stack-cli.js');
 const STACK_START_TIMEOUT_MS = Number(process.env.E2E_STACK_TIMEOUT_MS ?? 240_000);
 
 /** The Electron binary the `electron` package installed (or ELECTRON_PATH), or why there is none. */
@@ -200,7 +201,8 @@ export const test = base.extend<
 
       if (!existsSync(STACK_CLI)) throw new Error(`${STACK_CLI} does not exist: run \`npm run build\` first`);
       const fd = openSync(logFile, 'a');
-      const proc = spawn(process.execPath, [STACK_CLI, '--data-dir', dataDir], {
+      const nodeArgs = STACK_CLI.endsWith('.ts') ? ['--import', 'tsx'] : [];
+      const proc = spawn(process.execPath, [...nodeArgs, STACK_CLI, '--data-dir', dataDir], {
         cwd: ROOT,
         env,
         stdio: ['ignore', fd, fd],

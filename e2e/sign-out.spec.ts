@@ -16,7 +16,8 @@ test('sign out revokes the refresh token and Back does not bring the conversatio
   expect(refreshToken, 'the refresh token the IDP gave the app').toBeTruthy();
 
   await app.getByRole('button', { name: 'Sign out' }).click();
-  await expect(app).toHaveURL(/\/sign-in/);
+  // The sign-in page (`/sign-in`, or `/auth/signed-out` where the IDP's end-session returns).
+  await expect(app).toHaveURL(/\/(sign-in|auth\/signed-out)([?#]|$)/);
   await expect(app.getByRole('button', { name: 'Sign in', exact: true })).toBeVisible();
   await expect(chatView(app)).toHaveCount(0);
 
