@@ -43,13 +43,15 @@ describe('sender check', () => {
 });
 
 describe('navigation lock', () => {
-  it('keeps the app origin, sends http(s) out, denies the rest', () => {
-    expect(classifyNavigation(`${APP}/auth/callback?code=x`, APP)).toBe('app');
-    expect(classifyNavigation('https://docs.example.com/x', APP)).toBe('external');
-    expect(classifyNavigation('http://127.0.0.1:9400/authorize', APP)).toBe('external');
-    expect(classifyNavigation('file:///etc/passwd', APP)).toBe('deny');
-    expect(classifyNavigation('javascript:alert(1)', APP)).toBe('deny');
-    expect(classifyNavigation('::', APP)).toBe('deny');
+  it('keeps the app and IDP origins, sends other http(s) out, denies the rest', () => {
+    const inApp = [APP, 'http://127.0.0.1:9400', ''];
+    expect(classifyNavigation(`${APP}/auth/callback?code=x`, inApp)).toBe('app');
+    expect(classifyNavigation('http://127.0.0.1:9400/authorize?client_id=msi-desktop', inApp)).toBe('app');
+    expect(classifyNavigation('https://docs.example.com/x', inApp)).toBe('external');
+    expect(classifyNavigation('http://127.0.0.1:9401/', inApp)).toBe('external');
+    expect(classifyNavigation('file:///etc/passwd', inApp)).toBe('deny');
+    expect(classifyNavigation('javascript:alert(1)', inApp)).toBe('deny');
+    expect(classifyNavigation('::', inApp)).toBe('deny');
   });
 });
 
@@ -68,5 +70,19 @@ describe('content security policy', () => {
 
   it('leaves out URLs that are not URLs (empty remote settings)', () => {
     expect(contentSecurityPolicy({ issuer: '', apiUrl: '' })).toContain("connect-src 'self';");
+  });
+});
+
+describe('sandboxed preload', () => {
+  it('repeats the channel prefixes of common/ipc.ts exactly (it cannot import them)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const src = readFileSync(new URL('../../src/preload/preload.cts', import.meta.url), 'utf8');
+    const { INVOKE_PREFIX } = await import('../../src/common/ipc.js');
+    expect(src).toContain(`const INVOKE_PREFIX = '${INVOKE_PREFIX}';`);
+    expect(src).toContain(`const STATUS_CHANNEL = '${STATUS_CHANNEL}';`);
+    expect(src).toMatch(/require|import \{ contextBridge, ipcRenderer/);
+    expect(src.match(/^import .* from '(?!electron')/gm)?.every((l) => l.startsWith('import type'))).toBe(
+      true,
+    );
   });
 });
