@@ -62,6 +62,23 @@ export const MIGRATIONS: Migration[] = [
   `,
   // Stats and filtered counts read only this covering index, not the rows.
   `CREATE INDEX tickets_facets ON tickets (org, status, priority, sla_due_at);`,
+  // Ascending sort keys: "newest first, then highest number" is a backward scan with no sort step
+  // (rowid ties come in index order). Status-first facets make filtered counts index-only.
+  `
+  DROP INDEX tickets_org_updated;
+  DROP INDEX tickets_reporter_updated;
+  DROP INDEX tickets_assignee_updated;
+  DROP INDEX tickets_status_updated;
+  DROP INDEX tickets_updated;
+  DROP INDEX tickets_facets;
+  CREATE INDEX tickets_org_updated ON tickets (org, updated_at);
+  CREATE INDEX tickets_reporter_updated ON tickets (reporter, updated_at);
+  CREATE INDEX tickets_assignee_updated ON tickets (assignee, updated_at);
+  CREATE INDEX tickets_status_updated ON tickets (status, updated_at);
+  CREATE INDEX tickets_updated ON tickets (updated_at);
+  CREATE INDEX tickets_created ON tickets (created_at);
+  CREATE INDEX tickets_facets ON tickets (status, priority, org, sla_due_at);
+  `,
 ];
 
 export function ticketingDbFile(dataDir: string): string {

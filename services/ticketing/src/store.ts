@@ -179,7 +179,8 @@ export class TicketStore {
     const limit = f.limit ?? 20;
     const offset = f.offset ?? 0;
     const vis = visibility(caller);
-    const where = [vis.sql];
+    // Conditions on the ticket row (none for a caller who sees everything and filters nothing).
+    const where = vis.sql === '1 = 1' ? [] : [vis.sql];
     const params: unknown[] = [...vis.params];
 
     if (f.status?.length) {
@@ -208,11 +209,11 @@ export class TicketStore {
     if (text && /^TCK-?\d+$/i.test(text)) {
       where.push('t.id = ?');
       params.push(parseTicketNumber(text));
-      return this.page(where, params, '', 'number', 'id', limit, offset);
+      return this.page(where, params, '', false, 'number', 'id', limit, offset);
     }
     if (!text) {
       const order = f.sort === 'created' ? 'created_at DESC, id DESC' : 'updated_at DESC, id DESC';
-      return this.page(where, params, '', 'none', order, limit, offset);
+      return this.page(where, params, '', false, 'none', order, limit, offset);
     }
 
     const words = [...new Set(text.match(/[\p{L}\p{N}_]+/gu) ?? [])].slice(0, 16);
@@ -228,10 +229,13 @@ export class TicketStore {
           ? 'created_at DESC, id DESC'
           : 'score, id DESC';
     const rank = `bm25(tickets_fts, ${weights})`;
+    // Ranking alone needs no ticket rows: only the page's rows are read then.
+    const ftsOnly = where.length === 0 && order.startsWith('score');
     const all = this.page(
       [...where, 'tickets_fts MATCH ?'],
       [...params, `${columns}(${quoted.join(' AND ')})`],
       rank,
+      ftsOnly,
       'all_words',
       order,
       limit,
@@ -242,6 +246,7 @@ export class TicketStore {
       [...where, 'tickets_fts MATCH ?'],
       [...params, `${columns}(${quoted.join(' OR ')})`],
       rank,
+      ftsOnly,
       'any_word',
       order,
       limit,
@@ -254,21 +259,30 @@ export class TicketStore {
     params: unknown[],
     /** The ranking expression of a text search; '' without text. */
     rank: string,
+    /** Whether the search needs no condition on the ticket rows (ranked by relevance only). */
+    ftsOnly: boolean,
     match: SearchResult['match'],
     order: string,
     limit: number,
     offset: number,
   ): SearchResult {
     // The filters go first in the WHERE so the MATCH parameter (last) lines up with its placeholder.
-    const cond = where.join(' AND ');
-    const from = rank ? 'FROM tickets t JOIN tickets_fts ON tickets_fts.rowid = t.id' : 'FROM tickets t';
+    const cond = where.join(' AND ') || '1 = 1';
+    const from = !rank
+      ? 'FROM tickets t'
+      : ftsOnly
+        ? 'FROM tickets_fts'
+        : 'FROM tickets t JOIN tickets_fts ON tickets_fts.rowid = t.id';
+    const matched = ftsOnly
+      ? 'tickets_fts.rowid AS id, NULL AS updated_at, NULL AS created_at'
+      : 't.id, t.updated_at, t.created_at';
     const count = () =>
       (this.db.prepare(`SELECT count(*) AS n ${from} WHERE ${cond}`).get(...params) as { n: number }).n;
     // A text search ranks every match anyway: rank only ids and sort keys, take the total from the same
     // pass (a window count), then read the page's rows. Without text the count uses the indexes and the
     // page stops after `limit` rows in index order.
     const select = rank
-      ? `WITH m AS (SELECT t.id, t.updated_at, t.created_at, ${rank} AS score ${from} WHERE ${cond}),
+      ? `WITH m AS (SELECT ${matched}, ${rank} AS score ${from} WHERE ${cond}),
            p AS (SELECT id, count(*) OVER () AS total, row_number() OVER (ORDER BY ${order}) AS pos FROM m
                  ORDER BY pos LIMIT ? OFFSET ?)
          SELECT ${SUMMARY_COLUMNS}, p.total FROM p JOIN tickets t ON t.id = p.id ORDER BY p.pos`
