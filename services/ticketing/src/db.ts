@@ -100,13 +100,3 @@ export function reindexTicket(db: Db, id: number): void {
      FROM tickets t WHERE t.id = ?`,
   ).run(id);
 }
-
-/** Rebuilds every search row (after a bulk seed). */
-export function reindexAll(db: Db): void {
-  db.exec(`DELETE FROM tickets_fts;
-    INSERT INTO tickets_fts (rowid, title, description, public_comments, internal_comments)
-    SELECT t.id, t.title, t.description,
-      coalesce((SELECT group_concat(body, ' ') FROM comments WHERE ticket_id = t.id AND internal = 0), ''),
-      coalesce((SELECT group_concat(body, ' ') FROM comments WHERE ticket_id = t.id AND internal = 1), '')
-    FROM tickets t;`);
-}

@@ -5,7 +5,6 @@
  */
 import type { Db } from '@msi/kit';
 import { DEMO_ORGANIZATIONS, DEMO_USERS, demoMembers, prng, type DemoMember, type Prng } from '@msi/kit/demo';
-import { reindexAll } from './db.js';
 import { FIRST_NUMBER, slaDue, type Category, type Priority, type Product, type Status } from './model.js';
 
 export interface SeedOptions {
@@ -272,6 +271,9 @@ export function seedTickets(db: Db, opts: SeedOptions = {}): number {
   const insComment = db.prepare(
     'INSERT INTO comments (id, ticket_id, author, body, internal, created_at) VALUES (?,?,?,?,?,?)',
   );
+  const insFts = db.prepare(
+    'INSERT INTO tickets_fts (rowid, title, description, public_comments, internal_comments) VALUES (?,?,?,?,?)',
+  );
   const insEvent = db.prepare(
     'INSERT INTO events (ticket_id, actor, action, at, before, after, internal) VALUES (?,?,?,?,?,?,?)',
   );
@@ -373,9 +375,14 @@ export function seedTickets(db: Db, opts: SeedOptions = {}): number {
         slaDue(createdIso, priority),
       );
       for (const c of comments) insComment.run(...c);
+      const bodies = (internal: number) =>
+        comments
+          .filter((c) => c[4] === internal)
+          .map((c) => c[3])
+          .join(' ');
+      insFts.run(id, title, description, bodies(0), bodies(1));
       for (const e of events) insEvent.run(...e);
     }
-    reindexAll(db);
   })();
   db.pragma(`cache_size = ${cache}`);
   // Statistics for the query planner (e.g. skip-scans over the facets index for an agent's organizations).
