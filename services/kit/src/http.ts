@@ -1,4 +1,9 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { Logger } from './log.js';
 import { createLogger } from './log.js';
 import { onShutdown, installLifecycle } from './lifecycle.js';
@@ -33,13 +38,21 @@ export function createHttpService(opts: HttpServiceOptions): HttpService {
     ...(opts.fastify as FastifyServerOptions),
     loggerInstance: log as unknown as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
   const started = Date.now();
 
   app.addHook('onResponse', (req, reply, done) => {
     if (req.url !== '/healthz') {
-      log.debug({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+      log.debug(
+        {
+          method: req.method,
+          url: req.url.split('?')[0],
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+        },
+        'request',
+      );
     }
     done();
   });
@@ -51,34 +64,38 @@ export function createHttpService(opts: HttpServiceOptions): HttpService {
     uptimeSeconds: Math.round((Date.now() - started) / 1000),
   }));
 
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
-    if (status >= 500) req.log.error({ err }, 'request failed');
-    const error =
-      status === 413
-        ? 'payload_too_large'
-        : status === 415
-          ? 'unsupported_media_type'
-          : err.validation || status === 400
-            ? 'invalid_request'
-            : status === 404
-              ? 'not_found'
-              : status === 429
-                ? 'rate_limited'
-                : status >= 500
-                  ? 'internal_error'
-                  : 'request_failed';
-    const message =
-      status === 413
-        ? `request body is larger than the limit of ${opts.bodyLimit ?? 1024 * 1024} bytes`
-        : status >= 500
-          ? 'internal error; see the service log'
-          : err.message;
-    void reply.status(status).send({ error, message });
-  });
+  app.setErrorHandler(
+    (err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
+      const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+      if (status >= 500) req.log.error({ err }, 'request failed');
+      const error =
+        status === 413
+          ? 'payload_too_large'
+          : status === 415
+            ? 'unsupported_media_type'
+            : err.validation || status === 400
+              ? 'invalid_request'
+              : status === 404
+                ? 'not_found'
+                : status === 429
+                  ? 'rate_limited'
+                  : status >= 500
+                    ? 'internal_error'
+                    : 'request_failed';
+      const message =
+        status === 413
+          ? `request body is larger than the limit of ${opts.bodyLimit ?? 1024 * 1024} bytes`
+          : status >= 500
+            ? 'internal error; see the service log'
+            : err.message;
+      void reply.status(status).send({ error, message });
+    },
+  );
 
   app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+    void reply
+      .status(404)
+      .send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
   });
 
   installLifecycle(log);
