@@ -20,6 +20,7 @@ function layout(): AppLayout {
   return {
     root: app.getAppPath(),
     rendererDir: join(process.resourcesPath, 'renderer'),
+    docsDir: join(process.resourcesPath, 'docs'),
     node: { execPath: process.execPath, env: { ELECTRON_RUN_AS_NODE: '1' } },
   };
 }

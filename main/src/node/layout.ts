@@ -12,6 +12,8 @@ export interface AppLayout {
   root: string;
   /** The built renderer (index.html). */
   rendererDir: string;
+  /** The product documentation the API ingests on first start (default: the API's own, <repo>/resources/docs). */
+  docsDir?: string;
   /** The Node binary the services run on, and env it needs (ELECTRON_RUN_AS_NODE in a packaged app). */
   node: { execPath: string; env: Record<string, string> };
 }

@@ -30,6 +30,8 @@ export interface StackContext {
   ports: Record<ServiceName, number>;
   /** The renderer's origin (the host), the only browser origin the IDP and API accept. */
   rendererOrigin: string;
+  /** Where the API finds the built-in documentation, when not its default (packaged app: resources/docs). */
+  docsDir?: string | undefined;
   /** The API's confidential client secret at the IDP (secrets.json). */
   apiClientSecret: string;
   /** Model provider for the API; openai only with a key. */
@@ -96,6 +98,7 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
     API_CLIENT_ID: 'msi-api',
     API_CLIENT_SECRET: ctx.apiClientSecret,
     ALLOWED_ORIGINS: ctx.rendererOrigin,
+    ...(ctx.docsDir ? { KNOWLEDGE_DOCS_DIR: ctx.docsDir } : {}),
     ...(ctx.model.provider === 'openai' && ctx.model.apiKey
       ? {
           OPENAI_API_KEY: ctx.model.apiKey,

@@ -72,6 +72,7 @@ export class Supervisor extends EventEmitter<Events> {
       ports,
       urls,
       rendererOrigin: this.opts.rendererOrigin,
+      docsDir: this.opts.layout.docsDir,
       apiClientSecret: this.opts.apiClientSecret,
       model: this.opts.model,
     };
