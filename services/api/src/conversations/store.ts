@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import type { Db, Migration } from '@msi/kit';
 import type {
   ApiError,
-  Citation,
   ConversationDetail,
   ConversationSummary,
   Message,
