@@ -7,7 +7,13 @@ export function percentile(sorted: number[], p: number): number {
 
 export function summarize(samples: number[]) {
   const s = [...samples].sort((a, b) => a - b);
-  return { n: s.length, p50: percentile(s, 50), p95: percentile(s, 95), min: s[0] ?? NaN, max: s.at(-1) ?? NaN };
+  return {
+    n: s.length,
+    p50: percentile(s, 50),
+    p95: percentile(s, 95),
+    min: s[0] ?? NaN,
+    max: s.at(-1) ?? NaN,
+  };
 }
 
 const figures: { name: string; value: number; unit: string }[] = [];
@@ -24,7 +30,11 @@ export function printFigures(): void {
 }
 
 /** Times `fn` `n` times (after `warmup` untimed runs); returns milliseconds per run. */
-export async function timeMany(n: number, fn: (i: number) => Promise<unknown> | unknown, warmup = 0): Promise<number[]> {
+export async function timeMany(
+  n: number,
+  fn: (i: number) => Promise<unknown> | unknown,
+  warmup = 0,
+): Promise<number[]> {
   for (let i = 0; i < warmup; i++) await fn(i);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {

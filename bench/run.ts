@@ -22,7 +22,10 @@ if (files.length === 0) {
 let failed = 0;
 for (const f of files) {
   console.log(`\n== ${f.replace('.bench.ts', '')}`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, f)], { stdio: 'inherit', env: process.env });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, f)], {
+    stdio: 'inherit',
+    env: process.env,
+  });
   if (r.status !== 0) {
     failed++;
     console.error(`bench: ${f} failed (exit ${r.status ?? r.signal})`);

@@ -1,4 +1,10 @@
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  createRemoteJWKSet,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ROLES, type Principal, type Role } from './principal.js';
 
@@ -83,7 +89,9 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
 }
 
 async function discoverJwksUri(issuer: string): Promise<string> {
-  const res = await fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) });
+  const res = await fetch(`${issuer}/.well-known/openid-configuration`, {
+    signal: AbortSignal.timeout(5000),
+  });
   if (!res.ok) throw new Error(`discovery answered ${res.status}`);
   const doc = (await res.json()) as { issuer?: string; jwks_uri?: string };
   if (doc.issuer !== issuer) throw new Error(`discovery names issuer ${doc.issuer}, expected ${issuer}`);
@@ -101,7 +109,8 @@ function describeJoseError(err: unknown): string {
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'the token signature is invalid';
   if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'the token uses an algorithm that is not allowed';
   if (err instanceof joseErrors.JWKSNoMatchingKey) return 'the token was signed with an unknown key';
-  if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid) return 'the token is malformed';
+  if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid)
+    return 'the token is malformed';
   return `the token could not be verified: ${(err as Error).message}`;
 }
 
@@ -139,7 +148,12 @@ export interface BearerOptions {
 }
 
 /** `WWW-Authenticate` value for a 401/403. */
-export function bearerChallenge(error: string, description: string, resourceMetadataUrl?: string, scope?: string) {
+export function bearerChallenge(
+  error: string,
+  description: string,
+  resourceMetadataUrl?: string,
+  scope?: string,
+) {
   const parts = [`error="${error}"`, `error_description="${description.replace(/"/g, "'")}"`];
   if (scope) parts.push(`scope="${scope}"`);
   if (resourceMetadataUrl) parts.push(`resource_metadata="${resourceMetadataUrl}"`);
@@ -157,7 +171,10 @@ export function requireBearer(verifier: TokenVerifier, opts: BearerOptions = {})
     if (!match) {
       return reply
         .status(401)
-        .header('WWW-Authenticate', bearerChallenge('invalid_request', 'a bearer token is required', opts.resourceMetadataUrl))
+        .header(
+          'WWW-Authenticate',
+          bearerChallenge('invalid_request', 'a bearer token is required', opts.resourceMetadataUrl),
+        )
         .send({ error: 'unauthorized', message: 'a bearer token is required (Authorization: Bearer …)' });
     }
     try {
@@ -175,7 +192,12 @@ export function requireBearer(verifier: TokenVerifier, opts: BearerOptions = {})
         .status(403)
         .header(
           'WWW-Authenticate',
-          bearerChallenge('insufficient_scope', `the token lacks scope ${missing.join(' ')}`, opts.resourceMetadataUrl, missing.join(' ')),
+          bearerChallenge(
+            'insufficient_scope',
+            `the token lacks scope ${missing.join(' ')}`,
+            opts.resourceMetadataUrl,
+            missing.join(' '),
+          ),
         )
         .send({ error: 'insufficient_scope', message: `the token lacks scope ${missing.join(' ')}` });
     }

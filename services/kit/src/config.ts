@@ -10,7 +10,9 @@ export class ConfigError extends Error {
     readonly expected: string,
     readonly got: string | undefined,
   ) {
-    super(`config: ${variable} must be ${expected}${got === undefined ? ' (not set)' : ` (got ${JSON.stringify(got)})`}`);
+    super(
+      `config: ${variable} must be ${expected}${got === undefined ? ' (not set)' : ` (got ${JSON.stringify(got)})`}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -43,7 +45,9 @@ export const env = {
     ),
   bool: (def?: boolean) =>
     field(
-      z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes'),
+      z
+        .enum(['true', 'false', '1', '0', 'yes', 'no'])
+        .transform((v) => v === 'true' || v === '1' || v === 'yes'),
       'true or false',
       def === undefined ? undefined : String(def),
     ),
@@ -72,7 +76,9 @@ function field<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, expected: string,
   return { schema, expected, def };
 }
 
-export type ConfigOf<S extends Record<string, Field<unknown>>> = { [K in keyof S]: S[K] extends Field<infer T> ? T : never };
+export type ConfigOf<S extends Record<string, Field<unknown>>> = {
+  [K in keyof S]: S[K] extends Field<infer T> ? T : never;
+};
 
 /** Parse `spec` (variable name → field) from `source`; throws ConfigError for the first bad variable. */
 export function parseConfig<S extends Record<string, Field<unknown>>>(

@@ -38,30 +38,155 @@ export interface DemoOrganization {
 }
 
 export const DEMO_ORGANIZATIONS: readonly DemoOrganization[] = [
-  { slug: 'dallas-police', name: 'Dallas Police Department', legacyName: 'Dallas_Police', type: 'police', region: 'US-South', tier: 'enterprise' },
-  { slug: 'allen-firestation', name: 'Allen Fire Station', legacyName: 'Allen_Firestation', type: 'fire', region: 'US-South', tier: 'standard' },
-  { slug: 'la-city', name: 'City of Los Angeles', legacyName: 'LA_City', type: 'city', region: 'US-West', tier: 'enterprise' },
-  { slug: 'atlanta-police', name: 'Atlanta Police Department', legacyName: 'Atlanta_Police', type: 'police', region: 'US-Southeast', tier: 'premium' },
-  { slug: 'brandon-electronics', name: 'Brandon Electronics', legacyName: 'Brandon_Electronics', type: 'enterprise', region: 'US-Southeast', tier: 'standard' },
-  { slug: 'seattle-police', name: 'Seattle Police Department', type: 'police', region: 'US-West', tier: 'premium' },
-  { slug: 'king-county-sheriff', name: "King County Sheriff's Office", type: 'sheriff', region: 'US-West', tier: 'premium' },
-  { slug: 'denver-fire', name: 'Denver Fire Department', type: 'fire', region: 'US-Mountain', tier: 'standard' },
-  { slug: 'phoenix-police', name: 'Phoenix Police Department', type: 'police', region: 'US-Mountain', tier: 'enterprise' },
+  {
+    slug: 'dallas-police',
+    name: 'Dallas Police Department',
+    legacyName: 'Dallas_Police',
+    type: 'police',
+    region: 'US-South',
+    tier: 'enterprise',
+  },
+  {
+    slug: 'allen-firestation',
+    name: 'Allen Fire Station',
+    legacyName: 'Allen_Firestation',
+    type: 'fire',
+    region: 'US-South',
+    tier: 'standard',
+  },
+  {
+    slug: 'la-city',
+    name: 'City of Los Angeles',
+    legacyName: 'LA_City',
+    type: 'city',
+    region: 'US-West',
+    tier: 'enterprise',
+  },
+  {
+    slug: 'atlanta-police',
+    name: 'Atlanta Police Department',
+    legacyName: 'Atlanta_Police',
+    type: 'police',
+    region: 'US-Southeast',
+    tier: 'premium',
+  },
+  {
+    slug: 'brandon-electronics',
+    name: 'Brandon Electronics',
+    legacyName: 'Brandon_Electronics',
+    type: 'enterprise',
+    region: 'US-Southeast',
+    tier: 'standard',
+  },
+  {
+    slug: 'seattle-police',
+    name: 'Seattle Police Department',
+    type: 'police',
+    region: 'US-West',
+    tier: 'premium',
+  },
+  {
+    slug: 'king-county-sheriff',
+    name: "King County Sheriff's Office",
+    type: 'sheriff',
+    region: 'US-West',
+    tier: 'premium',
+  },
+  {
+    slug: 'denver-fire',
+    name: 'Denver Fire Department',
+    type: 'fire',
+    region: 'US-Mountain',
+    tier: 'standard',
+  },
+  {
+    slug: 'phoenix-police',
+    name: 'Phoenix Police Department',
+    type: 'police',
+    region: 'US-Mountain',
+    tier: 'enterprise',
+  },
   { slug: 'austin-ems', name: 'Austin-Travis County EMS', type: 'ems', region: 'US-South', tier: 'standard' },
-  { slug: 'houston-police', name: 'Houston Police Department', type: 'police', region: 'US-South', tier: 'enterprise' },
-  { slug: 'chicago-police', name: 'Chicago Police Department', type: 'police', region: 'US-Midwest', tier: 'enterprise' },
-  { slug: 'cook-county-sheriff', name: "Cook County Sheriff's Office", type: 'sheriff', region: 'US-Midwest', tier: 'premium' },
-  { slug: 'minneapolis-fire', name: 'Minneapolis Fire Department', type: 'fire', region: 'US-Midwest', tier: 'standard' },
+  {
+    slug: 'houston-police',
+    name: 'Houston Police Department',
+    type: 'police',
+    region: 'US-South',
+    tier: 'enterprise',
+  },
+  {
+    slug: 'chicago-police',
+    name: 'Chicago Police Department',
+    type: 'police',
+    region: 'US-Midwest',
+    tier: 'enterprise',
+  },
+  {
+    slug: 'cook-county-sheriff',
+    name: "Cook County Sheriff's Office",
+    type: 'sheriff',
+    region: 'US-Midwest',
+    tier: 'premium',
+  },
+  {
+    slug: 'minneapolis-fire',
+    name: 'Minneapolis Fire Department',
+    type: 'fire',
+    region: 'US-Midwest',
+    tier: 'standard',
+  },
   { slug: 'columbus-city', name: 'City of Columbus', type: 'city', region: 'US-Midwest', tier: 'premium' },
-  { slug: 'boston-police', name: 'Boston Police Department', type: 'police', region: 'US-Northeast', tier: 'premium' },
+  {
+    slug: 'boston-police',
+    name: 'Boston Police Department',
+    type: 'police',
+    region: 'US-Northeast',
+    tier: 'premium',
+  },
   { slug: 'nyc-ems', name: 'New York City EMS', type: 'ems', region: 'US-Northeast', tier: 'enterprise' },
-  { slug: 'philadelphia-water', name: 'Philadelphia Water Department', type: 'utility', region: 'US-Northeast', tier: 'standard' },
-  { slug: 'miami-dade-fire', name: 'Miami-Dade Fire Rescue', type: 'fire', region: 'US-Southeast', tier: 'premium' },
+  {
+    slug: 'philadelphia-water',
+    name: 'Philadelphia Water Department',
+    type: 'utility',
+    region: 'US-Northeast',
+    tier: 'standard',
+  },
+  {
+    slug: 'miami-dade-fire',
+    name: 'Miami-Dade Fire Rescue',
+    type: 'fire',
+    region: 'US-Southeast',
+    tier: 'premium',
+  },
   { slug: 'orlando-city', name: 'City of Orlando', type: 'city', region: 'US-Southeast', tier: 'standard' },
-  { slug: 'portland-power', name: 'Portland General Power', type: 'utility', region: 'US-West', tier: 'standard' },
-  { slug: 'sacramento-sheriff', name: "Sacramento County Sheriff's Office", type: 'sheriff', region: 'US-West', tier: 'standard' },
-  { slug: 'toronto-police', name: 'Toronto Police Service', type: 'police', region: 'CA-East', tier: 'enterprise' },
-  { slug: 'vancouver-fire', name: 'Vancouver Fire Rescue Services', type: 'fire', region: 'CA-West', tier: 'standard' },
+  {
+    slug: 'portland-power',
+    name: 'Portland General Power',
+    type: 'utility',
+    region: 'US-West',
+    tier: 'standard',
+  },
+  {
+    slug: 'sacramento-sheriff',
+    name: "Sacramento County Sheriff's Office",
+    type: 'sheriff',
+    region: 'US-West',
+    tier: 'standard',
+  },
+  {
+    slug: 'toronto-police',
+    name: 'Toronto Police Service',
+    type: 'police',
+    region: 'CA-East',
+    tier: 'enterprise',
+  },
+  {
+    slug: 'vancouver-fire',
+    name: 'Vancouver Fire Rescue Services',
+    type: 'fire',
+    region: 'CA-West',
+    tier: 'standard',
+  },
 ];
 
 export const MEMBER_PERMISSIONS = [
@@ -88,13 +213,67 @@ export interface DemoUser {
 
 /** The people who can sign in (password `demo`), exactly as DESIGN.md's roles table. */
 export const DEMO_USERS: readonly DemoUser[] = [
-  { username: 'james_smith', name: 'James Smith', email: 'james.smith@dallaspolice.example', role: 'customer', organizations: ['dallas-police'], title: 'Records Supervisor', permissions: ['view_records', 'edit_records', 'share_evidence', 'view_agency_users'] },
-  { username: 'linda_baker', name: 'Linda Baker', email: 'linda.baker@allenfire.example', role: 'customer', organizations: ['allen-firestation'], title: 'Fire Captain', permissions: ['view_records'] },
-  { username: 'paul_morgan', name: 'Paul Morgan', email: 'paul.morgan@lacity.example', role: 'customer', organizations: ['la-city'], title: 'IT Systems Administrator', permissions: ['view_records', 'edit_records', 'manage_devices', 'view_agency_users', 'manage_agency_users'] },
-  { username: 'alex_agent', name: 'Alex Rivera', email: 'alex.rivera@msi-support.example', role: 'agent', organizations: ['dallas-police', 'allen-firestation', 'atlanta-police', 'houston-police', 'austin-ems'] },
-  { username: 'riley_agent', name: 'Riley Chen', email: 'riley.chen@msi-support.example', role: 'agent', organizations: ['la-city', 'brandon-electronics', 'seattle-police', 'phoenix-police', 'portland-power'] },
-  { username: 'sam_supervisor', name: 'Sam Patel', email: 'sam.patel@msi-support.example', role: 'supervisor', organizations: [] },
-  { username: 'admin', name: 'Avery Admin', email: 'admin@msi-support.example', role: 'admin', organizations: [] },
+  {
+    username: 'james_smith',
+    name: 'James Smith',
+    email: 'james.smith@dallaspolice.example',
+    role: 'customer',
+    organizations: ['dallas-police'],
+    title: 'Records Supervisor',
+    permissions: ['view_records', 'edit_records', 'share_evidence', 'view_agency_users'],
+  },
+  {
+    username: 'linda_baker',
+    name: 'Linda Baker',
+    email: 'linda.baker@allenfire.example',
+    role: 'customer',
+    organizations: ['allen-firestation'],
+    title: 'Fire Captain',
+    permissions: ['view_records'],
+  },
+  {
+    username: 'paul_morgan',
+    name: 'Paul Morgan',
+    email: 'paul.morgan@lacity.example',
+    role: 'customer',
+    organizations: ['la-city'],
+    title: 'IT Systems Administrator',
+    permissions: [
+      'view_records',
+      'edit_records',
+      'manage_devices',
+      'view_agency_users',
+      'manage_agency_users',
+    ],
+  },
+  {
+    username: 'alex_agent',
+    name: 'Alex Rivera',
+    email: 'alex.rivera@msi-support.example',
+    role: 'agent',
+    organizations: ['dallas-police', 'allen-firestation', 'atlanta-police', 'houston-police', 'austin-ems'],
+  },
+  {
+    username: 'riley_agent',
+    name: 'Riley Chen',
+    email: 'riley.chen@msi-support.example',
+    role: 'agent',
+    organizations: ['la-city', 'brandon-electronics', 'seattle-police', 'phoenix-police', 'portland-power'],
+  },
+  {
+    username: 'sam_supervisor',
+    name: 'Sam Patel',
+    email: 'sam.patel@msi-support.example',
+    role: 'supervisor',
+    organizations: [],
+  },
+  {
+    username: 'admin',
+    name: 'Avery Admin',
+    email: 'admin@msi-support.example',
+    role: 'admin',
+    organizations: [],
+  },
 ];
 
 export const DEMO_PASSWORD = 'demo';
@@ -108,10 +287,67 @@ export interface DemoMember {
   permissions: MemberPermission[];
 }
 
-const FIRST = ['Maria', 'John', 'Aisha', 'Carlos', 'Emily', 'Daniel', 'Grace', 'Marcus', 'Priya', 'Kevin', 'Sofia', 'Tyrone', 'Hannah', 'Luis', 'Olivia', 'Noah', 'Fatima', 'Ethan', 'Chloe', 'Andre', 'Mei', 'Victor', 'Rachel', 'Omar'];
-const LAST = ['Garcia', 'Johnson', 'Nguyen', 'Williams', 'Brown', 'Martinez', 'Davis', 'Lopez', 'Wilson', 'Anderson', 'Thomas', 'Moore', 'Jackson', 'Lee', 'Harris', 'Clark', 'Lewis', 'Walker', 'Young', 'King', 'Wright', 'Scott', 'Green', 'Adams'];
+const FIRST = [
+  'Maria',
+  'John',
+  'Aisha',
+  'Carlos',
+  'Emily',
+  'Daniel',
+  'Grace',
+  'Marcus',
+  'Priya',
+  'Kevin',
+  'Sofia',
+  'Tyrone',
+  'Hannah',
+  'Luis',
+  'Olivia',
+  'Noah',
+  'Fatima',
+  'Ethan',
+  'Chloe',
+  'Andre',
+  'Mei',
+  'Victor',
+  'Rachel',
+  'Omar',
+];
+const LAST = [
+  'Garcia',
+  'Johnson',
+  'Nguyen',
+  'Williams',
+  'Brown',
+  'Martinez',
+  'Davis',
+  'Lopez',
+  'Wilson',
+  'Anderson',
+  'Thomas',
+  'Moore',
+  'Jackson',
+  'Lee',
+  'Harris',
+  'Clark',
+  'Lewis',
+  'Walker',
+  'Young',
+  'King',
+  'Wright',
+  'Scott',
+  'Green',
+  'Adams',
+];
 const TITLES: Record<OrgType, string[]> = {
-  police: ['Patrol Officer', 'Sergeant', 'Evidence Technician', 'Records Clerk', 'Lieutenant', 'IT Specialist'],
+  police: [
+    'Patrol Officer',
+    'Sergeant',
+    'Evidence Technician',
+    'Records Clerk',
+    'Lieutenant',
+    'IT Specialist',
+  ],
   sheriff: ['Deputy', 'Sergeant', 'Evidence Custodian', 'Records Clerk', 'IT Specialist'],
   fire: ['Firefighter', 'Engineer', 'Battalion Chief', 'Training Officer', 'IT Specialist'],
   ems: ['Paramedic', 'EMT', 'Field Supervisor', 'Quality Analyst', 'IT Specialist'],
@@ -131,7 +367,14 @@ export function demoMembers(seed = 1042): DemoMember[] {
   for (const org of DEMO_ORGANIZATIONS) {
     for (const u of DEMO_USERS) {
       if (u.role === 'customer' && u.organizations[0] === org.slug) {
-        out.push({ org: org.slug, username: u.username, name: u.name, email: u.email, title: u.title ?? 'Staff', permissions: [...(u.permissions ?? [])] });
+        out.push({
+          org: org.slug,
+          username: u.username,
+          name: u.name,
+          email: u.email,
+          title: u.title ?? 'Staff',
+          permissions: [...(u.permissions ?? [])],
+        });
       }
     }
     const n = r.int(4, 9);
@@ -146,9 +389,17 @@ export function demoMembers(seed = 1042): DemoMember[] {
       const perms: MemberPermission[] = ['view_records'];
       if (r.chance(0.6)) perms.push('edit_records');
       if (r.chance(0.4)) perms.push('share_evidence');
-      if (/IT|Administrator|Manager|Chief|Lieutenant/.test(title)) perms.push('manage_devices', 'view_agency_users');
+      if (/IT|Administrator|Manager|Chief|Lieutenant/.test(title))
+        perms.push('manage_devices', 'view_agency_users');
       if (/Administrator|Manager/.test(title) && r.chance(0.5)) perms.push('manage_agency_users');
-      out.push({ org: org.slug, username, name: `${first} ${last}`, email: `${first}.${last}@${domain(org.slug)}`.toLowerCase(), title, permissions: perms });
+      out.push({
+        org: org.slug,
+        username,
+        name: `${first} ${last}`,
+        email: `${first}.${last}@${domain(org.slug)}`.toLowerCase(),
+        title,
+        permissions: perms,
+      });
     }
   }
   return out;

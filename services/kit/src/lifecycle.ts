@@ -11,7 +11,12 @@ export function onShutdown(hook: Hook): void {
 }
 
 /** Run the shutdown hooks once, then exit. Gives up waiting after `graceMs`. */
-export async function shutdown(log: Logger | undefined, reason: string, code = 0, graceMs = 5000): Promise<void> {
+export async function shutdown(
+  log: Logger | undefined,
+  reason: string,
+  code = 0,
+  graceMs = 5000,
+): Promise<void> {
   if (stopping) return;
   stopping = true;
   log?.info({ reason }, 'shutting down');

@@ -54,56 +54,67 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
     const bound = app.server.address();
     const boundPort = typeof bound === 'object' && bound ? String(bound.port) : undefined;
     if (!hosts.has(host) && !(port === boundPort && loopback.includes(host))) {
-      return reply.status(403).send({ error: 'forbidden_host', message: `host ${host || '(none)'} is not allowed` });
+      return reply
+        .status(403)
+        .send({ error: 'forbidden_host', message: `host ${host || '(none)'} is not allowed` });
     }
     const origin = req.headers.origin?.toLowerCase();
     if (origin && !origins.has(origin)) {
-      return reply.status(403).send({ error: 'forbidden_origin', message: `origin ${origin} is not allowed` });
+      return reply
+        .status(403)
+        .send({ error: 'forbidden_origin', message: `origin ${origin} is not allowed` });
     }
   };
 
-  const auth = requireBearer(opts.verifier, { resourceMetadataUrl: metadataUrl, requiredScopes: [opts.readScope] });
+  const auth = requireBearer(opts.verifier, {
+    resourceMetadataUrl: metadataUrl,
+    requiredScopes: [opts.readScope],
+  });
 
-  app.post(
-    '/mcp',
-    { preHandler: [guardHostAndOrigin, auth] },
-    async (req, reply) => {
-      const principal = req.principal!;
-      const calls = Array.isArray(req.body) ? req.body : [req.body];
-      for (const msg of calls as { method?: string; params?: { name?: string } }[]) {
-        const needed = msg?.method === 'tools/call' ? opts.writeTools[msg.params?.name ?? ''] : undefined;
-        if (needed && !principal.scopes.includes(needed)) {
-          return reply
-            .status(403)
-            .header(
-              'WWW-Authenticate',
-              bearerChallenge('insufficient_scope', `${msg.params?.name} needs scope ${needed}`, metadataUrl, needed),
-            )
-            .send({ error: 'insufficient_scope', message: `${msg.params?.name} needs scope ${needed}` });
-        }
+  app.post('/mcp', { preHandler: [guardHostAndOrigin, auth] }, async (req, reply) => {
+    const principal = req.principal!;
+    const calls = Array.isArray(req.body) ? req.body : [req.body];
+    for (const msg of calls as { method?: string; params?: { name?: string } }[]) {
+      const needed = msg?.method === 'tools/call' ? opts.writeTools[msg.params?.name ?? ''] : undefined;
+      if (needed && !principal.scopes.includes(needed)) {
+        return reply
+          .status(403)
+          .header(
+            'WWW-Authenticate',
+            bearerChallenge(
+              'insufficient_scope',
+              `${msg.params?.name} needs scope ${needed}`,
+              metadataUrl,
+              needed,
+            ),
+          )
+          .send({ error: 'insufficient_scope', message: `${msg.params?.name} needs scope ${needed}` });
       }
-      const server = new McpServer({ name: opts.name, version: opts.version });
-      opts.build(server, principal);
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-      reply.hijack();
-      reply.raw.on('close', () => {
-        void transport.close();
-        void server.close();
-      });
-      await server.connect(transport);
-      const raw = Object.assign(req.raw, {
-        auth: {
-          token: '',
-          clientId: principal.clientId,
-          scopes: principal.scopes,
-          expiresAt: principal.expiresAt,
-          resource: new URL(opts.resource),
-          extra: { principal },
-        },
-      });
-      await transport.handleRequest(raw, reply.raw, req.body);
-    },
-  );
+    }
+    const server = new McpServer({ name: opts.name, version: opts.version });
+    opts.build(server, principal);
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
+    reply.hijack();
+    reply.raw.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    const raw = Object.assign(req.raw, {
+      auth: {
+        token: '',
+        clientId: principal.clientId,
+        scopes: principal.scopes,
+        expiresAt: principal.expiresAt,
+        resource: new URL(opts.resource),
+        extra: { principal },
+      },
+    });
+    await transport.handleRequest(raw, reply.raw, req.body);
+  });
 
   const notAllowed = async (_req: FastifyRequest, reply: FastifyReply) =>
     reply

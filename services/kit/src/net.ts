@@ -23,7 +23,11 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 /** `preferred` when it is free, else any free port. */
-export async function preferredOrFreePort(preferred: number, host = '127.0.0.1', avoid: Set<number> = new Set()) {
+export async function preferredOrFreePort(
+  preferred: number,
+  host = '127.0.0.1',
+  avoid: Set<number> = new Set(),
+) {
   if (preferred > 0 && !avoid.has(preferred) && (await isPortFree(preferred, host))) return preferred;
   for (;;) {
     const p = await freePort(host);
@@ -34,7 +38,11 @@ export async function preferredOrFreePort(preferred: number, host = '127.0.0.1',
 /** Polls `url` until it answers 2xx, or throws after `timeoutMs` (or when `abort` fires). */
 export async function waitForHealthy(
   url: string,
-  { timeoutMs = 30_000, intervalMs = 50, signal }: { timeoutMs?: number; intervalMs?: number; signal?: AbortSignal } = {},
+  {
+    timeoutMs = 30_000,
+    intervalMs = 50,
+    signal,
+  }: { timeoutMs?: number; intervalMs?: number; signal?: AbortSignal } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';

@@ -47,8 +47,7 @@ export function openDatabase(file: string, migrations: Migration[], opts: { read
 export function applyMigrations(db: Db, module: string, migrations: Migration[], file = db.name): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (module TEXT PRIMARY KEY, version INTEGER NOT NULL)');
   const row = db.prepare('SELECT version FROM schema_migrations WHERE module = ?').get(module) as
-    | { version: number }
-    | undefined;
+    { version: number } | undefined;
   const version = row?.version ?? 0;
   if (version > migrations.length) {
     throw new DataDirError(

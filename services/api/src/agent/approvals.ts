@@ -71,20 +71,16 @@ export function registerApprovalRoutes(
     async (req, reply) => {
       const parsed = body.safeParse(req.body);
       if (!parsed.success) {
-        return reply
-          .status(400)
-          .send({
-            error: 'invalid_request',
-            message: 'the body must be {"decision": "approve"} or {"decision": "deny"}',
-          });
+        return reply.status(400).send({
+          error: 'invalid_request',
+          message: 'the body must be {"decision": "approve"} or {"decision": "deny"}',
+        });
       }
       if (approvals.decide(req.principal!.sub, req.params.id, parsed.data.decision) === 'not_found') {
-        return reply
-          .status(404)
-          .send({
-            error: 'not_found',
-            message: `no pending approval ${req.params.id} (it may have been decided or expired)`,
-          });
+        return reply.status(404).send({
+          error: 'not_found',
+          message: `no pending approval ${req.params.id} (it may have been decided or expired)`,
+        });
       }
       return {
         approvalId: req.params.id,

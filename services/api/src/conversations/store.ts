@@ -4,13 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db, Migration } from '@msi/kit';
-import type {
-  ApiError,
-  ConversationDetail,
-  ConversationSummary,
-  Message,
-  ToolCall,
-} from '../contract.js';
+import type { ApiError, ConversationDetail, ConversationSummary, Message, ToolCall } from '../contract.js';
 
 export const DEFAULT_TITLE = 'New conversation';
 
