@@ -110,6 +110,7 @@ export type Clock = () => Date;
 const SUMMARY_COLUMNS =
   't.id, t.org, t.title, t.status, t.priority, t.category, t.product, t.reporter, t.assignee, t.created_at, t.updated_at, t.resolved_at, t.sla_due_at';
 
+/** Writes take the write lock up front (BEGIN IMMEDIATE), so a check and its write never interleave. */
 export class TicketStore {
   constructor(
     readonly db: Db,
@@ -362,44 +363,46 @@ export class TicketStore {
     if (role === 'customer' && !caller.organizations.includes(org))
       throw new ToolError(`org: organization "${input.org}" not found`);
 
-    return this.db.transaction(() => {
-      const now = this.now();
-      const priority = input.priority ?? 'normal';
-      const next = (
-        this.db.prepare('SELECT coalesce(max(id), ?) + 1 AS id FROM tickets').get(FIRST_NUMBER - 1) as {
-          id: number;
-        }
-      ).id;
-      const row: TicketRow = {
-        id: next,
-        org,
-        title: input.title,
-        description: input.description,
-        status: 'open',
-        priority,
-        category: input.category ?? 'other',
-        product: input.product ?? 'other',
-        reporter: caller.username,
-        assignee: null,
-        created_at: now,
-        updated_at: now,
-        resolved_at: null,
-        resolution: null,
-        sla_due_at: slaDue(now, priority),
-      };
-      this.db
-        .prepare(
-          `INSERT INTO tickets (id, org, title, description, status, priority, category, product, reporter, assignee,
+    return this.db
+      .transaction(() => {
+        const now = this.now();
+        const priority = input.priority ?? 'normal';
+        const next = (
+          this.db.prepare('SELECT coalesce(max(id), ?) + 1 AS id FROM tickets').get(FIRST_NUMBER - 1) as {
+            id: number;
+          }
+        ).id;
+        const row: TicketRow = {
+          id: next,
+          org,
+          title: input.title,
+          description: input.description,
+          status: 'open',
+          priority,
+          category: input.category ?? 'other',
+          product: input.product ?? 'other',
+          reporter: caller.username,
+          assignee: null,
+          created_at: now,
+          updated_at: now,
+          resolved_at: null,
+          resolution: null,
+          sla_due_at: slaDue(now, priority),
+        };
+        this.db
+          .prepare(
+            `INSERT INTO tickets (id, org, title, description, status, priority, category, product, reporter, assignee,
              created_at, updated_at, resolved_at, resolution, sla_due_at)
            VALUES (@id, @org, @title, @description, @status, @priority, @category, @product, @reporter, @assignee,
              @created_at, @updated_at, @resolved_at, @resolution, @sla_due_at)`,
-        )
-        .run(row);
-      const { id: _id, ...after } = row;
-      this.event(row.id, caller.username, 'created', null, after, false, now);
-      reindexTicket(this.db, row.id);
-      return { ticket: this.core(row) };
-    })();
+          )
+          .run(row);
+        const { id: _id, ...after } = row;
+        this.event(row.id, caller.username, 'created', null, after, false, now);
+        reindexTicket(this.db, row.id);
+        return { ticket: this.core(row) };
+      })
+      .immediate();
   }
 
   update(
@@ -410,65 +413,67 @@ export class TicketStore {
     if (changes.status === undefined && changes.priority === undefined && changes.assignee === undefined) {
       throw new ToolError('give at least one of status, priority or assignee to change');
     }
-    return this.db.transaction(() => {
-      const row = this.load(caller, ref);
-      if (!isStaff(caller)) {
-        throw new ToolError(
-          `${ticketNumber(row.id)}: customers cannot change status, priority or assignee; add a comment instead`,
-        );
-      }
-      if (changes.assignee !== undefined && !canAssign(caller)) {
-        throw new ToolError('assignee: only supervisors and admins assign tickets');
-      }
-      const before: Record<string, unknown> = {};
-      const after: Record<string, unknown> = {};
-      const next = { ...row };
-      if (changes.status !== undefined && changes.status !== row.status) {
-        if (changes.status === 'resolved')
-          throw new ToolError('status: use resolve_ticket to resolve a ticket (it records the resolution)');
-        if (!TRANSITIONS[row.status].includes(changes.status)) {
-          const allowed = TRANSITIONS[row.status];
+    return this.db
+      .transaction(() => {
+        const row = this.load(caller, ref);
+        if (!isStaff(caller)) {
           throw new ToolError(
-            `status: a ${row.status} ticket cannot become ${changes.status}` +
-              (allowed.length ? ` (allowed: ${allowed.join(', ')})` : ' (closed tickets are final)'),
+            `${ticketNumber(row.id)}: customers cannot change status, priority or assignee; add a comment instead`,
           );
         }
-        before.status = row.status;
-        after.status = next.status = changes.status;
-        if (row.status === 'resolved' && changes.status === 'open') {
-          before.resolution = row.resolution;
-          after.resolution = next.resolution = null;
-          next.resolved_at = null;
+        if (changes.assignee !== undefined && !canAssign(caller)) {
+          throw new ToolError('assignee: only supervisors and admins assign tickets');
         }
-      }
-      if (changes.priority !== undefined && changes.priority !== row.priority) {
-        if (row.status === 'closed') throw new ToolError('priority: closed tickets are final');
-        before.priority = row.priority;
-        after.priority = next.priority = changes.priority;
-        before.slaDueAt = row.sla_due_at;
-        after.slaDueAt = next.sla_due_at = slaDue(row.created_at, changes.priority);
-      }
-      if (changes.assignee !== undefined && changes.assignee !== row.assignee) {
-        if (row.status === 'closed') throw new ToolError('assignee: closed tickets are final');
-        if (changes.assignee !== null) {
-          const ok = assignableTo(changes.assignee, row.org);
-          if (!ok.ok) throw new ToolError(`assignee: ${ok.reason}`);
+        const before: Record<string, unknown> = {};
+        const after: Record<string, unknown> = {};
+        const next = { ...row };
+        if (changes.status !== undefined && changes.status !== row.status) {
+          if (changes.status === 'resolved')
+            throw new ToolError('status: use resolve_ticket to resolve a ticket (it records the resolution)');
+          if (!TRANSITIONS[row.status].includes(changes.status)) {
+            const allowed = TRANSITIONS[row.status];
+            throw new ToolError(
+              `status: a ${row.status} ticket cannot become ${changes.status}` +
+                (allowed.length ? ` (allowed: ${allowed.join(', ')})` : ' (closed tickets are final)'),
+            );
+          }
+          before.status = row.status;
+          after.status = next.status = changes.status;
+          if (row.status === 'resolved' && changes.status === 'open') {
+            before.resolution = row.resolution;
+            after.resolution = next.resolution = null;
+            next.resolved_at = null;
+          }
         }
-        before.assignee = row.assignee;
-        after.assignee = next.assignee = changes.assignee;
-      }
-      const changed = Object.keys(after).filter((k) => k !== 'slaDueAt' && k !== 'resolution');
-      if (changed.length === 0) return { ticket: this.core(row), changed };
-      next.updated_at = this.now();
-      this.db
-        .prepare(
-          `UPDATE tickets SET status = @status, priority = @priority, assignee = @assignee, sla_due_at = @sla_due_at,
+        if (changes.priority !== undefined && changes.priority !== row.priority) {
+          if (row.status === 'closed') throw new ToolError('priority: closed tickets are final');
+          before.priority = row.priority;
+          after.priority = next.priority = changes.priority;
+          before.slaDueAt = row.sla_due_at;
+          after.slaDueAt = next.sla_due_at = slaDue(row.created_at, changes.priority);
+        }
+        if (changes.assignee !== undefined && changes.assignee !== row.assignee) {
+          if (row.status === 'closed') throw new ToolError('assignee: closed tickets are final');
+          if (changes.assignee !== null) {
+            const ok = assignableTo(changes.assignee, row.org);
+            if (!ok.ok) throw new ToolError(`assignee: ${ok.reason}`);
+          }
+          before.assignee = row.assignee;
+          after.assignee = next.assignee = changes.assignee;
+        }
+        const changed = Object.keys(after).filter((k) => k !== 'slaDueAt' && k !== 'resolution');
+        if (changed.length === 0) return { ticket: this.core(row), changed };
+        next.updated_at = this.now();
+        this.db
+          .prepare(
+            `UPDATE tickets SET status = @status, priority = @priority, assignee = @assignee, sla_due_at = @sla_due_at,
              resolution = @resolution, resolved_at = @resolved_at, updated_at = @updated_at WHERE id = @id`,
-        )
-        .run(next);
-      this.event(row.id, caller.username, 'updated', before, after, false, next.updated_at);
-      return { ticket: this.core(next), changed };
-    })();
+          )
+          .run(next);
+        this.event(row.id, caller.username, 'updated', before, after, false, next.updated_at);
+        return { ticket: this.core(next), changed };
+      })
+      .immediate();
   }
 
   comment(
@@ -477,80 +482,84 @@ export class TicketStore {
     input: { body: string; internal?: boolean },
   ): { ticket: TicketCore; comment: CommentOut } {
     const internal = input.internal ?? false;
-    return this.db.transaction(() => {
-      const row = this.load(caller, ref);
-      if (internal && !isStaff(caller))
-        throw new ToolError('internal: only support staff can add internal comments');
-      if (row.status === 'closed')
-        throw new ToolError(`${ticketNumber(row.id)} is closed; open a new ticket instead`);
-      const now = this.now();
-      const id = Number(
-        this.db
-          .prepare(
-            'INSERT INTO comments (ticket_id, author, body, internal, created_at) VALUES (?, ?, ?, ?, ?)',
-          )
-          .run(row.id, caller.username, input.body, internal ? 1 : 0, now).lastInsertRowid,
-      );
-      this.event(
-        row.id,
-        caller.username,
-        'commented',
-        null,
-        { commentId: id, internal, body: input.body },
-        internal,
-        now,
-      );
-      const next = { ...row, updated_at: now };
-      // A customer's answer puts a ticket that waited on them back in the queue.
-      if (!isStaff(caller) && row.status === 'waiting_on_customer') {
-        next.status = 'in_progress';
+    return this.db
+      .transaction(() => {
+        const row = this.load(caller, ref);
+        if (internal && !isStaff(caller))
+          throw new ToolError('internal: only support staff can add internal comments');
+        if (row.status === 'closed')
+          throw new ToolError(`${ticketNumber(row.id)} is closed; open a new ticket instead`);
+        const now = this.now();
+        const id = Number(
+          this.db
+            .prepare(
+              'INSERT INTO comments (ticket_id, author, body, internal, created_at) VALUES (?, ?, ?, ?, ?)',
+            )
+            .run(row.id, caller.username, input.body, internal ? 1 : 0, now).lastInsertRowid,
+        );
         this.event(
           row.id,
           caller.username,
-          'updated',
-          { status: row.status },
-          { status: next.status },
-          false,
+          'commented',
+          null,
+          { commentId: id, internal, body: input.body },
+          internal,
           now,
         );
-      }
-      this.db
-        .prepare('UPDATE tickets SET updated_at = ?, status = ? WHERE id = ?')
-        .run(now, next.status, row.id);
-      reindexTicket(this.db, row.id);
-      return {
-        ticket: this.core(next),
-        comment: { id, author: caller.username, body: input.body, internal, createdAt: now },
-      };
-    })();
+        const next = { ...row, updated_at: now };
+        // A customer's answer puts a ticket that waited on them back in the queue.
+        if (!isStaff(caller) && row.status === 'waiting_on_customer') {
+          next.status = 'in_progress';
+          this.event(
+            row.id,
+            caller.username,
+            'updated',
+            { status: row.status },
+            { status: next.status },
+            false,
+            now,
+          );
+        }
+        this.db
+          .prepare('UPDATE tickets SET updated_at = ?, status = ? WHERE id = ?')
+          .run(now, next.status, row.id);
+        reindexTicket(this.db, row.id);
+        return {
+          ticket: this.core(next),
+          comment: { id, author: caller.username, body: input.body, internal, createdAt: now },
+        };
+      })
+      .immediate();
   }
 
   resolve(caller: Caller, ref: string, resolution: string): { ticket: TicketCore } {
-    return this.db.transaction(() => {
-      const row = this.load(caller, ref);
-      if (!isStaff(caller))
-        throw new ToolError(`${ticketNumber(row.id)}: only support staff can resolve tickets`);
-      if (!RESOLVABLE.includes(row.status)) {
-        throw new ToolError(`status: ${ticketNumber(row.id)} is already ${row.status}`);
-      }
-      const now = this.now();
-      const next: TicketRow = { ...row, status: 'resolved', resolution, resolved_at: now, updated_at: now };
-      this.db
-        .prepare(
-          'UPDATE tickets SET status = ?, resolution = ?, resolved_at = ?, updated_at = ? WHERE id = ?',
-        )
-        .run(next.status, resolution, now, now, row.id);
-      this.event(
-        row.id,
-        caller.username,
-        'resolved',
-        { status: row.status },
-        { status: 'resolved', resolution },
-        false,
-        now,
-      );
-      return { ticket: this.core(next) };
-    })();
+    return this.db
+      .transaction(() => {
+        const row = this.load(caller, ref);
+        if (!isStaff(caller))
+          throw new ToolError(`${ticketNumber(row.id)}: only support staff can resolve tickets`);
+        if (!RESOLVABLE.includes(row.status)) {
+          throw new ToolError(`status: ${ticketNumber(row.id)} is already ${row.status}`);
+        }
+        const now = this.now();
+        const next: TicketRow = { ...row, status: 'resolved', resolution, resolved_at: now, updated_at: now };
+        this.db
+          .prepare(
+            'UPDATE tickets SET status = ?, resolution = ?, resolved_at = ?, updated_at = ? WHERE id = ?',
+          )
+          .run(next.status, resolution, now, now, row.id);
+        this.event(
+          row.id,
+          caller.username,
+          'resolved',
+          { status: row.status },
+          { status: 'resolved', resolution },
+          false,
+          now,
+        );
+        return { ticket: this.core(next) };
+      })
+      .immediate();
   }
 
   /** Recently updated tickets the caller may see (for resource listings). */

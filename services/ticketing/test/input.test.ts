@@ -243,6 +243,27 @@ describe('valid changes', () => {
     for (const x of text.structuredContent!.tickets as { organization: string; priority: string }[]) {
       expect(x).toMatchObject({ organization: 'dallas-police', priority: 'high' });
     }
+    const ranked = await call(admin, 'search_tickets', { text: 'firmware', limit: 5 });
+    expect(ranked.structuredContent!.match).toBe('all_words');
+    for (const x of ranked.structuredContent!.tickets as { number: string }[]) {
+      const row = db
+        .prepare('SELECT title, description FROM tickets WHERE id = ?')
+        .get(Number(x.number.slice(4))) as {
+        title: string;
+        description: string;
+      };
+      const comments = db
+        .prepare('SELECT group_concat(body) AS b FROM comments WHERE ticket_id = ?')
+        .get(Number(x.number.slice(4))) as { b: string | null };
+      expect(`${row.title} ${row.description} ${comments.b ?? ''}`.toLowerCase()).toContain('firmware');
+    }
+    // The best match has the word in its title (weighted highest).
+    expect((ranked.structuredContent!.tickets as { title: string }[])[0]!.title.toLowerCase()).toContain(
+      'firmware',
+    );
+    const some = await call(admin, 'search_tickets', { text: 'firmware xylophonequartz' });
+    expect(some.structuredContent).toMatchObject({ match: 'any_word' });
+    expect(some.structuredContent!.total as number).toBeGreaterThan(0);
     const byNumber = await call(admin, 'search_tickets', { text: t.closed });
     expect(byNumber.structuredContent).toMatchObject({ total: 1, match: 'number' });
     const mine = await call(await stack.client('alex_agent'), 'search_tickets', { assignee: 'me' });
