@@ -1,7 +1,7 @@
 /** Journey 8: remote endpoints that cannot be reached are named by the connection test; back to local, chat works. */
 import { freePort } from '@msi/kit';
 import { test, expect } from './fixtures.js';
-import { signIn } from './support/auth.js';
+import { ensureSignedIn, signIn } from './support/auth.js';
 import { ask, toolCards } from './support/chat.js';
 import { organization } from './support/db.js';
 import { allReady, waitForStack, waitForStackReady } from './support/stack.js';
@@ -51,7 +51,7 @@ test('remote with unreachable URLs: the connection test names the failing endpoi
   await waitForStackReady(stack.dataDir, { timeoutMs: 180_000 });
 
   await app.goto('/');
-  if (!(await app.getByTestId('chat').isVisible())) await signIn(app, 'alex_agent');
+  await ensureSignedIn(app, 'alex_agent');
   const org = organization(stack.dataDir, 'dallas-police');
   const answer = await ask(app, `Show the open tickets of ${org.name}`);
   await expect(toolCards(answer, 'search_tickets')).toHaveAttribute('data-state', 'ok');

@@ -6,24 +6,27 @@ import { ask, newChat, toolCards } from './support/chat.js';
 import { organization } from './support/db.js';
 import { isAlive, waitForStack, type ServiceName } from './support/stack.js';
 
-/** Records every `data-state` the status page shows for one service (a MutationObserver in the page), so
- *  a short-lived state is not missed between two polls. */
-async function recordStates(page: Page, name: ServiceName): Promise<() => Promise<string[]>> {
+/** Records every `data-state` the status page shows for one service, and every label of its Restart
+ *  button (a MutationObserver in the page), so a short-lived state is not missed between two polls. */
+async function recordStates(page: Page, name: ServiceName) {
   const key = `__e2eStates_${name}`;
   // A string, so this runs in the page (no DOM types in the test project).
   await page.evaluate(`(() => {
-    const seen = (window[${JSON.stringify(key)}] = []);
+    const seen = (window[${JSON.stringify(key)}] = { states: [], labels: [] });
+    const push = (list, v) => { if (list[list.length - 1] !== v) list.push(v); };
     const note = () => {
       const el = document.querySelector('[data-testid="service"][data-service="${name}"]');
-      const state = el ? el.getAttribute('data-state') : 'absent';
-      if (seen[seen.length - 1] !== state) seen.push(state);
+      push(seen.states, el ? el.getAttribute('data-state') : 'absent');
+      const button = el && el.querySelector('button[aria-label="Restart ${name}"]');
+      push(seen.labels, button ? button.textContent.trim() : 'absent');
     };
     note();
     new MutationObserver(note).observe(document.body, {
-      subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'],
+      subtree: true, childList: true, characterData: true, attributes: true,
     });
   })()`);
-  return () => page.evaluate<string[]>(`window[${JSON.stringify(key)}]`);
+  const read = () => page.evaluate<{ states: string[]; labels: string[] }>(`window[${JSON.stringify(key)}]`);
+  return { states: async () => (await read()).states, labels: async () => (await read()).labels };
 }
 
 async function openStatus(page: Page): Promise<void> {
@@ -51,12 +54,18 @@ test('restarting a service from the status page shows it restarting, then ready;
   for (const name of ['idp', 'ticketing', 'organizations', 'chroma', 'api'] as const)
     await expect(service(app, name)).toHaveAttribute('data-state', 'ready');
   const before = stack.info().services.ticketing!;
-  const states = await recordStates(app, 'ticketing');
+  const seen = await recordStates(app, 'ticketing');
 
   await service(app, 'ticketing').getByRole('button', { name: 'Restart ticketing' }).click();
-  await expect.poll(states).toContain('restarting');
+  // The page shows the restart under way (the button says so, the service leaves `ready`) …
+  await expect.poll(seen.labels).toContain('Restarting…');
+  await expect.poll(async () => (await seen.states()).some((s) => s !== 'ready')).toBe(true);
+  // … and the service back to ready.
+  await expect.poll(async () => (await seen.states()).at(-1), { timeout: 60_000 }).toBe('ready');
   await expect(service(app, 'ticketing')).toHaveAttribute('data-state', 'ready');
-  expect((await states()).at(-1)).toBe('ready');
+  await expect(service(app, 'ticketing').getByRole('button', { name: 'Restart ticketing' })).toHaveText(
+    'Restart',
+  );
 
   // The app's own record: a new process, the old one gone.
   const after = await waitForStack(
@@ -80,11 +89,12 @@ test('a service killed from outside is shown down and back to ready; chat still 
   await expect(service(app, 'organizations')).toHaveAttribute('data-state', 'ready');
   const before = stack.info().services.organizations!;
   expect(isAlive(before.pid)).toBe(true);
-  const states = await recordStates(app, 'organizations');
+  const seen = await recordStates(app, 'organizations');
 
   process.kill(before.pid!, 'SIGKILL');
-  await expect.poll(async () => (await states()).some((s) => s !== 'ready')).toBe(true);
-  await expect.poll(async () => (await states()).at(-1), { timeout: 60_000 }).toBe('ready');
+  // The supervisor notices the crash: the page shows the service restarting, then ready again.
+  await expect.poll(seen.states).toContain('restarting');
+  await expect.poll(async () => (await seen.states()).at(-1), { timeout: 60_000 }).toBe('ready');
   await waitForStack(
     stack.dataDir,
     (s) => s.services.organizations?.state === 'ready' && s.services.organizations.pid !== before.pid,

@@ -18,11 +18,11 @@ export async function signIn(page: Page, username: string, password = DEMO_PASSW
   const chat = page.getByTestId('chat');
   const idpForm = page.getByLabel('Username');
   const startButton = page.getByRole('button', { name: 'Sign in', exact: true });
-  // The renderer's own sign-in page (or a route that sends us there).
   if (!(await idpForm.isVisible())) {
-    if (!/\/sign-in/.test(page.url())) await page.goto('/sign-in');
-    await expect(startButton).toBeVisible();
-    await startButton.click();
+    // The renderer's own sign-in page (a signed-out visit to any guarded route leads there).
+    if (!/\/(sign-in|auth\/signed-out)/.test(page.url())) await page.goto('/sign-in');
+    await expect(startButton.or(idpForm).first()).toBeVisible();
+    if (await startButton.isVisible()) await startButton.click();
   }
   await expect(idpForm).toBeVisible();
   await idpForm.fill(username);
@@ -31,6 +31,19 @@ export async function signIn(page: Page, username: string, password = DEMO_PASSW
   await expect(chat).toBeVisible();
   await expect(chat).toHaveAttribute('data-state', 'idle');
   await expect(page.getByTestId('current-user')).toContainText(user.name);
+}
+
+/** After a reload or a restart: waits until the app settles on the chat view or on a sign-in page, and
+ *  signs in when it is not already signed in as `username`. */
+export async function ensureSignedIn(page: Page, username: string): Promise<void> {
+  const user = demoUser(username);
+  const chat = page.getByTestId('chat');
+  const idpForm = page.getByLabel('Username');
+  const startButton = page.getByRole('button', { name: 'Sign in', exact: true });
+  await expect(chat.or(idpForm).or(startButton).first()).toBeVisible();
+  if ((await chat.isVisible()) && (await page.getByTestId('current-user').innerText()).includes(user.name))
+    return;
+  await signIn(page, username);
 }
 
 export interface TokenCapture {
