@@ -148,6 +148,35 @@ describe('tokens', () => {
   });
 });
 
+describe('catalog', () => {
+  it('lists every tool with a title, annotations, an output schema and self-contained schemas', async () => {
+    const client = await stack.client('alex_agent');
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      'add_comment',
+      'create_ticket',
+      'get_ticket',
+      'resolve_ticket',
+      'search_tickets',
+      'ticket_stats',
+      'update_ticket',
+    ]);
+    for (const t of tools) {
+      expect(t.title, t.name).toBeTruthy();
+      expect(t.outputSchema, t.name).toBeTruthy();
+      expect(typeof t.annotations?.readOnlyHint, t.name).toBe('boolean');
+      expect(typeof t.annotations?.destructiveHint, t.name).toBe('boolean');
+      expect(typeof t.annotations?.idempotentHint, t.name).toBe('boolean');
+      // Some model APIs reject JSON Schema references in tool parameters.
+      expect(JSON.stringify(t.inputSchema), t.name).not.toContain('$ref');
+    }
+    const { resourceTemplates } = await client.listResourceTemplates();
+    expect(resourceTemplates.map((r) => r.uriTemplate)).toEqual(['ticket://{number}']);
+    const { prompts } = await client.listPrompts();
+    expect(prompts.map((p) => p.name).sort()).toEqual(['draft_reply', 'summarize_ticket']);
+  });
+});
+
 describe('data dir', () => {
   it('seeds a fresh data dir once and never overwrites an existing one', async () => {
     const db = openDb(stack.dbFile);

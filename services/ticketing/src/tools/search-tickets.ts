@@ -1,31 +1,25 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { toolResult } from '@msi/kit';
-import { LIMITS } from '../model.js';
-import {
-  orgRef,
-  priority,
-  status,
-  text,
-  ticketLine,
-  ticketSummary,
-  username,
-  type ToolContext,
-} from '../schemas.js';
+import { LIMITS, PRIORITIES, STATUSES } from '../model.js';
+import { orgRef, text, ticketLine, ticketSummary, type ToolContext } from '../schemas.js';
 
-const oneOrMany = <T extends z.ZodTypeAny>(s: T) =>
-  z.union([s, z.array(s).min(1).max(5)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
+/** One value or a list. Built fresh each time so the JSON Schema has no `$ref`s (some model APIs reject them). */
+const oneOrMany = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .union([z.enum(values), z.array(z.enum(values)).min(1).max(5)])
+    .transform((v) => (Array.isArray(v) ? v : [v]) as T[number][]);
 
 export const searchTicketsInput = z
   .object({
     text: text(LIMITS.text)
       .optional()
       .describe('Words to look for in title, description and comments (ranked), or a ticket number'),
-    status: oneOrMany(status).optional().describe('One status or a list'),
-    priority: oneOrMany(priority).optional().describe('One priority or a list'),
+    status: oneOrMany(STATUSES).optional().describe('One status or a list'),
+    priority: oneOrMany(PRIORITIES).optional().describe('One priority or a list'),
     org: orgRef.optional(),
-    assignee: username.optional().describe('Username, "me", or "none" for unassigned'),
-    reporter: username.optional().describe('Username or "me"'),
+    assignee: text(LIMITS.username).optional().describe('Username, "me", or "none" for unassigned'),
+    reporter: text(LIMITS.username).optional().describe('Username or "me"'),
     sort: z
       .enum(['relevance', 'updated', 'created'])
       .optional()
