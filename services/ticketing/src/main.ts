@@ -1,8 +1,10 @@
 /**
  * The ticketing MCP server (`node services/ticketing`), or with `seed` the bulk seed CLI:
- * `node services/ticketing seed --tickets 100000 [--seed N]` (into MSI_DATA_DIR, which must be fresh).
+ * `node services/ticketing seed --tickets 100000 [--seed N] [--anchor YYYY-MM-DD]` (into MSI_DATA_DIR, which
+ * must be fresh; the same seed and anchor give the same data).
  */
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import {
   SCOPES,
   baseSpec,
@@ -62,19 +64,34 @@ async function serve() {
   await http.listen();
 }
 
+const USAGE = 'usage: node services/ticketing seed [--tickets N] [--seed N] [--anchor YYYY-MM-DD]';
+
 function seedCli(args: string[]) {
-  const opts: Record<string, number> = { tickets: 300, seed: 1042 };
-  for (let i = 0; i < args.length; i += 2) {
-    const name = args[i]?.replace(/^--/, '') ?? '';
-    const value = Number(args[i + 1]);
-    if (!(name in opts) || !Number.isInteger(value) || value < 0) {
-      process.stderr.write(
-        `usage: node services/ticketing seed [--tickets N] [--seed N]  (bad argument ${args[i]} ${args[i + 1] ?? ''})\n`,
-      );
-      process.exit(64);
-    }
-    opts[name] = value;
+  const fail = (why: string): never => {
+    process.stderr.write(`ticketing seed: ${why}\n${USAGE}\n`);
+    process.exit(64);
+  };
+  let values: { tickets?: string; seed?: string; anchor?: string } = {};
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { tickets: { type: 'string' }, seed: { type: 'string' }, anchor: { type: 'string' } },
+    }));
+  } catch (err) {
+    fail((err as Error).message);
   }
+  const int = (name: string, v: string | undefined, def: number, max: number) => {
+    if (v === undefined) return def;
+    const n = Number(v);
+    return Number.isInteger(n) && n >= 1 && n <= max
+      ? n
+      : fail(`--${name} must be an integer 1-${max} (got ${v})`);
+  };
+  const tickets = int('tickets', values.tickets, 300, 1_000_000);
+  const seed = int('seed', values.seed, 1042, 2 ** 31 - 1);
+  const anchor = values.anchor === undefined ? undefined : new Date(`${values.anchor}T00:00:00Z`);
+  if (anchor && Number.isNaN(anchor.getTime()))
+    fail(`--anchor must be a date YYYY-MM-DD (got ${values.anchor})`);
   const file = ticketingDbFile(resolve(process.env.MSI_DATA_DIR || './.data'));
   const db = openTicketingDb(file);
   if (!isEmpty(db)) {
@@ -84,7 +101,7 @@ function seedCli(args: string[]) {
     process.exit(73);
   }
   const t = performance.now();
-  const n = seedTickets(db, { tickets: opts.tickets, seed: opts.seed });
+  const n = seedTickets(db, { tickets, seed, anchor });
   db.close();
   process.stdout.write(`seeded ${n} tickets into ${file} in ${Math.round(performance.now() - t)} ms\n`);
 }

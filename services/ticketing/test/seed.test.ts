@@ -101,6 +101,16 @@ describe('seed', () => {
     expect(again.status).toBe(73);
     expect(again.stderr).toMatch(/already has tickets; it is never overwritten/);
     expect(snapshot(ticketingDbFile(dir))).toBe(before);
+    const twin = fresh();
+    const args = ['seed', '--tickets', '200', '--seed', '3', '--anchor', '2026-02-01'];
+    const run = (d: string) =>
+      spawnSync(process.execPath, [fileURLToPath(new URL('..', import.meta.url)), ...args], {
+        env: { PATH: process.env.PATH, MSI_DATA_DIR: d },
+      });
+    const other = fresh();
+    run(twin);
+    run(other);
+    expect(snapshot(ticketingDbFile(twin))).toBe(snapshot(ticketingDbFile(other)));
     const bad = cli(['--tickets', 'many']);
     expect(bad.status).toBe(64);
     expect(bad.stderr).toMatch(/usage/);
