@@ -74,10 +74,12 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       return c;
     },
     async stop() {
-      await Promise.allSettled(clients.map((c) => c.close()));
-      await ticketing.stop();
-      await idp.stop();
-      data.cleanup();
+      try {
+        await Promise.allSettled(clients.map((c) => c.close()));
+        await Promise.allSettled([ticketing.stop(), idp.stop()]);
+      } finally {
+        data.cleanup();
+      }
     },
   };
 }
