@@ -21,3 +21,24 @@ export class ToolError extends Error {
     this.name = 'ToolError';
   }
 }
+
+/**
+ * Wraps a tool callback: a ToolError passes through (the SDK shows its message); any other error is
+ * logged with the tool's name and answered with a generic message, so internals (SQL, file paths,
+ * stack traces) never reach a client and no failure goes unlogged.
+ */
+export function guardTool<A extends unknown[], R>(
+  log: { error(obj: object, msg: string): void },
+  tool: string,
+  callback: (...args: A) => R | Promise<R>,
+): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    try {
+      return await callback(...args);
+    } catch (err) {
+      if (err instanceof ToolError) throw err;
+      log.error({ err, tool }, 'tool failed');
+      throw new ToolError(`${tool} failed with an internal error; see the service log`);
+    }
+  };
+}
