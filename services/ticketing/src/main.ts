@@ -59,7 +59,7 @@ async function serve() {
     writeTools: WRITE_TOOLS,
     allowedHosts: cfg.ALLOWED_HOSTS,
     allowedOrigins: cfg.ALLOWED_ORIGINS,
-    build: (server, caller) => buildTicketingServer(server, { store, caller }),
+    build: (server, caller) => buildTicketingServer(server, { store, caller, log: http.log }),
   });
   await http.listen();
 }

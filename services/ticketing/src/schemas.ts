@@ -1,6 +1,6 @@
 /** Zod shapes shared by the tools: inputs with limits and field-naming messages, and the output shapes. */
 import { z } from 'zod';
-import type { Principal } from '@msi/kit';
+import type { Logger, Principal } from '@msi/kit';
 import { CATEGORIES, LIMITS, PRIORITIES, PRODUCTS, STATUSES } from './model.js';
 import type { TicketStore } from './store.js';
 
@@ -8,6 +8,7 @@ import type { TicketStore } from './store.js';
 export interface ToolContext {
   store: TicketStore;
   caller: Principal;
+  log: Logger;
 }
 
 /** Trimmed text that must not be empty and has a maximum length. */

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { toolResult } from '@msi/kit';
+import { guardTool, toolResult } from '@msi/kit';
 import { LIMITS } from '../model.js';
 import { comment, text, ticketCore, ticketRef, type ToolContext } from '../schemas.js';
 
-export function registerAddComment(server: McpServer, { store, caller }: ToolContext) {
+export function registerAddComment(server: McpServer, { store, caller, log }: ToolContext) {
   server.registerTool(
     'add_comment',
     {
@@ -26,9 +26,9 @@ export function registerAddComment(server: McpServer, { store, caller }: ToolCon
         openWorldHint: false,
       },
     },
-    async ({ number, body, internal }) => {
+    guardTool(log, 'add_comment', async ({ number, body, internal }) => {
       const r = store.comment(caller, number, { body, internal });
       return toolResult(r, `Added ${internal ? 'an internal' : 'a public'} comment to ${r.ticket.number}.`);
-    },
+    }),
   );
 }

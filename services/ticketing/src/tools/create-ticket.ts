@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { toolResult } from '@msi/kit';
+import { guardTool, toolResult } from '@msi/kit';
 import { LIMITS } from '../model.js';
 import {
   category,
@@ -13,7 +13,7 @@ import {
   type ToolContext,
 } from '../schemas.js';
 
-export function registerCreateTicket(server: McpServer, { store, caller }: ToolContext) {
+export function registerCreateTicket(server: McpServer, { store, caller, log }: ToolContext) {
   server.registerTool(
     'create_ticket',
     {
@@ -38,9 +38,9 @@ export function registerCreateTicket(server: McpServer, { store, caller }: ToolC
         openWorldHint: false,
       },
     },
-    async (args) => {
+    guardTool(log, 'create_ticket', async (args) => {
       const r = store.create(caller, args);
       return toolResult(r, `Created ${ticketLine(r.ticket)}. SLA due ${r.ticket.slaDueAt}.`);
-    },
+    }),
   );
 }

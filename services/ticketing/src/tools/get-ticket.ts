@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { toolResult } from '@msi/kit';
+import { guardTool, toolResult } from '@msi/kit';
 import { comment, event, ticketCore, ticketLine, ticketRef, type ToolContext } from '../schemas.js';
 import type { TicketStore } from '../store.js';
 
@@ -17,7 +17,7 @@ export function ticketText(t: ReturnType<TicketStore['get']>): string {
   return lines.join('\n');
 }
 
-export function registerGetTicket(server: McpServer, { store, caller }: ToolContext) {
+export function registerGetTicket(server: McpServer, { store, caller, log }: ToolContext) {
   server.registerTool(
     'get_ticket',
     {
@@ -27,9 +27,9 @@ export function registerGetTicket(server: McpServer, { store, caller }: ToolCont
       outputSchema: { ticket: ticketCore, comments: z.array(comment), history: z.array(event) },
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    async ({ number }) => {
+    guardTool(log, 'get_ticket', async ({ number }) => {
       const t = store.get(caller, number);
       return toolResult(t, ticketText(t));
-    },
+    }),
   );
 }

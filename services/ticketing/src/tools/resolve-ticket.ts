@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { toolResult } from '@msi/kit';
+import { guardTool, toolResult } from '@msi/kit';
 import { LIMITS } from '../model.js';
 import { text, ticketCore, ticketLine, ticketRef, type ToolContext } from '../schemas.js';
 
-export function registerResolveTicket(server: McpServer, { store, caller }: ToolContext) {
+export function registerResolveTicket(server: McpServer, { store, caller, log }: ToolContext) {
   server.registerTool(
     'resolve_ticket',
     {
@@ -20,9 +20,9 @@ export function registerResolveTicket(server: McpServer, { store, caller }: Tool
         openWorldHint: false,
       },
     },
-    async ({ number, resolution }) => {
+    guardTool(log, 'resolve_ticket', async ({ number, resolution }) => {
       const r = store.resolve(caller, number, resolution);
       return toolResult(r, `Resolved ${ticketLine(r.ticket)}\nResolution: ${resolution}`);
-    },
+    }),
   );
 }

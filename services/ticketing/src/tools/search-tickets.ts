@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { toolResult } from '@msi/kit';
+import { guardTool, toolResult } from '@msi/kit';
 import { LIMITS, PRIORITIES, STATUSES } from '../model.js';
 import { orgRef, text, ticketLine, ticketSummary, type ToolContext } from '../schemas.js';
 
@@ -29,7 +29,7 @@ export const searchTicketsInput = z
   })
   .strict();
 
-export function registerSearchTickets(server: McpServer, { store, caller }: ToolContext) {
+export function registerSearchTickets(server: McpServer, { store, caller, log }: ToolContext) {
   server.registerTool(
     'search_tickets',
     {
@@ -46,7 +46,7 @@ export function registerSearchTickets(server: McpServer, { store, caller }: Tool
       },
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    async (args) => {
+    guardTool(log, 'search_tickets', async (args) => {
       const r = store.search(caller, args);
       const head =
         r.total === 0
@@ -55,6 +55,6 @@ export function registerSearchTickets(server: McpServer, { store, caller }: Tool
               r.tickets.length ? `${r.offset + 1}-${r.offset + r.tickets.length}` : 'none (past the end)'
             }:`;
       return toolResult({ ...r }, [head, ...r.tickets.map(ticketLine)].join('\n'));
-    },
+    }),
   );
 }

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { toolResult } from '@msi/kit';
+import { guardTool, toolResult } from '@msi/kit';
 import { PRIORITIES, STATUSES } from '../model.js';
 import { orgRef, type ToolContext } from '../schemas.js';
 
 const counts = <T extends readonly [string, ...string[]]>(keys: T) =>
   z.object(Object.fromEntries(keys.map((k) => [k, z.number().int()])) as Record<T[number], z.ZodNumber>);
 
-export function registerTicketStats(server: McpServer, { store, caller }: ToolContext) {
+export function registerTicketStats(server: McpServer, { store, caller, log }: ToolContext) {
   server.registerTool(
     'ticket_stats',
     {
@@ -25,7 +25,7 @@ export function registerTicketStats(server: McpServer, { store, caller }: ToolCo
       },
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    async ({ org }) => {
+    guardTool(log, 'ticket_stats', async ({ org }) => {
       const s = store.stats(caller, org);
       const fmt = (o: Record<string, number>) =>
         Object.entries(o)
@@ -40,6 +40,6 @@ export function registerTicketStats(server: McpServer, { store, caller }: ToolCo
           `By organization: ${fmt(s.byOrganization) || 'none'}.`,
         ].join('\n'),
       );
-    },
+    }),
   );
 }

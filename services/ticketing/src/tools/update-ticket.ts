@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { toolResult } from '@msi/kit';
+import { guardTool, toolResult } from '@msi/kit';
 import {
   priority,
   status,
@@ -11,7 +11,7 @@ import {
   type ToolContext,
 } from '../schemas.js';
 
-export function registerUpdateTicket(server: McpServer, { store, caller }: ToolContext) {
+export function registerUpdateTicket(server: McpServer, { store, caller, log }: ToolContext) {
   server.registerTool(
     'update_ticket',
     {
@@ -34,10 +34,10 @@ export function registerUpdateTicket(server: McpServer, { store, caller }: ToolC
         openWorldHint: false,
       },
     },
-    async ({ number, ...changes }) => {
+    guardTool(log, 'update_ticket', async ({ number, ...changes }) => {
       const r = store.update(caller, number, changes);
       const what = r.changed.length ? `Changed ${r.changed.join(', ')}` : 'Nothing to change';
       return toolResult(r, `${what}: ${ticketLine(r.ticket)}`);
-    },
+    }),
   );
 }
