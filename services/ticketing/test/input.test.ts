@@ -209,6 +209,22 @@ describe('valid changes', () => {
     });
   });
 
+  it('parallel creates get distinct numbers, each with its event', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        call(admin, 'create_ticket', { ...ticket, title: `Parallel ${i}` }),
+      ),
+    );
+    const numbers = results.map((r) => (r.structuredContent!.ticket as { number: string }).number);
+    expect(new Set(numbers).size).toBe(12);
+    for (const n of numbers) {
+      const created = db
+        .prepare("SELECT count(*) AS n FROM events WHERE ticket_id = ? AND action = 'created'")
+        .get(Number(n.slice(4))) as { n: number };
+      expect(created.n).toBe(1);
+    }
+  });
+
   it('priority changes move the SLA due time', async () => {
     const c = await call(admin, 'create_ticket', { ...ticket, priority: 'low' });
     const tk = c.structuredContent!.ticket as { number: string; createdAt: string; slaDueAt: string };

@@ -112,6 +112,35 @@ describe('tokens', () => {
     await client.close();
   });
 
+  it('answers malformed requests with a clear error and keeps running', async () => {
+    const token = await stack.token('admin');
+    const headers = {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    };
+    const bad = await fetch(`${stack.ticketing.url}/mcp`, {
+      method: 'POST',
+      headers,
+      body: '{"jsonrpc": "2.0", ',
+    });
+    expect(bad.status).toBe(400);
+    const huge = await fetch(`${stack.ticketing.url}/mcp`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/list',
+        params: { pad: 'x'.repeat(2_000_000) },
+      }),
+    });
+    expect(huge.status).toBe(413);
+    const get = await fetch(`${stack.ticketing.url}/mcp`, { headers });
+    expect(get.status).toBe(405);
+    expect((await fetch(`${stack.ticketing.url}/healthz`)).status).toBe(200);
+  });
+
   it('refuses a foreign Host header (DNS rebinding) and a foreign Origin', async () => {
     const token = await stack.token('admin');
     // fetch() will not send a foreign Host header; node:http will.
