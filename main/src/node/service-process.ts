@@ -3,7 +3,6 @@
  * unexpected exit, give up ("failed") after too many crashes in a window, stop with SIGTERM then SIGKILL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { waitForHealthy } from '@msi/kit';
 import type { ServiceName, ServiceState, ServiceStatus } from '../common/host-api.js';
 import type { AppLayout } from './layout.js';
 import type { ServiceLog } from './logs.js';
@@ -116,10 +115,13 @@ export class ServiceProcess {
       ...this.envOverride,
     };
     const args = this.spec.args(this.layout, ctx);
+    // Own process group (POSIX): a Ctrl-C in the terminal reaches only the supervisor, which then stops
+    // the services itself instead of racing their exits against its restart logic.
     const proc = spawn(this.layout.node.execPath, args, {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
       cwd: this.layout.root,
+      detached: process.platform !== 'win32',
     });
     this.proc = proc;
     this.readyAt = undefined;
@@ -138,11 +140,7 @@ export class ServiceProcess {
     this.healthAbort = abort;
     proc.once('close', () => abort.abort('exited'));
     try {
-      await waitForHealthy(url, {
-        timeoutMs: this.policy.readyTimeoutMs,
-        intervalMs: 40,
-        signal: abort.signal,
-      });
+      await this.pollHealth(proc, url, abort.signal);
     } catch (err) {
       if (abort.signal.aborted || this.proc !== proc) return;
       this.log.note(`not healthy: ${(err as Error).message}; killing it`);
@@ -154,6 +152,29 @@ export class ServiceProcess {
     this.readyAt = Date.now();
     this.log.note('ready');
     this.setState('ready');
+  }
+
+  /** Polls until the health endpoint answers 2xx — from this child, when the answer names its pid. */
+  private async pollHealth(proc: ChildProcess, url: string, signal: AbortSignal): Promise<void> {
+    const deadline = Date.now() + this.policy.readyTimeoutMs;
+    let last = 'no answer yet';
+    while (Date.now() < deadline) {
+      if (signal.aborted) throw new Error('aborted');
+      try {
+        const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(2000)]) });
+        if (!res.ok) last = `HTTP ${res.status}`;
+        else if (!this.spec.healthHasPid) return;
+        else {
+          const body = (await res.json()) as { pid?: unknown };
+          if (body.pid === proc.pid) return;
+          last = `the port answers for pid ${String(body.pid)}, not for our pid ${proc.pid}`;
+        }
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    throw new Error(`${url} did not become healthy within ${this.policy.readyTimeoutMs} ms (last: ${last})`);
   }
 
   private onExit(proc: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {

@@ -44,6 +44,8 @@ export interface ServiceSpec {
   args(layout: AppLayout, ctx: StackContext): string[];
   env(ctx: StackContext): Record<string, string>;
   healthPath: string;
+  /** The health answer carries the process id (the kit's /healthz): ready only when it is our child's. */
+  healthHasPid: boolean;
 }
 
 const common = (name: ServiceName, ctx: StackContext) => ({
@@ -62,6 +64,7 @@ const ourService = (
   args: (layout) => [join(layout.root, 'services', name)],
   env: (ctx) => ({ ...common(name, ctx), ...env(ctx) }),
   healthPath: '/healthz',
+  healthHasPid: true,
 });
 
 export const SERVICES: Record<ServiceName, ServiceSpec> = {
@@ -90,6 +93,7 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
     ],
     env: () => ({}),
     healthPath: '/api/v2/heartbeat',
+    healthHasPid: false,
   },
   api: ourService('api', (ctx) => ({
     TICKETING_URL: ctx.urls.ticketing,

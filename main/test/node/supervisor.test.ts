@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -110,13 +111,17 @@ describe('supervisor with the real services', () => {
     expect(idpSays).not.toContain(`:${taken}"`);
   }, 120_000);
 
-  it('marks a service that keeps crashing as failed, with its last log lines, and stops restarting it', async () => {
+  it('marks a service that keeps crashing as failed, with its last log lines, and never takes another process on its port for it', async () => {
     const s = supervisor({
       only: ['organizations'],
       envOverrides: { organizations: { PORT: 'not-a-port' } },
       restartPolicy: { baseDelayMs: 20 },
     });
     await s.start();
+    // Someone else answers health on the port chosen for it: that must not count as our service.
+    const impostor = createHttpServer((_req, res) => res.end(JSON.stringify({ status: 'ok', pid: 1 })));
+    await new Promise<void>((r) => impostor.listen(s.context.ports.organizations, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => impostor.close(r)));
     const err = await s.whenReady(60_000).then(
       () => undefined,
       (e: unknown) => e,

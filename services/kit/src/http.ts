@@ -62,6 +62,8 @@ export function createHttpService(opts: HttpServiceOptions): HttpService {
     service: opts.name,
     version: opts.version ?? '0.1.0',
     uptimeSeconds: Math.round((Date.now() - started) / 1000),
+    /** Lets a supervisor tell its own child from another process that took the port. */
+    pid: process.pid,
   }));
 
   app.setErrorHandler(
