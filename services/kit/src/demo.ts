@@ -25,7 +25,7 @@ export function prng(seed: number) {
 export type Prng = ReturnType<typeof prng>;
 
 export type OrgType = 'police' | 'sheriff' | 'fire' | 'ems' | 'city' | 'utility' | 'enterprise';
-export type Tier = 'standard' | 'premium' | 'enterprise';
+export type Tier = 'essentials' | 'professional' | 'enterprise';
 
 export interface DemoOrganization {
   slug: string;
@@ -52,7 +52,7 @@ export const DEMO_ORGANIZATIONS: readonly DemoOrganization[] = [
     legacyName: 'Allen_Firestation',
     type: 'fire',
     region: 'US-South',
-    tier: 'standard',
+    tier: 'essentials',
   },
   {
     slug: 'la-city',
@@ -68,7 +68,7 @@ export const DEMO_ORGANIZATIONS: readonly DemoOrganization[] = [
     legacyName: 'Atlanta_Police',
     type: 'police',
     region: 'US-Southeast',
-    tier: 'premium',
+    tier: 'professional',
   },
   {
     slug: 'brandon-electronics',
@@ -76,28 +76,28 @@ export const DEMO_ORGANIZATIONS: readonly DemoOrganization[] = [
     legacyName: 'Brandon_Electronics',
     type: 'enterprise',
     region: 'US-Southeast',
-    tier: 'standard',
+    tier: 'essentials',
   },
   {
     slug: 'seattle-police',
     name: 'Seattle Police Department',
     type: 'police',
     region: 'US-West',
-    tier: 'premium',
+    tier: 'professional',
   },
   {
     slug: 'king-county-sheriff',
     name: "King County Sheriff's Office",
     type: 'sheriff',
     region: 'US-West',
-    tier: 'premium',
+    tier: 'professional',
   },
   {
     slug: 'denver-fire',
     name: 'Denver Fire Department',
     type: 'fire',
     region: 'US-Mountain',
-    tier: 'standard',
+    tier: 'essentials',
   },
   {
     slug: 'phoenix-police',
@@ -106,7 +106,13 @@ export const DEMO_ORGANIZATIONS: readonly DemoOrganization[] = [
     region: 'US-Mountain',
     tier: 'enterprise',
   },
-  { slug: 'austin-ems', name: 'Austin-Travis County EMS', type: 'ems', region: 'US-South', tier: 'standard' },
+  {
+    slug: 'austin-ems',
+    name: 'Austin-Travis County EMS',
+    type: 'ems',
+    region: 'US-South',
+    tier: 'essentials',
+  },
   {
     slug: 'houston-police',
     name: 'Houston Police Department',
@@ -126,22 +132,28 @@ export const DEMO_ORGANIZATIONS: readonly DemoOrganization[] = [
     name: "Cook County Sheriff's Office",
     type: 'sheriff',
     region: 'US-Midwest',
-    tier: 'premium',
+    tier: 'professional',
   },
   {
     slug: 'minneapolis-fire',
     name: 'Minneapolis Fire Department',
     type: 'fire',
     region: 'US-Midwest',
-    tier: 'standard',
+    tier: 'essentials',
   },
-  { slug: 'columbus-city', name: 'City of Columbus', type: 'city', region: 'US-Midwest', tier: 'premium' },
+  {
+    slug: 'columbus-city',
+    name: 'City of Columbus',
+    type: 'city',
+    region: 'US-Midwest',
+    tier: 'professional',
+  },
   {
     slug: 'boston-police',
     name: 'Boston Police Department',
     type: 'police',
     region: 'US-Northeast',
-    tier: 'premium',
+    tier: 'professional',
   },
   { slug: 'nyc-ems', name: 'New York City EMS', type: 'ems', region: 'US-Northeast', tier: 'enterprise' },
   {
@@ -149,29 +161,29 @@ export const DEMO_ORGANIZATIONS: readonly DemoOrganization[] = [
     name: 'Philadelphia Water Department',
     type: 'utility',
     region: 'US-Northeast',
-    tier: 'standard',
+    tier: 'essentials',
   },
   {
     slug: 'miami-dade-fire',
     name: 'Miami-Dade Fire Rescue',
     type: 'fire',
     region: 'US-Southeast',
-    tier: 'premium',
+    tier: 'professional',
   },
-  { slug: 'orlando-city', name: 'City of Orlando', type: 'city', region: 'US-Southeast', tier: 'standard' },
+  { slug: 'orlando-city', name: 'City of Orlando', type: 'city', region: 'US-Southeast', tier: 'essentials' },
   {
     slug: 'portland-power',
     name: 'Portland General Power',
     type: 'utility',
     region: 'US-West',
-    tier: 'standard',
+    tier: 'essentials',
   },
   {
     slug: 'sacramento-sheriff',
     name: "Sacramento County Sheriff's Office",
     type: 'sheriff',
     region: 'US-West',
-    tier: 'standard',
+    tier: 'essentials',
   },
   {
     slug: 'toronto-police',
@@ -185,7 +197,7 @@ export const DEMO_ORGANIZATIONS: readonly DemoOrganization[] = [
     name: 'Vancouver Fire Rescue Services',
     type: 'fire',
     region: 'CA-West',
-    tier: 'standard',
+    tier: 'essentials',
   },
 ];
 

@@ -4,7 +4,7 @@ import type { Migration } from '@msi/kit';
 export const ORG_STATUSES = ['live', 'degraded', 'down'] as const;
 export type OrgStatus = (typeof ORG_STATUSES)[number];
 export const ORG_TYPES = ['police', 'sheriff', 'fire', 'ems', 'city', 'utility', 'enterprise'] as const;
-export const TIERS = ['standard', 'premium', 'enterprise'] as const;
+export const TIERS = ['essentials', 'professional', 'enterprise'] as const;
 export const PRODUCTS = [
   'V700 Body Camera',
   'M500 In-Car Video',

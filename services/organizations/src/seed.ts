@@ -60,7 +60,6 @@ const INCIDENTS: Record<Product, { degraded: string[]; down: string[]; resolved:
     resolved: ['Bay 8 charging fault replaced under warranty'],
   },
 };
-const AWARE_PLANS = ['Aware Essentials', 'Aware Plus', 'Aware Enterprise'];
 
 function productsFor(org: DemoOrganization, r: Prng): Product[] {
   const out: Product[] = [];
@@ -68,7 +67,8 @@ function productsFor(org: DemoOrganization, r: Prng): Product[] {
   if (field || r.chance(org.type === 'fire' || org.type === 'ems' ? 0.7 : 0.35)) out.push('V700 Body Camera');
   if (field || r.chance(0.2)) out.push('M500 In-Car Video');
   out.push('Evidence Library');
-  if (r.chance(org.tier === 'standard' ? 0.35 : 0.75)) out.push('Aware');
+  // As licensing-and-tiers.md sells it: none with Essentials, an add-on with Professional, included with Enterprise.
+  if (org.tier === 'enterprise' || (org.tier === 'professional' && r.chance(0.5))) out.push('Aware');
   if (out.includes('V700 Body Camera') && (field || r.chance(0.5))) out.push('Docking Station DS-8');
   return out;
 }
@@ -108,7 +108,11 @@ export function seed(
   db.transaction(() => {
     for (const org of DEMO_ORGANIZATIONS) {
       const products = productsFor(org, r);
-      const aware = products.includes('Aware') ? r.pick(AWARE_PLANS) : null;
+      const aware = !products.includes('Aware')
+        ? null
+        : org.tier === 'enterprise'
+          ? 'Aware (included with Enterprise)'
+          : 'Aware add-on';
       const since = iso(EPOCH - r.int(200, 3600) * day).slice(0, 10);
       const orgId = Number(
         insOrg.run({ ...org, legacyName: org.legacyName ?? null, status: 'live', aware, since, at })

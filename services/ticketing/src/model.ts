@@ -42,8 +42,12 @@ export const TRANSITIONS: Record<Status, readonly Status[]> = {
 };
 export const RESOLVABLE: readonly Status[] = ['open', 'in_progress', 'waiting_on_customer'];
 
-/** Hours from creation until the SLA is due. */
-export const SLA_HOURS: Record<Priority, number> = { urgent: 4, high: 24, normal: 72, low: 168 };
+/**
+ * Hours from creation until the first-response target is due, as the product's own support policy
+ * states it (resources/docs/support-ticket-priorities-and-slas.md): urgent 1 hour, high 4 hours,
+ * normal 1 business day, low 3 business days (business days counted as 24 hours here).
+ */
+export const SLA_HOURS: Record<Priority, number> = { urgent: 1, high: 4, normal: 24, low: 72 };
 
 export function slaDue(createdAt: string, priority: Priority): string {
   return new Date(Date.parse(createdAt) + SLA_HOURS[priority] * 3600_000).toISOString();

@@ -6,6 +6,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, errorText, openDb, snapshot, startStack, type Stack } from './harness.js';
+import { SLA_HOURS } from '../src/model.js';
 
 let stack: Stack;
 let db: Database.Database;
@@ -228,10 +229,12 @@ describe('valid changes', () => {
   it('priority changes move the SLA due time', async () => {
     const c = await call(admin, 'create_ticket', { ...ticket, priority: 'low' });
     const tk = c.structuredContent!.ticket as { number: string; createdAt: string; slaDueAt: string };
-    expect(Date.parse(tk.slaDueAt) - Date.parse(tk.createdAt)).toBe(168 * 3600_000);
+    expect(Date.parse(tk.slaDueAt) - Date.parse(tk.createdAt)).toBe(SLA_HOURS.low * 3600_000);
+    expect(SLA_HOURS.low).toBe(72);
     const u = await call(admin, 'update_ticket', { number: tk.number, priority: 'urgent' });
     const after = u.structuredContent!.ticket as { slaDueAt: string };
-    expect(Date.parse(after.slaDueAt) - Date.parse(tk.createdAt)).toBe(4 * 3600_000);
+    expect(Date.parse(after.slaDueAt) - Date.parse(tk.createdAt)).toBe(SLA_HOURS.urgent * 3600_000);
+    expect(SLA_HOURS.urgent).toBe(1);
   });
 
   it('search ranks, filters and pages with a total', async () => {
