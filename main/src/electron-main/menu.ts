@@ -1,7 +1,7 @@
 /** The application menu: back up / restore the data dir, open the logs folder, the usual edit/view/window. */
 import { join } from 'node:path';
 import { Menu, app, dialog, shell, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
-import { backupDataDir, readBackup, restoreDataDir } from '../node/backup.js';
+import { backupInChild, readBackup, restoreDataDir } from '../node/backup.js';
 import type { Stack } from '../node/stack.js';
 
 export function installMenu(stack: Stack, win: () => BrowserWindow | undefined): void {
@@ -15,7 +15,7 @@ export function installMenu(stack: Stack, win: () => BrowserWindow | undefined):
     });
     if (res.canceled || !res.filePath) return;
     try {
-      const m = await backupDataDir(stack.dataDir, res.filePath);
+      const m = await backupInChild(stack.layout, stack.dataDir, res.filePath);
       await dialog.showMessageBox(w!, {
         message: `Backed up ${m.files} files (${m.sqlite.length} databases) to ${res.filePath}`,
       });

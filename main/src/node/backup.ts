@@ -22,7 +22,10 @@ import {
   cpSync,
 } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
+import type { AppLayout } from './layout.js';
 import { writeFileAtomic } from './files.js';
 
 export const MANIFEST = 'msi-backup.json';
@@ -151,4 +154,46 @@ export function restoreDataDir(backup: string, dataDir: string): string {
   }
   renameSync(staging, target);
   return existsSync(aside) ? aside : basename(aside);
+}
+
+/**
+ * The backup run as a child process on the services' Node (layout.node): Electron's main process
+ * never loads better-sqlite3, whose build matches the services' Node (docs/packaging.md).
+ */
+export function backupInChild(layout: AppLayout, dataDir: string, dest: string): Promise<BackupManifest> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(
+      layout.node.execPath,
+      [join(layout.root, 'main/dist/node/backup.js'), dataDir, dest],
+      {
+        env: { PATH: process.env.PATH ?? '', ...layout.node.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code === 0) resolvePromise(JSON.parse(out) as BackupManifest);
+      else reject(new BackupProblem(err.trim() || `backup exited with code ${code}`));
+    });
+  });
+}
+
+// `node backup.js DATA_DIR DEST`: prints the manifest as JSON, or one line saying what went wrong.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [src, dest] = process.argv.slice(2);
+  if (!src || !dest) {
+    process.stderr.write('usage: node main/dist/node/backup.js DATA_DIR DEST\n');
+    process.exit(64);
+  }
+  backupDataDir(src, dest).then(
+    (m) => process.stdout.write(JSON.stringify(m) + '\n'),
+    (e: Error) => {
+      process.stderr.write(`${e instanceof BackupProblem ? e.message : (e.stack ?? e.message)}\n`);
+      process.exit(1);
+    },
+  );
 }

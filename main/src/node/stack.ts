@@ -194,7 +194,8 @@ export class Stack extends EventEmitter<Events> implements HostService {
         await this.startLocal();
       } else if (
         this.supervisor &&
-        (JSON.stringify(before.model) !== JSON.stringify(after.model) || update.apiKey !== undefined)
+        (JSON.stringify(before.model) !== JSON.stringify(after.model) ||
+          (update.apiKey !== undefined && after.model.provider === 'openai'))
       ) {
         await this.supervisor.setModel(this.modelEnv());
       }

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test/support/services.js';
-import { backupDataDir, BackupProblem, MANIFEST, readBackup, restoreDataDir } from '../../src/node/backup.js';
+import {
+  backupDataDir,
+  backupInChild,
+  BackupProblem,
+  MANIFEST,
+  readBackup,
+  restoreDataDir,
+} from '../../src/node/backup.js';
+import { devLayout } from '../../src/node/layout.js';
 
 const dirs: (() => void)[] = [];
 afterEach(() => dirs.splice(0).forEach((c) => c()));
@@ -51,6 +59,21 @@ describe('backup and restore', () => {
     expect(existsSync(join(data, MANIFEST))).toBe(false);
     expect(readFileSync(join(data, 'logs', 'api.log'), 'utf8')).toBe('log line\n');
     expect(existsSync(join(aside, 'ticketing.db'))).toBe(true);
+  });
+
+  it("runs as a child process on the services' Node (what the Electron menu uses)", async () => {
+    const root = fresh();
+    const data = join(root, 'data');
+    mkdirSync(data);
+    const db = new Database(join(data, 'api.db'));
+    db.exec('create table t (v text); insert into t values (1), (2)');
+    db.close();
+    const m = await backupInChild(devLayout(), data, join(root, 'copy'));
+    expect(m).toMatchObject({ format: 1, sqlite: ['api.db'], files: 1 });
+    expect(readBackup(join(root, 'copy')).sqlite).toEqual(['api.db']);
+    await expect(backupInChild(devLayout(), join(root, 'none'), join(root, 'copy2'))).rejects.toThrow(
+      /does not exist/,
+    );
   });
 
   it('refuses an incomplete backup and leaves the data dir as it was', () => {
