@@ -30,8 +30,36 @@ export async function startService(
 ): Promise<RunningService> {
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const proc = spawn(process.execPath, [join(ROOT, 'services', name)], {
-    env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', PORT: String(port), PUBLIC_URL: url, ...env },
+  const proc = await startProcess({
+    name,
+    args: [join(ROOT, 'services', name)],
+    env: { LOG_LEVEL: 'warn', PORT: String(port), PUBLIC_URL: url, ...env },
+    healthUrl: `${url}/healthz`,
+    timeoutMs: opts.timeoutMs,
+  });
+  return { name, url, port, ...proc };
+}
+
+export interface RunningProcess {
+  proc: ChildProcess;
+  /** Everything the process wrote so far (stdout + stderr). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns `node <args>` with only PATH/HOME from our environment plus `env`, and waits until `healthUrl`
+ * answers; a process that exits first fails at once with its last output.
+ */
+export async function startProcess(opts: {
+  name: string;
+  args: string[];
+  env: Record<string, string | undefined>;
+  healthUrl: string;
+  timeoutMs?: number | undefined;
+}): Promise<RunningProcess> {
+  const proc = spawn(process.execPath, opts.args, {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -39,17 +67,14 @@ export async function startService(
   proc.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   const ac = new AbortController();
-  proc.once('exit', (code) => ac.abort(`${name} exited with code ${code}: ${out.slice(-2000)}`));
+  proc.once('exit', (code) => ac.abort(`${opts.name} exited with code ${code}: ${out.slice(-2000)}`));
   try {
-    await waitForHealthy(`${url}/healthz`, { timeoutMs: opts.timeoutMs ?? 30_000, signal: ac.signal });
+    await waitForHealthy(opts.healthUrl, { timeoutMs: opts.timeoutMs ?? 30_000, signal: ac.signal });
   } catch (err) {
     proc.kill('SIGKILL');
-    throw new Error(`${name} did not start: ${(err as Error).message}\n${out.slice(-2000)}`);
+    throw new Error(`${opts.name} did not start: ${(err as Error).message}\n${out.slice(-2000)}`);
   }
   return {
-    name,
-    url,
-    port,
     proc,
     output: () => out,
     async stop() {
