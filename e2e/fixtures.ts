@@ -19,7 +19,16 @@ import {
   type Page,
 } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../test/support/services.js';
@@ -72,6 +81,15 @@ export function electronBinary(): { path: string } | { missing: string } {
         : 'electron';
   const exe = join(dir, 'dist', rel);
   return existsSync(exe) ? { path: exe } : { missing: `${exe} not found` };
+}
+
+/** Copies the services' own logs (DATA_DIR/logs) next to the stack log, for a stack that failed. */
+function keepServiceLogs(dataDir: string, dest: string): void {
+  try {
+    cpSync(join(dataDir, 'logs'), dest, { recursive: true });
+  } catch {
+    // no logs yet
+  }
 }
 
 function tail(file: string, lines = 150): string {
@@ -164,9 +182,11 @@ export const test = base.extend<
       if (shell === 'electron') {
         const bin = electronBinary();
         if ('missing' in bin) {
+          const reason = `electron: skipped — the Electron binary is not available on this machine (${bin.missing})`;
+          console.log(reason);
           await use(
             stackHandle(shell, dataDir, logFile, {
-              unavailable: `electron: skipped — the Electron binary is not available on this machine (${bin.missing})`,
+              unavailable: reason,
             }),
           );
           rmSync(dataDir, { recursive: true, force: true });
@@ -235,6 +255,7 @@ export const test = base.extend<
         }
       }
       const left = await checkNothingLeft(last);
+      if (failure) keepServiceLogs(dataDir, `${logFile.replace(/\.log$/, '')}-services`);
       if (!process.env.E2E_KEEP_DATA) rmSync(dataDir, { recursive: true, force: true });
       if (failure) throw failure;
       if (left.length)
@@ -285,6 +306,10 @@ export const test = base.extend<
         contentType: 'application/json',
       });
       await testInfo.attach('stack.log', { body: stack.log(), contentType: 'text/plain' });
+      for (const name of ['idp', 'ticketing', 'organizations', 'chroma', 'api']) {
+        const body = tail(join(stack.dataDir, 'logs', `${name}.log`), 80);
+        if (body) await testInfo.attach(`${name}.log`, { body, contentType: 'text/plain' });
+      }
     },
     { auto: true },
   ],

@@ -6,9 +6,6 @@ import { ask, toolCards } from './support/chat.js';
 import { organization } from './support/db.js';
 import { allReady, waitForStack, waitForStackReady } from './support/stack.js';
 
-// Switching modes stops and starts the local services: this spec gets a stack of its own.
-test.use({ ownStack: true });
-
 test('remote with unreachable URLs: the connection test names the failing endpoint; back to local, chat works', async ({
   app,
   stack,
