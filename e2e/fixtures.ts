@@ -157,6 +157,23 @@ function stackHandle(
   };
 }
 
+/** The Electron window that shows the renderer (not the splash), as soon as it exists. */
+async function appWindow(electron: ElectronApplication, rendererUrl: string): Promise<Page> {
+  const deadline = Date.now() + STACK_START_TIMEOUT_MS;
+  for (;;) {
+    const found = electron.windows().find((w) => w.url().startsWith(rendererUrl));
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no Electron window on ${rendererUrl}`);
+    // Wake on the next new window or navigation of an existing one (short timeouts re-check the list).
+    await Promise.race([
+      electron.waitForEvent('window', { timeout: 2_000 }).catch(() => undefined),
+      ...electron
+        .windows()
+        .map((w) => w.waitForURL(`${rendererUrl}/**`, { timeout: 2_000 }).catch(() => undefined)),
+    ]);
+  }
+}
+
 export const test = base.extend<
   { app: Page; _diagnostics: void },
   { shell: Shell; ownStack: boolean; stack: RunningStack; webBrowser: Browser | undefined }
@@ -194,7 +211,7 @@ export const test = base.extend<
         }
         const app = await _electron.launch({
           executablePath: bin.path,
-          args: [ROOT, `--data-dir=${dataDir}`],
+          args: [ROOT, '--data-dir', dataDir],
           env: env as Record<string, string>,
           timeout: STACK_START_TIMEOUT_MS,
         });
@@ -280,7 +297,8 @@ export const test = base.extend<
       return;
     }
     if (stack.electron) {
-      const window = await stack.electron.firstWindow();
+      // The splash comes first; the app window is the one on the renderer's URL.
+      const window = await appWindow(stack.electron, stack.rendererUrl);
       await window.context().clearCookies();
       await window.goto(stack.rendererUrl);
       await window.evaluate('sessionStorage.clear(); localStorage.clear()');
