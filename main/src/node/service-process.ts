@@ -50,6 +50,8 @@ export class ServiceProcess {
     private readonly policy: RestartPolicy,
     private readonly onChange: () => void,
     private readonly envOverride: Record<string, string> = {},
+    /** Called when the child could not bind its port (exit 98 before ready): the caller picks another. */
+    private readonly onPortInUse?: () => Promise<void>,
   ) {}
 
   get name(): ServiceName {
@@ -180,6 +182,7 @@ export class ServiceProcess {
   private onExit(proc: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.proc !== proc) return;
     this.proc = undefined;
+    const wasReady = this.readyAt !== undefined;
     this.readyAt = undefined;
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     this.log.note(how);
@@ -201,13 +204,17 @@ export class ServiceProcess {
       this.setState('failed');
       return;
     }
+    // Another process took the port between choosing it and binding it (two stacks starting at once).
+    const newPort = code === 98 && !wasReady && this.onPortInUse ? this.onPortInUse() : Promise.resolve();
     const delay = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (this.crashes.length - 1));
     this.log.note(`restarting in ${delay} ms`);
     this.restarts++;
     this.setState('restarting');
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
-      if (!this.stopping) this.spawnNow('restarting');
+      void newPort.then(() => {
+        if (!this.stopping && !this.proc) this.spawnNow('restarting');
+      });
     }, delay);
   }
 

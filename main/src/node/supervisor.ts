@@ -39,6 +39,7 @@ type Events = { status: [ServiceStatus[]] };
 export class Supervisor extends EventEmitter<Events> {
   private readonly procs = new Map<ServiceName, ServiceProcess>();
   private ctx: StackContext | undefined;
+  private stopping = false;
   private readonly names: readonly ServiceName[];
 
   constructor(private readonly opts: SupervisorOptions) {
@@ -87,6 +88,7 @@ export class Supervisor extends EventEmitter<Events> {
         policy,
         () => this.emit('status', this.status()),
         this.opts.envOverrides?.[name],
+        () => this.movePort(name),
       );
       this.procs.set(name, proc);
     }
@@ -137,12 +139,30 @@ export class Supervisor extends EventEmitter<Events> {
 
   /** SIGTERM to all at once, SIGKILL to what is left after the grace period; resolves when all exited. */
   async stop(): Promise<void> {
+    this.stopping = true;
     await Promise.all([...this.procs.values()].map((p) => p.stop()));
     for (const p of this.procs.values()) p.log.close();
   }
 
   pids(): number[] {
     return [...this.procs.values()].map((p) => p.pid).filter((p): p is number => p !== undefined);
+  }
+
+  /** Gives `name` a new free port and restarts the services whose environment named its old URL. */
+  private async movePort(name: ServiceName): Promise<void> {
+    const ctx = this.context;
+    const oldUrl = ctx.urls[name];
+    const dependents = [...this.procs.values()].filter(
+      (p) => p.name !== name && Object.values(p.spec.env(ctx)).includes(oldUrl),
+    );
+    if (this.stopping) return;
+    const port = await preferredOrFreePort(0, '127.0.0.1', new Set(Object.values(ctx.ports)));
+    ctx.ports[name] = port;
+    ctx.urls[name] = `http://127.0.0.1:${port}`;
+    this.get(name).log.note(
+      `port ${oldUrl.split(':').pop()} was taken by another process; moving to ${port}`,
+    );
+    if (!this.stopping) await Promise.all(dependents.map((p) => p.restart()));
   }
 
   private get(name: ServiceName): ServiceProcess {

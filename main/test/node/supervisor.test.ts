@@ -111,6 +111,33 @@ describe('supervisor with the real services', () => {
     expect(idpSays).not.toContain(`:${taken}"`);
   }, 120_000);
 
+  it('moves a service whose port is taken between choosing and binding, and restarts its dependents', async () => {
+    const s = supervisor({ only: ['idp', 'ticketing'] });
+    await s.start();
+    // Take ticketing's chosen port before its process (still loading) can bind it.
+    const chosen = s.context.ports.ticketing;
+    const thief: Server = createServer((socket) => socket.destroy());
+    await new Promise<void>((r) => thief.listen(chosen, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => thief.close(r)));
+    const ready = await s.whenReady(90_000);
+    const ticketing = byName(ready, 'ticketing');
+    expect(ticketing.port).not.toBe(chosen);
+    expect(await healthy(ticketing)).toBe(true);
+    expect(
+      s.logs('ticketing').some((l) => l.text.includes(`port ${chosen} was taken by another process`)),
+    ).toBe(true);
+    // The IDP was restarted with the new URL among its audiences.
+    const idp = byName(ready, 'idp');
+    expect(idp.restarts).toBe(1);
+    const audiences = s
+      .logs('idp')
+      .map((l) => l.text)
+      .filter((t) => t.includes('"audiences"'))
+      .map((t) => JSON.parse(t).audiences as string[])
+      .at(-1);
+    expect(audiences).toContain(ticketing.url);
+  }, 120_000);
+
   it('marks a service that keeps crashing as failed, with its last log lines, and never takes another process on its port for it', async () => {
     const s = supervisor({
       only: ['organizations'],
