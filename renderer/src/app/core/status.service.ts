@@ -1,8 +1,17 @@
 import { Injectable, computed, inject, signal } from '@angular/core';
-import type { ServiceStatus } from '@contract/host';
+import type { ServiceName, ServiceStatus } from '@contract/host';
 import { HOST } from './host.service';
 
 /** Live service status from the desktop shell, shared by the header warning and the Status page. */
+/** What a person calls each local service. */
+export const SERVICE_LABELS: Record<ServiceName, string> = {
+  idp: 'Identity provider',
+  ticketing: 'Tickets (MCP)',
+  organizations: 'Organizations (MCP)',
+  chroma: 'Vector store (Chroma)',
+  api: 'Assistant API',
+};
+
 @Injectable({ providedIn: 'root' })
 export class StatusService {
   readonly host = inject(HOST);

@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
 import type { LogLine, ServiceName } from '@contract/host';
 import { messageOf } from '../../core/config';
-import { StatusService } from '../../core/status.service';
+import { SERVICE_LABELS, StatusService } from '../../core/status.service';
 
 /** Each local service: state, port, uptime, restarts, restart button and its recent log lines. */
 @Component({
@@ -24,7 +24,7 @@ import { StatusService } from '../../core/status.service';
             [attr.data-state]="s.state"
           >
             <div class="service-head">
-              <h2>{{ s.name }}</h2>
+              <h2>{{ labels[s.name] }}</h2>
               <span class="state" [attr.data-state]="s.state">{{ s.state }}</span>
               <span class="spacer"></span>
               <button
@@ -91,6 +91,7 @@ import { StatusService } from '../../core/status.service';
 })
 export default class StatusPage {
   protected readonly status = inject(StatusService);
+  protected readonly labels = SERVICE_LABELS;
   protected readonly restarting = signal<ServiceName | null>(null);
   protected readonly logs = signal<Partial<Record<ServiceName, LogLine[]>>>({});
   protected readonly actionError = signal<Partial<Record<ServiceName, string>>>({});
