@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_USERS } from '@msi/kit/demo';
 import { call, sendMessage } from '../../../test/support/api-client.js';
 import { startStack, type Stack } from '../../../test/support/stack.js';
 
@@ -72,6 +73,25 @@ describe('offline provider', () => {
     );
     expect(own).toBeLessThan(all);
     expect(customer.of('tool.completed')[1]).toMatchObject({ ok: true, result: { total: own } });
+  });
+
+  it("ticket counts and priority filters match the database, within the agent's organizations", async () => {
+    const claim = DEMO_USERS.find((u) => u.username === 'alex_agent')!.organizations;
+    const inClaim = `org IN (${claim.map(() => '?').join(',')})`;
+    const stats = await ask('alex_agent', 'How many tickets are there?');
+    expect(toolNames(stats)).toEqual(['list_organizations', 'ticket_stats']);
+    const total = count(tickets, `SELECT count(*) n FROM tickets WHERE ${inClaim}`, ...claim);
+    expect(stats.of('tool.completed')[1]).toMatchObject({ ok: true, result: { total } });
+    expect(stats.text).toContain(`**${total}** tickets`);
+    const urgent = await ask('alex_agent', 'How many urgent tickets are there?');
+    expect(toolNames(urgent)).toEqual(['list_organizations', 'search_tickets']);
+    const n = count(
+      tickets,
+      `SELECT count(*) n FROM tickets WHERE priority = 'urgent' AND ${inClaim}`,
+      ...claim,
+    );
+    expect(n).toBeGreaterThan(0);
+    expect(urgent.of('tool.completed')[1]).toMatchObject({ ok: true, result: { total: n } });
   });
 
   it('users of an organization match its members', async () => {

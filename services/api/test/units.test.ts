@@ -38,6 +38,33 @@ describe('offline planner', () => {
     expect(detectIntent('What is the status of LA_City?', alex).kind).toBe('org_status');
     expect(detectIntent('What does TCK-1042 say?', alex)).toEqual({ kind: 'ticket', number: 'TCK-1042' });
     expect(detectIntent('How do I update camera firmware?', alex).kind).toBe('docs');
+    expect(detectIntent('How many tickets are there?', alex).kind).toBe('ticket_stats');
+    expect(detectIntent('Give me a breakdown of tickets for Dallas Police', alex).kind).toBe('ticket_stats');
+    expect(detectIntent('How many urgent tickets do I have?', james)).toEqual({
+      kind: 'tickets',
+      mine: true,
+    });
+  });
+
+  it('filters tickets by the priority and status the question names', () => {
+    const avail = new Set(['search_tickets']);
+    expect(plan('How many urgent tickets do I have?', james, [], avail)).toEqual({
+      call: {
+        name: 'search_tickets',
+        arguments: JSON.stringify({ reporter: 'james_smith', priority: ['urgent'], limit: 25 }),
+      },
+    });
+    expect(plan('my open high priority tickets', james, [], avail)).toEqual({
+      call: {
+        name: 'search_tickets',
+        arguments: JSON.stringify({
+          reporter: 'james_smith',
+          status: ['open', 'in_progress', 'waiting_on_customer'],
+          priority: ['high'],
+          limit: 25,
+        }),
+      },
+    });
   });
 
   it('finds the organization by slug words, name or legacy name, longest match first', () => {

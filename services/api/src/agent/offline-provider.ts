@@ -20,6 +20,7 @@ type Intent =
   | { kind: 'org_status' }
   | { kind: 'list_orgs' }
   | { kind: 'tickets'; mine: boolean }
+  | { kind: 'ticket_stats' }
   | { kind: 'docs' };
 
 interface Done {
@@ -99,7 +100,13 @@ export function detectIntent(text: string, principal: Principal): Intent {
     return { kind: 'compare_permissions', usernames };
   }
   if (number) return { kind: 'ticket', number: number.toUpperCase().replace(/^TCK-?/, 'TCK-') };
-  if (/\btickets?\b/.test(t)) return { kind: 'tickets', mine: /\b(my|mine|me|i)\b/.test(t) };
+  if (/\btickets?\b/.test(t)) {
+    const counting = /\b(how many|count|number of|stats|statistics|summary|overview|breakdown)\b/.test(t);
+    // "How many tickets?" is a statistic; "how many urgent tickets?" is a filtered search whose total answers it.
+    if (counting && !Object.keys({ ...statusFilter(text), ...priorityFilter(text) }).length)
+      return { kind: 'ticket_stats' };
+    return { kind: 'tickets', mine: /\b(my|mine|me|i)\b/.test(t) };
+  }
   if (/\b(users|members|people|staff|who (works|is) (at|in))\b/.test(t)) return { kind: 'org_users' };
   if (
     /\b(status|health|healthy|down|degraded|outage|deployments?|versions?)\b/.test(t) &&
@@ -141,7 +148,12 @@ export function plan(question: string, principal: Principal, done: Done[], avail
     const mine = principal.roles.includes('customer')
       ? { reporter: principal.username }
       : { assignee: principal.username };
-    return call('search_tickets', { ...mine, ...statusFilter(question), limit: 25 });
+    return call('search_tickets', {
+      ...mine,
+      ...statusFilter(question),
+      ...priorityFilter(question),
+      limit: 25,
+    });
   }
 
   // Everything else concerns one organization: find which, among those this person may see.
@@ -164,8 +176,15 @@ export function plan(question: string, principal: Principal, done: Done[], avail
       return call('search_tickets', {
         ...(org ? { org: org.slug } : {}),
         ...statusFilter(question),
+        ...priorityFilter(question),
         limit: 25,
       });
+    }
+    case 'ticket_stats': {
+      const r = last('ticket_stats');
+      if (r)
+        return { answer: renderStats(r.outcome, org ? `Tickets of ${org.name}` : 'Tickets you can see') };
+      return call('ticket_stats', org ? { org: org.slug } : {});
     }
     case 'org_users': {
       if (!org) return { answer: askWhichOrg(visible, 'whose users to list') };
@@ -218,6 +237,16 @@ function statusFilter(q: string): Record<string, unknown> {
   if (/\b(open|active|unresolved|pending)\b/.test(t))
     return { status: ['open', 'in_progress', 'waiting_on_customer'] };
   return {};
+}
+
+function priorityFilter(q: string): Record<string, unknown> {
+  const t = q.toLowerCase();
+  const found = (['urgent', 'high', 'normal', 'low'] as const).filter((p) =>
+    p === 'urgent'
+      ? /\b(urgent|critical)\b/.test(t)
+      : new RegExp(`\\b${p}[- ]?(priority|prio)\\b|\\bpriority (is )?${p}\\b|\\b${p} tickets?\\b`).test(t),
+  );
+  return found.length ? { priority: found } : {};
 }
 
 /** The organization the question names, by slug, legacy name, display name or slug words ("dallas police"). */
@@ -282,7 +311,7 @@ function ticketFields(q: string): Record<string, unknown> {
               : undefined;
   return {
     title,
-    description: text.slice(0, 10_000),
+    description: (afterColon ?? text).trim().slice(0, 10_000),
     ...(priority ? { priority } : {}),
     ...(product ? { product } : {}),
   };
@@ -349,6 +378,21 @@ function renderTickets(o: ToolResult, heading: string): string {
       str(t.updatedAt).slice(0, 10),
     ]),
   )}${OFFLINE_NOTE}`;
+}
+
+function renderStats(o: ToolResult, heading: string): string {
+  const err = failed(o, 'count the tickets');
+  if (err) return err;
+  const r = obj(o);
+  const counts = (x: unknown) =>
+    Object.entries((x && typeof x === 'object' ? x : {}) as Record<string, number>);
+  const byOrg = counts(r.byOrganization).sort((a, b) => b[1] - a[1]);
+  return `${heading}: **${str(r.total)}** tickets, **${str(r.unresolved)}** unresolved, **${str(r.overdue)}** past their SLA.\n\n${table(
+    ['Status', 'Tickets'],
+    counts(r.byStatus),
+  )}\n\n${table(['Priority', 'Tickets'], counts(r.byPriority))}${
+    byOrg.length ? `\n\n${table(['Organization', 'Tickets'], byOrg.slice(0, 15))}` : ''
+  }${OFFLINE_NOTE}`;
 }
 
 function renderTicket(number: string, o: ToolResult): string {
