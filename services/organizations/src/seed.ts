@@ -13,12 +13,14 @@ const EPOCH = Date.parse('2025-06-02T09:00:00Z');
 const day = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Firmware as firmware-updates.md states it: current V700 4.2.1 (minimum 3.9.0), M500 3.8.0 (3.5.2),
+ *  DS-8 2.5.4 (2.3.0); most agencies are current, some lag, a few are below the supported minimum. */
 const VERSIONS: Record<Product, string[]> = {
-  'V700 Body Camera': ['4.10.2', '4.11.0', '4.12.3'],
-  'M500 In-Car Video': ['3.7.1', '3.8.0', '3.8.4'],
-  'Evidence Library': ['2024.4', '2025.1', '2025.2'],
-  Aware: ['6.2.0', '6.3.1', '6.4.0'],
-  'Docking Station DS-8': ['1.9.5', '2.0.1'],
+  'V700 Body Camera': ['4.2.1', '4.2.1', '4.2.1', '4.1.0', '4.0.3', '3.8.2'],
+  'M500 In-Car Video': ['3.8.0', '3.8.0', '3.7.1', '3.5.2'],
+  'Evidence Library': ['2026.10', '2026.10', '2026.9'],
+  Aware: ['6.4.0', '6.4.0', '6.3.1'],
+  'Docking Station DS-8': ['2.5.4', '2.5.4', '2.4.0', '2.2.1'],
 };
 const DEVICES: Record<Product, [number, number]> = {
   'V700 Body Camera': [40, 1800],

@@ -23,9 +23,9 @@ interface Topic {
   fixes: string[];
 }
 
-const MODELS = ['V300', 'V500', 'V700', 'SI500', 'Si300'];
-const DOCKS = ['8-bay dock', '4-bay dock', 'single-bay USB dock', 'transfer station'];
-const VERSIONS = ['4.2.1', '4.3.0', '4.3.2', '5.0.0', '5.0.4', '5.1.1'];
+const MODELS = ['V700']; // the product family of resources/docs: V700 Body Camera, M500 In-Car Video, DS-8
+const DOCKS = ['DS-8 dock', 'DS-8 docking station', 'evidence-room DS-8', 'DS-8 in the sally port'];
+const VERSIONS = ['4.2.1', '4.2.0', '4.1.0', '4.0.3', '3.9.0'];
 const PLACES = [
   'Station 3',
   'the north precinct',
