@@ -19,17 +19,22 @@ export async function shutdown(
 ): Promise<void> {
   if (stopping) return;
   stopping = true;
-  log?.info({ reason }, 'shutting down');
-  const timer = setTimeout(() => {
-    log?.warn({ graceMs }, 'shutdown took too long; exiting');
-    process.exit(code || 1);
-  }, graceMs);
+  // The deadline comes first: nothing below (not even a log write to a closed pipe) may keep us alive.
+  const timer = setTimeout(() => process.exit(code || 1), graceMs);
   timer.unref();
+  const say = (fn: () => void) => {
+    try {
+      fn();
+    } catch {
+      // stdout may be gone with the parent; shutting down matters more than the log line
+    }
+  };
+  say(() => log?.info({ reason }, 'shutting down'));
   for (const hook of [...hooks].reverse()) {
     try {
       await hook();
     } catch (err) {
-      log?.error({ err }, 'shutdown hook failed');
+      say(() => log?.error({ err }, 'shutdown hook failed'));
     }
   }
   process.exit(code);
