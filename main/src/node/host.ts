@@ -33,9 +33,23 @@ export class HostRequestError extends Error {
   readonly statusCode = 400;
 }
 
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
 export function createHost(opts: HostOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 256 * 1024 });
   const built = existsSync(join(opts.rendererDir, 'index.html'));
+
+  // DNS-rebinding protection: a page whose name an attacker points at 127.0.0.1 must not get
+  // /config.json (with the host secret) or anything else; only loopback names are this app.
+  app.addHook('onRequest', async (req, reply) => {
+    const name = (req.headers.host ?? '').toLowerCase().replace(/:\d+$/, '');
+    if (!LOOPBACK_NAMES.has(name)) {
+      return reply.status(421).send({
+        error: 'misdirected_request',
+        message: `host ${req.headers.host ?? '(none)'} is not served here; use 127.0.0.1 or localhost`,
+      });
+    }
+  });
 
   app.addHook('onSend', async (_req, reply, payload) => {
     const cfg = opts.config();

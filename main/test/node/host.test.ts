@@ -4,6 +4,7 @@
  * and the mode switch (remote → local starts the local services, local → remote stops them).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test/support/services.js';
@@ -90,6 +91,22 @@ describe('host', () => {
     }
     expect((await fetch(`${url}/host/events`)).status).toBe(401);
     expect((await fetch(`${url}/host/events?secret=nope`)).status).toBe(401);
+  });
+
+  it('serves only loopback host names (DNS-rebinding protection)', async () => {
+    const port = new URL(url).port;
+    const get = (host: string) =>
+      new Promise<number>((resolve, reject) =>
+        request({ host: '127.0.0.1', port, path: '/config.json', headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+          .once('error', reject)
+          .end(),
+      );
+    expect(await get(`evil.example:${port}`)).toBe(421);
+    expect(await get(`localhost:${port}`)).toBe(200);
+    expect(await get(`127.0.0.1:${port}`)).toBe(200);
   });
 
   it('answers HostService calls with the secret; bad calls get a clear 4xx', async () => {
