@@ -453,6 +453,10 @@ describe('knowledge base with Chroma', () => {
     expect(env.db.prepare('SELECT DISTINCT embedder FROM kb_documents').all()).toEqual([
       { embedder: 'offline-hash-test-64' },
     ]);
+    // The previous embedder's collection is gone: nothing points at its vectors any more.
+    expect((await chromaClient(env.chroma.url).listCollections()).map((c) => c.name)).toEqual([
+      collectionName(other),
+    ]);
 
     // Chroma's data is wiped: the collection is recreated and the documents embedded again.
     await chromaClient(env.chroma.url).deleteCollection({ name: collectionName(other) });
@@ -460,5 +464,53 @@ describe('knowledge base with Chroma', () => {
     await kb.idle();
     expect(await vectorCount(env.chroma.url, other)).toBe(total);
     expect(kb.list().every((d) => d.status === 'ready' && d.chunksDone === d.chunksTotal)).toBe(true);
+  });
+
+  it('chunks again, and re-embeds, the documents an older chunker cut', async () => {
+    const env = await setup();
+    await env.kb.start();
+    await env.kb.idle();
+    await env.kb.close();
+    const firmware = env.kb.list().find((d) => d.filename === 'firmware-updates.md')!;
+    const docking = env.kb.list().find((d) => d.filename === 'devices-and-docking.md')!;
+    const total = count(env.db, 'SELECT count(*) AS n FROM kb_chunks WHERE document_id = ?', firmware.id);
+    expect(total).toBeGreaterThan(1);
+    // What an older chunker left: one chunk of other text (its FTS row too), vectors of more chunks.
+    env.db.transaction(() => {
+      env.db
+        .prepare(
+          'DELETE FROM kb_chunks_fts WHERE rowid IN (SELECT seq FROM kb_chunks WHERE document_id = ? AND ordinal > 0)',
+        )
+        .run(firmware.id);
+      env.db.prepare('DELETE FROM kb_chunks WHERE document_id = ? AND ordinal > 0').run(firmware.id);
+      env.db
+        .prepare(`UPDATE kb_chunks SET text = 'cut by the old chunker' WHERE document_id = ?`)
+        .run(firmware.id);
+      env.db
+        .prepare('UPDATE kb_documents SET chunker = 0, chunks_total = 1, chunks_done = 1 WHERE id = ?')
+        .run(firmware.id);
+    })();
+
+    const kb = createKnowledgeBase({
+      db: env.db,
+      chromaUrl: env.chroma.url,
+      embedder: offlineEmbedder(),
+      docsDir: env.docsDir,
+      log: createLogger('api', 'info', capture().stream),
+    });
+    cleanups.push(() => kb.close());
+    await kb.start();
+    await kb.idle();
+    expect(kb.get(firmware.id)).toMatchObject({ status: 'ready', chunksTotal: total, chunksDone: total });
+    expect(count(env.db, `SELECT count(*) AS n FROM kb_chunks WHERE text LIKE '%old chunker%'`)).toBe(0);
+    expect(count(env.db, 'SELECT count(*) AS n FROM kb_chunks_fts')).toBe(
+      count(env.db, 'SELECT count(*) AS n FROM kb_chunks'),
+    );
+    expect(await vectorCount(env.chroma.url, offlineEmbedder(), firmware.id)).toBe(total);
+    expect(count(env.db, 'SELECT count(*) AS n FROM kb_documents WHERE chunker = 0')).toBe(0);
+    // The other document was not touched.
+    expect(kb.get(docking.id)).toMatchObject({ status: 'ready', createdAt: docking.createdAt });
+    const [top] = await kb.search('how long can we still revert a firmware rollout?', 3);
+    expect(top).toMatchObject({ documentId: firmware.id, section: expect.stringMatching(/roll back/) });
   });
 });

@@ -24,6 +24,11 @@ export interface ChunkOptions {
 }
 
 export const SECTION_SEPARATOR = ' › ';
+/**
+ * Bumped whenever chunking changes what chunks a document gets: stored documents cut by an older
+ * version are chunked again (and re-embedded) on the next start.
+ */
+export const CHUNKER_VERSION = 1;
 const DEFAULT_MAX = 1200;
 const DEFAULT_OVERLAP = 150;
 

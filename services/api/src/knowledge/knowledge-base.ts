@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { Db, Logger } from '@msi/kit';
 import type { Citation, KnowledgeDocument, KnowledgeUpload, Passage } from '../contract.js';
-import { chunkDocument } from './chunker.js';
+import { CHUNKER_VERSION, chunkDocument } from './chunker.js';
 import type { Embedder } from './embedder.js';
 import { reciprocalRankFusion, snippet } from './fusion.js';
 import { migrateKnowledge } from './schema.js';
@@ -271,9 +271,28 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
     }
   }
 
+  /**
+   * Documents chunked by an older chunker are cut again from their stored content (same id, same
+   * title), their old chunks and FTS rows replaced; they are then embedded again like a changed file.
+   */
+  function rechunkOutdated(): void {
+    for (const d of store.chunkedBefore(CHUNKER_VERSION)) {
+      const kind = kindOf(d.filename, d.media_type)?.kind ?? kindOf(d.filename)?.kind ?? 'text';
+      const chunked = chunkDocument(d.content, kind);
+      if (chunked.chunks.length === 0) continue; // kept as it was rather than left without chunks
+      const title = d.source === 'builtin' ? (chunked.title ?? d.title) : d.title;
+      store.replace(d.id, { title, bytes: d.bytes, sha256: d.sha256, content: d.content }, chunked.chunks);
+      log.info(
+        { documentId: d.id, filename: d.filename, chunker: CHUNKER_VERSION },
+        'knowledge: document chunked again by a newer chunker; re-ingesting',
+      );
+    }
+  }
+
   return {
     async start() {
       migrateKnowledge(db);
+      rechunkOutdated();
       syncBuiltins();
       const requeued = store.requeue({ failed: true, notEmbeddedBy: embedder.id });
       if (requeued)

@@ -46,6 +46,8 @@ const MIGRATIONS: Migration[] = [
 
    -- Built-in documents a person deleted: not brought back on the next start unless the shipped file changes.
    CREATE TABLE kb_dismissed_builtins (filename TEXT PRIMARY KEY, sha256 TEXT NOT NULL);`,
+  // The chunker version that cut a document's chunks: documents of an older one are chunked again on start.
+  `ALTER TABLE kb_documents ADD COLUMN chunker INTEGER NOT NULL DEFAULT 1;`,
 ];
 
 export function migrateKnowledge(db: Db): void {

@@ -4,7 +4,7 @@
  */
 import type { Db } from '@msi/kit';
 import type { KnowledgeDocument, Passage } from '../contract.js';
-import type { Chunk } from './chunker.js';
+import { CHUNKER_VERSION, type Chunk } from './chunker.js';
 import { words } from './text.js';
 
 type Status = KnowledgeDocument['status'];
@@ -117,8 +117,8 @@ export class KnowledgeStore {
       this.db
         .prepare(
           `INSERT INTO kb_documents (id, title, filename, media_type, bytes, sha256, source, status, chunks_total, content,
-             uploaded_by, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
+             uploaded_by, created_at, updated_at, chunker)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           doc.id,
@@ -133,6 +133,7 @@ export class KnowledgeStore {
           doc.uploadedBy ?? null,
           now,
           now,
+          CHUNKER_VERSION,
         );
       if (doc.source === 'builtin')
         this.db.prepare('DELETE FROM kb_dismissed_builtins WHERE filename = ?').run(doc.filename);
@@ -152,12 +153,40 @@ export class KnowledgeStore {
       this.db
         .prepare(
           `UPDATE kb_documents SET title = ?, bytes = ?, sha256 = ?, content = ?, status = 'queued', chunks_done = 0,
-             chunks_total = ?, error = NULL, embedder = NULL, updated_at = ? WHERE id = ?`,
+             chunks_total = ?, error = NULL, embedder = NULL, chunker = ?, updated_at = ? WHERE id = ?`,
         )
-        .run(doc.title, doc.bytes, doc.sha256, doc.content, chunks.length, new Date().toISOString(), id);
+        .run(
+          doc.title,
+          doc.bytes,
+          doc.sha256,
+          doc.content,
+          chunks.length,
+          CHUNKER_VERSION,
+          new Date().toISOString(),
+          id,
+        );
       this.insertChunks(id, doc.title, chunks);
       // Vectors of the old version (there may be more of them than new chunks) are cleared before embedding.
     })();
+  }
+
+  /** Documents whose chunks were cut by an older chunker, with what it takes to cut them again. */
+  chunkedBefore(version: number): {
+    id: string;
+    title: string;
+    filename: string;
+    media_type: string;
+    bytes: number;
+    sha256: string;
+    source: KnowledgeDocument['source'];
+    content: string;
+  }[] {
+    return this.db
+      .prepare(
+        `SELECT id, title, filename, media_type, bytes, sha256, source, content FROM kb_documents
+         WHERE chunker < ? ORDER BY created_at, rowid`,
+      )
+      .all(version) as ReturnType<KnowledgeStore['chunkedBefore']>;
   }
 
   /** Deletes document, chunks and FTS rows; its vectors are queued for deletion from Chroma. */

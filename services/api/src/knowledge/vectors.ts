@@ -122,7 +122,23 @@ export class VectorStore {
         `collection ${name} was made by ${String(c.metadata?.embedder)}/${String(c.metadata?.dimensions)}, not ${metadata.embedder}/${metadata.dimensions}`,
       );
     }
+    // Best effort: a collection left behind now is removed on the next connection.
+    await this.removeStaleCollections(name).catch(() => {});
     return c;
+  }
+
+  /**
+   * Collections that an earlier embedder (another id or size) left behind: SQLite no longer points at
+   * any of their vectors (documents are re-embedded when the embedder changes), so they are removed
+   * when this embedder's collection is opened.
+   * Only collections this module made are touched: named `kb-…` with an `embedder` in their metadata.
+   */
+  private async removeStaleCollections(current: string): Promise<void> {
+    for (const c of await this.client.listCollections({ limit: 1000 })) {
+      if (c.name === current || !c.name.startsWith('kb-') || typeof c.metadata?.embedder !== 'string')
+        continue;
+      await this.client.deleteCollection({ name: c.name });
+    }
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
