@@ -2,7 +2,6 @@ import { Injectable, computed, inject, signal } from '@angular/core';
 import type { ServiceName, ServiceStatus } from '@contract/host';
 import { HOST } from './host.service';
 
-/** Live service status from the desktop shell, shared by the header warning and the Status page. */
 /** What a person calls each local service. */
 export const SERVICE_LABELS: Record<ServiceName, string> = {
   idp: 'Identity provider',
@@ -12,12 +11,15 @@ export const SERVICE_LABELS: Record<ServiceName, string> = {
   api: 'Assistant API',
 };
 
+/** Live service status from the desktop shell, shared by the header warning and the Status page. */
 @Injectable({ providedIn: 'root' })
 export class StatusService {
   readonly host = inject(HOST);
   readonly services = signal<ServiceStatus[]>([]);
   readonly error = signal<string | null>(null);
   readonly loaded = signal(false);
+  /** When the last status arrived (uptimes are as of then). */
+  readonly receivedAt = signal(0);
   /** Services that are not ready (failed, restarting, starting or stopped). */
   readonly degraded = computed(() =>
     this.services().filter((service) => service.state !== 'ready'),
@@ -30,6 +32,7 @@ export class StatusService {
     this.stop = this.host.watchStatus(
       (services) => {
         this.services.set(services);
+        this.receivedAt.set(Date.now());
         this.loaded.set(true);
         this.error.set(null);
       },

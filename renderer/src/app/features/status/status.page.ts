@@ -1,5 +1,5 @@
-import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
-import type { LogLine, ServiceName } from '@contract/host';
+import { ChangeDetectionStrategy, Component, DestroyRef, inject, signal } from '@angular/core';
+import type { LogLine, ServiceName, ServiceStatus } from '@contract/host';
 import { messageOf } from '../../core/config';
 import { SERVICE_LABELS, StatusService } from '../../core/status.service';
 
@@ -43,7 +43,7 @@ import { SERVICE_LABELS, StatusService } from '../../core/status.service';
               </div>
               <div>
                 <dt>Uptime</dt>
-                <dd>{{ uptime(s.uptimeMs) }}</dd>
+                <dd>{{ uptime(s) }}</dd>
               </div>
               <div>
                 <dt>Restarts</dt>
@@ -96,7 +96,12 @@ export default class StatusPage {
   protected readonly logs = signal<Partial<Record<ServiceName, LogLine[]>>>({});
   protected readonly actionError = signal<Partial<Record<ServiceName, string>>>({});
 
+  /** Ticks once a second so uptimes count up between status events. */
+  private readonly now = signal(Date.now());
+
   constructor() {
+    const tick = setInterval(() => this.now.set(Date.now()), 1000);
+    inject(DestroyRef).onDestroy(() => clearInterval(tick));
     this.status.watch();
     if (this.status.host.kind === 'none')
       void this.status.host.getStatus().catch((error) => this.status.error.set(messageOf(error)));
@@ -132,8 +137,9 @@ export default class StatusPage {
     }
   }
 
-  protected uptime(ms?: number): string {
-    if (ms === undefined) return '—';
+  protected uptime(service: ServiceStatus): string {
+    if (service.uptimeMs === undefined || service.state !== 'ready') return '—';
+    const ms = service.uptimeMs + Math.max(0, this.now() - this.status.receivedAt());
     const s = Math.floor(ms / 1000);
     if (s < 60) return `${s} s`;
     if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
