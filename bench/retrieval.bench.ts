@@ -5,7 +5,11 @@
  */
 import { join } from 'node:path';
 import { createLogger, openDatabase } from '@msi/kit';
-import { createKnowledgeBase, offlineEmbedder } from '../services/api/src/knowledge/index.js';
+import {
+  createKnowledgeBase,
+  offlineEmbedder,
+  type KnowledgeBase,
+} from '../services/api/src/knowledge/index.js';
 import { startChroma } from '../test/support/chroma.js';
 import {
   CORPUS_DIR,
@@ -38,6 +42,14 @@ async function run(name: string, docsDir: string) {
   return { kb, stop };
 }
 
+/** Recall@5 of each leg alone: what each brings, and whether fusing them beats the better one. */
+async function legs(kb: KnowledgeBase, name: string, questions: (CorpusQuestion | SampleQuestion)[]) {
+  for (const leg of ['lexical', 'vector'] as const) {
+    const { recall } = await measureRecall(kb, questions, 5, { legs: leg });
+    figure(`retrieval.${name}.recall_at_5_${leg}_only`, recall, 'ratio');
+  }
+}
+
 // The real manual.
 {
   const { kb, stop } = await run('corpus', CORPUS_DIR);
@@ -50,7 +62,7 @@ async function run(name: string, docsDir: string) {
     const chunks = docs.reduce((n, d) => n + d.chunksDone, 0);
     const bytes = docs.reduce((n, d) => n + d.bytes, 0);
     console.log(
-      `corpus: ${docs.length} files, ${(bytes / 1024).toFixed(0)} KiB, ${chunks} chunks (offline embedder, batches of 32)`,
+      `corpus: ${docs.length} files, ${(bytes / 1024).toFixed(0)} KiB, ${chunks} chunks (offline embedder ${offlineEmbedder().id}, ${offlineEmbedder().dimensions} dimensions, batches of 32)`,
     );
     figure('retrieval.corpus.ingest_seconds', seconds, 's');
     figure('retrieval.corpus.ingest_chunks_per_second', chunks / seconds, 'chunks/s');
@@ -63,6 +75,7 @@ async function run(name: string, docsDir: string) {
     figure('retrieval.corpus.search_p50_ms', s.p50, 'ms');
     figure('retrieval.corpus.search_p95_ms', s.p95, 'ms');
     figure('retrieval.corpus.recall_at_5', recall, 'ratio');
+    await legs(kb, 'corpus', questions);
   } finally {
     await stop();
   }
@@ -79,8 +92,11 @@ async function run(name: string, docsDir: string) {
     console.log(
       `sample docs: ${kb.list().length} articles, ${questions.length} questions, ${misses.length} misses`,
     );
-    figure('retrieval.sample.search_p50_ms', summarize(latencies).p50, 'ms');
+    const s = summarize(latencies);
+    figure('retrieval.sample.search_p50_ms', s.p50, 'ms');
+    figure('retrieval.sample.search_p95_ms', s.p95, 'ms');
     figure('retrieval.sample.recall_at_5', recall, 'ratio');
+    await legs(kb, 'sample', questions);
   } finally {
     await stop();
   }

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KnowledgeBase } from '../../services/api/src/knowledge/index.js';
+import type { KnowledgeBase, SearchOptions } from '../../services/api/src/knowledge/index.js';
 import { ROOT } from './services.js';
 
 export interface SampleQuestion {
@@ -31,17 +31,21 @@ export function loadQuestions<T>(name: 'sample-questions.json' | 'corpus-questio
 
 const norm = (s: string) => s.replace(/\s+/g, ' ').trim().toLowerCase();
 
-/** Runs every question; returns recall@k, the misses, and each search's latency in ms. */
+/**
+ * Runs every question; returns recall@k, the misses, and each search's latency in ms. `opts.legs`
+ * measures one leg of the hybrid search alone.
+ */
 export async function measureRecall(
   kb: KnowledgeBase,
   questions: (SampleQuestion | CorpusQuestion)[],
   k = 5,
+  opts: SearchOptions = {},
 ): Promise<{ recall: number; misses: string[]; latencies: number[] }> {
   const misses: string[] = [];
   const latencies: number[] = [];
   for (const q of questions) {
     const t = performance.now();
-    const results = await kb.search(q.question, k);
+    const results = await kb.search(q.question, k, opts);
     latencies.push(performance.now() - t);
     const hit = results.some((c) => {
       if (norm(kb.passage(c.chunkId)?.text ?? '').includes(norm(q.answerContains))) return true;

@@ -16,10 +16,11 @@ import { tempDataDir } from '../../../test/support/services.js';
 import { createKnowledgeBase, offlineEmbedder, type KnowledgeBase } from '../src/knowledge/index.js';
 
 /**
- * Measured 0.833 (65 of 78) with the offline embedder (bench/retrieval.bench.ts). The floor sits a
- * few questions below, so a real regression fails while the labelled set can grow.
+ * Measured 0.859 (67 of 78) with the offline embedder v2 (bench/retrieval.bench.ts; it was 0.833 with
+ * v1 at 512 dimensions). The floor sits three questions below, so a real regression fails while the
+ * labelled set can grow.
  */
-const RECALL_FLOOR = 0.8;
+const RECALL_FLOOR = 0.82;
 
 let tmp: ReturnType<typeof tempDataDir>;
 let chroma: RunningChroma;

@@ -24,8 +24,11 @@ import { VectorStore, VectorStoreUnavailable } from './vectors.js';
 export interface KnowledgeBase {
   /** Schema, built-in documents from `docsDir`, then resumes any unfinished ingestion (Chroma is connected lazily). */
   start(): Promise<void>;
-  /** Hybrid search: Chroma vectors + FTS5 BM25, reciprocal-rank fused. FTS alone while Chroma is down. */
-  search(query: string, k?: number): Promise<Citation[]>;
+  /**
+   * Hybrid search: Chroma vectors + FTS5 BM25, reciprocal-rank fused. FTS alone while Chroma is down.
+   * `legs` limits it to one leg (for measuring each; the assistant always uses both).
+   */
+  search(query: string, k?: number, opts?: SearchOptions): Promise<Citation[]>;
   list(): KnowledgeDocument[];
   get(id: string): KnowledgeDocument | undefined;
   /** Validates and stores; returns the document `queued` (or the existing one with the same content). */
@@ -38,6 +41,10 @@ export interface KnowledgeBase {
   /** Resolves when no document is waiting to be embedded (for tests and tools). */
   idle(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface SearchOptions {
+  legs?: 'both' | 'lexical' | 'vector';
 }
 
 export interface KnowledgeBaseOptions {
@@ -303,25 +310,26 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
       kick();
     },
 
-    async search(query, k = DEFAULT_K) {
+    async search(query, k = DEFAULT_K, { legs = 'both' } = {}) {
       const q = query.trim();
       if (!q) return [];
       const limit = Math.max(1, Math.min(MAX_K, Math.floor(k)));
       const terms = queryTerms(q);
-      const lexical = store.lexical(terms, Math.max(LEG_DEPTH, limit));
+      const lexical = legs === 'vector' ? [] : store.lexical(terms, Math.max(LEG_DEPTH, limit));
       let semantic: string[] = [];
-      try {
-        const [v] = await embedder.embed([q]);
-        semantic = await vectors.query(v!, Math.max(LEG_DEPTH, limit));
-        chromaState();
-      } catch (err) {
-        if (err instanceof VectorStoreUnavailable) chromaState(err);
-        else
-          log.warn(
-            { err: (err as Error).message },
-            'knowledge: query embedding failed; using full-text results only',
-          );
-      }
+      if (legs !== 'lexical')
+        try {
+          const [v] = await embedder.embed([q]);
+          semantic = await vectors.query(v!, Math.max(LEG_DEPTH, limit));
+          chromaState();
+        } catch (err) {
+          if (err instanceof VectorStoreUnavailable) chromaState(err);
+          else
+            log.warn(
+              { err: (err as Error).message },
+              'knowledge: query embedding failed; using full-text results only',
+            );
+        }
       const fused = reciprocalRankFusion([semantic, lexical]);
       const hits = store.passages(fused.slice(0, limit * 2).map((f) => f.id));
       const out: Citation[] = [];
