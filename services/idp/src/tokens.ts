@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
+import { loadJose } from '@msi/kit';
 import type { IdpConfig } from './config.js';
 import { SIGNING_ALG, type KeyStore } from './keys.js';
 import { now, type Store, type User } from './store.js';
@@ -36,7 +37,8 @@ export class TokenIssuer {
     private readonly store: Store,
   ) {}
 
-  private sign(claims: JWTPayload, typ: string, ttl: number): Promise<string> {
+  private async sign(claims: JWTPayload, typ: string, ttl: number): Promise<string> {
+    const { SignJWT } = await loadJose();
     const { kid, key } = this.keys.signing();
     const t = now();
     return new SignJWT(claims)
@@ -93,6 +95,7 @@ export class TokenIssuer {
    * revoked here (itself or its grant). Anything else is `invalid_token`-like: the caller names the error.
    */
   async checkAccessToken(token: string, error: string, status = 400): Promise<JWTPayload & { jti: string }> {
+    const { jwtVerify } = await loadJose();
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(

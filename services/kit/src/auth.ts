@@ -1,10 +1,4 @@
-import {
-  createRemoteJWKSet,
-  errors as joseErrors,
-  jwtVerify,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-} from 'jose';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ROLES, type Principal, type Role } from './principal.js';
 
@@ -40,6 +34,13 @@ export interface TokenVerifier {
   verify(token: string): Promise<Principal>;
 }
 
+/**
+ * jose, loaded when a token is first signed or checked rather than at start-up (a health check does not
+ * need it; DESIGN: what start-up does not need is fetched on first use).
+ */
+let joseModule: Promise<typeof import('jose')> | undefined;
+export const loadJose = () => (joseModule ??= import('jose'));
+
 /** Only asymmetric algorithms: never `none`, never HS* (which would accept a public key as a secret). */
 export const ALLOWED_ALGORITHMS = ['RS256', 'ES256'];
 
@@ -54,7 +55,10 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
 
   const getKeySet = () => {
     keySet ??= (async () => {
-      const uri = opts.jwksUri ?? (await discoverJwksUri(opts.issuer));
+      const [uri, { createRemoteJWKSet }] = await Promise.all([
+        opts.jwksUri ?? discoverJwksUri(opts.issuer),
+        loadJose(),
+      ]);
       return createRemoteJWKSet(new URL(uri), {
         cooldownDuration: opts.jwksCooldownMs ?? 1000,
         cacheMaxAge: 10 * 60 * 1000,
@@ -71,9 +75,10 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
       const keys = await getKeySet().catch((err: Error) => {
         throw new TokenError(`cannot reach the issuer to check the token: ${err.message}`);
       });
+      const jose = await loadJose();
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, keys, {
+        ({ payload } = await jose.jwtVerify(token, keys, {
           issuer: opts.issuer,
           audience: opts.audience,
           algorithms,
@@ -81,7 +86,7 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
           requiredClaims: ['exp', 'iat', 'sub'],
         }));
       } catch (err) {
-        throw new TokenError(describeJoseError(err));
+        throw new TokenError(describeJoseError(jose.errors, err));
       }
       return principalFromClaims(payload, opts.audience);
     },
@@ -99,7 +104,7 @@ async function discoverJwksUri(issuer: string): Promise<string> {
   return doc.jwks_uri;
 }
 
-function describeJoseError(err: unknown): string {
+function describeJoseError(joseErrors: typeof import('jose').errors, err: unknown): string {
   if (err instanceof joseErrors.JWTExpired) return 'the token has expired';
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     if (err.claim === 'aud') return 'the token is not meant for this service (wrong audience)';

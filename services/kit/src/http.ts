@@ -4,6 +4,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyServerOptions,
 } from 'fastify';
+import { createRequire } from 'node:module';
 import type { Logger } from './log.js';
 import { createLogger } from './log.js';
 import { onShutdown, installLifecycle } from './lifecycle.js';
@@ -29,12 +30,33 @@ export interface HttpService {
 }
 
 /**
+ * Fastify's JSON Schema compilers (ajv and fast-json-stringify, about 60 ms of module loading that Fastify
+ * does when an instance is created), built only when a route first has a schema: ours validate with zod,
+ * so normally never. They are Fastify's own defaults, resolved from Fastify's location, built the same way.
+ */
+function lazySchemaCompilers(): NonNullable<FastifyServerOptions['schemaController']>['compilersFactory'] {
+  const fromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
+  type Factory = (...args: unknown[]) => unknown;
+  let validator: Factory | undefined;
+  let serializer: Factory | undefined;
+  return {
+    buildValidator: (...args: unknown[]) =>
+      (validator ??= (fromFastify('@fastify/ajv-compiler') as () => Factory)())(...args) as never,
+    buildSerializer: (...args: unknown[]) =>
+      (serializer ??= (fromFastify('@fastify/fast-json-stringify-compiler') as () => Factory)())(
+        ...args,
+      ) as never,
+  };
+}
+
+/**
  * The HTTP bootstrap every service shares: Fastify with the JSON logger, `GET /healthz`, errors as
  * `{error, message}` with the right status, and graceful shutdown on SIGTERM/SIGINT or parent loss.
  */
 export function createHttpService(opts: HttpServiceOptions): HttpService {
   const log = opts.logger ?? createLogger(opts.name, opts.logLevel);
   const app = Fastify({
+    schemaController: { compilersFactory: lazySchemaCompilers() },
     ...(opts.fastify as FastifyServerOptions),
     loggerInstance: log as unknown as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { bearerChallenge, requireBearer, type TokenVerifier } from './auth.js';
 import type { Principal } from './principal.js';
 
@@ -24,6 +23,25 @@ export interface McpHttpOptions {
   /** Builds the server for one request; tools close over the verified caller. */
   build(server: McpServer, principal: Principal): void;
 }
+
+/**
+ * The MCP server SDK (zod schemas and a JSON Schema validator: a quarter of a second of module loading)
+ * is loaded when first needed, so that the services that do not serve MCP (the IDP, the API) never load
+ * it through the kit.
+ */
+let sdk:
+  | Promise<
+      [
+        typeof import('@modelcontextprotocol/sdk/server/mcp.js'),
+        typeof import('@modelcontextprotocol/sdk/server/streamableHttp.js'),
+      ]
+    >
+  | undefined;
+export const loadMcpServerSdk = () =>
+  (sdk ??= Promise.all([
+    import('@modelcontextprotocol/sdk/server/mcp.js'),
+    import('@modelcontextprotocol/sdk/server/streamableHttp.js'),
+  ]));
 
 /**
  * Mounts an MCP server at `/mcp` (Streamable HTTP, stateless: each POST gets a fresh server and
@@ -91,6 +109,7 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
           .send({ error: 'insufficient_scope', message: `${msg.params?.name} needs scope ${needed}` });
       }
     }
+    const [{ McpServer }, { StreamableHTTPServerTransport }] = await loadMcpServerSdk();
     const server = new McpServer({ name: opts.name, version: opts.version });
     opts.build(server, principal);
     const transport = new StreamableHTTPServerTransport({

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { compactVerify } from 'jose';
+import { loadJose } from '@msi/kit';
 import { cookies, one, SESSION_COOKIE, setCookie, type Idp } from '../context.js';
 import { messagePage } from '../login-page.js';
 import { Store } from '../store.js';
@@ -33,6 +33,7 @@ export function endSessionRoutes(app: FastifyInstance, idp: Idp): void {
       const idTokenHint = one(p, 'id_token_hint');
       if (idTokenHint) {
         try {
+          const { compactVerify } = await loadJose();
           const { payload } = await compactVerify(idTokenHint, async (h) => {
             const key = idp.keys.publicKey(h.kid);
             if (!key) throw new Error('unknown key');
