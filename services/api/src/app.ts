@@ -7,12 +7,10 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cors from '@fastify/cors';
 import type { preHandlerHookHandler } from 'fastify';
-import OpenAI from 'openai';
 import { createHttpService, onShutdown, openDatabase, type Logger } from '@msi/kit';
 import { createApprovals } from './agent/approvals.js';
 import { registerApprovalRoutes } from './agent/approvals.js';
 import { offlineProvider } from './agent/offline-provider.js';
-import { openaiProvider } from './agent/openai-provider.js';
 import type { ModelProvider } from './agent/provider.js';
 import { apiVerifier, requirePerson } from './auth.js';
 import type { ApiConfig } from './config.js';
@@ -50,13 +48,16 @@ export async function startApi(cfg: ApiConfig, opts: { log?: Logger } = {}) {
   const db = openDatabase(resolve(cfg.MSI_DATA_DIR, 'api', 'api.sqlite'), conversationMigrations);
   onShutdown(() => db.close());
 
+  // The openai SDK is loaded only when a key is configured; the offline provider never needs it.
   const openai = cfg.OPENAI_API_KEY
-    ? new OpenAI({
+    ? new (await import('openai')).default({
         apiKey: cfg.OPENAI_API_KEY,
         ...(cfg.OPENAI_BASE_URL ? { baseURL: cfg.OPENAI_BASE_URL } : {}),
       })
     : undefined;
-  const provider: ModelProvider = openai ? openaiProvider(openai, cfg.OPENAI_MODEL) : offlineProvider();
+  const provider: ModelProvider = openai
+    ? (await import('./agent/openai-provider.js')).openaiProvider(openai, cfg.OPENAI_MODEL)
+    : offlineProvider();
   const useOpenaiEmbeddings =
     cfg.EMBEDDING_PROVIDER === 'openai' || (cfg.EMBEDDING_PROVIDER === 'auto' && !!openai);
   const embedder =

@@ -3,8 +3,7 @@
  * carrying a token exchanged for that server (the person's rights, never widened). Tool lists come from
  * the servers themselves (tools/list as the person), cached briefly per person and server.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Logger, Principal } from '@msi/kit';
 import type { McpServerName } from './contract.js';
 import type { TokenExchanger } from './token-exchange.js';
@@ -59,6 +58,21 @@ export interface McpGatewayOptions {
   idleMs?: number;
 }
 
+/** The MCP client SDK is loaded on the first connection (the first tool list or call), not at start-up. */
+let sdk:
+  | Promise<
+      [
+        typeof import('@modelcontextprotocol/sdk/client/index.js'),
+        typeof import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+      ]
+    >
+  | undefined;
+const loadSdk = () =>
+  (sdk ??= Promise.all([
+    import('@modelcontextprotocol/sdk/client/index.js'),
+    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+  ]));
+
 /** One connected client per person and server, reused across requests (the servers are stateless). */
 interface Pooled {
   client: Promise<Client>;
@@ -99,6 +113,7 @@ export function createMcpGateway(opts: McpGatewayOptions): McpGateway & { close(
       client: undefined as unknown as Promise<Client>,
     };
     entry.client = (async () => {
+      const [{ Client }, { StreamableHTTPClientTransport }] = await loadSdk();
       const transport = new StreamableHTTPClientTransport(new URL(`${ref.url}/mcp`), {
         fetch: async (url, init) => {
           const token = await opts.exchanger.tokenFor(principal.sub, entry.subjectToken, ref.url);

@@ -3,7 +3,7 @@
  * dimensions in its metadata), connected lazily and re-resolved after any failure, so a restarted
  * Chroma is picked up again. Embeddings are always passed explicitly; Chroma never embeds.
  */
-import { ChromaClient, ChromaNotFoundError, type Collection } from 'chromadb';
+import type { ChromaClient, Collection } from 'chromadb';
 import type { Embedder } from './embedder.js';
 
 /** Chroma could not be reached or answered with an error: retry later, search without vectors. */
@@ -20,6 +20,10 @@ export interface VectorRecord {
   embedding: number[];
 }
 
+/** The chromadb client library is loaded when the knowledge base first talks to Chroma, not at start-up. */
+let chromadb: Promise<typeof import('chromadb')> | undefined;
+const loadChromadb = () => (chromadb ??= import('chromadb'));
+
 export function collectionName(embedder: Pick<Embedder, 'id' | 'dimensions'>): string {
   const slug = embedder.id
     .toLowerCase()
@@ -29,7 +33,7 @@ export function collectionName(embedder: Pick<Embedder, 'id' | 'dimensions'>): s
 }
 
 export class VectorStore {
-  private readonly client: ChromaClient;
+  private clientPromise: Promise<ChromaClient> | undefined;
   private collection: Promise<Collection> | undefined;
 
   constructor(
@@ -37,19 +41,25 @@ export class VectorStore {
     private readonly embedder: Pick<Embedder, 'id' | 'dimensions'>,
     /** Called when the collection did not exist and was created (first use, or Chroma lost its data). */
     private readonly onCreated: () => void = () => {},
-  ) {
-    const u = new URL(url);
-    this.client = new ChromaClient({
-      host: u.hostname,
-      port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)),
-      ssl: u.protocol === 'https:',
+  ) {}
+
+  private client(): Promise<ChromaClient> {
+    this.clientPromise ??= loadChromadb().then(({ ChromaClient }) => {
+      const u = new URL(this.url);
+      return new ChromaClient({
+        host: u.hostname,
+        port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)),
+        ssl: u.protocol === 'https:',
+      });
     });
+    this.clientPromise.catch(() => (this.clientPromise = undefined));
+    return this.clientPromise;
   }
 
   readonly name = () => collectionName(this.embedder);
 
   async heartbeat(): Promise<void> {
-    await this.call('heartbeat', () => this.client.heartbeat());
+    await this.call('heartbeat', async () => (await this.client()).heartbeat());
   }
 
   /** Number of vectors in this embedder's collection. */
@@ -93,7 +103,7 @@ export class VectorStore {
       } catch (err) {
         this.reset();
         // The collection vanished (Chroma restarted on a fresh data dir): resolve it once more.
-        if (err instanceof ChromaNotFoundError && attempt === 0) continue;
+        if (err instanceof (await loadChromadb()).ChromaNotFoundError && attempt === 0) continue;
         throw new VectorStoreUnavailable(`chroma ${what} failed at ${this.url}: ${(err as Error).message}`, {
           cause: err,
         });
@@ -104,12 +114,13 @@ export class VectorStore {
   private async open(): Promise<Collection> {
     const name = this.name();
     const metadata = { embedder: this.embedder.id, dimensions: this.embedder.dimensions };
+    const [client, { ChromaNotFoundError }] = await Promise.all([this.client(), loadChromadb()]);
     let c: Collection;
     try {
-      c = await this.client.getCollection({ name });
+      c = await client.getCollection({ name });
     } catch (err) {
       if (!(err instanceof ChromaNotFoundError)) throw err;
-      c = await this.client.getOrCreateCollection({
+      c = await client.getOrCreateCollection({
         name,
         metadata,
         embeddingFunction: null,
@@ -134,10 +145,11 @@ export class VectorStore {
    * Only collections this module made are touched: named `kb-…` with an `embedder` in their metadata.
    */
   private async removeStaleCollections(current: string): Promise<void> {
-    for (const c of await this.client.listCollections({ limit: 1000 })) {
+    const client = await this.client();
+    for (const c of await client.listCollections({ limit: 1000 })) {
       if (c.name === current || !c.name.startsWith('kb-') || typeof c.metadata?.embedder !== 'string')
         continue;
-      await this.client.deleteCollection({ name: c.name });
+      await client.deleteCollection({ name: c.name });
     }
   }
 
