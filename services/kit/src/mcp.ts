@@ -20,14 +20,17 @@ export interface McpHttpOptions {
   allowedHosts?: string[];
   /** Origins accepted when a request carries an `Origin` header (browsers); others get 403. */
   allowedOrigins?: string[];
-  /** Builds the server for one request; tools close over the verified caller. */
-  build(server: McpServer, principal: Principal): void;
+  /**
+   * Builds the server for one request; tools close over the verified caller. May be async: a service
+   * loads its tool modules (and the SDK values they use) on its first MCP request.
+   */
+  build(server: McpServer, principal: Principal): void | Promise<void>;
 }
 
 /**
  * The MCP server SDK (zod schemas and a JSON Schema validator: a quarter of a second of module loading)
- * is loaded when first needed, so that the services that do not serve MCP (the IDP, the API) never load
- * it through the kit.
+ * is loaded on the first MCP request, not at start-up: the services that do not serve MCP (the IDP, the
+ * API) never load it, and the MCP servers answer their health check without waiting for it.
  */
 let sdk:
   | Promise<
@@ -111,7 +114,7 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
     }
     const [{ McpServer }, { StreamableHTTPServerTransport }] = await loadMcpServerSdk();
     const server = new McpServer({ name: opts.name, version: opts.version });
-    opts.build(server, principal);
+    await opts.build(server, principal);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,

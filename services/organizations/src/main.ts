@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { dbFile, openOrganizationsDb } from './db.js';
 import { DEFAULT_SEED } from './seed.js';
 import { OrgStore } from './store.js';
-import { SERVER_NAME, SERVER_VERSION, WRITE_TOOLS, buildServer } from './server.js';
+import { SERVER_NAME, SERVER_VERSION, WRITE_TOOLS } from './server-info.js';
 
 const cfg = loadConfig('organizations', {
   ...baseSpec(9001),
@@ -61,7 +61,9 @@ mountMcp(app, {
   writeTools: WRITE_TOOLS,
   allowedHosts: cfg.ALLOWED_HOSTS,
   allowedOrigins: cfg.ALLOWED_ORIGINS,
-  build: (server, principal) => buildServer(server, { store, principal, log }),
+  // The tools (and the MCP SDK values they use) are loaded on the first MCP request, not at start-up.
+  build: async (server, principal) =>
+    (await import('./server.js')).buildServer(server, { store, principal, log }),
 });
 
 await listen();

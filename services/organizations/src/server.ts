@@ -9,10 +9,7 @@ import { registerOrganizationResource } from './resources/organization.js';
 import { registerOrgHealthSummary } from './prompts/org-health-summary.js';
 import { registerPermissionReview } from './prompts/permission-review.js';
 
-export const SERVER_NAME = 'msi-organizations';
-export const SERVER_VERSION = '0.1.0';
-/** Tools that change data, with the scope a call needs (checked by the kit before the call runs). */
-export const WRITE_TOOLS = { set_member_permissions: 'orgs:write' };
+export { SERVER_NAME, SERVER_VERSION, WRITE_TOOLS } from './server-info.js';
 
 /**
  * Everything this server offers the verified caller of one request. set_member_permissions exists

@@ -18,7 +18,7 @@ import {
 } from '@msi/kit';
 import { openTicketingDb, ticketingDbFile } from './db.js';
 import { isEmpty, seedTickets } from './seed.js';
-import { buildTicketingServer, WRITE_TOOLS } from './server.js';
+import { WRITE_TOOLS } from './write-tools.js';
 import { TicketStore } from './store.js';
 
 const VERSION = '0.1.0';
@@ -59,7 +59,9 @@ async function serve() {
     writeTools: WRITE_TOOLS,
     allowedHosts: cfg.ALLOWED_HOSTS,
     allowedOrigins: cfg.ALLOWED_ORIGINS,
-    build: (server, caller) => buildTicketingServer(server, { store, caller, log: http.log }),
+    // The tools (and the MCP SDK values they use) are loaded on the first MCP request, not at start-up.
+    build: async (server, caller) =>
+      (await import('./server.js')).buildTicketingServer(server, { store, caller, log: http.log }),
   });
   await http.listen();
 }

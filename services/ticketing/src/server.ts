@@ -1,5 +1,4 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { SCOPES } from '@msi/kit';
 import { registerPrompts } from './prompts.js';
 import { registerTicketResource } from './resources.js';
 import type { ToolContext } from './schemas.js';
@@ -11,13 +10,7 @@ import { registerSearchTickets } from './tools/search-tickets.js';
 import { registerTicketStats } from './tools/ticket-stats.js';
 import { registerUpdateTicket } from './tools/update-ticket.js';
 
-/** Tools that change data, and the scope a call needs (checked before the server is built). */
-export const WRITE_TOOLS: Record<string, string> = {
-  create_ticket: SCOPES.ticketsWrite,
-  update_ticket: SCOPES.ticketsWrite,
-  add_comment: SCOPES.ticketsWrite,
-  resolve_ticket: SCOPES.ticketsWrite,
-};
+export { WRITE_TOOLS } from './write-tools.js';
 
 /** Everything the ticketing MCP server offers, bound to one verified caller. */
 export function buildTicketingServer(server: McpServer, ctx: ToolContext): void {
