@@ -3,6 +3,7 @@
  * unexpected exit, give up ("failed") after too many crashes in a window, stop with SIGTERM then SIGKILL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { probeHealth } from '@msi/kit';
 import type { ServiceName, ServiceState, ServiceStatus } from '../common/host-api.js';
 import type { AppLayout } from './layout.js';
 import type { ServiceLog } from './logs.js';
@@ -41,6 +42,9 @@ export class ServiceProcess {
   private healthAbort: AbortController | undefined;
   private stopping = false;
   private exited: Promise<void> = Promise.resolve();
+  /** Output from the child while its health is polled: probe again now (a service logs when it listens). */
+  private outputSeen = false;
+  private wakePoll: (() => void) | undefined;
 
   constructor(
     readonly spec: ServiceSpec,
@@ -127,8 +131,13 @@ export class ServiceProcess {
     });
     this.proc = proc;
     this.readyAt = undefined;
-    proc.stdout!.on('data', (d: Buffer) => this.log.write('stdout', d));
-    proc.stderr!.on('data', (d: Buffer) => this.log.write('stderr', d));
+    const onOutput = (stream: 'stdout' | 'stderr') => (d: Buffer) => {
+      this.log.write(stream, d);
+      this.outputSeen = true;
+      this.wakePoll?.();
+    };
+    proc.stdout!.on('data', onOutput('stdout'));
+    proc.stderr!.on('data', onOutput('stderr'));
     this.exited = new Promise((resolve) => proc.once('close', () => resolve()));
     proc.once('error', (err) => this.log.note(`could not start: ${err.message}`));
     proc.once('close', (code, signal) => this.onExit(proc, code, signal));
@@ -156,25 +165,44 @@ export class ServiceProcess {
     this.setState('ready');
   }
 
-  /** Polls until the health endpoint answers 2xx — from this child, when the answer names its pid. */
+  /**
+   * Polls until the health endpoint answers 2xx — from this child, when the answer names its pid. Every
+   * 50 ms, and at once whenever the child has written output since the last probe: our services log a
+   * line when they listen, so their readiness is seen within a few ms without polling faster (each probe
+   * costs the supervisor CPU that the starting services need). Output is only a hint; the health answer
+   * decides.
+   */
   private async pollHealth(proc: ChildProcess, url: string, signal: AbortSignal): Promise<void> {
     const deadline = Date.now() + this.policy.readyTimeoutMs;
     let last = 'no answer yet';
     while (Date.now() < deadline) {
       if (signal.aborted) throw new Error('aborted');
       try {
-        const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(2000)]) });
-        if (!res.ok) last = `HTTP ${res.status}`;
+        const res = await probeHealth(url, { signal, timeoutMs: 2000 });
+        if (res.status < 200 || res.status >= 300) last = `HTTP ${res.status}`;
         else if (!this.spec.healthHasPid) return;
         else {
-          const body = (await res.json()) as { pid?: unknown };
+          const body = JSON.parse(res.body) as { pid?: unknown };
           if (body.pid === proc.pid) return;
           last = `the port answers for pid ${String(body.pid)}, not for our pid ${proc.pid}`;
         }
       } catch (err) {
         last = (err as Error).message;
       }
-      await new Promise((r) => setTimeout(r, 40));
+      if (this.outputSeen) {
+        this.outputSeen = false;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(wake, 50);
+        function wake() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.wakePoll = wake;
+      });
+      this.wakePoll = undefined;
+      this.outputSeen = false;
     }
     throw new Error(`${url} did not become healthy within ${this.policy.readyTimeoutMs} ms (last: ${last})`);
   }
