@@ -3,7 +3,7 @@
  * unexpected exit, give up ("failed") after too many crashes in a window, stop with SIGTERM then SIGKILL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { probeHealth } from '@msi/kit';
+import { probeHealth } from '@msi/kit/net';
 import type { ServiceName, ServiceState, ServiceStatus } from '../common/host-api.js';
 import type { AppLayout } from './layout.js';
 import type { ServiceLog } from './logs.js';

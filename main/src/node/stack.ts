@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { preferredOrFreePort } from '@msi/kit';
+import { preferredOrFreePort } from '@msi/kit/net';
 import type {
   AppInfo,
   ConnectionCheck,

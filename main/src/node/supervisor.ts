@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import { preferredOrFreePort } from '@msi/kit';
+import { preferredOrFreePort } from '@msi/kit/net';
 import type { LogLine, ServiceName, ServiceStatus } from '../common/host-api.js';
 import type { AppLayout } from './layout.js';
 import { ServiceLog } from './logs.js';
