@@ -149,7 +149,8 @@ export function createHttpService(opts: HttpServiceOptions): HttpService {
       const port = typeof addr === 'object' && addr ? addr.port : opts.port;
       const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
       const url = `http://${host}:${port}`;
-      log.info({ url }, 'listening');
+      // Milliseconds since this process started: the service's own share of a cold start.
+      log.info({ url, startupMs: Math.round(performance.now()) }, 'listening');
       return url;
     },
   };
