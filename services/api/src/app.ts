@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cors from '@fastify/cors';
 import type { preHandlerHookHandler } from 'fastify';
-import { createHttpService, onShutdown, openDatabase, type Logger } from '@msi/kit';
+import { createHttpService, onShutdown, openDatabase, warmUpLater, type Logger } from '@msi/kit';
 import { createApprovals } from './agent/approvals.js';
 import { registerApprovalRoutes } from './agent/approvals.js';
 import { offlineProvider } from './agent/offline-provider.js';
@@ -132,6 +132,8 @@ export async function startApi(cfg: ApiConfig, opts: { log?: Logger } = {}) {
   const url = await http.listen();
   // Ingestion of the built-in documentation runs in the background; /readyz tells when Chroma is reachable.
   kb.start().catch((err: Error) => log.error({ err }, 'knowledge base did not start'));
+  // The MCP client SDK was left out of start-up; load it once the stack's start is over.
+  warmUpLater(() => mcp.preload());
   log.info({ url, provider: provider.name, model: provider.model, embedder: embedder.id }, 'api ready');
   return { app, url, log };
 }

@@ -58,7 +58,10 @@ export interface McpGatewayOptions {
   idleMs?: number;
 }
 
-/** The MCP client SDK is loaded on the first connection (the first tool list or call), not at start-up. */
+/**
+ * The MCP client SDK is not loaded at start-up: the gateway's preload() loads it a moment after the API
+ * listens, or the first connection (the first tool list or call) does if that comes first.
+ */
 let sdk:
   | Promise<
       [
@@ -81,7 +84,9 @@ interface Pooled {
   lastUsed: number;
 }
 
-export function createMcpGateway(opts: McpGatewayOptions): McpGateway & { close(): Promise<void> } {
+export function createMcpGateway(
+  opts: McpGatewayOptions,
+): McpGateway & { close(): Promise<void>; preload(): Promise<unknown> } {
   const ttl = opts.listTtlMs ?? 30_000;
   const idleMs = opts.idleMs ?? 5 * 60_000;
   const lists = new Map<string, { at: number; tools: RemoteTool[] }>();
@@ -132,6 +137,7 @@ export function createMcpGateway(opts: McpGatewayOptions): McpGateway & { close(
   };
 
   return {
+    preload: loadSdk,
     async close() {
       clearInterval(sweep);
       await Promise.allSettled([...pool.keys()].map(drop));

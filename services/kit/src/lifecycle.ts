@@ -58,3 +58,16 @@ export function installLifecycle(log?: Logger): void {
     timer.unref();
   }
 }
+
+/**
+ * Runs `task` a moment after start-up (default 1.5 s), once the rush of a whole stack starting at once is
+ * over: for loading code that was left out of start-up so that the first request need not wait for it.
+ * Errors are ignored here (the first real use reports them); the timer never keeps the process alive.
+ */
+export function warmUpLater(task: () => unknown, delayMs = 1500): void {
+  setTimeout(() => {
+    void Promise.resolve()
+      .then(task)
+      .catch(() => {});
+  }, delayMs).unref();
+}

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { bearerChallenge, requireBearer, type TokenVerifier } from './auth.js';
+import { warmUpLater } from './lifecycle.js';
 import type { Principal } from './principal.js';
 
 export interface McpHttpOptions {
@@ -25,12 +26,15 @@ export interface McpHttpOptions {
    * loads its tool modules (and the SDK values they use) on its first MCP request.
    */
   build(server: McpServer, principal: Principal): void | Promise<void>;
+  /** Loads what `build` needs (its tool modules); called a moment after listening, with the SDK. */
+  preload?(): Promise<unknown>;
 }
 
 /**
  * The MCP server SDK (zod schemas and a JSON Schema validator: a quarter of a second of module loading)
- * is loaded on the first MCP request, not at start-up: the services that do not serve MCP (the IDP, the
- * API) never load it, and the MCP servers answer their health check without waiting for it.
+ * is not loaded at start-up: the services that do not serve MCP (the IDP, the API) never load it, and
+ * the MCP servers answer their health check without waiting for it; they load it a moment after
+ * listening (or on their first MCP request, if that comes first).
  */
 let sdk:
   | Promise<
@@ -136,6 +140,12 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
       },
     });
     await transport.handleRequest(raw, reply.raw, req.body);
+  });
+
+  // A moment after listening, load the SDK and the tools, so that the first MCP request does not wait.
+  app.addHook('onListen', (done) => {
+    warmUpLater(() => Promise.all([loadMcpServerSdk(), opts.preload?.()]));
+    done();
   });
 
   const notAllowed = async (_req: FastifyRequest, reply: FastifyReply) =>

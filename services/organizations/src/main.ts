@@ -50,6 +50,7 @@ if (seeded)
 const store = new OrgStore(db);
 
 const resource = publicUrl(cfg);
+const tools = () => import('./server.js');
 mountMcp(app, {
   name: SERVER_NAME,
   version: SERVER_VERSION,
@@ -61,9 +62,9 @@ mountMcp(app, {
   writeTools: WRITE_TOOLS,
   allowedHosts: cfg.ALLOWED_HOSTS,
   allowedOrigins: cfg.ALLOWED_ORIGINS,
-  // The tools (and the MCP SDK values they use) are loaded on the first MCP request, not at start-up.
-  build: async (server, principal) =>
-    (await import('./server.js')).buildServer(server, { store, principal, log }),
+  // The tools (and the MCP SDK values they use) are loaded after start-up, not before listening.
+  build: async (server, principal) => (await tools()).buildServer(server, { store, principal, log }),
+  preload: tools,
 });
 
 await listen();

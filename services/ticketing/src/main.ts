@@ -22,6 +22,7 @@ import { WRITE_TOOLS } from './write-tools.js';
 import { TicketStore } from './store.js';
 
 const VERSION = '0.1.0';
+const tools = () => import('./server.js');
 
 async function serve() {
   const cfg = loadConfig('ticketing', {
@@ -59,9 +60,10 @@ async function serve() {
     writeTools: WRITE_TOOLS,
     allowedHosts: cfg.ALLOWED_HOSTS,
     allowedOrigins: cfg.ALLOWED_ORIGINS,
-    // The tools (and the MCP SDK values they use) are loaded on the first MCP request, not at start-up.
+    // The tools (and the MCP SDK values they use) are loaded after start-up, not before listening.
     build: async (server, caller) =>
-      (await import('./server.js')).buildTicketingServer(server, { store, caller, log: http.log }),
+      (await tools()).buildTicketingServer(server, { store, caller, log: http.log }),
+    preload: tools,
   });
   await http.listen();
 }
