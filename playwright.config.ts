@@ -6,9 +6,9 @@
  */
 import { defineConfig } from '@playwright/test';
 import type { Shell } from './e2e/fixtures.js';
+import { chromiumLaunchOptions } from './e2e/support/chromium.js';
 
 const CI = !!process.env.CI;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export default defineConfig<{ shell: Shell }>({
   testDir: 'e2e',
@@ -27,17 +27,7 @@ export default defineConfig<{ shell: Shell }>({
     screenshot: 'only-on-failure',
     actionTimeout: 30_000,
     navigationTimeout: 60_000,
-    launchOptions: {
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    },
+    launchOptions: chromiumLaunchOptions,
   },
   projects: [
     { name: 'web', use: { shell: 'web' } },

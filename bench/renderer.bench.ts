@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
+import { chromiumLaunchOptions } from '../e2e/support/chromium.js';
 import { waitForStackReady } from '../e2e/support/stack.js';
 import { ROOT } from '../test/support/services.js';
 import { figure, printFigures, summarize } from './lib.js';
@@ -47,17 +48,7 @@ const stack = spawn(
     env: { ...process.env, OPENAI_API_KEY: '' },
   },
 );
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-});
+const browser = await chromium.launch(chromiumLaunchOptions);
 try {
   const info = await waitForStackReady(dataDir, {
     failed: () => (stack.exitCode !== null ? `the stack exited with ${stack.exitCode}` : undefined),

@@ -193,18 +193,25 @@ export function requireBearer(verifier: TokenVerifier, opts: BearerOptions = {})
     }
     const missing = (opts.requiredScopes ?? []).filter((s) => !req.principal!.scopes.includes(s));
     if (missing.length) {
-      return reply
-        .status(403)
-        .header(
-          'WWW-Authenticate',
-          bearerChallenge(
-            'insufficient_scope',
-            `the token lacks scope ${missing.join(' ')}`,
-            opts.resourceMetadataUrl,
-            missing.join(' '),
-          ),
-        )
-        .send({ error: 'insufficient_scope', message: `the token lacks scope ${missing.join(' ')}` });
+      return insufficientScope(
+        reply,
+        `the token lacks scope ${missing.join(' ')}`,
+        missing.join(' '),
+        opts.resourceMetadataUrl,
+      );
     }
   };
+}
+
+/** 403 `insufficient_scope` with its `WWW-Authenticate` challenge (RFC 6750 §3.1). */
+export function insufficientScope(
+  reply: FastifyReply,
+  message: string,
+  scope: string,
+  resourceMetadataUrl?: string,
+) {
+  return reply
+    .status(403)
+    .header('WWW-Authenticate', bearerChallenge('insufficient_scope', message, resourceMetadataUrl, scope))
+    .send({ error: 'insufficient_scope', message });
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { bearerChallenge, requireBearer, type TokenVerifier } from './auth.js';
+import { insufficientScope, requireBearer, type TokenVerifier } from './auth.js';
 import { warmUpLater } from './lifecycle.js';
 import type { Principal } from './principal.js';
 
@@ -102,18 +102,7 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
     for (const msg of calls as { method?: string; params?: { name?: string } }[]) {
       const needed = msg?.method === 'tools/call' ? opts.writeTools[msg.params?.name ?? ''] : undefined;
       if (needed && !principal.scopes.includes(needed)) {
-        return reply
-          .status(403)
-          .header(
-            'WWW-Authenticate',
-            bearerChallenge(
-              'insufficient_scope',
-              `${msg.params?.name} needs scope ${needed}`,
-              metadataUrl,
-              needed,
-            ),
-          )
-          .send({ error: 'insufficient_scope', message: `${msg.params?.name} needs scope ${needed}` });
+        return insufficientScope(reply, `${msg.params?.name} needs scope ${needed}`, needed, metadataUrl);
       }
     }
     const [{ McpServer }, { StreamableHTTPServerTransport }] = await loadMcpServerSdk();
