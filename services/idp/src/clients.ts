@@ -90,11 +90,18 @@ const sameSecret = (a: string, b: string) => {
  */
 export function authenticateClient(
   req: FastifyRequest,
-  body: Record<string, string>,
+  body: Record<string, unknown>,
   clients: Map<string, Client>,
 ): Client {
-  let id = body.client_id;
-  let secret = body.client_secret;
+  // A repeated parameter (an array) or a JSON non-string is a malformed request (RFC 6749 §3.2), not a 500.
+  const field = (name: string) => {
+    const v = body[name];
+    if (v !== undefined && typeof v !== 'string')
+      throw new OAuthError('invalid_request', `${name} must be given once, as a string`);
+    return v;
+  };
+  let id = field('client_id');
+  let secret = field('client_secret');
   const header = req.headers.authorization;
   if (header?.match(/^Basic\s/i)) {
     const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');

@@ -1,0 +1,49 @@
+/** Malformed requests get RFC 6749 answers from the real IDP process, never a 500. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  API_CLIENT_ID,
+  startIdp,
+  TEST_API_CLIENT_SECRET,
+  type RunningIdp,
+} from '../../../test/support/idp.js';
+
+let idp: RunningIdp;
+
+beforeAll(async () => {
+  idp = await startIdp();
+});
+afterAll(() => idp?.stop());
+
+async function post(path: string, body: URLSearchParams | object) {
+  const res = await fetch(`${idp.issuer}${path}`, {
+    method: 'POST',
+    ...(body instanceof URLSearchParams
+      ? { body }
+      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, string> };
+}
+
+describe('IDP bad input', () => {
+  it('answers a repeated or non-string client_secret with invalid_request, not a 500', async () => {
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: API_CLIENT_ID,
+      resource: idp.audiences.api,
+    });
+    form.append('client_secret', TEST_API_CLIENT_SECRET);
+    form.append('client_secret', 'other');
+    for (const path of ['/token', '/revoke']) {
+      const res = await post(path, new URLSearchParams([...form, ['token', 'x']]));
+      expect(res).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+      expect(res.body.error_description).toMatch(/client_secret/);
+    }
+    const json = await post('/token', {
+      grant_type: 'client_credentials',
+      client_id: API_CLIENT_ID,
+      client_secret: 5,
+      resource: idp.audiences.api,
+    });
+    expect(json).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+  });
+});
