@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '@msi/kit';
 import type { IdpConfig } from './config.js';
 import type { Client } from './clients.js';
@@ -44,6 +44,19 @@ export function sendOAuthError(reply: FastifyReply, err: unknown, basicChallenge
   if (!(err instanceof OAuthError)) throw err;
   if (err.status === 401 && basicChallenge) void reply.header('WWW-Authenticate', 'Basic realm="msi-idp"');
   return reply.status(err.status).header('Cache-Control', 'no-store').send(err.toJSON());
+}
+
+/**
+ * Route error handler for the token and revocation endpoints: a body Fastify cannot read (malformed JSON,
+ * an unsupported content type, over the size limit) is an RFC 6749 `invalid_request`; anything else goes
+ * on to the service's error handler.
+ */
+export function oauthBodyErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply) {
+  if (!err.statusCode || err.statusCode < 400 || err.statusCode >= 500) throw err;
+  return reply
+    .status(400)
+    .header('Cache-Control', 'no-store')
+    .send({ error: 'invalid_request', error_description: `the request body cannot be read: ${err.message}` });
 }
 
 /** A form or query field as one string: missing is undefined; a repeated parameter is an error (RFC 6749 §3.1). */

@@ -46,4 +46,25 @@ describe('IDP bad input', () => {
     });
     expect(json).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
   });
+
+  it('answers an unreadable body at /token and /revoke with invalid_request and an error_description', async () => {
+    for (const path of ['/token', '/revoke']) {
+      for (const [type, body] of [
+        ['application/json', '{not json'],
+        ['multipart/form-data; boundary=x', '--x\r\n'],
+        ['application/x-www-form-urlencoded', `grant_type=${'a'.repeat(2 * 1024 * 1024)}`],
+      ] as const) {
+        const res = await fetch(`${idp.issuer}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': type },
+          body,
+        });
+        expect(res.status).toBe(400);
+        expect(res.headers.get('cache-control')).toBe('no-store');
+        const json = (await res.json()) as Record<string, string>;
+        expect(json.error).toBe('invalid_request');
+        expect(json.error_description).toMatch(/body/);
+      }
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { authenticateClient } from '../clients.js';
-import { one, sendOAuthError, type Idp } from '../context.js';
+import { oauthBodyErrors, one, sendOAuthError, type Idp } from '../context.js';
 import { OAuthError } from '../oauth-error.js';
 
 /**
@@ -9,7 +9,7 @@ import { OAuthError } from '../oauth-error.js';
  * answer 200 like known ones.
  */
 export function revokeRoutes(app: FastifyInstance, idp: Idp): void {
-  app.post('/revoke', async (req, reply) => {
+  app.post('/revoke', { errorHandler: oauthBodyErrors }, async (req, reply) => {
     const p = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
     try {
       const client = authenticateClient(req, p as Record<string, string>, idp.clients);

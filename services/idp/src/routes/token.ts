@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SCOPES } from '@msi/kit';
 import { API_CLIENT_ID, authenticateClient, GRANT, type Client } from '../clients.js';
-import { one, sendOAuthError, splitScope, targetResource, type Idp } from '../context.js';
+import { oauthBodyErrors, one, sendOAuthError, splitScope, targetResource, type Idp } from '../context.js';
 import { OAuthError } from '../oauth-error.js';
 import { now, type Grant } from '../store.js';
 
@@ -205,7 +205,7 @@ export function tokenRoutes(app: FastifyInstance, idp: Idp): void {
     [GRANT.tokenExchange]: tokenExchange,
   };
 
-  app.post('/token', async (req: FastifyRequest, reply) => {
+  app.post('/token', { errorHandler: oauthBodyErrors }, async (req: FastifyRequest, reply) => {
     const p = (req.body && typeof req.body === 'object' ? req.body : {}) as Params;
     const usedBasic = /^Basic\s/i.test(req.headers.authorization ?? '');
     try {
