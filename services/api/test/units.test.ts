@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase, type Principal } from '@msi/kit';
 import { createApprovals } from '../src/agent/approvals.js';
+import { summarize } from '../src/agent/loop.js';
 import { detectIntent, matchOrganization, plan } from '../src/agent/offline-provider.js';
 import { conversationMigrations, createConversationStore } from '../src/conversations/store.js';
 import { createRateLimiter } from '../src/limits.js';
@@ -202,6 +203,50 @@ describe('conversation store', () => {
     expect(store.list('alice', '50%').length).toBe(0);
     expect(store.list('bob').length).toBe(0);
     expect(store.remove('alice', c.id)).toBe(true);
+  });
+});
+
+describe('cutting text never splits a character', () => {
+  const wellFormed = (s: string) =>
+    !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+
+  it('a conversation title cut at an emoji is stored and read back intact', () => {
+    const store = createConversationStore(openDatabase(':memory:', conversationMigrations));
+    const c = store.create('alice');
+    store.addUserMessage(c.id, `${'a'.repeat(56)}🚓${'b'.repeat(10)}`);
+    const title = store.get('alice', c.id)!.title;
+    expect(title).not.toContain('\uFFFD');
+    expect(wellFormed(title)).toBe(true);
+    expect(title).toBe(`${'a'.repeat(56)}…`);
+  });
+
+  it('the approval summary and an offline ticket title cut at an emoji stay well-formed', () => {
+    const tool = {
+      server: 'ticketing' as const,
+      name: 'create_ticket',
+      title: 'Create a ticket',
+      description: '',
+      inputSchema: {},
+      readOnly: false,
+      destructive: false,
+      requiresApproval: true,
+    };
+    expect(wellFormed(summarize(tool, { title: `${'x'.repeat(116)}🚓🚓🚓🚓🚓🚓` }))).toBe(true);
+    const step = plan(
+      `Create a ticket: ${'d'.repeat(116)}🚓${'e'.repeat(20)}`,
+      james,
+      [
+        {
+          name: 'list_organizations',
+          args: {},
+          outcome: { ok: true, result: { organizations: orgs.slice(0, 1) } },
+        },
+      ],
+      new Set(['create_ticket', 'list_organizations']),
+    );
+    expect('call' in step).toBe(true);
+    const args = JSON.parse((step as { call: { arguments: string } }).call.arguments) as { title: string };
+    expect(wellFormed(args.title)).toBe(true);
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger, Principal } from '@msi/kit';
+import { clip } from '../clip.js';
 import type {
   ApiError,
   Citation,
@@ -257,7 +258,7 @@ export function summarize(tool: AgentTool, args: Record<string, unknown>): strin
     .filter(([, v]) => v !== undefined && v !== null && v !== '')
     .map(([k, v]) => {
       const s = typeof v === 'string' ? v : JSON.stringify(v);
-      return `${k}: ${s.length > 120 ? `${s.slice(0, 117)}…` : s}`;
+      return `${k}: ${s.length > 120 ? `${clip(s, 117)}…` : s}`;
     });
   return `${tool.title}${parts.length ? ` — ${parts.join('; ')}` : ''}`;
 }

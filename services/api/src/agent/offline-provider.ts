@@ -8,6 +8,7 @@
  * state machine whatever happened (a declined approval, a tool error, a cancelled call).
  */
 import type { Principal } from '@msi/kit';
+import { clip } from '../clip.js';
 import type { ToolResult } from '../tools.js';
 import { DOC_SEARCH_TOOL } from '../tools.js';
 import type { ChatMessage, ModelProvider, ModelToolCall, StepOutput } from './provider.js';
@@ -286,7 +287,7 @@ function ticketFields(q: string): Record<string, unknown> {
     .split('\n')[0]!
     .trim()
     .replace(/[.!?]+$/, '');
-  if (title.length > 120) title = `${title.slice(0, 117).trimEnd()}…`;
+  if (title.length > 120) title = `${clip(title, 117).trimEnd()}…`;
   title = title.charAt(0).toUpperCase() + title.slice(1);
   const t = text.toLowerCase();
   const priority = /\burgent\b/.test(t)
@@ -311,7 +312,7 @@ function ticketFields(q: string): Record<string, unknown> {
               : undefined;
   return {
     title,
-    description: (afterColon ?? text).trim().slice(0, 10_000),
+    description: clip((afterColon ?? text).trim(), 10_000),
     ...(priority ? { priority } : {}),
     ...(product ? { product } : {}),
   };
@@ -417,7 +418,7 @@ function renderTicket(number: string, o: ToolResult): string {
         ? [
             '',
             `**Comments** (${comments.length}):`,
-            ...comments.slice(-5).map((c) => `- ${str(c.author)}: ${str(c.body).slice(0, 300)}`),
+            ...comments.slice(-5).map((c) => `- ${str(c.author)}: ${clip(str(c.body), 300)}`),
           ]
         : []),
     ].join('\n') + OFFLINE_NOTE

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db, Migration } from '@msi/kit';
+import { clip } from '../clip.js';
 import type { ApiError, ConversationDetail, ConversationSummary, Message, ToolCall } from '../contract.js';
 
 export const DEFAULT_TITLE = 'New conversation';
@@ -334,5 +335,5 @@ export function createConversationStore(db: Db) {
 
 function titleFrom(content: string): string {
   const line = content.replace(/\s+/g, ' ').trim();
-  return line.length > 60 ? `${line.slice(0, 57).trimEnd()}…` : line || DEFAULT_TITLE;
+  return line.length > 60 ? `${clip(line, 57).trimEnd()}…` : line || DEFAULT_TITLE;
 }
