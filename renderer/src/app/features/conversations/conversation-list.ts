@@ -51,7 +51,9 @@ import { ConversationsStore } from './conversations.store';
                 [routerLink]="['/c', c.id]"
                 [attr.aria-current]="c.id === activeId() ? 'page' : null"
               >
-                <span class="title">{{ c.title || 'Untitled' }}</span>
+                <span class="title" [attr.title]="c.title || null">{{
+                  c.title || 'Untitled'
+                }}</span>
                 <span class="when">{{ when(c.updatedAt) }}</span>
               </a>
               <span class="row-actions">
