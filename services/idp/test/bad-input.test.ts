@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   API_CLIENT_ID,
+  pkce,
   startIdp,
   TEST_API_CLIENT_SECRET,
   type RunningIdp,
@@ -66,5 +67,24 @@ describe('IDP bad input', () => {
         expect(json.error_description).toMatch(/body/);
       }
     }
+  });
+
+  it('ignores a foreign cookie with a malformed %-escape (loopback cookies are shared across ports)', async () => {
+    const url = new URL(`${idp.issuer}/authorize`);
+    for (const [k, v] of Object.entries({
+      client_id: 'msi-desktop',
+      redirect_uri: 'http://127.0.0.1:43125/auth/callback',
+      response_type: 'code',
+      scope: 'openid api',
+      code_challenge: pkce().challenge,
+      code_challenge_method: 'S256',
+    }))
+      url.searchParams.set(k, v);
+    const headers = { cookie: 'other_app=50%off; theme=dark' };
+    const page = await fetch(url, { headers, redirect: 'manual' });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/Sign in/);
+    const out = await fetch(`${idp.issuer}/end-session`, { headers, redirect: 'manual' });
+    expect(out.status).toBe(200);
   });
 });
