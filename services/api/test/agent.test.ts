@@ -289,6 +289,28 @@ describe('openai provider with a scripted model', () => {
     expect(tickets.prepare('SELECT count(*) n FROM tickets WHERE title = ?').get(title)).toEqual({ n: 0 });
   });
 
+  it('deleting a conversation cancels its running turn: a change waiting for approval is not made', async () => {
+    const title = `Deleted ${Date.now()}`;
+    model.setScript((_r, i) =>
+      i === 0
+        ? { toolCalls: [{ name: 'create_ticket', arguments: { title, description: 'x y z' } }] }
+        : { text: 'Created it.' },
+    );
+    const id = await conversation('james_smith');
+    const statuses: number[] = [];
+    const t = await sendMessage(stack.api.url, tokens.james_smith!, id, 'open one', async (e) => {
+      if (e.event !== 'approval.required') return;
+      statuses.push(
+        (await call(stack.api.url, tokens.james_smith!, 'DELETE', `/api/conversations/${id}`)).status,
+      );
+      statuses.push((await decide('james_smith', e, 'approve')).status);
+    });
+    expect(statuses).toEqual([204, 404]);
+    expect(t.events.at(-1)).toMatchObject({ event: 'error', data: { error: 'not_found' } });
+    expect(t.of('done')).toHaveLength(0);
+    expect(tickets.prepare('SELECT count(*) n FROM tickets WHERE title = ?').get(title)).toEqual({ n: 0 });
+  });
+
   it('a model error is an error event and the message is saved as failed', async () => {
     model.setScript(() => ({ error: { status: 400, message: 'The model `scripted-1` does not exist' } }));
     const id = await conversation('alex_agent');

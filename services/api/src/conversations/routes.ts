@@ -42,7 +42,8 @@ function notFound(reply: FastifyReply, id: string) {
 
 export function registerConversationRoutes(app: FastifyInstance, opts: ConversationRouteOptions): void {
   const { store, preHandler } = opts;
-  const running = new Set<string>();
+  /** Conversations answering a message, with what cancels that turn (deleting the conversation does). */
+  const running = new Map<string, AbortController>();
   const messageBody = z
     .object({
       content: z
@@ -86,6 +87,8 @@ export function registerConversationRoutes(app: FastifyInstance, opts: Conversat
 
   app.delete<{ Params: { id: string } }>('/api/conversations/:id', { preHandler }, async (req, reply) => {
     if (!store.remove(req.principal!.sub, req.params.id)) return notFound(reply, req.params.id);
+    // A turn still running in it stops: nothing it waits to do (a change awaiting approval) is done.
+    running.get(req.params.id)?.abort(new Error('the conversation was deleted'));
     return reply.status(204).send();
   });
 
@@ -112,7 +115,8 @@ export function registerConversationRoutes(app: FastifyInstance, opts: Conversat
           message: 'this conversation is already answering a message; wait for it or cancel it first',
         });
       }
-      running.add(conversationId);
+      const deleted = new AbortController();
+      running.set(conversationId, deleted);
       const sse = openSse(reply);
       const mcp = opts.mcp.session(principal, bearerToken(req));
       try {
@@ -122,12 +126,16 @@ export function registerConversationRoutes(app: FastifyInstance, opts: Conversat
           conversationId,
           toolbox: createToolbox(mcp, opts.docs),
           history: store.history(conversationId, opts.historyMessages ?? 20),
-          signal: sse.signal,
+          signal: AbortSignal.any([sse.signal, deleted.signal]),
           emit: (event, data) => sse.send(event, data),
         });
       } catch (err) {
-        req.log.error({ err }, 'turn failed');
-        sse.send('error', { error: 'internal_error', message: 'the turn failed; see the service log' });
+        if (deleted.signal.aborted) {
+          sse.send('error', { error: 'not_found', message: `conversation ${conversationId} was deleted` });
+        } else {
+          req.log.error({ err }, 'turn failed');
+          sse.send('error', { error: 'internal_error', message: 'the turn failed; see the service log' });
+        }
       } finally {
         running.delete(conversationId);
         sse.end();
