@@ -311,6 +311,21 @@ describe('openai provider with a scripted model', () => {
     expect(tickets.prepare('SELECT count(*) n FROM tickets WHERE title = ?').get(title)).toEqual({ n: 0 });
   });
 
+  it('tool names a model makes up do not become metric labels (one series for all unknown tools)', async () => {
+    const tag = `madeup_${Date.now()}`;
+    model.setScript((_r, i) =>
+      i === 0
+        ? { toolCalls: [1, 2, 3].map((n) => ({ name: `${tag}_${n}`, arguments: {} })) }
+        : { text: 'No such tools.' },
+    );
+    const id = await conversation('alex_agent');
+    const t = await sendMessage(stack.api.url, tokens.alex_agent!, id, 'call them');
+    expect(t.of('tool.completed').map((c) => c.ok)).toEqual([false, false, false]);
+    const metrics = await (await fetch(`${stack.api.url}/metrics`)).text();
+    expect(metrics).not.toContain(tag);
+    expect(metrics).toMatch(/api_tool_calls_total\{server="unknown",tool="unknown",outcome="error"\} [1-9]/);
+  });
+
   it('a model error is an error event and the message is saved as failed', async () => {
     model.setScript(() => ({ error: { status: 400, message: 'The model `scripted-1` does not exist' } }));
     const id = await conversation('alex_agent');

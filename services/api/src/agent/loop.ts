@@ -165,16 +165,30 @@ async function runCall(
   const record: ToolCall = { callId, server: tool?.server ?? 'knowledge', tool: call.name, args };
   ctx.emit('tool.started', { callId, server: record.server, tool: call.name, args });
   if (!parsed) {
-    return finish(deps, ctx, record, 0, {
-      ok: false,
-      error: `the arguments are not a JSON object: ${call.arguments.slice(0, 200)}`,
-    });
+    return finish(
+      deps,
+      ctx,
+      record,
+      0,
+      { ok: false, error: `the arguments are not a JSON object: ${call.arguments.slice(0, 200)}` },
+      'error',
+      tool !== undefined,
+    );
   }
   if (!tool) {
-    return finish(deps, ctx, record, 0, {
-      ok: false,
-      error: `there is no tool named ${call.name} for this person; available: ${tools.map((t) => t.name).join(', ')}`,
-    });
+    return finish(
+      deps,
+      ctx,
+      record,
+      0,
+      {
+        ok: false,
+        error: `there is no tool named ${call.name} for this person; available: ${tools.map((t) => t.name).join(', ')}`,
+      },
+      'error',
+      // A name the model made up is not a metric label: labels must stay a small, fixed set.
+      false,
+    );
   }
 
   if (tool.requiresApproval) {
@@ -210,6 +224,7 @@ function finish(
   ms: number,
   result: ToolResult,
   outcome: Decision | 'ok' | 'error' = result.ok ? 'ok' : 'error',
+  known = true,
 ): { record: ToolCall; result: ToolResult } {
   const done: ToolCall = {
     ...record,
@@ -217,7 +232,11 @@ function finish(
     ...(result.ok ? { result: result.result } : { error: result.error ?? 'failed' }),
     ms: Math.round(ms),
   };
-  deps.metrics.toolCall(record.server, record.tool, outcome === 'approved' ? 'ok' : outcome);
+  deps.metrics.toolCall(
+    known ? record.server : 'unknown',
+    known ? record.tool : 'unknown',
+    outcome === 'approved' ? 'ok' : outcome,
+  );
   ctx.emit('tool.completed', {
     callId: record.callId,
     ok: result.ok,
