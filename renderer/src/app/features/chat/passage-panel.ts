@@ -58,7 +58,14 @@ export class PassageService {
             <h2 id="passage-title" tabindex="-1" #heading>
               {{ service.passage()?.title ?? citation.title }}
             </h2>
-            <p class="muted">{{ service.passage()?.section ?? citation.section }}</p>
+            @let section =
+              sectionOnly(
+                service.passage()?.title ?? citation.title,
+                service.passage()?.section ?? citation.section
+              );
+            @if (section) {
+              <p class="muted">{{ section }}</p>
+            }
           </div>
           <button type="button" class="icon-button" aria-label="Close passage" (click)="close()">
             <msi-icon name="close" />
@@ -89,6 +96,13 @@ export class PassagePanel {
         heading.nativeElement.focus();
       }
     });
+  }
+
+  /** The section path without the document title the h2 already shows ("" for the opening passage). */
+  protected sectionOnly(title: string, section: string | undefined): string {
+    if (!section || section === title) return '';
+    const prefix = `${title} › `;
+    return section.startsWith(prefix) ? section.slice(prefix.length) : section;
   }
 
   protected close(): void {
