@@ -180,11 +180,18 @@ export function createMcpGateway(
         async call(server, tool, args, signal) {
           const ref = opts.servers.find((s) => s.name === server);
           if (!ref) return { ok: false, error: `unknown server ${server}` };
+          // The SDK never removes the abort listener it adds to a request's signal: give it a signal of
+          // this call only, linked to the turn's until the call ends (else every finished call of the
+          // turn stays a listener, and a later hang-up sends a cancellation for each of them).
+          const own = new AbortController();
+          const forward = () => own.abort(signal?.reason);
+          if (signal?.aborted) forward();
+          else signal?.addEventListener('abort', forward, { once: true });
           try {
             const res = await (
               await client(principal, subjectToken, ref)
             ).callTool({ name: tool, arguments: args }, undefined, {
-              ...(signal ? { signal } : {}),
+              signal: own.signal,
               timeout: opts.callTimeoutMs ?? 60_000,
             });
             const content = Array.isArray(res.content)
@@ -201,6 +208,8 @@ export function createMcpGateway(
             // A transport or protocol failure: the next call starts with a fresh connection.
             drop(`${principal.sub}\n${ref.name}`);
             return { ok: false, error: describe(err) };
+          } finally {
+            signal?.removeEventListener('abort', forward);
           }
         },
         async close() {
