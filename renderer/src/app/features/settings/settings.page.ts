@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
 import type { ConnectionCheck, Settings, SettingsUpdate } from '@contract/host';
-import { messageOf } from '../../core/config';
+import { ConfigService, messageOf } from '../../core/config';
 import { HOST } from '../../core/host.service';
 import { ThemeChoice, ThemeService } from '../../core/theme.service';
 
@@ -39,11 +39,18 @@ import { ThemeChoice, ThemeService } from '../../core/theme.service';
                 Remote — use a deployed identity provider and API</label
               >
             </div>
+            @if (mode() === 'local') {
+              <p class="muted small" id="remote-hint">
+                The two addresses below are used only in Remote mode; in Local mode this computer
+                runs the identity provider and the API, and Test connection checks those.
+              </p>
+            }
             <label class="field">
               <span>Identity provider (issuer) URL</span>
               <input
                 name="issuer"
                 type="url"
+                [attr.aria-describedby]="mode() === 'local' ? 'remote-hint' : null"
                 [value]="s.remote.issuer"
                 placeholder="https://login.example.com"
                 [required]="mode() === 'remote'"
@@ -54,6 +61,7 @@ import { ThemeChoice, ThemeService } from '../../core/theme.service';
               <input
                 name="apiUrl"
                 type="url"
+                [attr.aria-describedby]="mode() === 'local' ? 'remote-hint' : null"
                 [value]="s.remote.apiUrl"
                 placeholder="https://assistant.example.com"
                 [required]="mode() === 'remote'"
@@ -154,6 +162,7 @@ import { ThemeChoice, ThemeService } from '../../core/theme.service';
 })
 export default class SettingsPage {
   private readonly host = inject(HOST);
+  private readonly config = inject(ConfigService);
   protected readonly theme = inject(ThemeService);
   protected readonly settings = signal<Settings | null>(null);
   protected readonly mode = signal<Settings['mode']>('local');
@@ -210,8 +219,12 @@ export default class SettingsPage {
 
   protected async test(form: HTMLFormElement): Promise<void> {
     const data = new FormData(form);
-    const issuer = String(data.get('issuer') ?? '').trim();
-    const apiUrl = String(data.get('apiUrl') ?? '').trim();
+    let issuer = String(data.get('issuer') ?? '').trim();
+    let apiUrl = String(data.get('apiUrl') ?? '').trim();
+    if (this.mode() === 'local' && !(issuer && apiUrl) && this.config.loaded) {
+      // Local mode with no remote addresses typed: test the local services this window uses.
+      ({ issuer, apiUrl } = this.config.config);
+    }
     this.testing.set(true);
     this.testError.set(null);
     this.checks.set(null);
