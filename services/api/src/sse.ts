@@ -28,13 +28,16 @@ export function openSse(reply: FastifyReply, heartbeatMs = 15_000): SseStream {
   res.flushHeaders();
   const heartbeat = setInterval(() => !ended && res.write(': keep-alive\n\n'), heartbeatMs);
   heartbeat.unref();
-  res.on('close', () => {
+  const closed = () => {
     clearInterval(heartbeat);
     if (!ended) {
       ended = true;
       ac.abort(new Error('the client closed the connection'));
     }
-  });
+  };
+  res.on('close', closed);
+  // A client that hung up before the stream opened (during authentication) sent its 'close' already.
+  if (res.destroyed || !res.socket || res.socket.destroyed) closed();
   return {
     signal: ac.signal,
     send(event, data) {
