@@ -11,9 +11,17 @@ export interface ToolContext {
   log: Logger;
 }
 
-/** Trimmed text that must not be empty and has a maximum length. */
+/** Half of a surrogate pair (a cut emoji): SQLite would store it as bytes that read back as U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Trimmed, well-formed text that must not be empty and has a maximum length. */
 export const text = (max: number) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !LONE_SURROGATE.test(s), 'is not well-formed Unicode (half of a surrogate pair)');
 
 export const ticketRef = text(20).describe('Ticket number, e.g. TCK-1042');
 export const status = z.enum(STATUSES);

@@ -91,6 +91,16 @@ const CASES: [string, () => Record<string, unknown>, RegExp][] = [
   ],
   ['update_ticket', () => ({ number: t.open, assignee: '' }), /must not be empty at assignee/],
   ['update_ticket', () => ({ number: 'TCK-1', status: 'open' }), /ticket TCK-1 not found/],
+  [
+    'create_ticket',
+    () => ({ ...ticket, title: 'Dock \ud83d offline' }),
+    /not well-formed Unicode.* at title/,
+  ],
+  [
+    'add_comment',
+    () => ({ number: t.open, body: 'half an emoji \udea8' }),
+    /not well-formed Unicode.* at body/,
+  ],
   ['add_comment', () => ({ number: t.open, body: '' }), /must not be empty at body/],
   ['add_comment', () => ({ number: t.open, body: long(10_001) }), /at most 10000 characters at body/],
   [
