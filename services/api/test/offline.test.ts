@@ -75,6 +75,31 @@ describe('offline provider', () => {
     expect(customer.of('tool.completed')[1]).toMatchObject({ ok: true, result: { total: own } });
   });
 
+  it('a request that needs an organization asks which, and the answer carries the request on', async () => {
+    const first = await ask('alex_agent', 'Create a ticket: DS-8 bay 3 shows a red LED');
+    expect(first.text).toContain('Please say which organization');
+    expect(first.of('approval.required')).toHaveLength(0);
+    let approvalArgs: Record<string, unknown> | undefined;
+    const second = await sendMessage(
+      stack.api.url,
+      tokens.alex_agent!,
+      first.conversationId,
+      'Allen Fire Station',
+      async (e) => {
+        if (e.event !== 'approval.required') return;
+        approvalArgs = e.data.args as Record<string, unknown>;
+        await call(stack.api.url, tokens.alex_agent!, 'POST', `/api/approvals/${String(e.data.approvalId)}`, {
+          decision: 'deny',
+        });
+      },
+    );
+    expect(approvalArgs).toMatchObject({ org: 'allen-firestation', title: 'DS-8 bay 3 shows a red LED' });
+    expect(second.text).toContain('You declined, so the ticket was **not created**');
+    expect(
+      count(tickets, 'SELECT count(*) n FROM tickets WHERE title = ?', 'DS-8 bay 3 shows a red LED'),
+    ).toBe(0);
+  });
+
   it("ticket counts and priority filters match the database, within the agent's organizations", async () => {
     const claim = DEMO_USERS.find((u) => u.username === 'alex_agent')!.organizations;
     const inClaim = `org IN (${claim.map(() => '?').join(',')})`;

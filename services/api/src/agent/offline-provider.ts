@@ -42,9 +42,13 @@ export function offlineProvider(): ModelProvider {
   return {
     name: 'offline',
     async step({ messages, principal, tools }, onDelta): Promise<StepOutput> {
-      const { question, done } = currentTurn(messages);
+      const { question, done, asked } = currentTurn(messages);
       const available = new Set(tools.map((t) => t.name));
-      const next = plan(question, principal, done, available);
+      // "Which organization?" answered with just a name carries on the request it was asked for.
+      const next =
+        asked && detectIntent(question, principal).kind === 'docs'
+          ? plan(asked, principal, done, available, question)
+          : plan(question, principal, done, available);
       if ('call' in next) {
         return { text: '', toolCalls: [{ id: `offline_${done.length + 1}`, ...next.call }] };
       }
@@ -54,11 +58,18 @@ export function offlineProvider(): ModelProvider {
   };
 }
 
-/** The question of this turn and the tool calls made for it so far, with their outcomes. */
-function currentTurn(messages: ChatMessage[]): { question: string; done: Done[] } {
+/** The question of this turn and the tool calls made for it so far, with their outcomes; `asked` is the
+ *  previous question when the previous answer asked which organization it was about. */
+function currentTurn(messages: ChatMessage[]): { question: string; done: Done[]; asked?: string } {
   let i = messages.length - 1;
   while (i >= 0 && messages[i]!.role !== 'user') i--;
   const question = i >= 0 ? (messages[i] as { content: string }).content : '';
+  const before = messages[i - 1];
+  const earlier = messages[i - 2];
+  const asked =
+    before?.role === 'assistant' && before.content.startsWith(ASK_ORG) && earlier?.role === 'user'
+      ? earlier.content
+      : undefined;
   const calls = new Map<string, ModelToolCall>();
   const done: Done[] = [];
   for (const m of messages.slice(i + 1)) {
@@ -68,7 +79,7 @@ function currentTurn(messages: ChatMessage[]): { question: string; done: Done[] 
       done.push({ name: m.name, args: c ? safeJson(c.arguments) : {}, outcome: m.outcome });
     }
   }
-  return { question, done };
+  return { question, done, ...(asked ? { asked } : {}) };
 }
 
 function safeJson(s: string): Record<string, unknown> {
@@ -125,7 +136,14 @@ const call = (name: string, args: Record<string, unknown>): Step => ({
   call: { name, arguments: JSON.stringify(args) },
 });
 
-export function plan(question: string, principal: Principal, done: Done[], available: Set<string>): Step {
+export function plan(
+  question: string,
+  principal: Principal,
+  done: Done[],
+  available: Set<string>,
+  /** The person's answer to "which organization?", when this carries on an earlier question. */
+  orgAnswer?: string,
+): Step {
   const intent = detectIntent(question, principal);
   const last = (name: string) => [...done].reverse().find((d) => d.name === name);
 
@@ -161,8 +179,8 @@ export function plan(question: string, principal: Principal, done: Done[], avail
   const orgs = last(ORG_TOOL);
   if (!orgs) return call(ORG_TOOL, { limit: 100 });
   const visible = orgList(orgs.outcome);
-  const named = namedOrganization(question.split(':')[0]!);
-  const matched = matchOrganization(question, visible);
+  const named = orgAnswer?.trim() || namedOrganization(question.split(':')[0]!);
+  const matched = matchOrganization(orgAnswer ?? question, visible);
   // An organization named but not among those visible does not exist for this person.
   if (!matched && named)
     return { answer: `I found no organization "${named}" among those you can see.${OFFLINE_NOTE}` };
@@ -322,6 +340,11 @@ function ticketFields(q: string): Record<string, unknown> {
 
 type Rec = Record<string, unknown>;
 const str = (v: unknown) => (v === null || v === undefined || v === '' ? '—' : String(v));
+/** `waiting_on_customer` → "Waiting on customer" (ticket statuses and priorities as a person reads them). */
+const words = (v: unknown) => {
+  const s = str(v).replace(/_/g, ' ');
+  return s.charAt(0).toUpperCase() + s.slice(1);
+};
 const cell = (v: unknown) => str(v).replace(/\|/g, '\\|').replace(/\s+/g, ' ');
 const table = (head: string[], rows: unknown[][]) =>
   [
@@ -345,9 +368,11 @@ function orgList(o: ToolResult): Org[] {
   return Array.isArray(list) ? (list as Org[]) : [];
 }
 
+const ASK_ORG = 'Please say ';
+
 function askWhichOrg(visible: Org[], what: string): string {
   if (!visible.length) return 'You cannot see any organization.';
-  return `Please say ${what}. You can see: ${visible.map((o) => `${o.name} (\`${o.slug}\`)`).join(', ')}.`;
+  return `${ASK_ORG}${what}. You can see: ${visible.map((o) => `${o.name} (\`${o.slug}\`)`).join(', ')}.`;
 }
 
 function renderOrgList(o: ToolResult): string {
@@ -372,8 +397,8 @@ function renderTickets(o: ToolResult, heading: string): string {
     tickets.map((t) => [
       t.number,
       t.title,
-      t.status,
-      t.priority,
+      words(t.status),
+      words(t.priority),
       t.organization,
       t.assignee,
       str(t.updatedAt).slice(0, 10),
@@ -390,10 +415,11 @@ function renderStats(o: ToolResult, heading: string): string {
   const byOrg = counts(r.byOrganization).sort((a, b) => b[1] - a[1]);
   return `${heading}: **${str(r.total)}** tickets, **${str(r.unresolved)}** unresolved, **${str(r.overdue)}** past their SLA.\n\n${table(
     ['Status', 'Tickets'],
-    counts(r.byStatus),
-  )}\n\n${table(['Priority', 'Tickets'], counts(r.byPriority))}${
-    byOrg.length ? `\n\n${table(['Organization', 'Tickets'], byOrg.slice(0, 15))}` : ''
-  }${OFFLINE_NOTE}`;
+    counts(r.byStatus).map(([k, v]) => [words(k), v]),
+  )}\n\n${table(
+    ['Priority', 'Tickets'],
+    counts(r.byPriority).map(([k, v]) => [words(k), v]),
+  )}${byOrg.length ? `\n\n${table(['Organization', 'Tickets'], byOrg.slice(0, 15))}` : ''}${OFFLINE_NOTE}`;
 }
 
 function renderTicket(number: string, o: ToolResult): string {
@@ -410,7 +436,16 @@ function renderTicket(number: string, o: ToolResult): string {
       '',
       table(
         ['Status', 'Priority', 'Organization', 'Reporter', 'Assignee', 'SLA due'],
-        [[t.status, t.priority, t.organization, t.reporter, t.assignee, str(t.slaDueAt).slice(0, 16)]],
+        [
+          [
+            words(t.status),
+            words(t.priority),
+            t.organization,
+            t.reporter,
+            t.assignee,
+            str(t.slaDueAt).slice(0, 16),
+          ],
+        ],
       ),
       '',
       `> ${str(t.description).split('\n').join('\n> ')}`,
@@ -473,8 +508,12 @@ function renderOrgStatus(o: ToolResult): string {
 
 function renderCreated(o: ToolResult, org: Org): string {
   if (!o.ok) {
-    if (/declined|did not approve|cancelled/i.test(o.error ?? ''))
-      return `The ticket was **not created**: ${o.error}${OFFLINE_NOTE}`;
+    if (/declined/i.test(o.error ?? ''))
+      return `You declined, so the ticket was **not created**.${OFFLINE_NOTE}`;
+    if (/in time/i.test(o.error ?? ''))
+      return `The ticket was **not created**: the change was not approved in time.${OFFLINE_NOTE}`;
+    if (/cancelled/i.test(o.error ?? ''))
+      return `The ticket was **not created**: the turn was cancelled.${OFFLINE_NOTE}`;
     return `I could not create the ticket: ${o.error ?? 'the tool failed'}.${OFFLINE_NOTE}`;
   }
   const r = obj(o);
@@ -492,7 +531,12 @@ function renderDocs(o: ToolResult): string {
       .replace(/^#+ .*\n/gm, '')
       .trim();
     const excerpt = text.length > 600 ? `${text.slice(0, 600).replace(/\s+\S*$/, '')} …` : text;
-    return `**${i + 1}. ${str(x.title)} — ${str(x.section)}**\n\n${excerpt}`;
+    const title = str(x.title);
+    const section = str(x.section)
+      .split(' › ')
+      .filter((part, j) => !(j === 0 && part === title))
+      .join(' › ');
+    return `**${i + 1}. ${title}${section ? ` — ${section}` : ''}**\n\n${excerpt}`;
   });
   return `From the documentation:\n\n${parts.join('\n\n')}\n\nSources are listed below.${OFFLINE_NOTE}`;
 }
