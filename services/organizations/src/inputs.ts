@@ -10,6 +10,10 @@ const text = (max: number) =>
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`);
 
+/** False for text with half of a surrogate pair (a cut emoji): SQLite would store bytes that read back as U+FFFD. */
+export const wellFormed = (s: string) =>
+  !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+
 export const orgRef = text(120).describe(
   'The organization: slug (dallas-police), display name (Dallas Police Department) or legacy name (Dallas_Police)',
 );

@@ -641,6 +641,12 @@ describe('bad input: a tool error naming the field and the problem, nothing writ
       { organization: 'dallas-police', usernames: ['james_smith', 'JAMES_SMITH'] },
       /JAMES_SMITH is named twice/,
     ],
+    [
+      'half an emoji in the reason',
+      'set_member_permissions',
+      { organization: 'dallas-police', username: 'james_smith', permissions: [], reason: 'audit \ud83d' },
+      /not well-formed Unicode.* at reason/,
+    ],
     ['SQL in organization', 'get_organization', { organization: "dallas-police' OR '1'='1" }, /not found/],
     [
       'SQL in username',

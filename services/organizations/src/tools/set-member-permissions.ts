@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { toolResult } from '@msi/kit';
 import { notFound, visibleOrganization, type Ctx } from '../access.js';
-import { orgRef, permission, username } from '../inputs.js';
+import { orgRef, permission, username, wellFormed } from '../inputs.js';
 
 /** Registered for administrators only (see server.ts): for anyone else the tool does not exist. */
 export function registerSetMemberPermissions(server: McpServer, ctx: Ctx) {
@@ -24,6 +24,7 @@ export function registerSetMemberPermissions(server: McpServer, ctx: Ctx) {
           .trim()
           .min(1, 'must not be empty')
           .max(500, 'must be at most 500 characters')
+          .refine(wellFormed, 'is not well-formed Unicode (half of a surrogate pair)')
           .optional()
           .describe('Why, for the event log'),
       },
