@@ -65,6 +65,14 @@ describe('conversations are per person', () => {
       error: 'invalid_request',
       message: 'content: content must not be empty',
     });
+    const half = await sendMessage(stack.api.url, tokens.james_smith!, id, 'my tickets \ud83d');
+    expect(half.events[0]!.data).toMatchObject({
+      error: 'invalid_request',
+      message: 'content: content is not well-formed Unicode (half of a surrogate pair)',
+    });
+    expect(
+      await api('james_smith', 'PATCH', `/api/conversations/${id}`, { title: 'Docks \udea8' }),
+    ).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
     const bad = await api('james_smith', 'POST', '/api/approvals/nope', { decision: 'maybe' });
     expect(bad.status).toBe(400);
     // Nothing was stored by the refused messages.

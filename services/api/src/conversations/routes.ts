@@ -27,7 +27,13 @@ const titleSchema = z
   .string({ required_error: 'title is required', invalid_type_error: 'title must be a string' })
   .trim()
   .min(1, 'title must not be empty')
-  .max(MAX_TITLE, `title must be at most ${MAX_TITLE} characters`);
+  .max(MAX_TITLE, `title must be at most ${MAX_TITLE} characters`)
+  .refine(wellFormed, 'title is not well-formed Unicode (half of a surrogate pair)');
+
+/** False for text with half of a surrogate pair (a cut emoji): SQLite would store bytes that read back as U+FFFD. */
+function wellFormed(s: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+}
 
 function invalid(reply: FastifyReply, error: z.ZodError) {
   const message = error.issues
@@ -49,6 +55,7 @@ export function registerConversationRoutes(app: FastifyInstance, opts: Conversat
       content: z
         .string({ required_error: 'content is required', invalid_type_error: 'content must be a string' })
         .refine((s) => s.trim().length > 0, 'content must not be empty')
+        .refine(wellFormed, 'content is not well-formed Unicode (half of a surrogate pair)')
         .refine(
           (s) => s.length <= opts.maxMessageChars,
           (s) => ({ message: `content is ${s.length} characters; the limit is ${opts.maxMessageChars}` }),
