@@ -193,7 +193,10 @@ describe('knowledge base with Chroma', () => {
       const user = /^Bearer (\w+)$/.exec(req.headers.authorization ?? '')?.[1];
       if (!user)
         return reply.status(401).send({ error: 'unauthorized', message: 'a bearer token is required' });
-      req.principal = { username: user } as Principal;
+      req.principal = {
+        username: user,
+        roles: user.endsWith('_agent') ? ['agent'] : [],
+      } as unknown as Principal;
     };
     registerKnowledgeRoutes(svc.app, env.kb, { preHandler });
     cleanups.push(() => svc.app.close());

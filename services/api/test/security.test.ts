@@ -216,3 +216,37 @@ describe('limits and operations', () => {
     expect(body.checks.ticketing!.ok).toBe(true);
   });
 });
+
+describe('the knowledge base is changed by support staff only', () => {
+  it('customers read and search it; agents add and remove uploads; built-in docs only supervisors and admins', async () => {
+    const upload = {
+      filename: `note-${Date.now()}.md`,
+      content: '# Staff note\n\nThe DS-8 bay 9 does not exist.',
+    };
+    const refused = await api('james_smith', 'POST', '/api/knowledge/documents', upload);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({
+      error: 'forbidden',
+      message: expect.stringContaining('support staff'),
+    });
+
+    const added = await api('alex_agent', 'POST', '/api/knowledge/documents', upload);
+    expect(added.status).toBe(202);
+    const id = String(added.body.id);
+    expect((await api('james_smith', 'GET', `/api/knowledge/documents/${id}`)).status).toBe(200);
+    expect((await api('james_smith', 'DELETE', `/api/knowledge/documents/${id}`)).status).toBe(403);
+
+    const docs = (await api('james_smith', 'GET', '/api/knowledge/documents')).body.documents as {
+      id: string;
+      source: string;
+    }[];
+    const builtin = docs.find((d) => d.source === 'builtin')!;
+    const kept = await api('alex_agent', 'DELETE', `/api/knowledge/documents/${builtin.id}`);
+    expect(kept.status).toBe(403);
+    expect(kept.body.message).toContain('built-in');
+    expect((await api('alex_agent', 'GET', `/api/knowledge/documents/${builtin.id}`)).status).toBe(200);
+
+    expect((await api('alex_agent', 'DELETE', `/api/knowledge/documents/${id}`)).status).toBe(204);
+    expect((await api('admin', 'GET', `/api/knowledge/documents/${id}`)).status).toBe(404);
+  });
+});

@@ -1,5 +1,7 @@
 /** The /api/knowledge/* routes (contract.ts). Auth is the caller's preHandler; errors are {error, message}. */
 import type { FastifyInstance, FastifyReply, preHandlerHookHandler } from 'fastify';
+import { hasRole, type Principal } from '@msi/kit';
+import type { KnowledgeDocument } from '../contract.js';
 import type { KnowledgeBase } from './knowledge-base.js';
 import { DEFAULT_K, MAX_K } from './knowledge-base.js';
 import { KnowledgeError, MAX_UPLOAD_BYTES } from './upload.js';
@@ -9,6 +11,19 @@ const MAX_QUERY_CHARS = 1000;
 function fail(reply: FastifyReply, status: number, error: string, message: string) {
   return reply.status(status).send({ error, message });
 }
+
+/**
+ * The knowledge base is the product documentation everyone's answers cite, so only support staff change
+ * it: agents add documents and remove uploaded ones; supervisors and admins may also remove the built-in
+ * ones. Customers read and search it.
+ */
+export function mayChangeKnowledge(p: Principal | undefined, source?: KnowledgeDocument['source']): boolean {
+  if (!p) return false;
+  if (hasRole(p, 'supervisor', 'admin')) return true;
+  return hasRole(p, 'agent') && source !== 'builtin';
+}
+
+const STAFF_ONLY = 'only support staff can change the knowledge base';
 
 export function registerKnowledgeRoutes(
   app: FastifyInstance,
@@ -29,6 +44,7 @@ export function registerKnowledgeRoutes(
     '/api/knowledge/documents',
     { preHandler, bodyLimit: 2 * MAX_UPLOAD_BYTES + 64 * 1024 },
     async (req, reply) => {
+      if (!mayChangeKnowledge(req.principal)) return fail(reply, 403, 'forbidden', STAFF_ONLY);
       try {
         const { document, created } = await kb.add(req.body, req.principal?.username);
         return reply.status(created ? 202 : 200).send(document);
@@ -43,6 +59,17 @@ export function registerKnowledgeRoutes(
     '/api/knowledge/documents/:id',
     { preHandler },
     async (req, reply) => {
+      const doc = kb.get(req.params.id);
+      if (!doc) return fail(reply, 404, 'not_found', `no knowledge document ${req.params.id}`);
+      if (!mayChangeKnowledge(req.principal, doc.source))
+        return fail(
+          reply,
+          403,
+          'forbidden',
+          doc.source === 'builtin'
+            ? 'only supervisors and admins can remove built-in documentation'
+            : STAFF_ONLY,
+        );
       if (!(await kb.remove(req.params.id)))
         return fail(reply, 404, 'not_found', `no knowledge document ${req.params.id}`);
       return reply.status(204).send();
