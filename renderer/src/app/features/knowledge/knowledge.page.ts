@@ -1,7 +1,15 @@
-import { ChangeDetectionStrategy, Component, OnDestroy, inject, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  OnDestroy,
+  computed,
+  inject,
+  signal,
+} from '@angular/core';
 import type { Citation, KnowledgeDocument } from '@contract/api';
 import { ApiService } from '../../core/api.service';
 import { messageOf } from '../../core/config';
+import { SessionService } from '../../core/session.service';
 import { Icon } from '../../ui/icon';
 import { PassagePanel, PassageService } from '../chat/passage-panel';
 
@@ -24,45 +32,56 @@ const ACCEPT = '.md,.markdown,.txt,text/markdown,text/plain';
       <div class="page-content">
         <h1>Knowledge base</h1>
         <p class="muted">
-          Documents the assistant searches and cites. Upload Markdown or plain text (up to 5 MB).
+          Documents the assistant searches and cites.
+          @if (canUpload()) {
+            Upload Markdown or plain text (up to 5 MB).
+          } @else {
+            Support staff maintain them; you can search them here.
+          }
         </p>
 
-        <section class="card" aria-labelledby="upload-title">
-          <h2 id="upload-title">Upload</h2>
-          <label class="file-drop">
-            <input
-              type="file"
-              [accept]="accept"
-              (change)="onFile($any($event.target))"
-              aria-label="Choose a document to upload"
-            />
-          </label>
-          @if (upload(); as u) {
-            <div class="upload-progress" data-testid="upload-progress" [attr.data-phase]="u.phase">
-              <div class="row">
-                <span>{{ u.name }}</span>
-                <span class="muted">{{ uploadText(u) }}</span>
+        @if (canUpload()) {
+          <section class="card" aria-labelledby="upload-title">
+            <h2 id="upload-title">Upload</h2>
+            <label class="file-drop">
+              <input
+                type="file"
+                [accept]="accept"
+                (change)="onFile($any($event.target))"
+                aria-label="Choose a document to upload"
+              />
+            </label>
+            @if (upload(); as u) {
+              <div
+                class="upload-progress"
+                data-testid="upload-progress"
+                [attr.data-phase]="u.phase"
+              >
+                <div class="row">
+                  <span>{{ u.name }}</span>
+                  <span class="muted">{{ uploadText(u) }}</span>
+                </div>
+                @if (u.phase === 'uploading') {
+                  <progress aria-label="Upload progress"></progress>
+                } @else {
+                  <progress
+                    aria-label="Upload progress"
+                    [max]="u.total || 1"
+                    [value]="u.phase === 'ready' ? u.total || 1 : u.done"
+                  ></progress>
+                }
+                @if (u.message) {
+                  <p
+                    [attr.role]="u.phase === 'failed' ? 'alert' : 'status'"
+                    [class.error-text]="u.phase === 'failed'"
+                  >
+                    {{ u.message }}
+                  </p>
+                }
               </div>
-              @if (u.phase === 'uploading') {
-                <progress aria-label="Upload progress"></progress>
-              } @else {
-                <progress
-                  aria-label="Upload progress"
-                  [max]="u.total || 1"
-                  [value]="u.phase === 'ready' ? u.total || 1 : u.done"
-                ></progress>
-              }
-              @if (u.message) {
-                <p
-                  [attr.role]="u.phase === 'failed' ? 'alert' : 'status'"
-                  [class.error-text]="u.phase === 'failed'"
-                >
-                  {{ u.message }}
-                </p>
-              }
-            </div>
-          }
-        </section>
+            }
+          </section>
+        }
 
         <section class="card" aria-labelledby="search-title">
           <h2 id="search-title">Try a search</h2>
@@ -131,7 +150,9 @@ const ACCEPT = '.md,.markdown,.txt,text/markdown,text/plain';
                       }
                     </td>
                     <td class="actions">
-                      @if (confirming() === d.id) {
+                      @if (!canDelete(d)) {
+                        <!-- read-only for this person -->
+                      } @else if (confirming() === d.id) {
                         <button type="button" class="danger small" (click)="remove(d)">
                           Delete
                         </button>
@@ -169,6 +190,18 @@ const ACCEPT = '.md,.markdown,.txt,text/markdown,text/plain';
 })
 export default class KnowledgePage implements OnDestroy {
   private readonly api = inject(ApiService);
+  private readonly session = inject(SessionService);
+  /** As the API enforces it: agents add documents and remove uploads; supervisors and admins remove any. */
+  protected readonly canUpload = computed(() => {
+    const role = this.session.role();
+    return role === 'agent' || role === 'supervisor' || role === 'admin';
+  });
+  protected canDelete(d: KnowledgeDocument): boolean {
+    const role = this.session.role();
+    return (
+      role === 'supervisor' || role === 'admin' || (role === 'agent' && d.source !== 'builtin')
+    );
+  }
   protected readonly passages = inject(PassageService);
   protected readonly accept = ACCEPT;
   protected readonly documents = signal<KnowledgeDocument[]>([]);
