@@ -47,6 +47,22 @@ describe('offline planner', () => {
     });
   });
 
+  it('reads the product of a new ticket from its model names too', () => {
+    const listed = {
+      name: 'list_organizations',
+      args: {},
+      outcome: { ok: true, result: { total: 1, organizations: orgs.slice(0, 1) } },
+    };
+    const avail = new Set(['list_organizations', 'create_ticket']);
+    const product = (q: string) => {
+      const step = plan(q, james, [listed], avail);
+      return 'call' in step ? (JSON.parse(step.call.arguments) as { product?: string }).product : undefined;
+    };
+    expect(product('Create a ticket: DS-8 bay 3 shows a red LED')).toBe('docking_station');
+    expect(product('Create a ticket: V700 will not power on')).toBe('body_camera');
+    expect(product('Create a ticket: M500 does not record on lights')).toBe('in_car_video');
+  });
+
   it('filters tickets by the priority and status the question names', () => {
     const avail = new Set(['search_tickets']);
     expect(plan('How many urgent tickets do I have?', james, [], avail)).toEqual({

@@ -315,11 +315,11 @@ function ticketFields(q: string): Record<string, unknown> {
       : /\blow\b/.test(t)
         ? 'low'
         : undefined;
-  const product = /\bdock/.test(t)
+  const product = /\b(dock|ds-?8)/.test(t)
     ? 'docking_station'
-    : /\bbody[- ]?cam/.test(t)
+    : /\b(body[- ]?cam|v700)/.test(t)
       ? 'body_camera'
-      : /\bin-?car\b/.test(t)
+      : /\b(in-?car|m500)\b/.test(t)
         ? 'in_car_video'
         : /\baware\b/.test(t)
           ? 'aware'
