@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { insufficientScope, requireBearer, type TokenVerifier } from './auth.js';
+import { createTokenVerifier, insufficientScope, requireBearer } from './auth.js';
 import { warmUpLater } from './lifecycle.js';
 import type { Principal } from './principal.js';
 
@@ -11,7 +11,6 @@ export interface McpHttpOptions {
   /** This server's resource URL: the token audience and the RFC 9728 `resource`. */
   resource: string;
   issuer: string;
-  verifier: TokenVerifier;
   scopesSupported: string[];
   /** Scope every request needs (e.g. `tickets:read`). */
   readScope: string;
@@ -91,7 +90,9 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
     }
   };
 
-  const auth = requireBearer(opts.verifier, {
+  // Tokens from the issuer whose audience is this very resource, and no other.
+  const verifier = createTokenVerifier({ issuer: opts.issuer, audience: opts.resource });
+  const auth = requireBearer(verifier, {
     resourceMetadataUrl: metadataUrl,
     requiredScopes: [opts.readScope],
   });

@@ -2,7 +2,6 @@
 import {
   baseSpec,
   createHttpService,
-  createTokenVerifier,
   env,
   loadConfig,
   mountMcp,
@@ -56,7 +55,6 @@ mountMcp(app, {
   version: SERVER_VERSION,
   resource,
   issuer: cfg.IDP_ISSUER,
-  verifier: createTokenVerifier({ issuer: cfg.IDP_ISSUER, audience: resource }),
   scopesSupported: [SCOPES.orgsRead, SCOPES.orgsWrite],
   readScope: SCOPES.orgsRead,
   writeTools: WRITE_TOOLS,
