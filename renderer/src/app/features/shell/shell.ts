@@ -4,7 +4,7 @@ import { NavigationEnd, Router, RouterLink, RouterLinkActive, RouterOutlet } fro
 import { filter, map } from 'rxjs';
 import { AuthService } from '../../core/auth.service';
 import { SessionService } from '../../core/session.service';
-import { SERVICE_LABELS, StatusService } from '../../core/status.service';
+import { SERVICE_LABELS, STATE_LABELS, StatusService } from '../../core/status.service';
 import { ThemeService } from '../../core/theme.service';
 import { Icon } from '../../ui/icon';
 import { SESSION_HINT } from '../sign-in/sign-in.page';
@@ -40,7 +40,7 @@ import { SESSION_HINT } from '../sign-in/sign-in.page';
           <msi-icon name="warn" />
           {{
             count === 1
-              ? labels[status.degraded()[0].name] + ' is ' + status.degraded()[0].state
+              ? labels[status.degraded()[0].name] + ' is ' + states[status.degraded()[0].state]
               : count + ' services need attention'
           }}
         </a>
@@ -85,6 +85,7 @@ export class Shell {
   protected readonly session = inject(SessionService);
   protected readonly status = inject(StatusService);
   protected readonly labels = SERVICE_LABELS;
+  protected readonly states = STATE_LABELS;
   protected readonly theme = inject(ThemeService);
   private readonly url = toSignal(
     inject(Router).events.pipe(
