@@ -2,6 +2,7 @@
  * Starts the real Chroma server (chromadb's bundled CLI) as a process for tests and benchmarks, on a
  * free port with its data in `dataDir`, and waits for its heartbeat. `stop()` ends it and waits for exit.
  */
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from '@msi/kit';
 import { ROOT, startProcess } from './services.js';
@@ -9,6 +10,8 @@ import { ROOT, startProcess } from './services.js';
 export interface RunningChroma {
   url: string;
   port: number;
+  /** The server's process (tests stop and continue it to make Chroma hang). */
+  proc: ChildProcess;
   /** Everything the process wrote so far (stdout + stderr). */
   output(): string;
   stop(): Promise<void>;
@@ -22,12 +25,12 @@ export async function startChroma(opts: {
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const cli = join(ROOT, 'node_modules', 'chromadb', 'dist', 'cli.mjs');
-  const { output, stop } = await startProcess({
+  const { proc, output, stop } = await startProcess({
     name: 'chroma',
     args: [cli, 'run', '--path', opts.dataDir, '--host', '127.0.0.1', '--port', String(port)],
     env: {},
     healthUrl: `${url}/api/v2/heartbeat`,
     timeoutMs: opts.timeoutMs,
   });
-  return { url, port, output, stop };
+  return { url, port, proc, output, stop };
 }
