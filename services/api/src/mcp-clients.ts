@@ -9,7 +9,9 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Logger, Principal } from '@msi/kit';
 import type { McpServerName } from './contract.js';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { describeFailure } from './mcp-errors.js';
+import { sharedValidator } from './mcp-validators.js';
 import type { TokenExchanger } from './token-exchange.js';
 
 export interface McpServerRef {
@@ -88,6 +90,7 @@ let sdk:
       [
         typeof import('@modelcontextprotocol/sdk/client/index.js'),
         typeof import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+        jsonSchemaValidator,
       ]
     >
   | undefined;
@@ -95,6 +98,9 @@ const loadSdk = () =>
   (sdk ??= Promise.all([
     import('@modelcontextprotocol/sdk/client/index.js'),
     import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+    import('@modelcontextprotocol/sdk/validation/ajv').then(({ AjvJsonSchemaValidator }) =>
+      sharedValidator(new AjvJsonSchemaValidator()),
+    ),
   ]));
 
 /** One connected client per person and server, reused across requests (the servers are stateless). */
@@ -146,7 +152,7 @@ export function createMcpGateway(
       client: undefined as unknown as Promise<Client>,
     };
     entry.client = (async () => {
-      const [{ Client }, { StreamableHTTPClientTransport }] = await loadSdk();
+      const [{ Client }, { StreamableHTTPClientTransport }, jsonSchemaValidator] = await loadSdk();
       const transport = new StreamableHTTPClientTransport(new URL(`${ref.url}/mcp`), {
         fetch: async (url, init) => {
           const token = await opts.exchanger.tokenFor(principal.sub, entry.subjectToken, ref.url);
@@ -158,6 +164,7 @@ export function createMcpGateway(
       const cl = new Client(
         { name: 'msi-api', version: '0.1.0' },
         {
+          jsonSchemaValidator,
           // The server's word that its tools changed: this person's list is fetched again next time.
           listChanged: {
             tools: {
