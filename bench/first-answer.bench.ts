@@ -21,7 +21,7 @@ async function firstEvent(api: string, token: string, content: string): Promise<
   const conv = await call<{ id: string }>(api, token, 'POST', '/api/conversations', {});
   const t0 = performance.now();
   let first = NaN;
-  const turn = await sendMessage(api, token, conv.body.id, content, (e) => {
+  const turn = await sendMessage(api, token, conv.body.id, content, () => {
     if (Number.isNaN(first)) first = performance.now() - t0;
   });
   const done = turn.of('tool.completed')[0];

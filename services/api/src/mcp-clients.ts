@@ -111,9 +111,15 @@ interface Pooled {
   lastUsed: number;
 }
 
-export function createMcpGateway(
-  opts: McpGatewayOptions,
-): McpGateway & { close(): Promise<void>; preload(): Promise<unknown> } {
+export interface McpGatewayHandle extends McpGateway {
+  close(): Promise<void>;
+  /** Loads the client SDK, then lists each server's tools once as the API itself (a service token):
+   *  the IDP's token path, each server's first request and every output schema's validator are then
+   *  warm before the first person asks. Failures are only logged. */
+  preload(): Promise<unknown>;
+}
+
+export function createMcpGateway(opts: McpGatewayOptions): McpGatewayHandle {
   const ttl = opts.listTtlMs ?? 5 * 60_000;
   const timeout = opts.timeoutMs ?? 10_000;
   const idleMs = opts.idleMs ?? 5 * 60_000;
@@ -183,8 +189,45 @@ export function createMcpGateway(
     return entry.client;
   };
 
-  const gateway: McpGateway & { close(): Promise<void>; preload(): Promise<unknown> } = {
-    preload: loadSdk,
+  const warmServer = async (ref: McpServerRef) => {
+    const serviceToken = opts.exchanger.serviceToken?.bind(opts.exchanger);
+    if (!serviceToken) return;
+    const [{ Client }, { StreamableHTTPClientTransport }, jsonSchemaValidator] = await loadSdk();
+    const transport = new StreamableHTTPClientTransport(new URL(`${ref.url}/mcp`), {
+      fetch: async (url, init) => {
+        const headers = new Headers(init?.headers);
+        headers.set('authorization', `Bearer ${await serviceToken(ref.url)}`);
+        return fetch(url, { ...init, headers });
+      },
+    });
+    const cl = new Client({ name: 'msi-api', version: '0.1.0' }, { jsonSchemaValidator });
+    try {
+      await cl.connect(transport, { timeout });
+      for (const t of (await cl.listTools(undefined, { timeout })).tools) owners.set(t.name, ref.name);
+    } finally {
+      await cl.close().catch(() => {});
+    }
+  };
+
+  const gateway: McpGatewayHandle = {
+    async preload() {
+      await loadSdk();
+      // The servers may still be starting beside the API (the supervisor starts all at once): a few tries.
+      let waiting = opts.servers;
+      for (let attempt = 0; waiting.length && attempt < 10; attempt++) {
+        if (attempt) await new Promise((r) => setTimeout(r, 1000).unref());
+        const results = await Promise.allSettled(waiting.map(warmServer));
+        waiting = waiting.filter((ref, i) => {
+          const r = results[i]!;
+          if (r.status === 'fulfilled') return false;
+          opts.log.debug(
+            { server: ref.name, err: describeFailure(ref.name, r.reason, timeout) },
+            'warm-up: cannot list tools yet',
+          );
+          return true;
+        });
+      }
+    },
     async close() {
       clearInterval(sweep);
       await Promise.allSettled([...pool.keys()].map(drop));
