@@ -20,7 +20,7 @@ import { ConversationsStore } from '../conversations/conversations.store';
 import { ApprovalDialog } from './approval-dialog';
 import { ChatStore } from './chat.store';
 import { MessageView } from './message-view';
-import { PassagePanel, PassageService } from './passage-panel';
+import { PassagePanel, PassageService } from '../../ui/passage-panel';
 
 const SUGGESTIONS = [
   'Show my open tickets',
@@ -118,6 +118,7 @@ const SUGGESTIONS = [
     </div>
     <msi-approval-dialog />
   `,
+  styleUrl: './chat.page.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class ChatPage {

@@ -11,7 +11,8 @@ import { ApiService } from '../../core/api.service';
 import { messageOf } from '../../core/config';
 import { SessionService } from '../../core/session.service';
 import { Icon } from '../../ui/icon';
-import { PassagePanel, PassageService } from '../chat/passage-panel';
+import { sectionLabel } from '../../ui/section-label';
+import { PassagePanel, PassageService } from '../../ui/passage-panel';
 
 interface Upload {
   name: string;
@@ -103,7 +104,9 @@ const ACCEPT = '.md,.markdown,.txt,text/markdown,text/plain';
                 <li>
                   <button type="button" class="citation" (click)="passages.show(r)">
                     <span class="citation-title">{{ r.title }}</span>
-                    <span class="muted">— {{ r.section }}</span>
+                    @if (sectionOf(r); as section) {
+                      <span class="muted">— {{ section }}</span>
+                    }
                   </button>
                   <p class="snippet">{{ r.snippet }}</p>
                   <span class="muted small">score {{ r.score.toFixed(3) }}</span>
@@ -186,6 +189,7 @@ const ACCEPT = '.md,.markdown,.txt,text/markdown,text/plain';
       <msi-passage-panel />
     </div>
   `,
+  styleUrl: './knowledge.page.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export default class KnowledgePage implements OnDestroy {
@@ -316,6 +320,10 @@ export default class KnowledgePage implements OnDestroy {
     } catch (error) {
       this.searchError.set(`Search failed: ${messageOf(error)}`);
     }
+  }
+
+  protected sectionOf(r: Citation): string {
+    return sectionLabel(r.title, r.section);
   }
 
   protected uploadText(u: Upload): string {

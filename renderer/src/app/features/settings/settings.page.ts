@@ -158,6 +158,7 @@ import { ThemeChoice, ThemeService } from '../../core/theme.service';
       }
     </div>
   `,
+  styleUrl: './settings.page.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export default class SettingsPage {

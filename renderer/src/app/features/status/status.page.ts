@@ -87,6 +87,7 @@ import { SERVICE_LABELS, StatusService } from '../../core/status.service';
       </ul>
     </div>
   `,
+  styleUrl: './status.page.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export default class StatusPage {
