@@ -212,6 +212,32 @@ export class AuthService {
     }
   }
 
+  /**
+   * Signs out without leaving the page (the caller reloads the window next, e.g. after a mode change):
+   * the refresh token is revoked when the identity provider answers within a few seconds, then forgotten.
+   */
+  async signOutHere(): Promise<void> {
+    const tokens = this.tokens;
+    this.clear();
+    if (!tokens?.refreshToken || !this.discovered) return;
+    try {
+      const discovery = await this.discovered;
+      if (!discovery.revocation_endpoint) return;
+      await fetch(discovery.revocation_endpoint, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          token: tokens.refreshToken,
+          token_type_hint: 'refresh_token',
+          client_id: this.config.config.clientId,
+        }),
+        signal: typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(3000) : undefined,
+      });
+    } catch {
+      // The old identity provider may be gone already (Local → Remote stops it): nothing to revoke there.
+    }
+  }
+
   /** Forgets the tokens and shows the sign-in page with the reason (e.g. the session ended). */
   async expire(reason: string): Promise<void> {
     this.clear();
