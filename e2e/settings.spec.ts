@@ -4,7 +4,7 @@ import { freePort } from '@msi/kit';
 import { test, expect } from './fixtures.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { signIn } from './support/auth.js';
+import { ensureSignedIn, signIn } from './support/auth.js';
 import { ask, toolCards } from './support/chat.js';
 import { organization } from './support/db.js';
 import { allReady, waitForStack, waitForStackReady } from './support/stack.js';
@@ -68,7 +68,10 @@ test('remote with unreachable URLs: the connection test names the failing endpoi
   await waitForStackReady(stack.dataDir, { timeoutMs: 180_000 });
   await expect(app.getByText(`You sign in at ${stack.url('idp')}`)).toBeVisible();
 
-  await signIn(app, 'alex_agent');
+  // Signed out of the app; the identity provider may still know the person (then no password asked).
+  await app.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(app.getByTestId('chat').or(app.getByLabel('Username')).first()).toBeVisible();
+  await ensureSignedIn(app, 'alex_agent');
   const org = organization(stack.dataDir, 'dallas-police');
   const answer = await ask(app, `Show the open tickets of ${org.name}`);
   await expect(toolCards(answer, 'search_tickets')).toHaveAttribute('data-state', 'ok');
