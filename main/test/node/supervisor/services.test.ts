@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { devLayout } from '../../src/node/layout.js';
-import { SERVICES, type StackContext } from '../../src/node/services.js';
+import { devLayout } from '../../../src/node/layout.js';
+import { SERVICES, type StackContext } from '../../../src/node/supervisor/services.js';
 
 const ctx = (model: StackContext['model'], docsDir?: string): StackContext => ({
   dataDir: '/data',
@@ -70,7 +70,7 @@ describe('service environments (DESIGN.md, Running the parts)', () => {
   it('runs chroma through the wrapper with its own directory in the data dir', () => {
     const layout = devLayout('/app');
     expect(SERVICES.chroma.args(layout, ctx(offline))).toEqual([
-      '/app/main/dist/node/chroma.js',
+      '/app/main/dist/node/supervisor/chroma.js',
       'run',
       '--path',
       '/data/chroma',

@@ -4,8 +4,8 @@
  * starts, so every service gets the real URLs of the others and they all start at once.
  */
 import { join } from 'node:path';
-import type { ServiceName } from '../common/host-api.js';
-import type { AppLayout } from './layout.js';
+import type { ServiceName } from '../../common/host-api.js';
+import type { AppLayout } from '../layout.js';
 
 export const SERVICE_NAMES = [
   'idp',
@@ -82,7 +82,7 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
     name: 'chroma',
     // Chroma's own server, run by a small wrapper that exits when we are gone (chroma.ts).
     args: (layout, ctx) => [
-      join(layout.root, 'main/dist/node/chroma.js'),
+      join(layout.root, 'main/dist/node/supervisor/chroma.js'),
       'run',
       '--path',
       join(ctx.dataDir, 'chroma'),
