@@ -14,7 +14,11 @@ import { ROOT, tempDataDir } from '../../../../test/support/services.js';
 import type { ServiceName, ServiceStatus } from '../../../src/common/host-api.js';
 import { devLayout } from '../../../src/node/layout.js';
 import { SERVICE_NAMES } from '../../../src/node/supervisor/services.js';
-import { ServiceFailedError, Supervisor, type SupervisorOptions } from '../../../src/node/supervisor/supervisor.js';
+import {
+  ServiceFailedError,
+  Supervisor,
+  type SupervisorOptions,
+} from '../../../src/node/supervisor/supervisor.js';
 import { isAlive, waitForGone, waitForStatus } from '../../support/wait.js';
 
 const cleanups: (() => unknown)[] = [];
