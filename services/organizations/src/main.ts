@@ -13,8 +13,8 @@ import {
 import { resolve } from 'node:path';
 import { dbFile, openOrganizationsDb } from './db.js';
 import { DEFAULT_SEED } from './seed.js';
-import { OrgStore } from './store.js';
-import { SERVER_NAME, SERVER_VERSION, WRITE_TOOLS } from './server-info.js';
+import { OrgStore } from './store/index.js';
+import { SERVER_NAME, SERVER_VERSION } from './server-info.js';
 
 const cfg = loadConfig('organizations', {
   ...baseSpec(9001),
@@ -57,7 +57,7 @@ mountMcp(app, {
   issuer: cfg.IDP_ISSUER,
   scopesSupported: [SCOPES.orgsRead, SCOPES.orgsWrite],
   readScope: SCOPES.orgsRead,
-  writeTools: WRITE_TOOLS,
+  toolScopes: async () => (await tools()).TOOL_SCOPES,
   allowedHosts: cfg.ALLOWED_HOSTS,
   allowedOrigins: cfg.ALLOWED_ORIGINS,
   // The tools (and the MCP SDK values they use) are loaded after start-up, not before listening.

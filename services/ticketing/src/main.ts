@@ -17,8 +17,7 @@ import {
 } from '@msi/kit';
 import { openTicketingDb, ticketingDbFile } from './db.js';
 import { isEmpty, seedTickets } from './seed.js';
-import { WRITE_TOOLS } from './write-tools.js';
-import { TicketStore } from './store.js';
+import { TicketStore } from './store/index.js';
 
 const VERSION = '0.1.0';
 const tools = () => import('./server.js');
@@ -55,12 +54,12 @@ async function serve() {
     issuer: cfg.IDP_ISSUER,
     scopesSupported: [SCOPES.ticketsRead, SCOPES.ticketsWrite],
     readScope: SCOPES.ticketsRead,
-    writeTools: WRITE_TOOLS,
+    toolScopes: async () => (await tools()).TOOL_SCOPES,
     allowedHosts: cfg.ALLOWED_HOSTS,
     allowedOrigins: cfg.ALLOWED_ORIGINS,
     // The tools (and the MCP SDK values they use) are loaded after start-up, not before listening.
     build: async (server, caller) =>
-      (await tools()).buildTicketingServer(server, { store, caller, log: http.log }),
+      (await tools()).buildTicketingServer(server, { store, principal: caller, log: http.log }),
     preload: tools,
   });
   await http.listen();
@@ -109,4 +108,6 @@ function seedCli(args: string[]) {
 }
 
 if (process.argv[2] === 'seed') seedCli(process.argv.slice(3));
+else if (process.argv[2] === 'directory')
+  (await import('./directory-cli.js')).directoryCli(process.argv.slice(3));
 else await serve();

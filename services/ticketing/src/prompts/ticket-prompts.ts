@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
-import { ticketText } from './tools/get-ticket.js';
-import { ticketRef, type ToolContext } from './schemas.js';
+import type { Ctx } from '../access.js';
+import { ticketRef } from '../inputs.js';
+import { ticketText } from '../tools/get-ticket.js';
 
-function withTicket(ctx: ToolContext, number: string, instructions: string): GetPromptResult {
-  const t = ctx.store.get(ctx.caller, number);
+function withTicket(ctx: Ctx, number: string, instructions: string): GetPromptResult {
+  const t = ctx.store.get(ctx.principal, number);
   return {
     messages: [
       {
@@ -20,7 +21,7 @@ function withTicket(ctx: ToolContext, number: string, instructions: string): Get
   };
 }
 
-export function registerPrompts(server: McpServer, ctx: ToolContext) {
+export function registerSummarizeTicket(server: McpServer, ctx: Ctx) {
   server.registerPrompt(
     'summarize_ticket',
     {
@@ -35,6 +36,9 @@ export function registerPrompts(server: McpServer, ctx: ToolContext) {
         'Summarize this support ticket in at most five sentences: the problem, the affected product, what has been done, the current status and SLA, and the next step.',
       ),
   );
+}
+
+export function registerDraftReply(server: McpServer, ctx: Ctx) {
   server.registerPrompt(
     'draft_reply',
     {
