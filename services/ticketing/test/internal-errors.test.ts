@@ -4,7 +4,7 @@
  * Expected errors (not found, bad arguments) still say what was wrong.
  */
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { call, errorText, startStack, type Stack } from './harness.js';
 
 let stack: Stack;
@@ -28,6 +28,8 @@ describe('a broken table', () => {
     expect(errorText(r)).toBe('add_comment failed with an internal error; see the service log');
     expect(JSON.stringify(r)).not.toMatch(/events|SQLITE|no such table|at .*\.js/);
 
+    // The log line is written asynchronously: wait for it a moment.
+    await vi.waitFor(() => expect(stack.ticketing.output()).toContain('"tool failed"'), { timeout: 5000 });
     const lines = stack.ticketing
       .output()
       .split('\n')

@@ -83,6 +83,14 @@ describe('seed', () => {
       )
       .get() as { n: number };
     expect(resolvedWithout.n).toBe(0);
+    // No generator slips such as "the the north precinct".
+    const texts = db.prepare("SELECT title || ' ' || description AS s FROM tickets").all() as { s: string }[];
+    for (const { s } of texts) expect(s).not.toMatch(/\b(\w+) \1\b/i);
+    // The server's own directory gets the demo organizations (named) and support staff.
+    expect(directory.nameOf('dallas-police')).toBe('Dallas Police Department');
+    expect(directory.organization('Dallas_Police')?.slug).toBe('dallas-police');
+    expect(directory.staff('alex_agent')).toMatchObject({ role: 'agent' });
+    expect(directory.staff('james_smith')).toBeUndefined();
     expect(
       db.prepare("SELECT count(*) AS n FROM tickets_fts WHERE tickets_fts MATCH 'firmware'").get(),
     ).not.toEqual({ n: 0 });
