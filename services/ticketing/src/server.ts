@@ -1,7 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { registerTools } from '@msi/kit';
 import type { Ctx } from './access.js';
-import { registerDraftReply, registerSummarizeTicket } from './prompts/ticket-prompts.js';
+import { registerDraftReply } from './prompts/draft-reply.js';
+import { registerSummarizeTicket } from './prompts/summarize-ticket.js';
 import { registerTicketResource } from './resources/ticket.js';
 import { TOOLS } from './tools/index.js';
 

@@ -1,7 +1,7 @@
 /** Reading many tickets: ranked full-text search with filters and paging, and the counts of ticket_stats. */
 import { ToolError, sqlList, type Db } from '@msi/kit';
 import { isStaff, visibility, type Who } from '../access.js';
-import { PRIORITIES, RESOLVABLE, STATUSES, parseTicketNumber, type Priority, type Status } from '../model.js';
+import { PRIORITIES, UNRESOLVED, STATUSES, parseTicketNumber, type Priority, type Status } from '../model.js';
 import { SUMMARY_COLUMNS, toSummary, type SummaryRow, type TicketSummary } from './rows.js';
 
 export interface SearchFilters {
@@ -167,7 +167,7 @@ export function ticketStats(s: Reader, p: Who, orgRef?: string) {
   const rows = s.db
     .prepare(
       `SELECT t.org, t.status, t.priority, count(*) AS n,
-         sum(t.status IN (${sqlList(RESOLVABLE)}) AND t.sla_due_at < ?) AS overdue
+         sum(t.status IN (${sqlList(UNRESOLVED)}) AND t.sla_due_at < ?) AS overdue
        FROM tickets t WHERE ${cond} GROUP BY t.org, t.status, t.priority`,
     )
     .all(s.now(), ...params) as {
@@ -189,6 +189,6 @@ export function ticketStats(s: Reader, p: Who, orgRef?: string) {
     total += r.n;
     overdue += r.overdue;
   }
-  const unresolved = RESOLVABLE.reduce((n, k) => n + byStatus[k], 0);
+  const unresolved = UNRESOLVED.reduce((n, k) => n + byStatus[k], 0);
   return { total, unresolved, overdue, byStatus, byPriority, byOrganization };
 }

@@ -6,7 +6,7 @@ import { ToolError, type Db } from '@msi/kit';
 import { assignableTo, canAssign, isStaff, roleOf, seesAll, type Who } from '../access.js';
 import {
   FIRST_NUMBER,
-  RESOLVABLE,
+  UNRESOLVED,
   TRANSITIONS,
   slaDue,
   ticketNumber,
@@ -216,7 +216,7 @@ export function resolveTicket(s: Writer, p: Who, ref: string, resolution: string
     .transaction(() => {
       const row = s.load(p, ref);
       if (!isStaff(p)) throw new ToolError(`${ticketNumber(row.id)}: only support staff can resolve tickets`);
-      if (!RESOLVABLE.includes(row.status)) {
+      if (!UNRESOLVED.includes(row.status)) {
         throw new ToolError(`status: ${ticketNumber(row.id)} is already ${row.status}`);
       }
       const now = s.now();

@@ -26,6 +26,8 @@ const who = (over: Partial<Principal>): Principal => ({
 describe('the ticketing directory', () => {
   const db = openTicketingDb(join(dir, 't.sqlite'));
   const directory = new Directory(db, () => new Date().toISOString());
+  /** Rows written on this connection so far. */
+  const writes = () => (db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
 
   it('learns organizations and staff from claims, writing only when something changed', () => {
     directory.noteCaller(who({}));
@@ -40,9 +42,9 @@ describe('the ticketing directory', () => {
       role: 'agent',
       organizations: ['springfield-police'],
     });
-    const changes = db.totalChanges;
+    const changes = writes();
     directory.noteCaller(who({}));
-    expect(db.totalChanges).toBe(changes);
+    expect(writes()).toBe(changes);
     directory.noteCaller(who({ organizations: ['springfield-police', 'shelbyville-fire'] }));
     expect(directory.staff('casey_quinn')!.organizations).toEqual(['shelbyville-fire', 'springfield-police']);
   });
@@ -50,11 +52,11 @@ describe('the ticketing directory', () => {
   it('forgets staff who are no longer staff; service tokens change nothing', () => {
     directory.noteCaller(who({ roles: ['customer'] }));
     expect(directory.staff('casey_quinn')).toBeUndefined();
-    const changes = db.totalChanges;
+    const changes = writes();
     directory.noteCaller(
       who({ username: 'svc', isService: true, roles: ['admin'], organizations: ['evil'] }),
     );
-    expect(db.totalChanges).toBe(changes);
+    expect(writes()).toBe(changes);
     expect(directory.organization('evil')).toBeUndefined();
   });
 
