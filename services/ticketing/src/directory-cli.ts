@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { ROLES } from '@msi/kit';
+import { ROLES, UsageError } from '@msi/kit';
 import { openTicketingDb, ticketingDbFile } from './db.js';
 import { Directory } from './store/directory.js';
 
@@ -47,26 +47,26 @@ export function describeIssues(err: z.ZodError): string {
   return err.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('\n');
 }
 
+/** Runs under the kit's `runCommand`: a bad command line or file ends with one line and EX_USAGE (64). */
 export function directoryCli(args: string[]): void {
-  const fail = (why: string, code: number): never => {
-    process.stderr.write(`ticketing directory: ${why}\n`);
-    process.exit(code);
-  };
-  if (args[0] !== 'import' || args.length !== 2) fail(USAGE, 64);
+  if (args[0] !== 'import' || args.length !== 2) throw new UsageError(USAGE);
   const file = resolve(args[1]!);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    fail(`${file}: ${(err as Error).message}`, 66);
+    throw new UsageError(`${file}: ${(err as Error).message}; nothing was imported`);
   }
   const parsed = directoryFile.safeParse(json);
-  if (!parsed.success)
-    fail(`${file} is not a directory file; nothing was imported:\n${describeIssues(parsed.error)}`, 65);
+  if (!parsed.success) {
+    throw new UsageError(
+      `${file} is not a directory file; nothing was imported:\n${describeIssues(parsed.error)}`,
+    );
+  }
   const dbFile = ticketingDbFile(resolve(process.env.MSI_DATA_DIR || './.data'));
   const db = openTicketingDb(dbFile);
   try {
-    const n = new Directory(db, () => new Date().toISOString()).import(parsed.data!);
+    const n = new Directory(db, () => new Date().toISOString()).import(parsed.data);
     process.stdout.write(`imported ${n.organizations} organizations and ${n.staff} staff into ${dbFile}\n`);
   } finally {
     db.close();

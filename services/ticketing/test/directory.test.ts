@@ -141,7 +141,7 @@ describe('an organization known only from token claims', () => {
       }),
     );
     const refused = cli(bad);
-    expect(refused.status).toBe(65);
+    expect(refused.status).toBe(64);
     expect(refused.stderr).toContain('staff.0.role: ');
     expect(refused.stderr).toContain('nothing was imported');
 
