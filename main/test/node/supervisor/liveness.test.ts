@@ -30,15 +30,15 @@ describe('supervisor liveness', () => {
       preferredPorts: { ticketing: 0 },
       restartPolicy: { livenessIntervalMs: 200, livenessTimeoutMs: 500 },
     });
-    let pid: number | undefined;
+    const frozen: { pid?: number } = {};
     cleanups.push(async () => {
-      if (pid) process.kill(pid, 'SIGCONT');
+      if (frozen.pid) process.kill(frozen.pid, 'SIGCONT');
       await s.stop();
       data.cleanup();
     });
     await s.start();
     const ready = ticketing(await s.whenReady(60_000));
-    pid = ready.pid!;
+    const pid = (frozen.pid = ready.pid!);
 
     process.kill(pid, 'SIGSTOP');
     const t0 = Date.now();
