@@ -31,6 +31,8 @@ export type Intent =
   | { kind: 'resolve'; number: string; resolution?: string }
   /** An action on a ticket that lacks what it needs (which priority, who to assign). */
   | { kind: 'unclear_change'; number: string; missing: string }
+  /** A change to a ticket that names none ("close it"). */
+  | { kind: 'which_ticket'; verb: string }
   | { kind: 'create_ticket' }
   | { kind: 'tickets'; mine: boolean; counting: boolean; filters: TicketFilters }
   | { kind: 'ticket_stats' }
@@ -183,6 +185,12 @@ export function readIntent(text: string, principal: Principal): Intent {
       .trim();
     return ticketIntent(text, it, number, me);
   }
+
+  const verb =
+    /^\s*(?:please\s+)?(close|reopen|resolve|assign|reassign|unassign|escalate|comment on|reply to)\s+(it|this|that|the ticket|this ticket|that ticket|the case)?\s*[.!]?\s*$/.exec(
+      t,
+    );
+  if (verb) return { kind: 'which_ticket', verb: verb[1]! };
 
   if (
     /\b(create|open|file|raise|submit|log|start|put in|make|report|need|want)\b[^.?!]*\b(a|an|new|one)\s+([a-z-]+\s+){0,2}(ticket|case|issue|incident|support request|request)\b(?!s)/.test(

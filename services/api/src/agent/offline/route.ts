@@ -74,6 +74,12 @@ export function route(
         kind: 'ask',
         intent,
       };
+    case 'which_ticket':
+      return {
+        reply: `Which ticket? Name it by number, for example *${intent.verb} TCK-1042*.`,
+        kind: 'ask',
+        intent,
+      };
     case 'comment':
       if (!intent.body)
         return {
