@@ -351,7 +351,21 @@ describe('basic mode: the verbs of every tool, over the real servers', () => {
       "SELECT count(*) n FROM tickets WHERE reporter = 'james_smith' AND status = 'closed' AND priority = 'urgent'",
     );
     expect(r.text).toContain(
-      n === 0 ? 'You have no urgent closed tickets' : `You have **${n}** urgent closed ticket`,
+      n === 0
+        ? 'You have no urgent closed tickets'
+        : `You have **${n}** ticket${n === 1 ? ' that is' : 's that are'} closed and urgent`,
+    );
+  });
+
+  it('a count that finds tickets keeps the filter too, and the number next to "tickets"', async () => {
+    const r = await ask('alex_agent', 'open tickets for allen fire');
+    const n = count(
+      tickets,
+      "SELECT count(*) n FROM tickets WHERE org = 'allen-firestation' AND status IN ('open','in_progress','waiting_on_customer')",
+    );
+    expect(n).toBeGreaterThan(0);
+    expect(r.text).toContain(
+      `Allen Fire Station has **${n}** ticket${n === 1 ? ' that is' : 's that are'} open`,
     );
   });
 

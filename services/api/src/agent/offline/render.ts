@@ -55,20 +55,28 @@ export interface TicketScope {
 
 const OPEN_SET = 'open,in_progress,waiting_on_customer';
 
-/** "urgent open tickets assigned to riley_agent about “dock”": the filter, kept in the words of a count. */
-export function ticketWords({ filters: f }: TicketScope, n: number): string {
+/** The filter of a search in words: its status and priority, and who or what the tickets are about. */
+function filterWords(f: TicketFilters) {
   const status =
     f.status?.join(',') === OPEN_SET ? 'open' : f.status?.map((s) => s.replace(/_/g, ' ')).join(' or ');
   const priority = f.priority?.join(' or ');
-  const noun = [priority, status, n === 1 ? 'ticket' : 'tickets'].filter(Boolean).join(' ');
-  return [
-    noun,
+  const rest = [
     f.assignee === 'none' ? 'with no assignee' : f.assignee ? `assigned to ${f.assignee}` : '',
     f.reporter ? `reported by ${f.reporter}` : '',
     f.text ? `about “${f.text}”` : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
+  ].filter(Boolean);
+  return { status, priority, rest: rest.length ? ` ${rest.join(' ')}` : '' };
+}
+
+/** "no urgent open tickets assigned to riley_agent" (nothing found) or "**3** tickets that are open and
+ *  high priority …" (a count): the filter, kept in the words of the count. */
+export function ticketCount({ filters }: TicketScope, n: number): string {
+  const { status, priority, rest } = filterWords(filters);
+  if (n === 0) return `no ${[priority, status, 'tickets'].filter(Boolean).join(' ')}${rest}`;
+  const what = [status, priority && (priority === 'urgent' ? priority : `${priority} priority`)].filter(
+    Boolean,
+  );
+  return `**${n}** ${n === 1 ? 'ticket' : 'tickets'}${what.length ? ` that ${n === 1 ? 'is' : 'are'} ${what.join(' and ')}` : ''}${rest}`;
 }
 
 export function renderTickets(o: ToolResult, scope: TicketScope): string {
@@ -77,15 +85,10 @@ export function renderTickets(o: ToolResult, scope: TicketScope): string {
   const r = obj(o);
   const tickets = (Array.isArray(r.tickets) ? r.tickets : []) as Rec[];
   const total = typeof r.total === 'number' ? r.total : tickets.length;
-  const subject = scope.mine
-    ? ['You have', 'You have']
-    : scope.org
-      ? [`${scope.org.name} has`, `${scope.org.name} has`]
-      : ['There are', total === 1 ? 'There is' : 'There are'];
-  const where = !scope.mine && !scope.org ? ' that you can see' : '';
+  const subject = scope.mine ? 'You have' : scope.org ? `${scope.org.name} has` : undefined;
   if (!tickets.length && total === 0)
-    return `${subject[0]} no ${ticketWords(scope, 0)}${where}.${OFFLINE_NOTE}`;
-  return `${subject[1]} **${total}** ${ticketWords(scope, total)}${where}${total > tickets.length ? ` (showing ${tickets.length})` : ''}.\n\n${table(
+    return `${subject ?? 'There are'} ${ticketCount(scope, 0)}${subject ? '' : ' that you can see'}.${OFFLINE_NOTE}`;
+  return `${subject ?? 'You can see'} ${ticketCount(scope, total)}${total > tickets.length ? ` (showing ${tickets.length})` : ''}.\n\n${table(
     ['Ticket', 'Title', 'Status', 'Priority', 'Organization', 'Assignee', 'Updated'],
     tickets.map((t) => [
       t.number,
