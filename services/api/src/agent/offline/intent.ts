@@ -4,7 +4,7 @@
  * organizations the person can see (orgs.ts).
  */
 import type { Principal } from '@msi/kit';
-import { MEMBER_PERMISSIONS } from '@msi/kit/demo';
+import { MEMBER_PERMISSIONS } from '@msi/kit';
 import { clip } from '../../clip.js';
 import { carriedText, normalize, ticketNumber, usernames } from './words.js';
 

@@ -4,7 +4,7 @@
  * target tool's result are all read back from this turn's calls.
  */
 import type { Principal } from '@msi/kit';
-import { MEMBER_PERMISSIONS } from '@msi/kit/demo';
+import { MEMBER_PERMISSIONS } from '@msi/kit';
 import type { ToolResult } from '../../tools.js';
 import { DOC_SEARCH_TOOL } from '../../tools.js';
 import type { ApprovalOutcome } from '../approvals.js';
