@@ -128,6 +128,27 @@ export function createMcpGateway(opts: McpGatewayOptions): McpGatewayHandle {
   const pool = new Map<string, Pooled>();
   /** Tool name -> the server that last listed it (names only, for saying which service a missing tool needs). */
   const owners = new Map<string, McpServerName>();
+  /** The last list each person got (kept when a later one fails), and each server's list for the API's
+   *  own service token: what a turn shows for a server that cannot answer right now, so that a tool the
+   *  person asks for fails with the server's own words ("didn't answer in 10 s"), not as one they lack. */
+  const lastGood = new Map<string, RemoteTool[]>();
+  const serviceTools = new Map<McpServerName, RemoteTool[]>();
+  const toRemote = (
+    ref: McpServerRef,
+    t: Awaited<ReturnType<Client['listTools']>>['tools'][number],
+  ): RemoteTool => {
+    owners.set(t.name, ref.name);
+    return {
+      server: ref.name,
+      name: t.name,
+      title: t.title ?? t.annotations?.title ?? t.name,
+      description: t.description ?? '',
+      inputSchema: t.inputSchema as Record<string, unknown>,
+      // Only an explicit readOnlyHint: true counts as read-only; anything else may change data.
+      readOnly: t.annotations?.readOnlyHint === true,
+      destructive: t.annotations?.destructiveHint === true,
+    };
+  };
   const poolKey = (principal: Principal, ref: McpServerRef) => `${principal.sub}\n${ref.name}`;
   const listKey = (principal: Principal, ref: McpServerRef) =>
     `${principal.sub}\n${[...principal.roles].sort().join(',')}\n${[...principal.organizations].sort().join(',')}\n${ref.name}`;
@@ -203,7 +224,11 @@ export function createMcpGateway(opts: McpGatewayOptions): McpGatewayHandle {
     const cl = new Client({ name: 'msi-api', version: '0.1.0' }, { jsonSchemaValidator });
     try {
       await cl.connect(transport, { timeout });
-      for (const t of (await cl.listTools(undefined, { timeout })).tools) owners.set(t.name, ref.name);
+      const { tools } = await cl.listTools(undefined, { timeout });
+      serviceTools.set(
+        ref.name,
+        tools.map((t) => toRemote(ref, t)),
+      );
     } finally {
       await cl.close().catch(() => {});
     }
@@ -242,19 +267,9 @@ export function createMcpGateway(opts: McpGatewayOptions): McpGatewayHandle {
         const { tools } = await (
           await client(principal, subjectToken, ref)
         ).listTools(undefined, { timeout });
-        return tools.map((t) => {
-          owners.set(t.name, ref.name);
-          return {
-            server: ref.name,
-            name: t.name,
-            title: t.title ?? t.annotations?.title ?? t.name,
-            description: t.description ?? '',
-            inputSchema: t.inputSchema as Record<string, unknown>,
-            // Only an explicit readOnlyHint: true counts as read-only; anything else may change data.
-            readOnly: t.annotations?.readOnlyHint === true,
-            destructive: t.annotations?.destructiveHint === true,
-          };
-        });
+        const out = tools.map((t) => toRemote(ref, t));
+        lastGood.set(listKey(principal, ref), out);
+        return out;
       };
       const listFrom = async (ref: McpServerRef): Promise<RemoteTool[]> => {
         const key = listKey(principal, ref);
@@ -282,7 +297,8 @@ export function createMcpGateway(opts: McpGatewayOptions): McpGatewayHandle {
             const message = describeFailure(server, r.reason, timeout);
             down.set(server, message);
             opts.log.warn({ server, err: message }, 'cannot list tools');
-            return [];
+            // Calls of these fail at once with `message` (see call()).
+            return lastGood.get(listKey(principal, opts.servers[i]!)) ?? serviceTools.get(server) ?? [];
           });
         },
         unavailable: () => [...down].map(([server, message]) => ({ server, message })),
