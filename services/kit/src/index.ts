@@ -8,3 +8,14 @@ export * from './sqlite.js';
 export * from './net.js';
 export * from './mcp.js';
 export * from './mcp-result.js';
+// Where the parts find each other, defined once in contracts/.
+export {
+  CLIENT_IDS,
+  DEFAULT_HOST,
+  DEFAULT_PORTS,
+  defaultUrl,
+  DESKTOP_SCOPES,
+  OIDC_SCOPES,
+  SERVICE_ENV,
+  type EnvName,
+} from '@msi/contracts/endpoints';

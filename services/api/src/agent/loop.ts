@@ -204,7 +204,7 @@ async function runCall(
       summary,
     });
     record.approval = { approvalId, decision: 'pending' };
-    ctx.emit('approval.required', { approvalId, tool: tool.name, args, summary });
+    ctx.emit('approval.required', { approvalId, callId, tool: tool.name, args, summary });
     const d = await decision;
     deps.store.decideApproval(approvalId, d);
     record.approval = { approvalId, decision: d };
