@@ -37,3 +37,6 @@ export function may(roles: readonly string[], ability: Ability): boolean {
 export function canOf(roles: readonly string[]): Can {
   return Object.fromEntries(ABILITIES.map((a) => [a, may(roles, a)])) as Can;
 }
+
+/** Every flag false: someone with no role, or before `GET /api/me` has answered. */
+export const CAN_NOTHING: Can = canOf([]);

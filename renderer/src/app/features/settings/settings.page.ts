@@ -1,5 +1,6 @@
 import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
-import type { ConnectionCheck, Settings, SettingsUpdate } from '@contract/host';
+import type { ConnectionCheck } from '@msi/contracts/host';
+import type { Settings, SettingsUpdate } from '@msi/contracts/settings';
 import { ConfigService, messageOf } from '../../core/config';
 import { HOST } from '../../core/host.service';
 import { ThemeChoice, ThemeService } from '../../core/theme.service';

@@ -1,5 +1,5 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, inject, signal } from '@angular/core';
-import type { LogLine, ServiceName, ServiceStatus } from '@contract/host';
+import type { LogLine, ServiceName, ServiceStatus } from '@msi/contracts/host';
 import { messageOf } from '../../core/config';
 import { SERVICE_LABELS, StatusService } from '../../core/status.service';
 
