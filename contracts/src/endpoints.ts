@@ -45,10 +45,12 @@ export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as c
 export const DESKTOP_SCOPES = [...OIDC_SCOPES, SCOPES.api].join(' ');
 
 /**
- * The environment the supervisor gives each of our services (DESIGN.md, "Running the parts"); each
- * service's config reads at least these. Names only: a typo on either side is a type error.
+ * The environment each of our services reads and the supervisor sets (DESIGN.md, "Running the parts");
+ * a service's config may read more knobs. Names only: a typo on either side is a type error.
  */
-const COMMON_ENV = ['PORT', 'HOST', 'MSI_DATA_DIR', 'PUBLIC_URL', 'IDP_ISSUER'] as const;
+const COMMON_ENV = ['PORT', 'HOST', 'MSI_DATA_DIR', 'PUBLIC_URL'] as const;
+/** The resource servers and the API verify tokens of the IDP at IDP_ISSUER (the IDP is its own issuer). */
+const VERIFIER_ENV = [...COMMON_ENV, 'IDP_ISSUER'] as const;
 export const SERVICE_ENV = {
   idp: [
     ...COMMON_ENV,
@@ -59,10 +61,10 @@ export const SERVICE_ENV = {
     'ORGANIZATIONS_URL',
     'ALLOWED_ORIGINS',
   ],
-  ticketing: COMMON_ENV,
-  organizations: COMMON_ENV,
+  ticketing: VERIFIER_ENV,
+  organizations: VERIFIER_ENV,
   api: [
-    ...COMMON_ENV,
+    ...VERIFIER_ENV,
     'TICKETING_URL',
     'ORGANIZATIONS_URL',
     'CHROMA_URL',

@@ -1,15 +1,28 @@
-import { baseSpec, ConfigError, env, loadConfig, parseConfig, publicUrl, type ConfigOf } from '@msi/kit';
+import {
+  baseSpec,
+  CLIENT_IDS,
+  ConfigError,
+  DEFAULT_PORTS,
+  defaultUrl,
+  env,
+  loadConfig,
+  parseConfig,
+  publicUrl,
+  type ConfigOf,
+  type EnvName,
+  type Field,
+} from '@msi/kit';
 
 /** The API's environment (DESIGN.md, "Running the parts"). */
 export const apiSpec = {
-  ...baseSpec(8000),
-  IDP_ISSUER: env.url('http://127.0.0.1:9400'),
-  TICKETING_URL: env.url('http://127.0.0.1:9000'),
-  ORGANIZATIONS_URL: env.url('http://127.0.0.1:9001'),
-  CHROMA_URL: env.url('http://127.0.0.1:8001'),
-  API_CLIENT_ID: env.string('msi-api'),
+  ...baseSpec(DEFAULT_PORTS.api),
+  IDP_ISSUER: env.url(defaultUrl('idp')),
+  TICKETING_URL: env.url(defaultUrl('ticketing')),
+  ORGANIZATIONS_URL: env.url(defaultUrl('organizations')),
+  CHROMA_URL: env.url(defaultUrl('chroma')),
+  API_CLIENT_ID: env.string(CLIENT_IDS.api),
   API_CLIENT_SECRET: env.string(),
-  ALLOWED_ORIGINS: env.list(['http://127.0.0.1:4200', 'http://localhost:4200']),
+  ALLOWED_ORIGINS: env.list([defaultUrl('host'), `http://localhost:${DEFAULT_PORTS.host}`]),
   RATE_LIMIT_REQUESTS: env.int(1, 100_000, 300),
   OPENAI_API_KEY: env.optionalString(),
   OPENAI_BASE_URL: env.optionalUrl(),
@@ -23,7 +36,7 @@ export const apiSpec = {
   MAX_MESSAGE_CHARS: env.int(1, 1_000_000, 8000),
   /** Where the built-in documentation lives (default: <repo>/resources/docs). */
   KNOWLEDGE_DOCS_DIR: env.optionalString(),
-};
+} satisfies Record<EnvName<'api'>, Field<unknown>> & Record<string, Field<unknown>>;
 
 export type ApiConfig = ConfigOf<typeof apiSpec> & { publicUrl: string };
 
