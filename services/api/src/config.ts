@@ -5,7 +5,6 @@ import {
   DEFAULT_PORTS,
   defaultUrl,
   env,
-  loadConfig,
   parseConfig,
   publicUrl,
   type ConfigOf,
@@ -13,7 +12,7 @@ import {
   type Field,
 } from '@msi/kit';
 
-/** The API's environment (DESIGN.md, "Running the parts"). */
+/** The API's environment (DESIGN.md, "Running the parts"; the variables in README.md). */
 export const apiSpec = {
   ...baseSpec(DEFAULT_PORTS.api),
   IDP_ISSUER: env.url(defaultUrl('idp')),
@@ -47,18 +46,7 @@ function finish(cfg: ConfigOf<typeof apiSpec>): ApiConfig {
   return { ...cfg, publicUrl: publicUrl(cfg) };
 }
 
-/** Reads the environment; a bad variable stops the process with one line naming it. */
-export function loadApiConfig(source: NodeJS.ProcessEnv = process.env): ApiConfig {
-  try {
-    return finish(loadConfig('api', apiSpec, source));
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`api: ${err.message}\n`);
-    process.exit(78);
-  }
-}
-
-/** Like loadApiConfig but throws ConfigError (tests). */
-export function parseApiConfig(source: NodeJS.ProcessEnv): ApiConfig {
+/** Reads the environment; throws ConfigError naming the first bad variable. */
+export function parseApiConfig(source: NodeJS.ProcessEnv = process.env): ApiConfig {
   return finish(parseConfig(apiSpec, source));
 }

@@ -3,14 +3,14 @@ import {
   DEFAULT_PORTS,
   defaultUrl,
   env,
-  loadConfig,
+  parseConfig,
   publicUrl,
   type ConfigOf,
   type EnvName,
   type Field,
 } from '@msi/kit';
 
-/** The IDP's environment (DESIGN.md, "Running the parts"). Lifetimes are in seconds. */
+/** The IDP's environment (DESIGN.md, "Running the parts"; the variables in README.md). Lifetimes are in seconds. */
 export const idpSpec = {
   ...baseSpec(DEFAULT_PORTS.idp),
   API_CLIENT_SECRET: env.string(),
@@ -27,7 +27,8 @@ export const idpSpec = {
 
 export type IdpConfig = ConfigOf<typeof idpSpec> & { issuer: string };
 
-export function loadIdpConfig(source: NodeJS.ProcessEnv = process.env): IdpConfig {
-  const cfg = loadConfig('idp', idpSpec, source);
+/** Reads the environment; throws ConfigError naming the first bad variable. */
+export function parseIdpConfig(source: NodeJS.ProcessEnv = process.env): IdpConfig {
+  const cfg = parseConfig(idpSpec, source);
   return { ...cfg, issuer: publicUrl(cfg) };
 }

@@ -8,14 +8,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { contentSecurityPolicy } from '../common/csp.js';
+import { contentSecurityPolicy } from '../../common/csp.js';
 import {
   HOST_METHODS,
   type HostService,
   type RendererConfig,
   type ServiceStatus,
-} from '../common/host-api.js';
-import { isHostMethod } from '../common/ipc.js';
+} from '../../common/host-api.js';
+import { isHostMethod } from '../../common/ipc.js';
 
 export interface HostOptions {
   rendererDir: string;

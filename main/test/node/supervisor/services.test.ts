@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { devLayout } from '../../src/node/layout.js';
-import { SERVICES, type StackContext } from '../../src/node/services.js';
+import { devLayout } from '../../../src/node/layout.js';
+import { SERVICES, type StackContext } from '../../../src/node/supervisor/services.js';
 
 const ctx = (model: StackContext['model'], docsDir?: string): StackContext => ({
   dataDir: '/data',
@@ -67,18 +67,14 @@ describe('service environments (DESIGN.md, Running the parts)', () => {
     expect(SERVICES.api.env(ctx({ ...offline, apiKey: 'k' }))).not.toHaveProperty('OPENAI_API_KEY');
   });
 
-  it('runs chroma through the wrapper with its own directory in the data dir', () => {
+  it('runs chroma as services/chroma, configured by the environment like the others', () => {
     const layout = devLayout('/app');
-    expect(SERVICES.chroma.args(layout, ctx(offline))).toEqual([
-      '/app/main/dist/node/chroma.js',
-      'run',
-      '--path',
-      '/data/chroma',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '4',
-    ]);
+    expect(SERVICES.chroma.args(layout, ctx(offline))).toEqual(['/app/services/chroma']);
+    expect(SERVICES.chroma.env(ctx(offline))).toEqual({
+      PORT: '4',
+      HOST: '127.0.0.1',
+      MSI_DATA_DIR: '/data',
+    });
     expect(SERVICES.chroma.healthPath).toBe('/api/v2/heartbeat');
     expect(SERVICES.ticketing.args(layout, ctx(offline))).toEqual(['/app/services/ticketing']);
   });

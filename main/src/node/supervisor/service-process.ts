@@ -4,8 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { probeHealth } from '@msi/kit/net';
-import type { ServiceName, ServiceState, ServiceStatus } from '../common/host-api.js';
-import type { AppLayout } from './layout.js';
+import type { ServiceName, ServiceState, ServiceStatus } from '../../common/host-api.js';
+import type { AppLayout } from '../layout.js';
 import type { ServiceLog } from './logs.js';
 import type { ServiceSpec, StackContext } from './services.js';
 

@@ -2,7 +2,7 @@
  * "Test connection": fetches the IDP's discovery document and the API's /healthz, and says for each
  * whether it worked and, if not, why — DNS, refused, timeout, TLS, HTTP status, or a bad document.
  */
-import type { ConnectionCheck } from '../common/host-api.js';
+import type { ConnectionCheck } from '../../common/host-api.js';
 
 export async function testConnection(
   target: { issuer: string; apiUrl: string },

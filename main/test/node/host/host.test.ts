@@ -7,12 +7,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDataDir } from '../../../test/support/services.js';
+import { tempDataDir } from '../../../../test/support/services.js';
 import { StackFileSchema } from '@msi/contracts/stack';
-import type { RendererConfig, ServiceStatus } from '../../src/common/host-api.js';
-import { devLayout } from '../../src/node/layout.js';
-import { Stack } from '../../src/node/stack.js';
-import { isAlive, waitForGone, waitForStatus } from '../support/wait.js';
+import type { RendererConfig, ServiceStatus } from '../../../src/common/host-api.js';
+import { devLayout } from '../../../src/node/layout.js';
+import { Stack } from '../../../src/node/stack.js';
+import { isAlive, waitForGone, waitForStatus } from '../../support/wait.js';
 
 const data = tempDataDir('msi-host-');
 const renderer = join(data.dir, 'renderer');

@@ -6,8 +6,8 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { preferredOrFreePort } from '@msi/kit/net';
-import type { LogLine, ServiceName, ServiceStatus } from '../common/host-api.js';
-import type { AppLayout } from './layout.js';
+import type { LogLine, ServiceName, ServiceStatus } from '../../common/host-api.js';
+import type { AppLayout } from '../layout.js';
 import { ServiceLog } from './logs.js';
 import { DEFAULT_RESTART_POLICY, ServiceProcess, type RestartPolicy } from './service-process.js';
 import { DEFAULT_PORTS, SERVICES, SERVICE_NAMES, type StackContext } from './services.js';

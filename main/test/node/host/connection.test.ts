@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@msi/kit';
-import { testConnection } from '../../src/node/connection.js';
+import { testConnection } from '../../../src/node/host/connection.js';
 
 let server: Server;
 let base = '';

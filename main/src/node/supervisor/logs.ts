@@ -13,7 +13,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { LogLine, ServiceName } from '../common/host-api.js';
+import type { LogLine, ServiceName } from '../../common/host-api.js';
 
 export interface LogOptions {
   maxBytes?: number;

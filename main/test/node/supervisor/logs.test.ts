@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDataDir } from '../../../test/support/services.js';
-import { ServiceLog } from '../../src/node/logs.js';
+import { tempDataDir } from '../../../../test/support/services.js';
+import { ServiceLog } from '../../../src/node/supervisor/logs.js';
 
 const dirs: (() => void)[] = [];
 afterEach(() => dirs.splice(0).forEach((c) => c()));

@@ -5,8 +5,8 @@
  */
 import { join } from 'node:path';
 import { CLIENT_IDS, type OurServiceName, type ServiceEnv } from '@msi/contracts/endpoints';
-import type { ServiceName } from '../common/host-api.js';
-import type { AppLayout } from './layout.js';
+import type { ServiceName } from '../../common/host-api.js';
+import type { AppLayout } from '../layout.js';
 
 // The names and default ports are the contract's (contracts/src/endpoints.ts).
 export { DEFAULT_PORTS, SERVICE_NAMES } from '@msi/contracts/endpoints';
@@ -69,18 +69,9 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
   organizations: ourService('organizations', () => ({})),
   chroma: {
     name: 'chroma',
-    // Chroma's own server, run by a small wrapper that exits when we are gone (chroma.ts).
-    args: (layout, ctx) => [
-      join(layout.root, 'main/dist/node/chroma.js'),
-      'run',
-      '--path',
-      join(ctx.dataDir, 'chroma'),
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(ctx.ports.chroma),
-    ],
-    env: () => ({}),
+    // Chroma's own server, as a service like the others (services/chroma): it exits when we are gone.
+    args: (layout) => [join(layout.root, 'services', 'chroma')],
+    env: (ctx) => ({ PORT: String(ctx.ports.chroma), HOST: '127.0.0.1', MSI_DATA_DIR: ctx.dataDir }),
     healthPath: '/api/v2/heartbeat',
     healthHasPid: false,
   },

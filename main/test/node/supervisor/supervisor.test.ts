@@ -10,12 +10,16 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, tempDataDir } from '../../../test/support/services.js';
-import type { ServiceName, ServiceStatus } from '../../src/common/host-api.js';
-import { devLayout } from '../../src/node/layout.js';
-import { SERVICE_NAMES } from '../../src/node/services.js';
-import { ServiceFailedError, Supervisor, type SupervisorOptions } from '../../src/node/supervisor.js';
-import { isAlive, waitForGone, waitForStatus } from '../support/wait.js';
+import { ROOT, tempDataDir } from '../../../../test/support/services.js';
+import type { ServiceName, ServiceStatus } from '../../../src/common/host-api.js';
+import { devLayout } from '../../../src/node/layout.js';
+import { SERVICE_NAMES } from '../../../src/node/supervisor/services.js';
+import {
+  ServiceFailedError,
+  Supervisor,
+  type SupervisorOptions,
+} from '../../../src/node/supervisor/supervisor.js';
+import { isAlive, waitForGone, waitForStatus } from '../../support/wait.js';
 
 const cleanups: (() => unknown)[] = [];
 afterAll(async () => {
