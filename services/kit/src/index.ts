@@ -10,6 +10,9 @@ export * from './sqlite.js';
 export * from './net.js';
 export * from './mcp.js';
 export * from './mcp-result.js';
+export * from './mcp-tool.js';
+export * from './prng.js';
+export * from './vocabulary.js';
 // Where the parts find each other, defined once in contracts/.
 export {
   CLIENT_IDS,
