@@ -8,8 +8,6 @@ import {
   parseConfig,
   publicUrl,
   type ConfigOf,
-  type EnvName,
-  type Field,
 } from '@msi/kit';
 
 /** The API's environment (DESIGN.md, "Running the parts"; the variables in README.md). */
@@ -35,7 +33,7 @@ export const apiSpec = {
   MAX_MESSAGE_CHARS: env.int(1, 1_000_000, 8000),
   /** Where the built-in documentation lives (default: <repo>/resources/docs). */
   KNOWLEDGE_DOCS_DIR: env.optionalString(),
-} satisfies Record<EnvName<'api'>, Field<unknown>> & Record<string, Field<unknown>>;
+};
 
 export type ApiConfig = ConfigOf<typeof apiSpec> & { publicUrl: string };
 

@@ -1,14 +1,4 @@
-import {
-  baseSpec,
-  DEFAULT_PORTS,
-  defaultUrl,
-  env,
-  parseConfig,
-  publicUrl,
-  type ConfigOf,
-  type EnvName,
-  type Field,
-} from '@msi/kit';
+import { baseSpec, DEFAULT_PORTS, defaultUrl, env, parseConfig, publicUrl, type ConfigOf } from '@msi/kit';
 
 /** The IDP's environment (DESIGN.md, "Running the parts"; the variables in README.md). Lifetimes are in seconds. */
 export const idpSpec = {
@@ -23,7 +13,7 @@ export const idpSpec = {
   IDP_ACCESS_TOKEN_TTL: env.int(10, 86_400, 15 * 60),
   IDP_EXCHANGED_TOKEN_TTL: env.int(10, 3600, 5 * 60),
   IDP_REFRESH_TOKEN_TTL: env.int(60, 30 * 86_400, 12 * 3600),
-} satisfies Record<EnvName<'idp'>, Field<unknown>> & Record<string, Field<unknown>>;
+};
 
 export type IdpConfig = ConfigOf<typeof idpSpec> & { issuer: string };
 

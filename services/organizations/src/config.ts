@@ -1,13 +1,4 @@
-import {
-  baseSpec,
-  DEFAULT_PORTS,
-  env,
-  parseConfig,
-  publicUrl,
-  type ConfigOf,
-  type EnvName,
-  type Field,
-} from '@msi/kit';
+import { baseSpec, DEFAULT_PORTS, env, parseConfig, publicUrl, type ConfigOf } from '@msi/kit';
 import { DEFAULT_SEED } from './seed.js';
 
 /** The organizations server's environment (DESIGN.md, "Running the parts"; the variables in README.md). */
@@ -18,7 +9,7 @@ export const organizationsSpec = {
   ALLOWED_HOSTS: env.list([]),
   /** Seed of the demo set's deployments and statuses (members always match the IDP's demo directory). */
   SEED: env.int(0, 2 ** 31 - 1, DEFAULT_SEED),
-} satisfies Record<EnvName<'organizations'>, Field<unknown>> & Record<string, Field<unknown>>;
+};
 
 export type OrganizationsConfig = ConfigOf<typeof organizationsSpec> & { resource: string };
 

@@ -1,13 +1,4 @@
-import {
-  baseSpec,
-  DEFAULT_PORTS,
-  env,
-  parseConfig,
-  publicUrl,
-  type ConfigOf,
-  type EnvName,
-  type Field,
-} from '@msi/kit';
+import { baseSpec, DEFAULT_PORTS, env, parseConfig, publicUrl, type ConfigOf } from '@msi/kit';
 
 /** The ticketing server's environment (DESIGN.md, "Running the parts"; the variables in README.md). */
 export const ticketingSpec = {
@@ -19,7 +10,7 @@ export const ticketingSpec = {
   SEED: env.int(0, 2 ** 31 - 1, 1042),
   /** How many demo tickets a fresh data dir gets (0: none). */
   SEED_TICKETS: env.int(0, 1_000_000, 300),
-} satisfies Record<EnvName<'ticketing'>, Field<unknown>> & Record<string, Field<unknown>>;
+};
 
 export type TicketingConfig = ConfigOf<typeof ticketingSpec> & { resource: string };
 
