@@ -46,7 +46,8 @@ export const DESKTOP_SCOPES = [...OIDC_SCOPES, SCOPES.api].join(' ');
 
 /**
  * The environment each of our services reads and the supervisor sets (DESIGN.md, "Running the parts");
- * a service's config may read more knobs. Names only: a typo on either side is a type error.
+ * a service's config may read more knobs. A name the supervisor misspells is a type error; one a
+ * service does not read fails main/test/node/supervisor/services.test.ts.
  */
 const COMMON_ENV = ['PORT', 'HOST', 'MSI_DATA_DIR', 'PUBLIC_URL'] as const;
 /** The resource servers and the API verify tokens of the IDP at IDP_ISSUER (the IDP is its own issuer). */
