@@ -1,5 +1,5 @@
 import { Injectable, computed, inject, signal } from '@angular/core';
-import type { ServiceName, ServiceState, ServiceStatus } from '@contract/host';
+import type { ServiceName, ServiceState, ServiceStatus } from '@msi/contracts/host';
 import { HOST } from './host.service';
 
 /** What a person calls each local service. */

@@ -206,7 +206,7 @@ async function runCall(
       summary,
     });
     record.approval = { approvalId, decision: 'pending' };
-    ctx.emit('approval.required', { approvalId, tool: tool.name, args, summary });
+    ctx.emit('approval.required', { approvalId, callId, tool: tool.name, args, summary });
     approval = await decision;
     const d = approval.decision;
     deps.store.decideApproval(approvalId, d);

@@ -1,5 +1,5 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, inject, signal } from '@angular/core';
-import type { ServiceName, ServiceStatus } from '@contract/host';
+import type { ServiceName, ServiceStatus } from '@msi/contracts/host';
 import { messageOf } from '../../core/config';
 import { SERVICE_LABELS, STATE_LABELS, StatusService } from '../../core/status.service';
 import { ParsedLogLine, parseLogLine } from './log-line';
