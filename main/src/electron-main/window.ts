@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrowserWindow, shell, session } from 'electron';
 import type { ServiceStatus } from '../common/host-api.js';
-import { classifyNavigation } from '../common/ipc.js';
+import { classifyNavigation } from '../common/navigation.js';
 
 const PRELOAD = join(fileURLToPath(new URL('.', import.meta.url)), '../preload/preload.cjs');
 
