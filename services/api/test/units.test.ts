@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase, type Principal } from '@msi/kit';
 import { createApprovals } from '../src/agent/approvals.js';
 import { summarize } from '../src/agent/loop.js';
-import { detectIntent, matchOrganization, plan } from '../src/agent/offline-provider.js';
+import { detectIntent, matchOrganization } from '../src/agent/offline/intent.js';
+import { plan } from '../src/agent/offline/plan.js';
 import { conversationMigrations, createConversationStore } from '../src/conversations/store.js';
 import { createRateLimiter } from '../src/limits.js';
 import { createMetrics } from '../src/metrics.js';
@@ -143,6 +144,7 @@ describe('offline planner', () => {
       name: 'create_ticket',
       args: {},
       outcome: { ok: false, error: 'The person declined this change.' },
+      approval: { decision: 'denied' as const, by: 'sub-james_smith', at: new Date().toISOString() },
     };
     const end = plan(q, james, [listed, denied], avail);
     expect('answer' in end && end.answer).toContain('not created');
@@ -170,12 +172,14 @@ describe('approvals', () => {
     const r1 = a.request('u1', ac.signal);
     expect(a.decide('u2', r1.approvalId, 'approve')).toBe('not_found');
     expect(a.decide('u1', r1.approvalId, 'deny')).toBe('ok');
-    expect(await r1.decision).toBe('denied');
+    expect(await r1.decision).toMatchObject({ decision: 'denied', by: 'u1' });
+    expect(Date.parse((await r1.decision).at)).toBeGreaterThan(Date.now() - 5000);
     expect(a.decide('u1', r1.approvalId, 'approve')).toBe('not_found');
-    expect(await a.request('u1', ac.signal).decision).toBe('timeout');
+    expect((await a.request('u1', ac.signal).decision).decision).toBe('timeout');
     const r3 = a.request('u1', ac.signal);
     ac.abort();
-    expect(await r3.decision).toBe('cancelled');
+    expect(await r3.decision).not.toHaveProperty('by');
+    expect((await r3.decision).decision).toBe('cancelled');
     expect(a.pending).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
-import { baseSpec, env, loadConfig, publicUrl, type ConfigOf } from '@msi/kit';
+import { baseSpec, env, parseConfig, publicUrl, type ConfigOf } from '@msi/kit';
 
-/** The IDP's environment (DESIGN.md, "Running the parts"). Lifetimes are in seconds. */
+/** The IDP's environment (DESIGN.md, "Running the parts"; the variables in README.md). Lifetimes are in seconds. */
 export const idpSpec = {
   ...baseSpec(9400),
   API_CLIENT_SECRET: env.string(),
@@ -17,7 +17,8 @@ export const idpSpec = {
 
 export type IdpConfig = ConfigOf<typeof idpSpec> & { issuer: string };
 
-export function loadIdpConfig(source: NodeJS.ProcessEnv = process.env): IdpConfig {
-  const cfg = loadConfig('idp', idpSpec, source);
+/** Reads the environment; throws ConfigError naming the first bad variable. */
+export function parseIdpConfig(source: NodeJS.ProcessEnv = process.env): IdpConfig {
+  const cfg = parseConfig(idpSpec, source);
   return { ...cfg, issuer: publicUrl(cfg) };
 }

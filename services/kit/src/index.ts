@@ -2,6 +2,8 @@ export * from './config.js';
 export * from './log.js';
 export * from './http.js';
 export * from './lifecycle.js';
+export * from './exit-codes.js';
+export * from './service.js';
 export * from './auth.js';
 export * from './principal.js';
 export * from './sqlite.js';
