@@ -1,27 +1,42 @@
 /**
- * `npm start` (after the build): the Electron app on the local stack — or, where Electron cannot run
- * (no binary downloaded, no display), one line saying why and the same app in the browser
- * (`npm run stack -- --open`). Looks for the binary the way the electron package does, without its
- * download-on-require.
+ * `npm start` (after the build): the Electron app on the local stack. When the Electron binary is
+ * missing the electron package's own installer fetches it (progress shown, bounded by
+ * MSI_ELECTRON_INSTALL_TIMEOUT_MS, default 5 min); where Electron still cannot run (no network, no
+ * display) one line says why, one names the command that gets the binary later, and the same app
+ * opens in the browser (`npm run stack -- --open`). The decision is launch.ts's.
  */
 import { spawn } from 'node:child_process';
-import { findElectron, noDisplay } from './electron-binary.js';
+import { electronPackageDir, findElectron, noDisplay } from './electron-binary.js';
+import { electronPackageInfo, meetsMinimum, runElectronInstaller } from './electron-install.js';
 import { REPO_ROOT } from './layout.js';
+import { chooseShell, fallbackLine } from './launch.js';
 import { runStack } from './stack-cli.js';
 
-const binary = findElectron();
-const why = binary.ok ? noDisplay() : binary.why;
-const found = binary.ok && !why ? binary : { ok: false as const, why };
+const installTimeoutMs = Number(process.env.MSI_ELECTRON_INSTALL_TIMEOUT_MS ?? 300_000);
+const pkgDir = electronPackageDir();
+const info = pkgDir ? electronPackageInfo(pkgDir) : undefined;
+
+const launch = await chooseShell({
+  find: () => findElectron(),
+  noDisplay: () => noDisplay(),
+  install: () => runElectronInstaller({ pkgDir: pkgDir!, timeoutMs: installTimeoutMs }),
+  say: (line) => console.log(line),
+  electron: info && {
+    ...info,
+    node: process.version,
+    nodeOk: meetsMinimum(info.nodeRange, process.version),
+  },
+  installTimeoutMs,
+});
+
 const args = process.argv.slice(2);
-if (found.ok) {
-  const child = spawn(found.binary, [REPO_ROOT, ...args], { stdio: 'inherit' });
+if (launch.shell === 'electron') {
+  const child = spawn(launch.binary, [REPO_ROOT, ...args], { stdio: 'inherit' });
   const forward = (sig: NodeJS.Signals) => child.kill(sig);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
   child.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {
-  console.log(
-    `start: Electron cannot run here (${found.why}); starting the same app in browser mode: npm run stack -- --open`,
-  );
+  console.log(fallbackLine(launch));
   await runStack([...args, '--open']);
 }
