@@ -172,7 +172,7 @@ const TOPICS: Topic[] = [
     titles: [
       'Mobile app cannot tag evidence with case number',
       'Mobile app crashes when uploading photos',
-      'Need a new device group for the {place} unit',
+      'Need a new device group for the unit at {place}',
       'Retention policy for traffic stops needs to change',
     ],
     details: [
