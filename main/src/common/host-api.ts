@@ -11,7 +11,9 @@
  */
 
 export type ServiceName = 'idp' | 'ticketing' | 'organizations' | 'chroma' | 'api';
-export type ServiceState = 'stopped' | 'starting' | 'ready' | 'restarting' | 'failed';
+/** `not_responding`: the process runs but its health check timed out (hung, e.g. stopped); back to
+ *  `ready` when it answers again. */
+export type ServiceState = 'stopped' | 'starting' | 'ready' | 'not_responding' | 'restarting' | 'failed';
 
 export interface ServiceStatus {
   name: ServiceName;

@@ -21,6 +21,10 @@ export const apiSpec = {
   APPROVAL_TIMEOUT_MS: env.int(1000, 24 * 3600 * 1000, 5 * 60 * 1000),
   /** Longest message a person may send (characters). */
   MAX_MESSAGE_CHARS: env.int(1, 1_000_000, 8000),
+  /** How long an MCP server has to answer one connection, tool list or call before the person is told (ms). */
+  MCP_TIMEOUT_MS: env.int(100, 10 * 60 * 1000, 10_000),
+  /** How long Chroma has to answer one request before search goes on with full-text results only (ms). */
+  CHROMA_TIMEOUT_MS: env.int(100, 10 * 60 * 1000, 3_000),
   /** Where the built-in documentation lives (default: <repo>/resources/docs). */
   KNOWLEDGE_DOCS_DIR: env.optionalString(),
 };

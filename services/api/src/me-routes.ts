@@ -17,6 +17,8 @@ export function registerMeRoutes(
 ): void {
   app.get('/api/me', { preHandler: opts.preHandler }, async (req): Promise<Me> => {
     const p = req.principal!;
+    // The renderer asks this right after sign-in: start what the person's first question will need.
+    opts.mcp.warm(p, bearerToken(req));
     return {
       sub: p.sub,
       username: p.username,

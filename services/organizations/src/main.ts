@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import { mountMcp, runService, SCOPES } from '@msi/kit';
 import { parseOrganizationsConfig } from './config.js';
 import { dbFile, openOrganizationsDb } from './db.js';
-import { SERVER_NAME, SERVER_VERSION, WRITE_TOOLS } from './server-info.js';
-import { OrgStore } from './store.js';
+import { SERVER_NAME, SERVER_VERSION } from './server-info.js';
+import { OrgStore } from './store/index.js';
 
 const tools = () => import('./server.js');
 
@@ -30,7 +30,7 @@ await runService({
       issuer: cfg.IDP_ISSUER,
       scopesSupported: [SCOPES.orgsRead, SCOPES.orgsWrite],
       readScope: SCOPES.orgsRead,
-      writeTools: WRITE_TOOLS,
+      toolScopes: async () => (await tools()).TOOL_SCOPES,
       allowedHosts: cfg.ALLOWED_HOSTS,
       allowedOrigins: cfg.ALLOWED_ORIGINS,
       // The tools (and the MCP SDK values they use) are loaded after start-up, not before listening.

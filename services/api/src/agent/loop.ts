@@ -184,7 +184,7 @@ async function runCall(
       0,
       {
         ok: false,
-        error: `there is no tool named ${call.name} for this person; available: ${tools.map((t) => t.name).join(', ')}`,
+        error: ctx.toolbox.missing(call.name),
       },
       'error',
       // A name the model made up is not a metric label: labels must stay a small, fixed set.

@@ -87,7 +87,8 @@ export function registerKnowledgeRoutes(
       const k = req.query.k === undefined || req.query.k === '' ? DEFAULT_K : Number(req.query.k);
       if (!Number.isInteger(k) || k < 1 || k > MAX_K)
         return fail(reply, 400, 'invalid_request', `k must be an integer from 1 to ${MAX_K}`);
-      return { results: await kb.search(q, k) };
+      const { citations, note } = await kb.searchWithNote(q, k);
+      return { results: citations, ...(note ? { note } : {}) };
     },
   );
 

@@ -1,16 +1,17 @@
 /**
- * The `offline` provider: no model at all. It reads the request, picks tools (my tickets, tickets of an
- * organization, one ticket, create a ticket, users of an organization, compare permissions, organization
- * status, list organizations, else documentation search), calls them through the same path as a model
- * would (approvals included), and streams a templated Markdown answer from the results.
+ * The `offline` provider ("basic mode": no AI model at all). It reads the request (route.ts), picks the tool
+ * among those the person may use (tickets: search, one ticket, create, assign, status, priority, comment,
+ * resolve, statistics; organizations: list, status, users, compare and set member permissions; else the
+ * documentation), calls it through the same path as a model would (approvals included), and streams a
+ * templated Markdown answer from the results (render.ts).
  *
  * It keeps no state: each step re-reads the question and the tool results of this turn, so it is the same
  * state machine whatever happened (a declined approval, a tool error, a cancelled call).
  */
 import type { ChatMessage, ModelProvider, ModelToolCall, StepOutput } from '../provider.js';
-import { detectIntent } from './intent.js';
+import { readIntent } from './intent.js';
 import { plan, type Done } from './plan.js';
-import { ASK_ORG } from './render.js';
+import { ASK_ORG } from './route.js';
 
 export function offlineProvider(): ModelProvider {
   return {
@@ -20,7 +21,7 @@ export function offlineProvider(): ModelProvider {
       const available = new Set(tools.map((t) => t.name));
       // "Which organization?" answered with just a name carries on the request it was asked for.
       const next =
-        asked && detectIntent(question, principal).kind === 'docs'
+        asked && readIntent(question, principal).kind === 'docs'
           ? plan(asked, principal, done, available, question)
           : plan(question, principal, done, available);
       if ('call' in next) {

@@ -1,7 +1,8 @@
 /** The offline provider's answers: templated Markdown from the tools' results. */
 import { clip } from '../../clip.js';
 import type { ToolResult } from '../../tools.js';
-import type { Org } from './intent.js';
+import type { TicketFilters } from './intent.js';
+import type { Org } from './orgs.js';
 import type { Done } from './plan.js';
 
 type Rec = Record<string, unknown>;
@@ -18,7 +19,8 @@ const table = (head: string[], rows: unknown[][]) =>
     `| ${head.map(() => '---').join(' | ')} |`,
     ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
   ].join('\n');
-export const OFFLINE_NOTE = '\n\n_Answered offline: no language model, results straight from the tools._';
+export const OFFLINE_NOTE =
+  '\n\n_Basic mode · no AI model: results straight from the tools. Set up a model in Settings → Model for free-form answers._';
 
 export function failed(o: ToolResult, what: string): string | undefined {
   if (o.ok) return undefined;
@@ -34,13 +36,6 @@ export function orgList(o: ToolResult): Org[] {
   return Array.isArray(list) ? (list as Org[]) : [];
 }
 
-export const ASK_ORG = 'Please say ';
-
-export function askWhichOrg(visible: Org[], what: string): string {
-  if (!visible.length) return 'You cannot see any organization.';
-  return `${ASK_ORG}${what}. You can see: ${visible.map((o) => `${o.name} (\`${o.slug}\`)`).join(', ')}.`;
-}
-
 export function renderOrgList(o: ToolResult): string {
   const err = failed(o, 'list the organizations');
   if (err) return err;
@@ -51,14 +46,49 @@ export function renderOrgList(o: ToolResult): string {
   )}${OFFLINE_NOTE}`;
 }
 
-export function renderTickets(o: ToolResult, heading: string): string {
+/** Whose tickets a search was for: "You have", "Dallas Police Department has", "There are". */
+export interface TicketScope {
+  mine: boolean;
+  org?: Org;
+  filters: TicketFilters;
+}
+
+const OPEN_SET = 'open,in_progress,waiting_on_customer';
+
+/** The filter of a search in words: its status and priority, and who or what the tickets are about. */
+function filterWords(f: TicketFilters) {
+  const status =
+    f.status?.join(',') === OPEN_SET ? 'open' : f.status?.map((s) => s.replace(/_/g, ' ')).join(' or ');
+  const priority = f.priority?.join(' or ');
+  const rest = [
+    f.assignee === 'none' ? 'with no assignee' : f.assignee ? `assigned to ${f.assignee}` : '',
+    f.reporter ? `reported by ${f.reporter}` : '',
+    f.text ? `about “${f.text}”` : '',
+  ].filter(Boolean);
+  return { status, priority, rest: rest.length ? ` ${rest.join(' ')}` : '' };
+}
+
+/** "no urgent open tickets assigned to riley_agent" (nothing found) or "**3** tickets that are open and
+ *  high priority …" (a count): the filter, kept in the words of the count. */
+export function ticketCount({ filters }: TicketScope, n: number): string {
+  const { status, priority, rest } = filterWords(filters);
+  if (n === 0) return `no ${[priority, status, 'tickets'].filter(Boolean).join(' ')}${rest}`;
+  const what = [status, priority && (priority === 'urgent' ? priority : `${priority} priority`)].filter(
+    Boolean,
+  );
+  return `**${n}** ${n === 1 ? 'ticket' : 'tickets'}${what.length ? ` that ${n === 1 ? 'is' : 'are'} ${what.join(' and ')}` : ''}${rest}`;
+}
+
+export function renderTickets(o: ToolResult, scope: TicketScope): string {
   const err = failed(o, 'search the tickets');
   if (err) return err;
   const r = obj(o);
   const tickets = (Array.isArray(r.tickets) ? r.tickets : []) as Rec[];
-  if (!tickets.length) return `${heading}: no tickets found.${OFFLINE_NOTE}`;
   const total = typeof r.total === 'number' ? r.total : tickets.length;
-  return `${heading}: **${total}** ticket${total === 1 ? '' : 's'}${total > tickets.length ? ` (showing ${tickets.length})` : ''}.\n\n${table(
+  const subject = scope.mine ? 'You have' : scope.org ? `${scope.org.name} has` : undefined;
+  if (!tickets.length && total === 0)
+    return `${subject ?? 'There are'} ${ticketCount(scope, 0)}${subject ? '' : ' that you can see'}.${OFFLINE_NOTE}`;
+  return `${subject ?? 'You can see'} ${ticketCount(scope, total)}${total > tickets.length ? ` (showing ${tickets.length})` : ''}.\n\n${table(
     ['Ticket', 'Title', 'Status', 'Priority', 'Organization', 'Assignee', 'Updated'],
     tickets.map((t) => [
       t.number,
@@ -172,6 +202,19 @@ export function renderOrgStatus(o: ToolResult): string {
   )}${OFFLINE_NOTE}`;
 }
 
+/** A change that waited for approval and was not made: why, in the person's words. */
+function notMade(d: Done, what: string): string | undefined {
+  switch (d.approval?.decision) {
+    case 'denied':
+      return `You declined, so ${what}.${OFFLINE_NOTE}`;
+    case 'timeout':
+      return `${what.charAt(0).toUpperCase()}${what.slice(1)}: the change was not approved in time.${OFFLINE_NOTE}`;
+    case 'cancelled':
+      return `${what.charAt(0).toUpperCase()}${what.slice(1)}: the turn was cancelled.${OFFLINE_NOTE}`;
+  }
+  return undefined;
+}
+
 export function renderCreated({ outcome: o, approval }: Done, org: Org): string {
   switch (approval?.decision) {
     case 'denied':
@@ -205,4 +248,39 @@ export function renderDocs(o: ToolResult): string {
     return `**${i + 1}. ${title}${section ? ` — ${section}` : ''}**\n\n${excerpt}`;
   });
   return `From the documentation:\n\n${parts.join('\n\n')}\n\nSources are listed below.${OFFLINE_NOTE}`;
+}
+
+/** The answer to update_ticket, add_comment or resolve_ticket. */
+export function renderTicketChange(d: Done): string {
+  const number = str(d.args.number);
+  const skipped = notMade(d, `${number} was **not changed**`);
+  if (skipped) return skipped;
+  const verb = d.name === 'add_comment' ? 'comment on' : d.name === 'resolve_ticket' ? 'resolve' : 'change';
+  const err = failed(d.outcome, `${verb} ${number}`);
+  if (err) return err;
+  const r = obj(d.outcome);
+  const t = (r.ticket && typeof r.ticket === 'object' ? r.ticket : {}) as Rec;
+  const now = `It is now **${words(t.status)}**, priority **${words(t.priority)}**, ${t.assignee ? `assigned to ${str(t.assignee)}` : 'unassigned'}.`;
+  if (d.name === 'add_comment')
+    return `Added ${d.args.internal ? 'an **internal** comment (staff only)' : 'a **public** comment'} to **${number}**: “${clip(str(d.args.body), 300)}”.${OFFLINE_NOTE}`;
+  if (d.name === 'resolve_ticket')
+    return `Resolved **${number}**: ${clip(str(d.args.resolution), 300)}. ${now}${OFFLINE_NOTE}`;
+  const changed = Array.isArray(r.changed) ? (r.changed as string[]) : [];
+  if (!changed.length)
+    return `**${number}** already had those values; nothing changed. ${now}${OFFLINE_NOTE}`;
+  return `Updated **${number}** (${changed.join(', ')}). ${now}${OFFLINE_NOTE}`;
+}
+
+/** The answer to set_member_permissions. */
+export function renderPermissionChange(d: Done, org: Org): string {
+  const who = str(d.args.username);
+  const skipped = notMade(d, `the permissions of ${who} were **not changed**`);
+  if (skipped) return skipped;
+  const err = failed(d.outcome, `change the permissions of ${who} in ${org.name}`);
+  if (err) return err;
+  const r = obj(d.outcome);
+  const list = (v: unknown) => (Array.isArray(v) && v.length ? v.join(', ') : 'none');
+  return `Permissions of **${who}** in **${org.name}** are now: ${list(r.after)}.${
+    Array.isArray(r.added) && r.added.length ? ` Added: ${list(r.added)}.` : ''
+  }${Array.isArray(r.removed) && r.removed.length ? ` Removed: ${list(r.removed)}.` : ''}${OFFLINE_NOTE}`;
 }

@@ -1,20 +1,29 @@
-import { ChangeDetectionStrategy, Component, computed, effect, inject } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  ElementRef,
+  computed,
+  effect,
+  inject,
+  viewChild,
+} from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
 import { NavigationEnd, Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { filter, map } from 'rxjs';
-import { AuthService } from '../../core/auth.service';
-import { SessionService } from '../../core/session.service';
-import { SERVICE_LABELS, StatusService } from '../../core/status.service';
-import { ThemeService } from '../../core/theme.service';
 import { Icon } from '../../ui/icon';
-import { SESSION_HINT } from '../sign-in/sign-in.page';
+import { AuthService } from '../auth.service';
+import { sessionHint } from '../session-hint';
+import { SessionService } from '../session.service';
+import { SERVICE_LABELS, STATE_LABELS, StatusService } from '../status.service';
+import { ThemeService } from '../theme.service';
 
 /** The frame around every page: navigation, warnings, who is signed in, theme, sign out. */
 @Component({
   selector: 'msi-shell',
   imports: [Icon, RouterLink, RouterLinkActive, RouterOutlet],
   template: `
-    <a class="skip-link" href="#main">Skip to content</a>
+    <!-- Focus moves on this page: with <base href="/"> a plain "#main" link would load "/#main". -->
+    <a class="skip-link" href="#main" (click)="skipToContent($event)">Skip to content</a>
     <header class="topbar">
       <a class="brand" routerLink="/" aria-label="MSI Assistant home"
         ><span class="logo" aria-hidden="true">M</span> MSI Assistant</a
@@ -40,17 +49,19 @@ import { SESSION_HINT } from '../sign-in/sign-in.page';
           <msi-icon name="warn" />
           {{
             count === 1
-              ? labels[status.degraded()[0].name] + ' is ' + status.degraded()[0].state
+              ? labels[status.degraded()[0].name] + ' is ' + states[status.degraded()[0].state]
               : count + ' services need attention'
           }}
         </a>
       }
       @if (auth.signedIn() && session.offline()) {
-        <span
-          class="badge offline"
-          data-testid="offline-badge"
-          title="No language model is configured: answers come from templates and tools"
-          >Offline mode</span
+        <a
+          routerLink="/settings"
+          fragment="model"
+          class="badge basic"
+          data-testid="basic-mode"
+          title="No AI model is configured: the assistant picks tools from the words of your request and answers from templates. Set a model in Settings → Model."
+          >Basic mode · no AI model</a
         >
       }
       <button
@@ -75,9 +86,9 @@ import { SESSION_HINT } from '../sign-in/sign-in.page';
         <a routerLink="/sign-in" class="button ghost">Sign in</a>
       }
     </header>
-    <main id="main" class="page" tabindex="-1"><router-outlet /></main>
+    <main id="main" class="page" tabindex="-1" #main><router-outlet /></main>
   `,
-  host: { class: 'shell' },
+  styleUrl: './shell.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class Shell {
@@ -85,6 +96,7 @@ export class Shell {
   protected readonly session = inject(SessionService);
   protected readonly status = inject(StatusService);
   protected readonly labels = SERVICE_LABELS;
+  protected readonly states = STATE_LABELS;
   protected readonly theme = inject(ThemeService);
   private readonly url = toSignal(
     inject(Router).events.pipe(
@@ -106,8 +118,15 @@ export class Shell {
     });
   }
 
+  private readonly main = viewChild.required<ElementRef<HTMLElement>>('main');
+
+  protected skipToContent(event: Event): void {
+    event.preventDefault();
+    this.main().nativeElement.focus();
+  }
+
   protected signOut(): void {
-    sessionStorage.removeItem(SESSION_HINT);
+    sessionHint.clear();
     void this.auth.signOut();
   }
 }

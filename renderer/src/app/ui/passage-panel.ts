@@ -9,9 +9,10 @@ import {
   viewChild,
 } from '@angular/core';
 import type { Citation, Passage } from '@contract/api';
-import { ApiService } from '../../core/api.service';
-import { messageOf } from '../../core/config';
-import { Icon } from '../../ui/icon';
+import { ApiService } from '../core/api.service';
+import { messageOf } from '../core/config';
+import { Icon } from './icon';
+import { sectionLabel } from './section-label';
 
 /** The cited passage shown in the side panel (GET /api/knowledge/chunks/:chunkId). */
 @Injectable({ providedIn: 'root' })
@@ -59,7 +60,7 @@ export class PassageService {
               {{ service.passage()?.title ?? citation.title }}
             </h2>
             @let section =
-              sectionOnly(
+              sectionLabel(
                 service.passage()?.title ?? citation.title,
                 service.passage()?.section ?? citation.section
               );
@@ -81,6 +82,7 @@ export class PassageService {
       </aside>
     }
   `,
+  styleUrl: './passage-panel.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class PassagePanel {
@@ -98,12 +100,7 @@ export class PassagePanel {
     });
   }
 
-  /** The section path without the document title the h2 already shows ("" for the opening passage). */
-  protected sectionOnly(title: string, section: string | undefined): string {
-    if (!section || section === title) return '';
-    const prefix = `${title} › `;
-    return section.startsWith(prefix) ? section.slice(prefix.length) : section;
-  }
+  protected readonly sectionLabel = sectionLabel;
 
   protected close(): void {
     this.service.close();

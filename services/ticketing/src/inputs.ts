@@ -1,15 +1,9 @@
-/** Zod shapes shared by the tools: inputs with limits and field-naming messages, and the output shapes. */
+/**
+ * Zod schemas shared by the tools: inputs with limits and field-naming messages, and the output shapes
+ * (whose inferred types are the store's result types, store/rows.ts).
+ */
 import { z } from 'zod';
-import type { Logger, Principal } from '@msi/kit';
 import { CATEGORIES, LIMITS, PRIORITIES, PRODUCTS, STATUSES } from './model.js';
-import type { TicketStore } from './store.js';
-
-/** What every tool closes over: the store and the verified caller of this request. */
-export interface ToolContext {
-  store: TicketStore;
-  caller: Principal;
-  log: Logger;
-}
 
 /** Half of a surrogate pair (a cut emoji): SQLite would store it as bytes that read back as U+FFFD. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

@@ -1,18 +1,18 @@
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { ToolError } from '@msi/kit';
-import type { ToolContext } from './schemas.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ToolError, callerOf } from '@msi/kit';
+import type { Ctx } from '../access.js';
 
 /** MCP's "resource not found" error code. */
 const RESOURCE_NOT_FOUND = -32002;
 
 /** `ticket://TCK-1042`: the ticket as JSON (comments and history as the caller may see them). */
-export function registerTicketResource(server: McpServer, { store, caller }: ToolContext) {
+export function registerTicketResource(server: McpServer, { store, principal, log }: Ctx) {
   server.registerResource(
     'ticket',
     new ResourceTemplate('ticket://{number}', {
       list: async () => ({
-        resources: store.recent(caller, 20).map((t) => ({
+        resources: store.recent(principal, 20).map((t) => ({
           uri: `ticket://${t.number}`,
           name: t.number,
           title: `${t.number}: ${t.title}`,
@@ -27,14 +27,15 @@ export function registerTicketResource(server: McpServer, { store, caller }: Too
     },
     async (uri, { number }) => {
       try {
-        const t = store.get(caller, String(number));
+        const t = store.get(principal, String(number));
         return {
           contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(t, null, 2) }],
         };
       } catch (err) {
         if (err instanceof ToolError)
           throw new McpError(RESOURCE_NOT_FOUND, `resource ${uri.href} not found`);
-        throw err;
+        log.error({ err, resource: uri.href, caller: callerOf(principal) }, 'resource read failed');
+        throw new McpError(ErrorCode.InternalError, `reading ${uri.href} failed; see the service log`);
       }
     },
   );
