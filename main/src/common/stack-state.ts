@@ -19,6 +19,7 @@ const MARK: Record<ServiceState, string> = {
   restarting: '↻',
   stopped: '–',
   failed: '✕',
+  not_responding: '!',
 };
 
 /** One line per service: "● Tickets — ready on :9000", "✕ Assistant API — failed: exited with code 74". */
@@ -28,7 +29,7 @@ export function serviceLine(s: ServiceStatus): string {
       ? `ready on :${s.port}`
       : s.state === 'failed' && s.lastError
         ? `failed: ${s.lastError.split('\n')[0]!.slice(0, 80)}`
-        : s.state;
+        : s.state.replace('_', ' ');
   return `${MARK[s.state]} ${SERVICE_LABELS[s.name]} — ${detail}${s.restarts > 0 && s.state !== 'failed' ? ` (restarted ${s.restarts}×)` : ''}`;
 }
 
