@@ -2,11 +2,11 @@ import { defineConfig } from 'vitest/config';
 
 // One vitest project per part of the tree; the renderer has its own (Angular) runner.
 // Integration tests start the real, built services as processes (`npm run build` first).
-const project = (name: string, dir: string) => ({
+const project = (name: string, dir: string, include = ['test/**/*.test.ts']) => ({
   test: {
     name,
     root: dir,
-    include: ['test/**/*.test.ts'],
+    include,
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
@@ -23,6 +23,7 @@ export default defineConfig({
       project('api', 'services/api'),
       project('chroma', 'services/chroma'),
       project('main', 'main'),
+      project('scripts', 'scripts', ['test/**/*.test.mjs']),
     ],
   },
 });

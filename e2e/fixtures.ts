@@ -31,6 +31,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findElectron, noDisplay } from '../main/src/node/electron-binary.js';
 import { ROOT } from '../test/support/services.js';
 import {
   isAlive,
@@ -63,24 +64,12 @@ export interface RunningStack {
 export const STACK_CLI = process.env.E2E_STACK_CLI ?? join(ROOT, 'main', 'dist', 'node', 'stack-cli.js');
 const STACK_START_TIMEOUT_MS = Number(process.env.E2E_STACK_TIMEOUT_MS ?? 240_000);
 
-/** The Electron binary the `electron` package installed (or ELECTRON_PATH), or why there is none. */
+/** The Electron binary (main's finder: the electron package's dist, or ELECTRON_PATH) and a display, or why not. */
 export function electronBinary(): { path: string } | { missing: string } {
-  if (process.env.ELECTRON_PATH) {
-    return existsSync(process.env.ELECTRON_PATH)
-      ? { path: process.env.ELECTRON_PATH }
-      : { missing: `ELECTRON_PATH=${process.env.ELECTRON_PATH} does not exist` };
-  }
-  const dir = join(ROOT, 'node_modules', 'electron');
-  const pathTxt = join(dir, 'path.txt');
-  const rel = existsSync(pathTxt)
-    ? readFileSync(pathTxt, 'utf8').trim()
-    : process.platform === 'darwin'
-      ? 'Electron.app/Contents/MacOS/Electron'
-      : process.platform === 'win32'
-        ? 'electron.exe'
-        : 'electron';
-  const exe = join(dir, 'dist', rel);
-  return existsSync(exe) ? { path: exe } : { missing: `${exe} not found` };
+  const found = findElectron();
+  if (!found.ok) return { missing: found.why };
+  const why = noDisplay();
+  return why ? { missing: why } : { path: found.binary };
 }
 
 /** Copies the services' own logs (DATA_DIR/logs) next to the stack log, for a stack that failed. */
@@ -199,7 +188,7 @@ export const test = base.extend<
       if (shell === 'electron') {
         const bin = electronBinary();
         if ('missing' in bin) {
-          const reason = `electron: skipped — the Electron binary is not available on this machine (${bin.missing})`;
+          const reason = `electron: skipped — Electron cannot run on this machine (${bin.missing})`;
           console.log(reason);
           await use(
             stackHandle(shell, dataDir, logFile, {

@@ -74,9 +74,11 @@ if (!app.requestSingleInstanceLock()) {
       // The window still opens: its status page shows what failed, with the last log lines.
       dialog.showErrorBox('A service did not start', (err as Error).message);
     }
-    win = createMainWindow(s.rendererUrl, () => [s.rendererUrl, s.rendererConfig().issuer]);
+    win = createMainWindow(s.rendererUrl, () => [s.rendererUrl, s.rendererConfig().issuer], s.dataDir);
     win.once('show', () => !splash.isDestroyed() && splash.close());
-    installMenu(s, () => win);
+    // The Stack menu shows each service's state: rebuilt when it changes.
+    installMenu(s, () => win, await s.getStatus());
+    s.on('status', (status) => installMenu(s, () => win, status));
   });
 
   let quitting = false;

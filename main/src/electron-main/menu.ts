@@ -1,10 +1,20 @@
-/** The application menu: back up / restore the data dir, open the logs folder, the usual edit/view/window. */
+/**
+ * The application menu: back up / restore the data dir, open the logs folder; a Stack menu with each
+ * local service's state (rebuilt on every status change), a restart per service and the status page;
+ * the usual edit/view/window.
+ */
 import { join } from 'node:path';
 import { Menu, app, dialog, shell, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
 import { backupInChild, readBackup, restoreDataDir } from '../node/backup.js';
 import type { Stack } from '../node/stack.js';
+import type { ServiceStatus } from '../common/host-api.js';
+import { serviceLine, stackSummary } from '../common/stack-state.js';
 
-export function installMenu(stack: Stack, win: () => BrowserWindow | undefined): void {
+export function installMenu(
+  stack: Stack,
+  win: () => BrowserWindow | undefined,
+  status: readonly ServiceStatus[] = [],
+): void {
   const backup = async () => {
     const w = win();
     const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
@@ -68,9 +78,37 @@ export function installMenu(stack: Stack, win: () => BrowserWindow | undefined):
         { role: 'quit' },
       ],
     },
+    {
+      label: 'Stack',
+      submenu: stackMenu(stack, win, status),
+    },
     { role: 'editMenu' },
     { role: 'viewMenu' },
     { role: 'windowMenu' },
   ];
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
+
+function stackMenu(
+  stack: Stack,
+  win: () => BrowserWindow | undefined,
+  status: readonly ServiceStatus[],
+): MenuItemConstructorOptions[] {
+  return [
+    { label: `Local stack: ${stackSummary(status)}`, enabled: false },
+    ...status.map((s): MenuItemConstructorOptions => ({ label: serviceLine(s), enabled: false })),
+    { type: 'separator' },
+    {
+      label: 'Restart a Service',
+      enabled: status.length > 0,
+      submenu: status.map((s) => ({
+        label: s.name,
+        click: () =>
+          void stack
+            .restartService(s.name)
+            .catch((e: Error) => dialog.showErrorBox('Restart failed', e.message)),
+      })),
+    },
+    { label: 'Service Status…', click: () => void win()?.loadURL(`${stack.rendererUrl}/status`) },
+  ];
 }

@@ -1,13 +1,16 @@
 /**
- * Windows: a small splash that shows the services starting, and the app window on the host's URL —
+ * Windows: a small splash that shows each service starting, and the app window on the host's URL — its
+ * size and place kept across runs (node/window-state.ts) —
  * sandboxed, context-isolated, no Node; navigation and new windows locked (app and IDP origins stay,
  * other http(s) links open in the system browser, the rest is denied); no permissions granted.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BrowserWindow, shell, session } from 'electron';
+import { BrowserWindow, screen, shell, session } from 'electron';
 import type { ServiceStatus } from '../common/host-api.js';
-import { classifyNavigation } from '../common/ipc.js';
+import { classifyNavigation } from '../common/navigation.js';
+import { splashHtml, splashUpdate } from '../common/stack-state.js';
+import { MIN_SIZE, fitWindowState, readWindowState, saveWindowState } from '../node/window-state.js';
 
 const PRELOAD = join(fileURLToPath(new URL('.', import.meta.url)), '../preload/preload.cjs');
 
@@ -21,33 +24,33 @@ const locked = {
 
 export function createSplash(): BrowserWindow {
   const splash = new BrowserWindow({
-    width: 420,
-    height: 220,
+    width: 460,
+    height: 260,
     frame: false,
     resizable: false,
     show: true,
     webPreferences: locked,
   });
-  const html =
-    '<!doctype html><meta charset="utf-8"><body style="font:14px system-ui;margin:24px">' +
-    '<h2 style="margin:0 0 12px">MSI Assistant</h2><p>Starting the local services…</p><pre id="s"></pre></body>';
-  void splash.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(html)}`);
+  void splash.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(splashHtml())}`);
   return splash;
 }
 
 export function showProgress(splash: BrowserWindow | undefined, status: ServiceStatus[]): void {
   if (!splash || splash.isDestroyed()) return;
-  const text = status.map((s) => `${s.name.padEnd(14)} ${s.state}`).join('\n');
-  void splash.webContents
-    .executeJavaScript(`document.getElementById('s').textContent=${JSON.stringify(text)}`)
-    .catch(() => undefined);
+  void splash.webContents.executeJavaScript(splashUpdate(status)).catch(() => undefined);
 }
 
 /** `inAppOrigins()` gives the app's origin first, then the IDP's (asked each time: the mode can change). */
-export function createMainWindow(url: string, inAppOrigins: () => string[]): BrowserWindow {
+export function createMainWindow(url: string, inAppOrigins: () => string[], dataDir: string): BrowserWindow {
+  const primary = screen.getPrimaryDisplay();
+  const areas = [primary, ...screen.getAllDisplays().filter((d) => d.id !== primary.id)].map(
+    (d) => d.workArea,
+  );
+  const state = fitWindowState(readWindowState(dataDir), areas);
   const win = new BrowserWindow({
-    width: 1280,
-    height: 860,
+    ...state.bounds,
+    minWidth: MIN_SIZE.width,
+    minHeight: MIN_SIZE.height,
     show: false,
     title: 'MSI Assistant',
     webPreferences: { ...locked, preload: PRELOAD },
@@ -68,7 +71,26 @@ export function createMainWindow(url: string, inAppOrigins: () => string[]): Bro
   });
   win.webContents.on('will-attach-webview', (event) => event.preventDefault());
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  win.once('ready-to-show', () => win.show());
+  let saveTimer: ReturnType<typeof setTimeout> | undefined;
+  const save = () => {
+    if (win.isDestroyed() || win.isMinimized()) return;
+    const bounds = win.isMaximized() ? win.getNormalBounds() : win.getBounds();
+    saveWindowState(dataDir, { bounds, maximized: win.isMaximized() });
+  };
+  const saveSoon = () => {
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(save, 500);
+  };
+  win.on('resize', saveSoon);
+  win.on('move', saveSoon);
+  win.on('close', () => {
+    clearTimeout(saveTimer);
+    save();
+  });
+  win.once('ready-to-show', () => {
+    if (state.maximized) win.maximize();
+    win.show();
+  });
   void win.loadURL(url);
   return win;
 }

@@ -4,10 +4,14 @@
  * DIR/stack.json current, and stops everything on Ctrl-C / SIGTERM.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ServiceStatus } from '../common/host-api.js';
 import { DataDirProblem } from './data-dir.js';
+import { noDisplay } from './electron-binary.js';
+import { watchIngestion } from './ingestion-watch.js';
 import { SettingsProblem } from './settings.js';
 import { PortInUse, Stack } from './stack.js';
 import { HostRequestError } from './host/host.js';
@@ -68,6 +72,8 @@ export async function runStack(argv: string[]): Promise<void> {
     throw err;
   }
 
+  // The API's folder appears on its first start: until then, the documentation is still to be ingested.
+  const firstStart = !existsSync(join(stack.dataDir, 'api'));
   let last = '';
   const print = (status: ServiceStatus[]) => {
     const line = status
@@ -113,12 +119,22 @@ export async function runStack(argv: string[]): Promise<void> {
     console.error(`stack: ${(err as Error).message} (the others keep running; see ${stack.dataDir}/logs)`);
   }
   if (values.open) openBrowser(stack.rendererUrl);
+  if (mode === 'local')
+    void watchIngestion(stack.rendererConfig().apiUrl, (line) => console.log(line), { firstStart });
 }
 
+/** The system's browser on `url`; without a display (or a browser) one line says to open it by hand. */
 function openBrowser(url: string): void {
+  const cannot = (why: string) =>
+    console.log(`stack: no browser could be opened (${why}); open the URL above: ${url}`);
+  const display = noDisplay();
+  if (display) return cannot(display);
   const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
   const child = spawn(cmd, [url], { stdio: 'ignore', detached: true });
-  child.once('error', () => console.log(`stack: could not open a browser (${cmd}); open ${url} yourself`));
+  child.once('error', (err) => cannot(`${cmd}: ${err.message}`));
+  // explorer.exe exits 1 even when it opened the page.
+  if (process.platform !== 'win32')
+    child.once('exit', (code) => code !== 0 && code !== null && cannot(`${cmd} exited with code ${code}`));
   child.unref();
 }
 

@@ -5,7 +5,6 @@ import { HOST_BRIDGE_KEY, HOST_METHODS, type HostBridge } from '../../src/common
 import {
   IPC_CHANNELS,
   STATUS_CHANNEL,
-  classifyNavigation,
   isHostMethod,
   isTrustedSender,
   methodOfChannel,
@@ -40,19 +39,6 @@ describe('sender check', () => {
     expect(isTrustedSender('file:///etc/passwd', true, APP)).toBe(false);
     expect(isTrustedSender(undefined, true, APP)).toBe(false);
     expect(isTrustedSender('not a url', true, APP)).toBe(false);
-  });
-});
-
-describe('navigation lock', () => {
-  it('keeps the app and IDP origins, sends other http(s) out, denies the rest', () => {
-    const inApp = [APP, 'http://127.0.0.1:9400', ''];
-    expect(classifyNavigation(`${APP}/auth/callback?code=x`, inApp)).toBe('app');
-    expect(classifyNavigation('http://127.0.0.1:9400/authorize?client_id=msi-desktop', inApp)).toBe('app');
-    expect(classifyNavigation('https://docs.example.com/x', inApp)).toBe('external');
-    expect(classifyNavigation('http://127.0.0.1:9401/', inApp)).toBe('external');
-    expect(classifyNavigation('file:///etc/passwd', inApp)).toBe('deny');
-    expect(classifyNavigation('javascript:alert(1)', inApp)).toBe('deny');
-    expect(classifyNavigation('::', inApp)).toBe('deny');
   });
 });
 

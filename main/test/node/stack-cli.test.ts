@@ -1,5 +1,5 @@
 /** `npm run stack` refusing bad input with one clear line, before anything starts. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -62,4 +62,44 @@ describe('stack command: bad input', () => {
       blocker.close();
     }
   });
+});
+
+describe('stack command: long steps say what they do', () => {
+  it('on a first start: says the browser could not be opened without a display, and how far ingestion is', async () => {
+    const dir = fresh();
+    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn' };
+    delete env.DISPLAY;
+    delete env.WAYLAND_DISPLAY;
+    delete env.OPENAI_API_KEY;
+    const proc = spawn(
+      process.execPath,
+      [join(ROOT, 'main/dist/node/stack-cli.js'), '--data-dir', dir, '--open'],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    proc.stdout.on('data', (d) => (out += d));
+    proc.stderr.on('data', (d) => (out += d));
+    const exited = new Promise((r) => proc.once('exit', r));
+    try {
+      const deadline = Date.now() + 200_000;
+      while (
+        !/documentation ingested: \d+ documents ready/.test(out) &&
+        Date.now() < deadline &&
+        proc.exitCode === null
+      )
+        await new Promise((r) => setTimeout(r, 200));
+      const url = /MSI Assistant \(local mode\): (\S+)/.exec(out)?.[1];
+      expect(url, out).toBeTruthy();
+      expect(out).toContain(
+        `stack: no browser could be opened (there is no display (DISPLAY and WAYLAND_DISPLAY are unset)); open the URL above: ${url}`,
+      );
+      expect(out).toMatch(/stack: documentation ingested: [1-9]\d* documents ready in \d+ s/);
+    } finally {
+      proc.kill('SIGTERM');
+      await exited;
+    }
+  }, 240_000);
 });

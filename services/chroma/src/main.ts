@@ -1,14 +1,25 @@
 /**
  * `node services/chroma`: Chroma's own server, configured by the environment like every other service
- * (PORT, HOST, MSI_DATA_DIR or CHROMA_PATH; a bad variable stops it with one line and exit 78). The
+ * (PORT, HOST, MSI_DATA_DIR or CHROMA_PATH; a bad variable stops it with one line and exit 78, a taken
+ * port with exit 98). The
  * native server runs in a worker thread (server.ts) so this thread stays free to notice that the
  * parent is gone: when the parent changes (the app was killed) the process ends itself with SIGTERM,
  * as Chroma expects.
  */
+import { createServer } from 'node:net';
 import { Worker } from 'node:worker_threads';
+import { EXIT, exitWith } from '@msi/kit/exit-codes';
 import { chromaArgs, chromaConfig } from './config.js';
 
 const cfg = chromaConfig();
+// Chroma's native server answers a taken port with a crash (SIGSEGV); say it the way every service
+// does (one line, EXIT.portInUse) so the supervisor picks another port instead of restarting.
+const taken = await new Promise<string | undefined>((resolve) => {
+  const probe = createServer();
+  probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+  probe.listen(cfg.port, cfg.host, () => probe.close(() => resolve(undefined)));
+});
+if (taken) exitWith('chroma', EXIT.portInUse, `cannot listen on ${cfg.host}:${cfg.port} (${taken})`);
 const worker = new Worker(new URL('./server.js', import.meta.url), { workerData: chromaArgs(cfg) });
 worker.on('error', (err) => {
   process.stderr.write(`chroma: ${err.stack ?? err.message}\n`);

@@ -25,6 +25,20 @@ describe('chroma configuration', () => {
 });
 
 describe('node services/chroma', () => {
+  it('says a taken port in one line and exits 98 (the supervisor then picks another)', async () => {
+    const { createServer } = await import('node:net');
+    const thief = createServer();
+    await new Promise<void>((r) => thief.listen(0, '127.0.0.1', r));
+    const port = (thief.address() as { port: number }).port;
+    const res = spawnSync(process.execPath, [join(ROOT, 'services', 'chroma')], {
+      env: { PATH: process.env.PATH, PORT: String(port), CHROMA_PATH: join(data.dir, 'unused') },
+      encoding: 'utf8',
+    });
+    await new Promise((r) => thief.close(r));
+    expect(res.status).toBe(98);
+    expect(res.stderr.trim()).toBe(`chroma: cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);
+  });
+
   let chroma: RunningChroma | undefined;
   const data = tempDataDir();
   afterEach(async () => {
