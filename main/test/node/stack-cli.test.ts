@@ -43,7 +43,7 @@ describe('stack command: bad input', () => {
     expect(corrupt.stderr).toMatch(/settings\.json is not valid JSON .*fix it or delete it/);
     writeFileSync(join(dir, 'file'), '');
     const notDir = run('--data-dir', join(dir, 'file'));
-    expect(notDir.status).toBe(78);
+    expect(notDir.status).toBe(74);
     expect(notDir.stderr).toMatch(/exists but is not a directory/);
   });
 
