@@ -2,10 +2,7 @@
  * The organizations MCP server as a process (`node services/organizations`), the real IDP as a process,
  * real JWTs (password login, then token exchange to this server's audience), the SDK Client over HTTP.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -13,7 +10,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { freePort } from '@msi/kit';
 import { DEMO_ORGANIZATIONS, DEMO_USERS, demoMembers } from '@msi/kit/demo';
-import { ROOT, startService, tempDataDir, type RunningService } from '../../../test/support/services.js';
+import { startService, tempDataDir, type RunningService } from '../../../test/support/services.js';
 import {
   clientCredentialsToken,
   exchangeToken,
@@ -706,21 +703,5 @@ describe('data dir', () => {
     });
     expect(sc<{ members: { permissions: string[] }[] }>(r).members[0]!.permissions).toEqual(['view_records']);
   });
-
-  it('a file that is not a database stops the service with one clear line', () => {
-    const bad = tempDataDir('orgs-bad-');
-    try {
-      mkdirSync(join(bad.dir, 'organizations'));
-      writeFileSync(join(bad.dir, 'organizations', 'organizations.sqlite'), 'not a database');
-      const r = spawnSync(process.execPath, [join(ROOT, 'services', 'organizations')], {
-        env: { PATH: process.env.PATH, MSI_DATA_DIR: bad.dir, IDP_ISSUER: idp.url, PORT: '0' },
-        encoding: 'utf8',
-        timeout: 20_000,
-      });
-      expect(r.status).toBe(78);
-      expect(r.stderr).toMatch(/organizations\.sqlite is not a usable SQLite database .*move it aside/);
-    } finally {
-      bad.cleanup();
-    }
-  });
+  // A file that is not a database: startup.test.ts.
 });
