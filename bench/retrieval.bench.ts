@@ -19,7 +19,7 @@ import {
   type CorpusQuestion,
   type SampleQuestion,
 } from '../test/support/retrieval.js';
-import { tempDataDir } from '../test/support/services.js';
+import { tempDataDir } from '../test/support/data-dir.js';
 import { figure, printFigures, summarize } from './lib.js';
 
 async function run(name: string, docsDir: string) {

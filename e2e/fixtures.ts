@@ -31,15 +31,14 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../test/support/services.js';
+import { isAlive, ROOT } from '../test/support/services.js';
 import {
-  isAlive,
   readStack,
   serviceUrl,
   waitForStackReady,
   type ServiceName,
   type StackInfo,
-} from './support/stack.js';
+} from './support/stack-file.js';
 
 export type Shell = 'web' | 'electron';
 

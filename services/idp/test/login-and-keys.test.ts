@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenVerifier } from '@msi/kit';
 import { EXIT } from '@msi/kit';
-import { ROOT, runToExit, tempDataDir } from '../../../test/support/services.js';
+import { tempDataDir } from '../../../test/support/data-dir.js';
+import { ROOT, runToExit } from '../../../test/support/services.js';
 import { loginWithPassword, pkce, startIdp, type RunningIdp } from '../../../test/support/idp.js';
 
 let idp: RunningIdp;

@@ -3,14 +3,14 @@
  * real JWTs (password login, then token exchange to this server's audience), the SDK Client over HTTP.
  */
 import { request as httpRequest } from 'node:http';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { freePort } from '@msi/kit';
 import { DEMO_ORGANIZATIONS, DEMO_USERS, demoMembers } from '@msi/kit/demo';
-import { startService, tempDataDir, type RunningService } from '../../../test/support/services.js';
+import { dbFile, openReadOnly, tempDataDir } from '../../../test/support/data-dir.js';
+import { connectMcp } from '../../../test/support/mcp.js';
+import { startService, type RunningService } from '../../../test/support/services.js';
 import {
   clientCredentialsToken,
   exchangeToken,
@@ -47,15 +47,7 @@ const tokens = {} as Record<Who, string>;
 const clients = {} as Record<Who, Client>;
 let dbPath: string;
 
-async function connect(token: string): Promise<Client> {
-  const client = new Client({ name: 'orgs-test', version: '1.0.0' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`${orgs.url}/mcp`), {
-      requestInit: { headers: { Authorization: `Bearer ${token}` } },
-    }),
-  );
-  return client;
-}
+const connect = (token: string): Promise<Client> => connectMcp(`${orgs.url}/mcp`, token, 'orgs-test');
 
 beforeAll(async () => {
   data = tempDataDir('orgs-it-');
@@ -68,7 +60,7 @@ beforeAll(async () => {
     { MSI_DATA_DIR: data.dir, IDP_ISSUER: idp.url },
     { port: orgsPort },
   );
-  dbPath = `${data.dir}/organizations/organizations.sqlite`;
+  dbPath = dbFile(data.dir, 'organizations');
   await Promise.all(
     PEOPLE.map(async (u) => {
       const login = await loginWithPassword(idp.url, u);
@@ -103,7 +95,7 @@ const sc = <T = Record<string, unknown>>(r: CallToolResult) => r.structuredConte
 
 /** Everything that can change, read straight from the SQLite file. */
 function snapshot() {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  const db = openReadOnly(dbPath);
   try {
     return {
       members: db.prepare('SELECT * FROM members ORDER BY id').all(),

@@ -5,12 +5,21 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientCredentialsToken, exchangeToken, loginWithPassword } from '../../../test/support/idp.js';
-import { startService, tempDataDir } from '../../../test/support/services.js';
-import { call, connect, errorText, openDb, snapshot, startStack, type Stack } from './harness.js';
+import { tempDataDir } from '../../../test/support/data-dir.js';
+import { startService } from '../../../test/support/services.js';
+import {
+  call,
+  connect,
+  errorText,
+  openDb,
+  snapshot,
+  startTicketingHarness,
+  type TicketingHarness,
+} from './harness.js';
 
-let stack: Stack;
+let stack: TicketingHarness;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startTicketingHarness();
 });
 afterAll(() => stack?.stop());
 
