@@ -5,12 +5,12 @@
 import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, type Principal } from '@msi/kit';
-import { startTicketingHarness, type TicketingHarness } from '../../ticketing/test/harness.js';
+import { startHarness, type Harness } from '../../ticketing/test/harness.js';
 import { createMcpGateway } from '../src/mcp-clients.js';
 
-let stack: TicketingHarness;
+let stack: Harness;
 beforeAll(async () => {
-  stack = await startTicketingHarness();
+  stack = await startHarness();
 });
 afterAll(async () => {
   await stack?.stop();

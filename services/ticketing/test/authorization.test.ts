@@ -7,14 +7,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '@msi/kit/demo';
-import {
-  call,
-  errorText,
-  openDb,
-  snapshot,
-  startTicketingHarness,
-  type TicketingHarness,
-} from './harness.js';
+import { call, errorText, openDb, snapshot, startHarness, type Harness } from './harness.js';
 
 type Role = 'customer' | 'agent' | 'supervisor' | 'admin';
 type Outcome = 'ok' | 'not_found' | 'refused';
@@ -38,7 +31,7 @@ function visibleTo(role: Role, t: Row): boolean {
   return t.reporter === USERS.customer && orgsOf(USERS.customer).includes(t.org);
 }
 
-let stack: TicketingHarness;
+let stack: Harness;
 let db: Database.Database;
 const clients = {} as Record<Role, Client>;
 /** Seeded tickets: james's own; another reporter's in his org; one of an org outside alex's claim. */
@@ -51,7 +44,7 @@ const number = (where: string) => {
 const allRows = () => db.prepare('SELECT org, reporter FROM tickets').all() as Row[];
 
 beforeAll(async () => {
-  stack = await startTicketingHarness();
+  stack = await startHarness();
   db = openDb(stack.dbFile);
   for (const role of ROLES) clients[role] = await stack.client(USERS[role]);
   seeded.own = number(

@@ -14,8 +14,8 @@ import { startService, type RunningService } from '../../../test/support/service
 
 export { callTool as call, errorText } from '../../../test/support/mcp.js';
 
-/** The IDP and the ticketing server, started for one test file. */
-export interface TicketingHarness {
+/** The IDP and the ticketing server, started for one test file (ticketing's test harness). */
+export interface Harness {
   idp: RunningIdp;
   ticketing: RunningService;
   dataDir: string;
@@ -27,7 +27,7 @@ export interface TicketingHarness {
   stop(): Promise<void>;
 }
 
-export async function startTicketingHarness(env: Record<string, string> = {}): Promise<TicketingHarness> {
+export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const idp = await startIdp({ audiences: { ticketing: url } });

@@ -7,19 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientCredentialsToken, exchangeToken, loginWithPassword } from '../../../test/support/idp.js';
 import { tempDataDir } from '../../../test/support/data-dir.js';
 import { startService } from '../../../test/support/services.js';
-import {
-  call,
-  connect,
-  errorText,
-  openDb,
-  snapshot,
-  startTicketingHarness,
-  type TicketingHarness,
-} from './harness.js';
+import { call, connect, errorText, openDb, snapshot, startHarness, type Harness } from './harness.js';
 
-let stack: TicketingHarness;
+let stack: Harness;
 beforeAll(async () => {
-  stack = await startTicketingHarness();
+  stack = await startHarness();
 });
 afterAll(() => stack?.stop());
 
