@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { freePort, waitForHealthy } from '@msi/kit';
 import { devLayout } from '../main/src/node/layout.js';
-import { SERVICE_NAMES } from '../main/src/node/services.js';
-import { Supervisor } from '../main/src/node/supervisor.js';
+import { SERVICE_NAMES } from '../main/src/node/supervisor/services.js';
+import { Supervisor } from '../main/src/node/supervisor/supervisor.js';
 import { tempDataDir } from '../test/support/data-dir.js';
 import { figure, printFigures, summarize } from './lib.js';
 

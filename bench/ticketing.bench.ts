@@ -7,8 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { freePort } from '@msi/kit';
-import { prng } from '@msi/kit/demo';
+import { freePort, prng } from '@msi/kit';
 import { tempDataDir } from '../test/support/data-dir.js';
 import { resourceToken, startIdp } from '../test/support/idp.js';
 import { callTool, connectMcp } from '../test/support/mcp.js';

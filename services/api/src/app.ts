@@ -10,7 +10,7 @@ import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { onShutdown, openDatabase, warmUpLater, type AfterListen, type Db, type Logger } from '@msi/kit';
 import { createApprovals } from './agent/approvals.js';
 import { registerApprovalRoutes } from './agent/approvals.js';
-import { offlineProvider } from './agent/offline-provider.js';
+import { offlineProvider } from './agent/offline/index.js';
 import type { ModelProvider } from './agent/provider.js';
 import { apiVerifier, requirePerson } from './auth.js';
 import type { ApiConfig } from './config.js';

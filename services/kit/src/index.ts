@@ -10,3 +10,6 @@ export * from './sqlite.js';
 export * from './net.js';
 export * from './mcp.js';
 export * from './mcp-result.js';
+export * from './mcp-tool.js';
+export * from './prng.js';
+export * from './vocabulary.js';

@@ -14,8 +14,12 @@ export interface McpHttpOptions {
   scopesSupported: string[];
   /** Scope every request needs (e.g. `tickets:read`). */
   readScope: string;
-  /** Scope a call of each writing tool needs; such a call without it is answered 403 insufficient_scope. */
-  writeTools: Record<string, string>;
+  /**
+   * The scope a call of each tool needs (a call without it is answered 403 insufficient_scope), e.g.
+   * `toolScopes(TOOLS)` from the tool definitions. A function is called on the first tool call, so the
+   * definitions (and zod) load after start-up, with the tools.
+   */
+  toolScopes: Record<string, string> | (() => Promise<Record<string, string>>);
   /** Host header values accepted besides those of `resource` and the bound loopback address. */
   allowedHosts?: string[];
   /** Origins accepted when a request carries an `Origin` header (browsers); others get 403. */
@@ -99,9 +103,19 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
 
   app.post('/mcp', { preHandler: [guardHostAndOrigin, auth] }, async (req, reply) => {
     const principal = req.principal!;
-    const calls = Array.isArray(req.body) ? req.body : [req.body];
-    for (const msg of calls as { method?: string; params?: { name?: string } }[]) {
-      const needed = msg?.method === 'tools/call' ? opts.writeTools[msg.params?.name ?? ''] : undefined;
+    const calls = (Array.isArray(req.body) ? req.body : [req.body]) as {
+      method?: string;
+      params?: { name?: string };
+    }[];
+    const toolCalls = calls.filter((msg) => msg?.method === 'tools/call');
+    const scopes =
+      toolCalls.length === 0
+        ? {}
+        : typeof opts.toolScopes === 'function'
+          ? await opts.toolScopes()
+          : opts.toolScopes;
+    for (const msg of toolCalls) {
+      const needed = Object.hasOwn(scopes, msg.params?.name ?? '') ? scopes[msg.params!.name!] : undefined;
       if (needed && !principal.scopes.includes(needed)) {
         return insufficientScope(reply, `${msg.params?.name} needs scope ${needed}`, needed, metadataUrl);
       }

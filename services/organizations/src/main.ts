@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import { mcpAccess, mountMcp, runService, SCOPES } from '@msi/kit';
 import { parseOrganizationsConfig } from './config.js';
 import { dbFile, openOrganizationsDb } from './db.js';
-import { SERVER_NAME, SERVER_VERSION, WRITE_TOOLS } from './server-info.js';
-import { OrgStore } from './store.js';
+import { SERVER_NAME, SERVER_VERSION } from './server-info.js';
+import { OrgStore } from './store/index.js';
 
 const tools = () => import('./server.js');
 
@@ -29,7 +29,7 @@ await runService({
       ...mcpAccess(cfg),
       scopesSupported: [SCOPES.orgsRead, SCOPES.orgsWrite],
       readScope: SCOPES.orgsRead,
-      writeTools: WRITE_TOOLS,
+      toolScopes: async () => (await tools()).TOOL_SCOPES,
       // The tools (and the MCP SDK values they use) are loaded after start-up, not before listening.
       build: async (server, principal) => (await tools()).buildServer(server, { store, principal, log }),
       preload: tools,

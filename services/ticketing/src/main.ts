@@ -9,8 +9,7 @@ import { EXIT, exitWith, mcpAccess, mountMcp, runCommand, runService, SCOPES, Us
 import { parseTicketingConfig } from './config.js';
 import { openTicketingDb, ticketingDbFile } from './db.js';
 import { isEmpty, seedTickets } from './seed.js';
-import { TicketStore } from './store.js';
-import { WRITE_TOOLS } from './write-tools.js';
+import { TicketStore } from './store/index.js';
 
 const VERSION = '0.1.0';
 const tools = () => import('./server.js');
@@ -37,9 +36,10 @@ function serve() {
         ...mcpAccess(cfg),
         scopesSupported: [SCOPES.ticketsRead, SCOPES.ticketsWrite],
         readScope: SCOPES.ticketsRead,
-        writeTools: WRITE_TOOLS,
+        toolScopes: async () => (await tools()).TOOL_SCOPES,
         // The tools (and the MCP SDK values they use) are loaded after start-up, not before listening.
-        build: async (server, caller) => (await tools()).buildTicketingServer(server, { store, caller, log }),
+        build: async (server, caller) =>
+          (await tools()).buildTicketingServer(server, { store, principal: caller, log }),
         preload: tools,
       });
     },
@@ -87,4 +87,8 @@ function seedCli(args: string[]) {
 }
 
 if (process.argv[2] === 'seed') await runCommand('ticketing seed', () => seedCli(process.argv.slice(3)));
+else if (process.argv[2] === 'directory')
+  await runCommand('ticketing directory', async () =>
+    (await import('./directory-cli.js')).directoryCli(process.argv.slice(3)),
+  );
 else await serve();

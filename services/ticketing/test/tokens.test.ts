@@ -5,6 +5,8 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientCredentialsToken, exchangeToken, loginWithPassword } from '../../../test/support/idp.js';
+import { writeToolNames } from '@msi/kit';
+import { TOOLS } from '../src/tools/index.js';
 import { tempDataDir } from '../../../test/support/data-dir.js';
 import { startService } from '../../../test/support/services.js';
 import { call, connect, errorText, openDb, snapshot, startHarness, type Harness } from './harness.js';
@@ -191,6 +193,10 @@ describe('catalog', () => {
       'ticket_stats',
       'update_ticket',
     ]);
+    // The write flag of each definition is what clients see as not read-only.
+    const writes = tools.filter((t) => t.annotations?.readOnlyHint === false).map((t) => t.name);
+    expect(writes.sort()).toEqual(['add_comment', 'create_ticket', 'resolve_ticket', 'update_ticket']);
+    expect(writeToolNames(TOOLS).sort()).toEqual(writes);
     for (const t of tools) {
       expect(t.title, t.name).toBeTruthy();
       expect(t.outputSchema, t.name).toBeTruthy();
