@@ -7,9 +7,10 @@
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EXIT } from '@msi/kit';
-import { dbFile, tempDataDir } from './data-dir.js';
+import { dbFile } from './data-dir.js';
+import { freshDirs } from './fresh-dirs.js';
 import { runToExit, startService, type ServiceName } from './services.js';
 
 /** Ways a service's SQLite file can be unusable: each prepares `file` so. */
@@ -58,15 +59,7 @@ const isRoot = process.getuid?.() === 0;
 
 /** The start-up suite for `service`; `env` is what it needs besides MSI_DATA_DIR and PORT. */
 export function describeStartup(service: ServiceName, env: Record<string, string>): void {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => {
-    for (const c of cleanups.splice(0)) c();
-  });
-  const dataDir = () => {
-    const d = tempDataDir(`msi-startup-${service}-`);
-    cleanups.push(d.cleanup);
-    return d.dir;
-  };
+  const dataDir = freshDirs(`msi-startup-${service}-`);
 
   describe(`${service} start-up`, () => {
     it('listens, logs listening with startupMs, and exits 0 on SIGTERM', async () => {

@@ -1,17 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DataDirError, openDatabase } from '../src/sqlite.js';
-import { tempDataDir } from '../../../test/support/data-dir.js';
+import { freshDirs } from '../../../test/support/fresh-dirs.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
-const dir = () => {
-  const d = tempDataDir('msi-kit-sqlite-');
-  cleanups.push(d.cleanup);
-  return d.dir;
-};
+const dir = freshDirs('msi-kit-sqlite-');
 
 describe('openDatabase', () => {
   it('a file with a SQLite header but corrupt pages is a DataDirError naming the file', () => {
