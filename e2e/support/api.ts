@@ -3,7 +3,7 @@
  * test/support/idp.ts) and the shared client's plain HTTP calls, to check what the app shows against what
  * the API stores.
  */
-import type { KnowledgeDocument } from '../../services/api/src/contract.js';
+import type { KnowledgeDocument } from '@msi/contracts/api';
 import { ApiClient as PersonApiClient } from '../../test/support/api-client.js';
 import { loginWithPassword } from '../../test/support/idp.js';
 import { serviceUrl } from './stack-file.js';

@@ -108,7 +108,7 @@ export function runToExit(
 }
 
 /** Whether a process with this pid exists (one we may not signal counts: it exists). */
-export function isAlive(pid: number | undefined): boolean {
+export function isAlive(pid: number | null | undefined): boolean {
   if (!pid) return false;
   try {
     process.kill(pid, 0);

@@ -1,13 +1,13 @@
-import { baseSpec, env, parseConfig, publicUrl, type ConfigOf } from '@msi/kit';
+import { baseSpec, DEFAULT_PORTS, defaultUrl, env, parseConfig, publicUrl, type ConfigOf } from '@msi/kit';
 
 /** The IDP's environment (DESIGN.md, "Running the parts"; the variables in README.md). Lifetimes are in seconds. */
 export const idpSpec = {
-  ...baseSpec(9400),
+  ...baseSpec(DEFAULT_PORTS.idp),
   API_CLIENT_SECRET: env.string(),
   IDP_DEMO: env.bool(false),
-  API_URL: env.url('http://127.0.0.1:8000'),
-  TICKETING_URL: env.url('http://127.0.0.1:9000'),
-  ORGANIZATIONS_URL: env.url('http://127.0.0.1:9001'),
+  API_URL: env.url(defaultUrl('api')),
+  TICKETING_URL: env.url(defaultUrl('ticketing')),
+  ORGANIZATIONS_URL: env.url(defaultUrl('organizations')),
   ALLOWED_ORIGINS: env.list([]),
   IDP_CODE_TTL: env.int(1, 600, 60),
   IDP_ACCESS_TOKEN_TTL: env.int(10, 86_400, 15 * 60),

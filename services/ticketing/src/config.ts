@@ -1,8 +1,8 @@
-import { baseSpec, env, mcpServerSpec, parseConfig, type ConfigOf } from '@msi/kit';
+import { baseSpec, DEFAULT_PORTS, env, mcpServerSpec, parseConfig, type ConfigOf } from '@msi/kit';
 
 /** The ticketing server's environment (DESIGN.md, "Running the parts"; the variables in README.md). */
 export const ticketingSpec = {
-  ...baseSpec(9000),
+  ...baseSpec(DEFAULT_PORTS.ticketing),
   ...mcpServerSpec(),
   /** Seed of the demo tickets a fresh data dir is filled with (the same seed gives the same tickets). */
   SEED: env.int(0, 2 ** 31 - 1, 1042),
