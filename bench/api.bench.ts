@@ -11,11 +11,11 @@
 import { figure, printFigures, summarize } from './lib.js';
 import { call, sendMessage } from '../test/support/api-client.js';
 import { startScriptedModel } from '../test/support/scripted-model.js';
-import { startStack } from '../test/support/stack.js';
+import { startBackend } from '../test/support/backend.js';
 
 const N = Number(process.env.BENCH_API_TURNS ?? 30);
 const model = await startScriptedModel();
-const stack = await startStack({
+const stack = await startBackend({
   apiEnv: {
     OPENAI_API_KEY: 'sk-bench',
     OPENAI_BASE_URL: model.baseUrl,

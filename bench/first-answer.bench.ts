@@ -10,7 +10,7 @@
  * Each run is a fresh stack in a fresh data dir; p50 over BENCH_FIRST_RUNS runs (default 5).
  */
 import { call, sendMessage } from '../test/support/api-client.js';
-import { startStack } from '../test/support/stack.js';
+import { startBackend } from '../test/support/backend.js';
 import { figure, printFigures, summarize } from './lib.js';
 
 const RUNS = Number(process.env.BENCH_FIRST_RUNS ?? 5);
@@ -29,7 +29,7 @@ async function firstEvent(api: string, token: string, content: string): Promise<
   return first;
 }
 
-async function signIn(stack: Awaited<ReturnType<typeof startStack>>, user: string): Promise<string> {
+async function signIn(stack: Awaited<ReturnType<typeof startBackend>>, user: string): Promise<string> {
   const token = await stack.login(user);
   const me = await call(stack.api.url, token, 'GET', '/api/me');
   if (me.status !== 200) throw new Error(`GET /api/me answered ${me.status}`);
@@ -40,7 +40,7 @@ const cold: number[] = [];
 const fresh: number[] = [];
 const later: number[] = [];
 for (let run = 0; run < RUNS; run++) {
-  const stack = await startStack({ apiEnv: { LOG_LEVEL: 'warn' } });
+  const stack = await startBackend({ apiEnv: { LOG_LEVEL: 'warn' } });
   try {
     // The stack's ready state: the API's /readyz (its dependencies, and the documentation ingested).
     for (let i = 0; (await fetch(`${stack.api.url}/readyz`)).status !== 200; i++) {

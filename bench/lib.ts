@@ -25,6 +25,14 @@ export function figure(name: string, value: number, unit: string): void {
   console.log(`  ${name}: ${v} ${unit}`);
 }
 
+/** Records `<name>_p50_ms` and `<name>_p95_ms` of latency samples in ms; returns their summary. */
+export function latencyFigures(name: string, samples: number[]) {
+  const s = summarize(samples);
+  figure(`${name}_p50_ms`, s.p50, 'ms');
+  figure(`${name}_p95_ms`, s.p95, 'ms');
+  return s;
+}
+
 export function printFigures(): void {
   for (const f of figures.splice(0)) console.log(JSON.stringify(f));
 }

@@ -5,12 +5,12 @@
  * taken in the frame after the first delta is rendered). Needs `npm run build` and Debian's Chromium.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { chromiumLaunchOptions } from '../e2e/support/chromium.js';
-import { waitForStackReady } from '../e2e/support/stack.js';
+import { waitForStackReady } from '../e2e/support/stack-file.js';
+import { tempDataDir } from '../test/support/data-dir.js';
 import { ROOT } from '../test/support/services.js';
 import { figure, printFigures, summarize } from './lib.js';
 
@@ -39,7 +39,7 @@ console.log(
 );
 figure('renderer.initial_js_kb', bundle.js / 1000, 'kB');
 
-const dataDir = mkdtempSync(join(tmpdir(), 'msi-bench-renderer-'));
+const { dir: dataDir, cleanup } = tempDataDir('msi-bench-renderer-');
 const stack = spawn(
   process.execPath,
   [join(ROOT, 'main', 'dist', 'node', 'stack-cli.js'), '--data-dir', dataDir],
@@ -86,6 +86,6 @@ try {
   await browser.close();
   stack.kill('SIGTERM');
   await new Promise((r) => stack.once('exit', r));
-  rmSync(dataDir, { recursive: true, force: true });
+  cleanup();
 }
 printFigures();

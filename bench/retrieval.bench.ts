@@ -20,8 +20,8 @@ import {
   type CorpusQuestion,
   type SampleQuestion,
 } from '../test/support/retrieval.js';
-import { tempDataDir } from '../test/support/services.js';
-import { figure, printFigures, summarize } from './lib.js';
+import { tempDataDir } from '../test/support/data-dir.js';
+import { figure, latencyFigures, printFigures } from './lib.js';
 
 async function run(name: string, docsDir: string) {
   const tmp = tempDataDir(`msi-bench-${name}-`);
@@ -72,11 +72,9 @@ if (!existsSync(CORPUS_DIR)) {
     const questions = loadQuestions<CorpusQuestion>('corpus-questions.json');
     await measureRecall(kb, questions.slice(0, 5), 5); // warm-up
     const { recall, misses, latencies } = await measureRecall(kb, questions, 5);
-    const s = summarize(latencies);
     console.log(`corpus: ${questions.length} questions, ${misses.length} misses`);
     for (const m of misses) console.log(`  miss: ${m}`);
-    figure('retrieval.corpus.search_p50_ms', s.p50, 'ms');
-    figure('retrieval.corpus.search_p95_ms', s.p95, 'ms');
+    latencyFigures('retrieval.corpus.search', latencies);
     figure('retrieval.corpus.recall_at_5', recall, 'ratio');
     await legs(kb, 'corpus', questions);
   } finally {
@@ -95,9 +93,7 @@ if (!existsSync(CORPUS_DIR)) {
     console.log(
       `sample docs: ${kb.list().length} articles, ${questions.length} questions, ${misses.length} misses`,
     );
-    const s = summarize(latencies);
-    figure('retrieval.sample.search_p50_ms', s.p50, 'ms');
-    figure('retrieval.sample.search_p95_ms', s.p95, 'ms');
+    latencyFigures('retrieval.sample.search', latencies);
     figure('retrieval.sample.recall_at_5', recall, 'ratio');
     await legs(kb, 'sample', questions);
   } finally {

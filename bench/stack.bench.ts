@@ -5,13 +5,12 @@
  * Needs `npx tsc -b tsconfig.build.json` first.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { freePort, waitForHealthy } from '@msi/kit';
 import { devLayout } from '../main/src/node/layout.js';
 import { SERVICE_NAMES } from '../main/src/node/supervisor/services.js';
 import { Supervisor } from '../main/src/node/supervisor/supervisor.js';
+import { tempDataDir } from '../test/support/data-dir.js';
 import { figure, printFigures, summarize } from './lib.js';
 
 const RUNS = 3;
@@ -63,7 +62,7 @@ async function bareExit(n: number): Promise<number> {
   return performance.now() - t;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'msi-bench-stack-'));
+const { dir, cleanup } = tempDataDir('msi-bench-stack-');
 try {
   const first = await startStack(dir);
   await first.s.stop();
@@ -107,5 +106,5 @@ try {
   figure('stack.rss_total_mb', total, 'MB');
   printFigures();
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  cleanup();
 }

@@ -6,28 +6,19 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { freePort } from '@msi/kit';
-import { prng } from '@msi/kit';
-import { ROOT, startService, tempDataDir } from '../test/support/services.js';
-import { exchangeToken, loginWithPassword, startIdp } from '../test/support/idp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { freePort, prng } from '@msi/kit';
+import { tempDataDir } from '../test/support/data-dir.js';
+import { resourceToken, startIdp } from '../test/support/idp.js';
+import { callTool, connectMcp } from '../test/support/mcp.js';
+import { ROOT, startService } from '../test/support/services.js';
 import { figure, printFigures, summarize, timeMany } from './lib.js';
 
 const TICKETS = Number(process.env.BENCH_TICKETS ?? 100_000);
 const N = Number(process.env.BENCH_CALLS ?? 300);
 
-async function connect(url: string, token?: string) {
-  const transport = new StreamableHTTPClientTransport(new URL(url), {
-    requestInit: token ? { headers: { Authorization: `Bearer ${token}` } } : {},
-  });
-  const client = new Client({ name: 'bench', version: '1.0.0' });
-  await client.connect(transport);
-  return client;
-}
-
 async function callOk(client: Client, name: string, args: Record<string, unknown>) {
-  const r = await client.callTool({ name, arguments: args });
+  const r = await callTool(client, name, args);
   if (r.isError) throw new Error(`${name} failed: ${JSON.stringify(r.content)}`);
   return r;
 }
@@ -75,15 +66,11 @@ try {
 
   // A supervisor sees all 100k tickets: the largest result sets. An agent's view is filtered by org.
   const tokens: Record<string, string> = {};
-  for (const user of ['sam_supervisor', 'alex_agent']) {
-    const login = await loginWithPassword(idp.issuer, user);
-    tokens[user] = (
-      await exchangeToken(idp.issuer, { subjectToken: login.access_token, resource: url })
-    ).access_token;
-  }
-  const sam = await connect(`${url}/mcp`, tokens.sam_supervisor);
-  const alex = await connect(`${url}/mcp`, tokens.alex_agent);
-  const noop = await connect(floorUrl);
+  for (const user of ['sam_supervisor', 'alex_agent'])
+    tokens[user] = await resourceToken(idp.issuer, user, url);
+  const sam = await connectMcp(`${url}/mcp`, tokens.sam_supervisor, 'bench');
+  const alex = await connectMcp(`${url}/mcp`, tokens.alex_agent, 'bench');
+  const noop = await connectMcp(floorUrl, undefined, 'bench');
   stops.push(async () => {
     await Promise.allSettled([sam.close(), alex.close(), noop.close()]);
   });

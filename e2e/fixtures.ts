@@ -32,15 +32,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findElectron, noDisplay } from '../main/src/node/electron-binary.js';
-import { ROOT } from '../test/support/services.js';
+import { isAlive, ROOT } from '../test/support/services.js';
 import {
-  isAlive,
   readStack,
   serviceUrl,
   waitForStackReady,
   type ServiceName,
   type StackInfo,
-} from './support/stack.js';
+} from './support/stack-file.js';
 
 export type Shell = 'web' | 'electron';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ensureSignedIn, signIn } from './support/auth.js';
 import { ask, toolCards } from './support/chat.js';
 import { organization } from './support/db.js';
-import { allReady, waitForStack, waitForStackReady } from './support/stack.js';
+import { allReady, waitForStack, waitForStackReady } from './support/stack-file.js';
 
 test('remote with unreachable URLs: the connection test names the failing endpoint; back to local, chat works', async ({
   app,

@@ -4,7 +4,8 @@ import { test, expect } from './fixtures.js';
 import { signIn } from './support/auth.js';
 import { ask, newChat, toolCards } from './support/chat.js';
 import { organization } from './support/db.js';
-import { isAlive, waitForStack, type ServiceName } from './support/stack.js';
+import { isAlive } from '../test/support/services.js';
+import { waitForStack, type ServiceName } from './support/stack-file.js';
 
 /** Records every `data-state` the status page shows for one service, and every label of its Restart
  *  button (a MutationObserver in the page), so a short-lived state is not missed between two polls. */

@@ -1,62 +1,20 @@
 /**
  * The API as the system of record: a real access token (signed in through the IDP's own login form, with
- * test/support/idp.ts) and plain HTTP calls, to check what the app shows against what the API stores.
+ * test/support/idp.ts) and the shared client's plain HTTP calls, to check what the app shows against what
+ * the API stores.
  */
-import {
-  API_ROUTES,
-  apiPath,
-  type ConversationDetail,
-  type DocumentList,
-  type KnowledgeDocument,
-  type Passage,
-} from '@msi/contracts/api';
+import type { KnowledgeDocument } from '@msi/contracts/api';
+import { ApiClient as PersonApiClient } from '../../test/support/api-client.js';
 import { loginWithPassword } from '../../test/support/idp.js';
-import { serviceUrl } from './stack.js';
+import { serviceUrl } from './stack-file.js';
 
-export class ApiClient {
-  constructor(
-    readonly apiUrl: string,
-    private readonly token: string,
-  ) {}
-
+/** The shared API client (test/support/api-client.ts), signed in at the stack of a data dir. */
+export class ApiClient extends PersonApiClient {
   /** Signs `username` in at the stack's IDP (password `demo`) and returns a client for the stack's API. */
   static async signIn(dataDir: string, username: string): Promise<ApiClient> {
     const issuer = serviceUrl(dataDir, 'idp');
     const tokens = await loginWithPassword(issuer, username);
     return new ApiClient(serviceUrl(dataDir, 'api'), tokens.access_token);
-  }
-
-  async request(method: string, path: string, body?: unknown): Promise<Response> {
-    return fetch(`${this.apiUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${this.token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  }
-
-  async json<T>(path: string): Promise<T> {
-    const res = await this.request('GET', path);
-    if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  }
-
-  /** The conversation, or undefined when the API says it does not exist (404). */
-  async conversation(id: string): Promise<ConversationDetail | undefined> {
-    const res = await this.request('GET', apiPath(API_ROUTES.conversation, { id }));
-    if (res.status === 404) return undefined;
-    if (!res.ok) throw new Error(`GET conversation ${id}: HTTP ${res.status} ${await res.text()}`);
-    return (await res.json()) as ConversationDetail;
-  }
-
-  async documents(): Promise<KnowledgeDocument[]> {
-    return (await this.json<DocumentList>(API_ROUTES.documents)).documents;
-  }
-
-  passage(chunkId: string): Promise<Passage> {
-    return this.json<Passage>(apiPath(API_ROUTES.chunk, { chunkId }));
   }
 }
 

@@ -1,25 +1,14 @@
 /**
  * Read-only views of the services' own SQLite files in the stack's data dir, to check what the app shows
- * against what the system holds. Opened read-only for each query and closed at once (the services own
- * the files; WAL mode lets a reader see their committed writes).
+ * against what the system holds (paths and the read-only query: test/support/data-dir.ts).
  */
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
+import { dbFile, query } from '../../test/support/data-dir.js';
 
 export const OPEN_STATUSES = ['open', 'in_progress', 'waiting_on_customer'] as const;
 
-export const ticketingDb = (dataDir: string) => join(dataDir, 'ticketing', 'ticketing.sqlite');
-export const organizationsDb = (dataDir: string) => join(dataDir, 'organizations', 'organizations.sqlite');
-export const apiDb = (dataDir: string) => join(dataDir, 'api', 'api.sqlite');
-
-export function query<T>(file: string, sql: string, ...params: unknown[]): T[] {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
+export const ticketingDb = (dataDir: string) => dbFile(dataDir, 'ticketing');
+export const organizationsDb = (dataDir: string) => dbFile(dataDir, 'organizations');
+export { query };
 
 export interface TicketRow {
   id: number;

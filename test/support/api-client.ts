@@ -1,21 +1,31 @@
 /**
  * A client of the API for tests: JSON calls with a bearer token, and one turn
  * (`POST /api/conversations/:id/messages`) read as Server-Sent Events, with a hook per event so a test
- * can approve, deny or hang up mid-turn.
+ * can approve, deny or hang up mid-turn; and `ApiClient`, typed reads for one person (e2e, tests).
  */
+import {
+  API_ROUTES,
+  apiPath,
+  type ConversationDetail,
+  type DocumentList,
+  type KnowledgeDocument,
+  type Passage,
+} from '@msi/contracts/api';
+
 export interface SseEvent {
   event: string;
   data: Record<string, unknown>;
 }
 
-export async function call<T = Record<string, unknown>>(
+/** One API request with a bearer token (and a JSON body when given). */
+export function apiRequest(
   base: string,
   token: string,
   method: string,
   path: string,
   body?: unknown,
-): Promise<{ status: number; body: T; headers: Headers }> {
-  const res = await fetch(`${base}${path}`, {
+): Promise<Response> {
+  return fetch(`${base}${path}`, {
     method,
     headers: {
       authorization: `Bearer ${token}`,
@@ -23,8 +33,53 @@ export async function call<T = Record<string, unknown>>(
     },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
+}
+
+/** One JSON call: status, parsed body (undefined when empty) and headers, whatever the status. */
+export async function call<T = Record<string, unknown>>(
+  base: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T; headers: Headers }> {
+  const res = await apiRequest(base, token, method, path, body);
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
+}
+
+/** The API as one person sees it: typed reads of what it stores, to check against what the app shows. */
+export class ApiClient {
+  constructor(
+    readonly apiUrl: string,
+    private readonly token: string,
+  ) {}
+
+  request(method: string, path: string, body?: unknown): Promise<Response> {
+    return apiRequest(this.apiUrl, this.token, method, path, body);
+  }
+
+  async json<T>(path: string): Promise<T> {
+    const res = await this.request('GET', path);
+    if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  }
+
+  /** The conversation, or undefined when the API says it does not exist (404). */
+  async conversation(id: string): Promise<ConversationDetail | undefined> {
+    const res = await this.request('GET', apiPath(API_ROUTES.conversation, { id }));
+    if (res.status === 404) return undefined;
+    if (!res.ok) throw new Error(`GET conversation ${id}: HTTP ${res.status} ${await res.text()}`);
+    return (await res.json()) as ConversationDetail;
+  }
+
+  async documents(): Promise<KnowledgeDocument[]> {
+    return (await this.json<DocumentList>(API_ROUTES.documents)).documents;
+  }
+
+  passage(chunkId: string): Promise<Passage> {
+    return this.json<Passage>(apiPath(API_ROUTES.chunk, { chunkId }));
+  }
 }
 
 export interface TurnResult {

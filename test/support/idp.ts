@@ -5,7 +5,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { CLIENT_IDS } from '@msi/contracts/endpoints';
-import { startService, tempDataDir, type RunningService } from './services.js';
+import { tempDataDir } from './data-dir.js';
+import { startService, type RunningService } from './services.js';
 
 /** The `msi-api` client's secret the test IDP is started with (give the same to the API under test). */
 export const TEST_API_CLIENT_SECRET = 'test-api-client-secret';
@@ -252,6 +253,20 @@ export function exchangeToken(
     },
     [opts.clientId ?? API_CLIENT_ID, opts.clientSecret ?? TEST_API_CLIENT_SECRET],
   );
+}
+
+/**
+ * A token for the MCP server (or other resource) `resource` for `username`, as the API gets one: sign in
+ * through the login form, then exchange that token (optionally for a narrower `scope`).
+ */
+export async function resourceToken(
+  issuer: string,
+  username: string,
+  resource: string,
+  scope?: string,
+): Promise<string> {
+  const login = await loginWithPassword(issuer, username);
+  return (await exchangeToken(issuer, { subjectToken: login.access_token, resource, scope })).access_token;
 }
 
 /** A service token (no person, no roles) for `resource`, as the API's client. */

@@ -2,12 +2,13 @@
  * Starts our own built services as real processes for integration tests (`npm run build` first).
  * Each gets a free port and the environment DESIGN.md names; `stop()` ends it and waits for exit.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, waitForHealthy } from '@msi/kit';
+
+// main's tests take it from here.
+export { tempDataDir } from './data-dir.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 
@@ -88,8 +89,31 @@ export async function startProcess(opts: {
   };
 }
 
-/** A fresh temporary data dir, removed by the returned cleanup. */
-export function tempDataDir(prefix = 'msi-test-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+/**
+ * Runs `node services/<name> [...args]` to its end with only PATH from our environment plus `env` (for
+ * a start that must fail, or a command): exit code, stdout and stderr.
+ */
+export function runToExit(
+  name: ServiceName,
+  env: Record<string, string | undefined>,
+  args: string[] = [],
+): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(ROOT, 'services', name), ...args], {
+    env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Whether a process with this pid exists (one we may not signal counts: it exists). */
+export function isAlive(pid: number | null | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

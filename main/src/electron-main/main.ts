@@ -5,6 +5,8 @@
  */
 import { join } from 'node:path';
 import { BrowserWindow, app, dialog } from 'electron';
+import { EXIT } from '@msi/kit/exit-codes';
+import { DataDirProblem } from '../node/data-dir.js';
 import type { AppLayout } from '../node/layout.js';
 import { devLayout } from '../node/layout.js';
 import { Stack } from '../node/stack.js';
@@ -58,7 +60,7 @@ if (!app.requestSingleInstanceLock()) {
       });
     } catch (err) {
       dialog.showErrorBox('MSI Assistant cannot start', (err as Error).message);
-      app.exit(78);
+      app.exit(err instanceof DataDirProblem ? EXIT.dataUnusable : EXIT.config);
       return;
     }
     const s = stack;

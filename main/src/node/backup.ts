@@ -25,6 +25,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
+import { EXIT } from '@msi/kit/exit-codes';
 import type { AppLayout } from './layout.js';
 import { writeFileAtomic } from './files.js';
 
@@ -187,13 +188,13 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const [src, dest] = process.argv.slice(2);
   if (!src || !dest) {
     process.stderr.write('usage: node main/dist/node/backup.js DATA_DIR DEST\n');
-    process.exit(64);
+    process.exit(EXIT.usage);
   }
   backupDataDir(src, dest).then(
     (m) => process.stdout.write(JSON.stringify(m) + '\n'),
     (e: Error) => {
       process.stderr.write(`${e instanceof BackupProblem ? e.message : (e.stack ?? e.message)}\n`);
-      process.exit(1);
+      process.exit(EXIT.crash);
     },
   );
 }

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { EXIT, type ExitCode } from '@msi/kit/exit-codes';
 import type { ServiceStatus } from '../common/host-api.js';
 import { DataDirProblem } from './data-dir.js';
 import { noDisplay } from './electron-binary.js';
@@ -36,18 +37,18 @@ export async function runStack(argv: string[]): Promise<void> {
       strict: true,
     }));
   } catch (err) {
-    return fail(`${(err as Error).message}\n${USAGE}`, 64);
+    return fail(`${(err as Error).message}\n${USAGE}`, EXIT.usage);
   }
   if (values.help) {
     console.log(USAGE);
     return;
   }
   if (values.mode !== undefined && values.mode !== 'local' && values.mode !== 'remote') {
-    return fail(`--mode must be local or remote (got ${values.mode})\n${USAGE}`, 64);
+    return fail(`--mode must be local or remote (got ${values.mode})\n${USAGE}`, EXIT.usage);
   }
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
-    return fail(`--port must be a port number 1-65535 (got ${values.port})`, 64);
+    return fail(`--port must be a port number 1-65535 (got ${values.port})`, EXIT.usage);
   }
   const dataDir = values['data-dir'] ?? process.env.MSI_DATA_DIR ?? './.data';
 
@@ -68,7 +69,8 @@ export async function runStack(argv: string[]): Promise<void> {
       });
     }
   } catch (err) {
-    if (err instanceof DataDirProblem || err instanceof SettingsProblem) return fail(err.message, 78);
+    if (err instanceof DataDirProblem) return fail(err.message, EXIT.dataUnusable);
+    if (err instanceof SettingsProblem) return fail(err.message, EXIT.config);
     throw err;
   }
 
@@ -101,7 +103,7 @@ export async function runStack(argv: string[]): Promise<void> {
   try {
     await stack.start();
   } catch (err) {
-    if (err instanceof PortInUse || err instanceof HostRequestError) return fail(err.message, 98);
+    if (err instanceof PortInUse || err instanceof HostRequestError) return fail(err.message, EXIT.portInUse);
     await stack.stop().catch(() => undefined);
     throw err;
   }
@@ -138,11 +140,11 @@ function openBrowser(url: string): void {
   child.unref();
 }
 
-function fail(message: string, code: number): never {
+function fail(message: string, code: ExitCode): never {
   console.error(`stack: ${message}`);
   process.exit(code);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runStack(process.argv.slice(2)).catch((err: Error) => fail(err.stack ?? err.message, 1));
+  runStack(process.argv.slice(2)).catch((err: Error) => fail(err.stack ?? err.message, EXIT.crash));
 }

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { tempDataDir } from '../../../test/support/services.js';
+import { freshDirs } from '../../../test/support/fresh-dirs.js';
+import { describe, expect, it } from 'vitest';
 import {
   backupDataDir,
   backupInChild,
@@ -13,13 +13,7 @@ import {
 } from '../../src/node/backup.js';
 import { devLayout } from '../../src/node/layout.js';
 
-const dirs: (() => void)[] = [];
-afterEach(() => dirs.splice(0).forEach((c) => c()));
-const fresh = () => {
-  const d = tempDataDir('msi-backup-');
-  dirs.push(d.cleanup);
-  return d.dir;
-};
+const fresh = freshDirs('msi-backup-');
 
 describe('backup and restore', () => {
   it('snapshots SQLite files online (WAL included) and copies the rest; restore swaps the dir', async () => {

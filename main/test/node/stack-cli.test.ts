@@ -3,16 +3,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ROOT, tempDataDir } from '../../../test/support/services.js';
+import { freshDirs } from '../../../test/support/fresh-dirs.js';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../../../test/support/services.js';
 
-const dirs: (() => void)[] = [];
-afterEach(() => dirs.splice(0).forEach((c) => c()));
-const fresh = () => {
-  const d = tempDataDir('msi-cli-');
-  dirs.push(d.cleanup);
-  return d.dir;
-};
+const fresh = freshDirs('msi-cli-');
 const run = (...args: string[]) =>
   spawnSync(process.execPath, [join(ROOT, 'main/dist/node/stack-cli.js'), ...args], {
     encoding: 'utf8',
@@ -43,7 +38,7 @@ describe('stack command: bad input', () => {
     expect(corrupt.stderr).toMatch(/settings\.json is not valid JSON .*fix it or delete it/);
     writeFileSync(join(dir, 'file'), '');
     const notDir = run('--data-dir', join(dir, 'file'));
-    expect(notDir.status).toBe(78);
+    expect(notDir.status).toBe(74);
     expect(notDir.stderr).toMatch(/exists but is not a directory/);
   });
 

@@ -4,8 +4,8 @@
  * denied and timed out, a cancelled turn, a model error, a prompt injection that must not write, the
  * per-turn tool-call limit.
  */
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { dbFile, openReadOnly } from '../../../test/support/data-dir.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { call, sendMessage, type SseEvent } from '../../../test/support/api-client.js';
 import {
@@ -13,16 +13,16 @@ import {
   toolMessages,
   type ScriptedModel,
 } from '../../../test/support/scripted-model.js';
-import { startStack, type Stack } from '../../../test/support/stack.js';
+import { startBackend, type Backend } from '../../../test/support/backend.js';
 
-let stack: Stack;
+let stack: Backend;
 let model: ScriptedModel;
 let tickets: Database.Database;
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
   model = await startScriptedModel();
-  stack = await startStack({
+  stack = await startBackend({
     apiEnv: {
       OPENAI_API_KEY: 'sk-test',
       OPENAI_BASE_URL: model.baseUrl,
@@ -31,7 +31,7 @@ beforeAll(async () => {
       APPROVAL_TIMEOUT_MS: '1500',
     },
   });
-  tickets = new Database(join(stack.dataDir, 'ticketing', 'ticketing.sqlite'), { readonly: true });
+  tickets = openReadOnly(dbFile(stack.dataDir, 'ticketing'));
   for (const u of ['james_smith', 'alex_agent']) tokens[u] = await stack.login(u);
 });
 afterAll(async () => {

@@ -7,14 +7,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, sendMessage } from '../../../test/support/api-client.js';
-import { startStack, type Stack } from '../../../test/support/stack.js';
+import { startBackend, type Backend } from '../../../test/support/backend.js';
 
-let stack: Stack;
+let stack: Backend;
 const stopped: number[] = [];
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
-  stack = await startStack({ apiEnv: { MCP_TIMEOUT_MS: '1500', CHROMA_TIMEOUT_MS: '800' } });
+  stack = await startBackend({ apiEnv: { MCP_TIMEOUT_MS: '1500', CHROMA_TIMEOUT_MS: '800' } });
   for (const u of ['alex_agent', 'riley_agent', 'sam_supervisor']) tokens[u] = await stack.login(u);
   // The built-in documentation is ingested before the stack says it is ready.
   const deadline = Date.now() + 60_000;

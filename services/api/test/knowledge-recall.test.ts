@@ -12,7 +12,7 @@ import {
   SAMPLE_DOCS_DIR,
   type SampleQuestion,
 } from '../../../test/support/retrieval.js';
-import { tempDataDir } from '../../../test/support/services.js';
+import { tempDataDir } from '../../../test/support/data-dir.js';
 import { createKnowledgeBase, offlineEmbedder, type KnowledgeBase } from '../src/knowledge/index.js';
 
 /**

@@ -10,7 +10,7 @@ import { ChromaClient } from 'chromadb';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHttpService, createLogger, openDatabase, type Db, type Principal } from '@msi/kit';
 import { startChroma, type RunningChroma } from '../../../test/support/chroma.js';
-import { tempDataDir } from '../../../test/support/services.js';
+import { tempDataDir } from '../../../test/support/data-dir.js';
 import {
   createKnowledgeBase,
   offlineEmbedder,

@@ -5,12 +5,12 @@
 import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, type Principal } from '@msi/kit';
-import { startStack, type Stack } from '../../ticketing/test/harness.js';
+import { startHarness, type Harness } from '../../ticketing/test/harness.js';
 import { createMcpGateway } from '../src/mcp-clients.js';
 
-let stack: Stack;
+let stack: Harness;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startHarness();
 });
 afterAll(async () => {
   await stack?.stop();

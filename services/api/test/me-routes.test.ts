@@ -4,14 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../../test/support/api-client.js';
-import { startStack, type Stack } from '../../../test/support/stack.js';
+import { startBackend, type Backend } from '../../../test/support/backend.js';
 
-let stack: Stack;
+let stack: Backend;
 const tokens: Record<string, string> = {};
 const USERS = ['james_smith', 'alex_agent', 'sam_supervisor', 'admin'] as const;
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startBackend();
   for (const u of USERS) tokens[u] = await stack.login(u);
 });
 afterAll(async () => {

@@ -3,22 +3,22 @@
  * of request, for a customer (james_smith) and an agent (alex_agent), with the answers checked against
  * the MCP servers' own SQLite files.
  */
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { dbFile, openReadOnly } from '../../../test/support/data-dir.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '@msi/kit/demo';
 import { call, sendMessage } from '../../../test/support/api-client.js';
-import { startStack, type Stack } from '../../../test/support/stack.js';
+import { startBackend, type Backend } from '../../../test/support/backend.js';
 
-let stack: Stack;
+let stack: Backend;
 let tickets: Database.Database;
 let orgs: Database.Database;
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
-  stack = await startStack();
-  tickets = new Database(join(stack.dataDir, 'ticketing', 'ticketing.sqlite'), { readonly: true });
-  orgs = new Database(join(stack.dataDir, 'organizations', 'organizations.sqlite'), { readonly: true });
+  stack = await startBackend();
+  tickets = openReadOnly(dbFile(stack.dataDir, 'ticketing'));
+  orgs = openReadOnly(dbFile(stack.dataDir, 'organizations'));
   for (const u of ['james_smith', 'alex_agent', 'sam_supervisor', 'admin']) tokens[u] = await stack.login(u);
 });
 afterAll(async () => {

@@ -6,13 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, sendMessage } from '../../../test/support/api-client.js';
 import { clientCredentialsToken, exchangeToken } from '../../../test/support/idp.js';
-import { startStack, type Stack } from '../../../test/support/stack.js';
+import { startBackend, type Backend } from '../../../test/support/backend.js';
 
-let stack: Stack;
+let stack: Backend;
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
-  stack = await startStack({ apiEnv: { ALLOWED_ORIGINS: 'http://127.0.0.1:4200' } });
+  stack = await startBackend({ apiEnv: { ALLOWED_ORIGINS: 'http://127.0.0.1:4200' } });
   for (const u of ['james_smith', 'linda_baker', 'alex_agent', 'admin']) tokens[u] = await stack.login(u);
 });
 afterAll(async () => {

@@ -6,11 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, sendMessage } from '../../../test/support/api-client.js';
-import { startStack, type Stack } from '../../../test/support/stack.js';
+import { startBackend, type Backend } from '../../../test/support/backend.js';
 
-let stack: Stack;
+let stack: Backend;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startBackend();
 });
 afterAll(async () => {
   await stack?.stop();

@@ -4,7 +4,8 @@ import { statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenVerifier, EXIT } from '@msi/kit';
-import { ROOT, tempDataDir } from '../../../test/support/services.js';
+import { tempDataDir } from '../../../test/support/data-dir.js';
+import { ROOT, runToExit } from '../../../test/support/services.js';
 import { loginWithPassword, pkce, startIdp, type RunningIdp } from '../../../test/support/idp.js';
 
 let idp: RunningIdp;
@@ -130,33 +131,16 @@ describe('signing keys', () => {
     }
   });
 
-  it('a corrupt key file or database stops the IDP with one clear line', async () => {
+  // An unusable idp.sqlite: startup.test.ts (the kit's start-up, the same for every service).
+  it('a corrupt key file stops the IDP with one line naming it and exit 74', () => {
     const { dir, cleanup } = tempDataDir('msi-idp-bad-');
     try {
       mkdirSync(join(dir, 'idp'));
       writeFileSync(join(dir, 'idp', 'keys.json'), '{not json');
-      const run = () =>
-        spawnSync(process.execPath, [join(ROOT, 'services', 'idp')], {
-          env: { PATH: process.env.PATH, MSI_DATA_DIR: dir, API_CLIENT_SECRET: 's', PORT: '0' },
-          encoding: 'utf8',
-          timeout: 20_000,
-        });
-      const keys = run();
+      const keys = runToExit('idp', { MSI_DATA_DIR: dir, API_CLIENT_SECRET: 's', PORT: '0' });
       expect(keys.status).toBe(EXIT.dataUnusable);
       expect(keys.stderr.trim().split('\n')).toHaveLength(1);
       expect(keys.stderr).toMatch(/^idp: .*keys\.json cannot be read/);
-
-      const fresh = tempDataDir('msi-idp-bad2-');
-      mkdirSync(join(fresh.dir, 'idp'));
-      writeFileSync(join(fresh.dir, 'idp', 'idp.sqlite'), 'this is not a database, just text '.repeat(200));
-      const db = spawnSync(process.execPath, [join(ROOT, 'services', 'idp')], {
-        env: { PATH: process.env.PATH, MSI_DATA_DIR: fresh.dir, API_CLIENT_SECRET: 's', PORT: '0' },
-        encoding: 'utf8',
-        timeout: 20_000,
-      });
-      fresh.cleanup();
-      expect(db.status).toBe(EXIT.dataUnusable);
-      expect(db.stderr).toMatch(/^idp: .*idp\.sqlite is not a usable SQLite database/);
     } finally {
       cleanup();
     }

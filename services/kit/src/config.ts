@@ -128,3 +128,22 @@ export function publicUrl(cfg: { PUBLIC_URL?: string | undefined; HOST: string; 
   const host = cfg.HOST === '0.0.0.0' || cfg.HOST === '::' ? '127.0.0.1' : cfg.HOST;
   return `http://${host.includes(':') ? `[${host}]` : host}:${cfg.PORT}`;
 }
+
+/** The variables every MCP server reads besides `baseSpec`: whose tokens it takes and who may call it. */
+export function mcpServerSpec() {
+  return {
+    IDP_ISSUER: env.url(),
+    ALLOWED_HOSTS: env.list([]),
+    ALLOWED_ORIGINS: env.list([]),
+  };
+}
+
+/** What `mountMcp` takes from an MCP server's config: its resource URL (the token audience), issuer, Host and Origin lists. */
+export function mcpAccess(cfg: ConfigOf<ReturnType<typeof mcpServerSpec>> & Parameters<typeof publicUrl>[0]) {
+  return {
+    resource: publicUrl(cfg),
+    issuer: cfg.IDP_ISSUER,
+    allowedHosts: cfg.ALLOWED_HOSTS,
+    allowedOrigins: cfg.ALLOWED_ORIGINS,
+  };
+}

@@ -1,6 +1,6 @@
 /** The organizations MCP server: `node services/organizations`, configured by the environment (README.md). */
 import { resolve } from 'node:path';
-import { mountMcp, runService, SCOPES } from '@msi/kit';
+import { mcpAccess, mountMcp, runService, SCOPES } from '@msi/kit';
 import { parseOrganizationsConfig } from './config.js';
 import { dbFile, openOrganizationsDb } from './db.js';
 import { SERVER_NAME, SERVER_VERSION } from './server-info.js';
@@ -26,13 +26,10 @@ await runService({
     mountMcp(app, {
       name: SERVER_NAME,
       version: SERVER_VERSION,
-      resource: cfg.resource,
-      issuer: cfg.IDP_ISSUER,
+      ...mcpAccess(cfg),
       scopesSupported: [SCOPES.orgsRead, SCOPES.orgsWrite],
       readScope: SCOPES.orgsRead,
       toolScopes: async () => (await tools()).TOOL_SCOPES,
-      allowedHosts: cfg.ALLOWED_HOSTS,
-      allowedOrigins: cfg.ALLOWED_ORIGINS,
       // The tools (and the MCP SDK values they use) are loaded after start-up, not before listening.
       build: async (server, principal) => (await tools()).buildServer(server, { store, principal, log }),
       preload: tools,

@@ -2,18 +2,15 @@
  * The organizations MCP server as a process (`node services/organizations`), the real IDP as a process,
  * real JWTs (password login, then token exchange to this server's audience), the SDK Client over HTTP.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { EXIT, freePort } from '@msi/kit';
+import { freePort } from '@msi/kit';
 import { DEMO_ORGANIZATIONS, DEMO_USERS, demoMembers } from '@msi/kit/demo';
-import { ROOT, startService, tempDataDir, type RunningService } from '../../../test/support/services.js';
+import { dbFile, openReadOnly, tempDataDir } from '../../../test/support/data-dir.js';
+import { connectMcp } from '../../../test/support/mcp.js';
+import { startService, type RunningService } from '../../../test/support/services.js';
 import {
   clientCredentialsToken,
   exchangeToken,
@@ -50,15 +47,7 @@ const tokens = {} as Record<Who, string>;
 const clients = {} as Record<Who, Client>;
 let dbPath: string;
 
-async function connect(token: string): Promise<Client> {
-  const client = new Client({ name: 'orgs-test', version: '1.0.0' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`${orgs.url}/mcp`), {
-      requestInit: { headers: { Authorization: `Bearer ${token}` } },
-    }),
-  );
-  return client;
-}
+const connect = (token: string): Promise<Client> => connectMcp(`${orgs.url}/mcp`, token, 'orgs-test');
 
 beforeAll(async () => {
   data = tempDataDir('orgs-it-');
@@ -71,7 +60,7 @@ beforeAll(async () => {
     { MSI_DATA_DIR: data.dir, IDP_ISSUER: idp.url },
     { port: orgsPort },
   );
-  dbPath = `${data.dir}/organizations/organizations.sqlite`;
+  dbPath = dbFile(data.dir, 'organizations');
   await Promise.all(
     PEOPLE.map(async (u) => {
       const login = await loginWithPassword(idp.url, u);
@@ -106,7 +95,7 @@ const sc = <T = Record<string, unknown>>(r: CallToolResult) => r.structuredConte
 
 /** Everything that can change, read straight from the SQLite file. */
 function snapshot() {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  const db = openReadOnly(dbPath);
   try {
     return {
       members: db.prepare('SELECT * FROM members ORDER BY id').all(),
@@ -706,21 +695,5 @@ describe('data dir', () => {
     });
     expect(sc<{ members: { permissions: string[] }[] }>(r).members[0]!.permissions).toEqual(['view_records']);
   });
-
-  it('a file that is not a database stops the service with one clear line', () => {
-    const bad = tempDataDir('orgs-bad-');
-    try {
-      mkdirSync(join(bad.dir, 'organizations'));
-      writeFileSync(join(bad.dir, 'organizations', 'organizations.sqlite'), 'not a database');
-      const r = spawnSync(process.execPath, [join(ROOT, 'services', 'organizations')], {
-        env: { PATH: process.env.PATH, MSI_DATA_DIR: bad.dir, IDP_ISSUER: idp.url, PORT: '0' },
-        encoding: 'utf8',
-        timeout: 20_000,
-      });
-      expect(r.status).toBe(EXIT.dataUnusable);
-      expect(r.stderr).toMatch(/organizations\.sqlite is not a usable SQLite database .*move it aside/);
-    } finally {
-      bad.cleanup();
-    }
-  });
+  // A file that is not a database: startup.test.ts.
 });

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EXIT, exitWith, mountMcp, runCommand, runService, SCOPES, UsageError } from '@msi/kit';
+import { EXIT, exitWith, mcpAccess, mountMcp, runCommand, runService, SCOPES, UsageError } from '@msi/kit';
 import { parseTicketingConfig } from './config.js';
 import { openTicketingDb, ticketingDbFile } from './db.js';
 import { isEmpty, seedTickets } from './seed.js';
@@ -33,13 +33,10 @@ function serve() {
       mountMcp(app, {
         name: 'msi-ticketing',
         version: VERSION,
-        resource: cfg.resource,
-        issuer: cfg.IDP_ISSUER,
+        ...mcpAccess(cfg),
         scopesSupported: [SCOPES.ticketsRead, SCOPES.ticketsWrite],
         readScope: SCOPES.ticketsRead,
         toolScopes: async () => (await tools()).TOOL_SCOPES,
-        allowedHosts: cfg.ALLOWED_HOSTS,
-        allowedOrigins: cfg.ALLOWED_ORIGINS,
         // The tools (and the MCP SDK values they use) are loaded after start-up, not before listening.
         build: async (server, caller) =>
           (await tools()).buildTicketingServer(server, { store, principal: caller, log }),

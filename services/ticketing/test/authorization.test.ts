@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '@msi/kit/demo';
 import { writeToolNames } from '@msi/kit';
 import { TOOLS } from '../src/tools/index.js';
-import { call, errorText, openDb, snapshot, startStack, type Stack } from './harness.js';
+import { call, errorText, openDb, snapshot, startHarness, type Harness } from './harness.js';
 
 type Role = 'customer' | 'agent' | 'supervisor' | 'admin';
 type Outcome = 'ok' | 'not_found' | 'refused';
@@ -33,7 +33,7 @@ function visibleTo(role: Role, t: Row): boolean {
   return t.reporter === USERS.customer && orgsOf(USERS.customer).includes(t.org);
 }
 
-let stack: Stack;
+let stack: Harness;
 let db: Database.Database;
 const clients = {} as Record<Role, Client>;
 /** Seeded tickets: james's own; another reporter's in his org; one of an org outside alex's claim. */
@@ -46,7 +46,7 @@ const number = (where: string) => {
 const allRows = () => db.prepare('SELECT org, reporter FROM tickets').all() as Row[];
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startHarness();
   db = openDb(stack.dbFile);
   for (const role of ROLES) clients[role] = await stack.client(USERS[role]);
   seeded.own = number(

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ORGANIZATIONS } from '@msi/kit/demo';
-import { call, errorText, openDb, startStack, type Stack } from './harness.js';
+import { call, errorText, openDb, startHarness, type Harness } from './harness.js';
 
 const ORG = 'springfield-police';
-let stack: Stack;
+let stack: Harness;
 
 /** Adds people to the IDP's directory (as its administrator would), with the demo password. */
 function addIdpUsers(
@@ -46,7 +46,7 @@ function addIdpUsers(
 }
 
 beforeAll(async () => {
-  stack = await startStack({ SEED_TICKETS: '0' });
+  stack = await startHarness({ SEED_TICKETS: '0' });
   expect(DEMO_ORGANIZATIONS.some((o) => o.slug === ORG)).toBe(false);
   addIdpUsers(stack.idp.dataDir, [
     { username: 'casey_quinn', name: 'Casey Quinn', role: 'agent', orgs: [ORG] },

@@ -1,19 +1,21 @@
 /**
- * The real stack for ticketing tests: the built IDP and the built ticketing server as processes on free
- * ports, real tokens (login through the form, then token exchange as the API does), and the SDK Client
- * over Streamable HTTP. Also a read-only view of the server's SQLite file to check what was written.
+ * The real ticketing server for its tests: the built IDP and the built ticketing server as processes on
+ * free ports, real tokens (login through the form, then token exchange as the API does), and the SDK
+ * Client over Streamable HTTP (test/support). Also a fingerprint of the server's SQLite file to check
+ * what was written.
  */
-import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { freePort } from '@msi/kit';
-import { startService, tempDataDir, type RunningService } from '../../../test/support/services.js';
-import { exchangeToken, loginWithPassword, startIdp, type RunningIdp } from '../../../test/support/idp.js';
+import { dbFile, openReadOnly, tempDataDir } from '../../../test/support/data-dir.js';
+import { resourceToken, startIdp, type RunningIdp } from '../../../test/support/idp.js';
+import { connectMcp } from '../../../test/support/mcp.js';
+import { startService, type RunningService } from '../../../test/support/services.js';
 
-export interface Stack {
+export { callTool as call, errorText } from '../../../test/support/mcp.js';
+
+/** The IDP and the ticketing server, started for one test file (ticketing's test harness). */
+export interface Harness {
   idp: RunningIdp;
   ticketing: RunningService;
   dataDir: string;
@@ -25,7 +27,7 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const idp = await startIdp({ audiences: { ticketing: url } });
@@ -46,27 +48,14 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const tokens = new Map<string, Promise<string>>();
   const token = (username: string, scope?: string) => {
     const key = `${username} ${scope ?? ''}`;
-    if (!tokens.has(key)) {
-      tokens.set(
-        key,
-        (async () => {
-          const login = await loginWithPassword(idp.issuer, username);
-          const t = await exchangeToken(idp.issuer, {
-            subjectToken: login.access_token,
-            resource: url,
-            scope,
-          });
-          return t.access_token;
-        })(),
-      );
-    }
+    if (!tokens.has(key)) tokens.set(key, resourceToken(idp.issuer, username, url, scope));
     return tokens.get(key)!;
   };
   return {
     idp,
     ticketing,
     dataDir: data.dir,
-    dbFile: join(data.dir, 'ticketing', 'ticketing.sqlite'),
+    dbFile: dbFile(data.dir, 'ticketing'),
     token,
     async client(username, scope) {
       const c = await connect(url, await token(username, scope));
@@ -84,32 +73,17 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   };
 }
 
-export async function connect(url: string, token: string): Promise<Client> {
-  const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
-    requestInit: { headers: { Authorization: `Bearer ${token}` } },
-  });
-  const client = new Client({ name: 'ticketing-test', version: '1.0.0' });
-  await client.connect(transport);
-  return client;
+/** A client of the ticketing server at `url` calling with `token`. */
+export function connect(url: string, token: string): Promise<Client> {
+  return connectMcp(`${url}/mcp`, token, 'ticketing-test');
 }
-
-/** Calls a tool; returns the result (tool errors are results with isError). */
-export async function call(client: Client, name: string, args: Record<string, unknown>) {
-  return (await client.callTool({ name, arguments: args })) as CallToolResult & {
-    structuredContent?: Record<string, unknown>;
-  };
-}
-
-export const errorText = (r: CallToolResult) => (r.isError ? (r.content[0] as { text: string }).text : '');
 
 /** Opens the server's SQLite file read-only (WAL: sees every committed write). */
-export function openDb(file: string) {
-  return new Database(file, { readonly: true, fileMustExist: true });
-}
+export const openDb = openReadOnly;
 
 /** A fingerprint of everything the server stores: equal before and after means nothing was written. */
 export function snapshot(file: string): string {
-  const db = openDb(file);
+  const db = openReadOnly(file);
   try {
     const h = createHash('sha256');
     for (const table of ['tickets', 'comments', 'events']) {

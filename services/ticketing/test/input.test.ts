@@ -5,10 +5,10 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, errorText, openDb, snapshot, startStack, type Stack } from './harness.js';
+import { call, errorText, openDb, snapshot, startHarness, type Harness } from './harness.js';
 import { SLA_HOURS } from '../src/model.js';
 
-let stack: Stack;
+let stack: Harness;
 let db: Database.Database;
 let admin: Client;
 const t = { open: '', closed: '', resolved: '' };
@@ -17,7 +17,7 @@ const first = (where: string) =>
   `TCK-${(db.prepare(`SELECT id FROM tickets WHERE ${where} ORDER BY id LIMIT 1`).get() as { id: number }).id}`;
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startHarness();
   db = openDb(stack.dbFile);
   admin = await stack.client('admin');
   t.open = first("status = 'open' AND org = 'dallas-police'");

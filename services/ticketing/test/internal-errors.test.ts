@@ -5,11 +5,11 @@
  */
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { call, errorText, startStack, type Stack } from './harness.js';
+import { call, errorText, startHarness, type Harness } from './harness.js';
 
-let stack: Stack;
+let stack: Harness;
 beforeAll(async () => {
-  stack = await startStack({ SEED_TICKETS: '20' });
+  stack = await startHarness({ SEED_TICKETS: '20' });
 });
 afterAll(() => stack?.stop());
 

@@ -5,14 +5,15 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientCredentialsToken, exchangeToken, loginWithPassword } from '../../../test/support/idp.js';
-import { startService, tempDataDir } from '../../../test/support/services.js';
 import { writeToolNames } from '@msi/kit';
 import { TOOLS } from '../src/tools/index.js';
-import { call, connect, errorText, openDb, snapshot, startStack, type Stack } from './harness.js';
+import { tempDataDir } from '../../../test/support/data-dir.js';
+import { startService } from '../../../test/support/services.js';
+import { call, connect, errorText, openDb, snapshot, startHarness, type Harness } from './harness.js';
 
-let stack: Stack;
+let stack: Harness;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startHarness();
 });
 afterAll(() => stack?.stop());
 

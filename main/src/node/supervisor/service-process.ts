@@ -3,6 +3,7 @@
  * unexpected exit, give up ("failed") after too many crashes in a window, stop with SIGTERM then SIGKILL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { EXIT, exitMeaning } from '@msi/kit/exit-codes';
 import { probeHealth } from '@msi/kit/net';
 import type { ServiceName, ServiceState, ServiceStatus } from '../../common/host-api.js';
 import type { AppLayout } from '../layout.js';
@@ -261,6 +262,18 @@ export class ServiceProcess {
       this.setState('stopped');
       return;
     }
+    // A code of the kit's table that a restart cannot fix (config error, data dir unusable): say so at once.
+    const meaning = signal ? undefined : exitMeaning(code);
+    if (meaning?.supervisor === 'give-up') {
+      const said = this.log
+        .lines(12)
+        .filter((l) => l.stream === 'stderr' && !l.text.startsWith('[supervisor]'))
+        .at(-1)?.text;
+      this.lastError = `${this.name} ${how} (${meaning.summary})${said ? `: ${said}` : ''}; not restarted, it would fail the same way`;
+      this.log.note(`failed: ${meaning.summary}; not restarting`);
+      this.setState('failed');
+      return;
+    }
     const now = Date.now();
     this.crashes = [...this.crashes.filter((t) => now - t < this.policy.windowMs), now];
     this.lastError = `${this.name} ${how}`;
@@ -276,7 +289,8 @@ export class ServiceProcess {
       return;
     }
     // Another process took the port between choosing it and binding it (two stacks starting at once).
-    const newPort = code === 98 && !wasReady && this.onPortInUse ? this.onPortInUse() : Promise.resolve();
+    const newPort =
+      code === EXIT.portInUse && !wasReady && this.onPortInUse ? this.onPortInUse() : Promise.resolve();
     const delay = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (this.crashes.length - 1));
     this.log.note(`restarting in ${delay} ms`);
     this.restarts++;

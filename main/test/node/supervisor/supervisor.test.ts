@@ -5,10 +5,10 @@
  * itself is SIGKILLed.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDataDir } from '../../../../test/support/services.js';
 import type { ServiceName, ServiceStatus } from '../../../src/common/host-api.js';
@@ -145,7 +145,8 @@ describe('supervisor with the real services', () => {
   it('marks a service that keeps crashing as failed, with its last log lines, and never takes another process on its port for it', async () => {
     const s = supervisor({
       only: ['organizations'],
-      envOverrides: { organizations: { PORT: 'not-a-port' } },
+      // A host that does not resolve: listening fails with an unexpected error (a crash, exit 1) every time.
+      envOverrides: { organizations: { HOST: 'host.invalid' } },
       restartPolicy: { baseDelayMs: 20 },
     });
     await s.start();
@@ -162,12 +163,42 @@ describe('supervisor with the real services', () => {
     expect(org).toMatchObject({ name: 'organizations', state: 'failed', restarts: 2 });
     expect(org!.pid).toBeUndefined();
     expect(org!.lastError).toMatch(
-      /exited with code 78; it crashed 3 times within 300 s, so it is not restarted again/,
+      /exited with code 1; it crashed 3 times within 300 s, so it is not restarted again/,
     );
-    expect(org!.lastError).toMatch(/Last log lines:\n.*PORT must be a port number/);
+    expect(org!.lastError).toMatch(/Last log lines:\n(.*\n)*.*ENOTFOUND host\.invalid/);
     const log = readFileSync(join(s.context.dataDir, 'logs', 'organizations.log'), 'utf8');
-    expect(log.match(/PORT must be a port number/g)).toHaveLength(3);
+    expect(log.match(/failed: Error: getaddrinfo ENOTFOUND host\.invalid/g)).toHaveLength(3);
     expect(log).toContain('[supervisor] failed: 3 crashes in the window; not restarting');
+  }, 60_000);
+
+  it("does not restart a service whose exit code says a restart cannot help (the kit's table), and says why", async () => {
+    const config = supervisor({
+      only: ['organizations'],
+      envOverrides: { organizations: { PORT: 'not-a-port' } },
+    });
+    const dir = tempDataDir('msi-sup-bad-');
+    cleanups.push(dir.cleanup);
+    const file = join(dir.dir, 'ticketing', 'ticketing.sqlite');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, 'not a database '.repeat(100));
+    const data = supervisor({ only: ['ticketing'], dataDir: dir.dir });
+    await Promise.all([config.start(), data.start()]);
+    for (const s of [config, data])
+      await expect(s.whenReady(60_000)).rejects.toBeInstanceOf(ServiceFailedError);
+
+    const [org] = config.status();
+    expect(org).toMatchObject({ state: 'failed', restarts: 0 });
+    expect(org!.lastError).toBe(
+      'organizations exited with code 78 (configuration error): organizations: config: PORT must be a port number 0-65535 (got "not-a-port"); not restarted, it would fail the same way',
+    );
+    const [tck] = data.status();
+    expect(tck).toMatchObject({ state: 'failed', restarts: 0 });
+    expect(tck!.lastError).toMatch(
+      /^ticketing exited with code 74 \(data dir unusable\): ticketing: .*ticketing\.sqlite is not a usable SQLite database .*; not restarted, it would fail the same way$/,
+    );
+    const log = readFileSync(join(dir.dir, 'logs', 'ticketing.log'), 'utf8');
+    expect(log.match(/is not a usable SQLite database/g)).toHaveLength(1);
+    expect(log).toContain('[supervisor] failed: data dir unusable; not restarting');
   }, 60_000);
 
   it('leaves no service behind when the supervisor process is killed with SIGKILL', async () => {

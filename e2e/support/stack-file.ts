@@ -54,16 +54,6 @@ export function readStack(dataDir: string): StackInfo | undefined {
   return parseStack(raw);
 }
 
-export function isAlive(pid: number | null | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**

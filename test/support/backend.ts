@@ -1,5 +1,6 @@
 /**
- * The whole back end for integration tests and benchmarks, as real processes on free ports: the IDP,
+ * The whole back end (no supervisor, no host, no renderer) for integration tests and benchmarks, as real
+ * processes on free ports: the IDP,
  * both MCP servers (seeded), Chroma and the API, all in one fresh data dir. `login(username)` signs in
  * through the IDP's real login form and returns an access token for the API. `startApi(env)` starts one
  * more API process (same audience, its own data dir and port) — e.g. with the `openai` provider pointed
@@ -9,20 +10,22 @@ import { join } from 'node:path';
 import { freePort } from '@msi/kit';
 import { startChroma, type RunningChroma } from './chroma.js';
 import { loginWithPassword, startIdp, TEST_API_CLIENT_SECRET, type RunningIdp } from './idp.js';
-import { startService, tempDataDir, type RunningService } from './services.js';
+import { tempDataDir } from './data-dir.js';
+import { startService, type RunningService } from './services.js';
 
-export interface Stack {
+/** The running back end: each service's process and URL, and one data dir for all. */
+export interface Backend {
   dataDir: string;
   idp: RunningIdp;
   ticketing: RunningService;
   organizations: RunningService;
   chroma: RunningChroma;
   api: RunningService;
-  /** The API's token audience (its PUBLIC_URL): shared by every API process of this stack. */
+  /** The API's token audience (its PUBLIC_URL): shared by every API process of this back end. */
   apiAudience: string;
   /** An access token for the API, signed in as `username` (password `demo`). */
   login(username: string): Promise<string>;
-  /** Starts another API process against this stack; stopped with the stack. */
+  /** Starts another API process against this back end; stopped with it. */
   startApi(env?: Record<string, string | undefined>): Promise<RunningService>;
   stop(): Promise<void>;
 }
@@ -33,10 +36,10 @@ async function distinctPorts(n: number): Promise<number[]> {
   return [...ports];
 }
 
-export async function startStack(
+export async function startBackend(
   opts: { apiEnv?: Record<string, string | undefined>; seedTickets?: number } = {},
-): Promise<Stack> {
-  const temp = tempDataDir('msi-stack-');
+): Promise<Backend> {
+  const temp = tempDataDir('msi-backend-');
   const dataDir = temp.dir;
   const started: { stop(): Promise<void> }[] = [];
   const stopAll = async () => {

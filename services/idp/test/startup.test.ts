@@ -1,0 +1,4 @@
+// The kit's start-up on the built IDP: listening, SIGTERM, and the exit codes of docs/exit-codes.md.
+import { describeStartup } from '../../../test/support/startup.js';
+
+describeStartup('idp', { API_CLIENT_SECRET: 'test-secret' });

@@ -1,0 +1,4 @@
+// The kit's start-up on the built organizations server: listening, SIGTERM, and the exit codes of docs/exit-codes.md.
+import { describeStartup } from '../../../test/support/startup.js';
+
+describeStartup('organizations', { IDP_ISSUER: 'http://127.0.0.1:9' });
