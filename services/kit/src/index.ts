@@ -8,3 +8,4 @@ export * from './sqlite.js';
 export * from './net.js';
 export * from './mcp.js';
 export * from './mcp-result.js';
+export * from './mcp-requests.js';

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createTokenVerifier, insufficientScope, requireBearer } from './auth.js';
 import { warmUpLater } from './lifecycle.js';
+import { calledTool, invalidParams, ownEntry, toolCallProblem, type JsonRpcMessage } from './mcp-requests.js';
 import type { Principal } from './principal.js';
 
 export interface McpHttpOptions {
@@ -99,11 +100,14 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
 
   app.post('/mcp', { preHandler: [guardHostAndOrigin, auth] }, async (req, reply) => {
     const principal = req.principal!;
-    const calls = Array.isArray(req.body) ? req.body : [req.body];
-    for (const msg of calls as { method?: string; params?: { name?: string } }[]) {
-      const needed = msg?.method === 'tools/call' ? opts.writeTools[msg.params?.name ?? ''] : undefined;
+    const calls = (Array.isArray(req.body) ? req.body : [req.body]) as (JsonRpcMessage | null)[];
+    for (const msg of calls) {
+      const problem = msg && toolCallProblem(msg);
+      if (problem) return reply.status(Array.isArray(req.body) ? 400 : 200).send(invalidParams(msg, problem));
+      const tool = msg ? calledTool(msg) : undefined;
+      const needed = tool === undefined ? undefined : ownEntry(opts.writeTools, tool);
       if (needed && !principal.scopes.includes(needed)) {
-        return insufficientScope(reply, `${msg.params?.name} needs scope ${needed}`, needed, metadataUrl);
+        return insufficientScope(reply, `${tool} needs scope ${needed}`, needed, metadataUrl);
       }
     }
     const [{ McpServer }, { StreamableHTTPServerTransport }] = await loadMcpServerSdk();
