@@ -69,6 +69,35 @@ describe('IDP bad input', () => {
     }
   });
 
+  it('answers a repeated query parameter at /authorize and /end-session with a 400 naming it, never a redirect', async () => {
+    const base = {
+      client_id: 'msi-desktop',
+      redirect_uri: 'http://127.0.0.1:43125/auth/callback',
+      response_type: 'code',
+      scope: 'openid api',
+      code_challenge: pkce().challenge,
+      code_challenge_method: 'S256',
+      state: 's1',
+    };
+    for (const name of ['client_id', 'redirect_uri', 'state']) {
+      const q = new URLSearchParams(base);
+      q.append(name, 'again');
+      const res = await fetch(`${idp.issuer}/authorize?${q}`, { redirect: 'manual' });
+      expect(res.status, name).toBe(400);
+      expect(res.headers.get('location'), name).toBeNull();
+      expect(await res.text(), name).toContain(`${name} must be given once`);
+    }
+    for (const name of ['client_id', 'state', 'post_logout_redirect_uri', 'id_token_hint']) {
+      const q = new URLSearchParams([
+        [name, 'a'],
+        [name, 'b'],
+      ]);
+      const res = await fetch(`${idp.issuer}/end-session?${q}`, { redirect: 'manual' });
+      expect(res.status, name).toBe(400);
+      expect(await res.text(), name).toContain(`${name} must be given once`);
+    }
+  });
+
   it('ignores a foreign cookie with a malformed %-escape (loopback cookies are shared across ports)', async () => {
     const url = new URL(`${idp.issuer}/authorize`);
     for (const [k, v] of Object.entries({

@@ -118,9 +118,12 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
     const q = req.query as Record<string, unknown>;
     let clientId: string | undefined;
     let redirectUri: string | undefined;
+    let state: string | undefined;
     try {
+      // A repeated one of these cannot be answered at the client: which redirect, which state?
       clientId = one(q, 'client_id');
       redirectUri = one(q, 'redirect_uri');
+      state = one(q, 'state');
     } catch (err) {
       return html(reply, 400, messagePage('Sign-in request refused', (err as Error).message));
     }
@@ -145,7 +148,6 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
         ),
       );
     }
-    const state = typeof q.state === 'string' ? q.state : undefined;
     try {
       for (const [k, v] of Object.entries(q)) {
         if (typeof v === 'string' && v.length > MAX_PARAM)
