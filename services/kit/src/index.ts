@@ -9,3 +9,4 @@ export * from './net.js';
 export * from './mcp.js';
 export * from './mcp-result.js';
 export * from './mcp-requests.js';
+export * from './host-guard.js';

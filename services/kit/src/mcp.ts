@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createTokenVerifier, insufficientScope, requireBearer } from './auth.js';
+import { allowedHosts, hostAllowed } from './host-guard.js';
 import { warmUpLater } from './lifecycle.js';
 import { calledTool, invalidParams, ownEntry, toolCallProblem, type JsonRpcMessage } from './mcp-requests.js';
 import type { Principal } from './principal.js';
@@ -68,20 +69,13 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
   app.get(metadataPath, async () => metadata);
   app.get(`${metadataPath}/mcp`, async () => metadata);
 
-  const resourceHost = new URL(opts.resource).host;
-  const hosts = new Set([resourceHost, ...(opts.allowedHosts ?? [])].map((h) => h.toLowerCase()));
+  const hosts = allowedHosts(opts.resource, opts.allowedHosts);
   const origins = new Set((opts.allowedOrigins ?? []).map((o) => o.toLowerCase()));
 
   const guardHostAndOrigin = async (req: FastifyRequest, reply: FastifyReply) => {
-    const host = (req.headers.host ?? '').toLowerCase();
-    const port = host.split(':').pop();
-    const loopback = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
-    const bound = app.server.address();
-    const boundPort = typeof bound === 'object' && bound ? String(bound.port) : undefined;
-    if (!hosts.has(host) && !(port === boundPort && loopback.includes(host))) {
-      return reply
-        .status(403)
-        .send({ error: 'forbidden_host', message: `host ${host || '(none)'} is not allowed` });
+    if (!hostAllowed(req.headers.host, hosts, app)) {
+      const host = req.headers.host || '(none)';
+      return reply.status(403).send({ error: 'forbidden_host', message: `host ${host} is not allowed` });
     }
     const origin = req.headers.origin?.toLowerCase();
     if (origin && !origins.has(origin)) {
