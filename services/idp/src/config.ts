@@ -1,4 +1,4 @@
-import { baseSpec, env, loadConfig, publicUrl, type ConfigOf } from '@msi/kit';
+import { baseSpec, ConfigError, env, loadConfig, publicUrl, type ConfigOf } from '@msi/kit';
 
 /** The IDP's environment (DESIGN.md, "Running the parts"). Lifetimes are in seconds. */
 export const idpSpec = {
@@ -8,7 +8,13 @@ export const idpSpec = {
   API_URL: env.url('http://127.0.0.1:8000'),
   TICKETING_URL: env.url('http://127.0.0.1:9000'),
   ORGANIZATIONS_URL: env.url('http://127.0.0.1:9001'),
+  /**
+   * The renderer's origin(s): the only origins allowed by CORS, and the only ones the desktop client's
+   * code goes to without the person's consent (another loopback port is asked about first).
+   */
   ALLOWED_ORIGINS: env.list([]),
+  /** Host header values served besides PUBLIC_URL's and a loopback name on the bound port. */
+  ALLOWED_HOSTS: env.list([]),
   IDP_CODE_TTL: env.int(1, 600, 60),
   IDP_ACCESS_TOKEN_TTL: env.int(10, 86_400, 15 * 60),
   IDP_EXCHANGED_TOKEN_TTL: env.int(10, 3600, 5 * 60),
@@ -19,5 +25,10 @@ export type IdpConfig = ConfigOf<typeof idpSpec> & { issuer: string };
 
 export function loadIdpConfig(source: NodeJS.ProcessEnv = process.env): IdpConfig {
   const cfg = loadConfig('idp', idpSpec, source);
+  const bad = cfg.ALLOWED_ORIGINS.find((o) => !URL.canParse(o) || !/^https?:$/.test(new URL(o).protocol));
+  if (bad !== undefined) {
+    process.stderr.write(`idp: ${new ConfigError('ALLOWED_ORIGINS', 'http(s) origins', bad).message}\n`);
+    process.exit(78);
+  }
   return { ...cfg, issuer: publicUrl(cfg) };
 }

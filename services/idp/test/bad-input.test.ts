@@ -1,4 +1,5 @@
 /** Malformed requests get RFC 6749 answers from the real IDP process, never a 500. */
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   API_CLIENT_ID,
@@ -96,6 +97,24 @@ describe('IDP bad input', () => {
       expect(res.status, name).toBe(400);
       expect(await res.text(), name).toContain(`${name} must be given once`);
     }
+  });
+
+  it('refuses a foreign Host (DNS rebinding) with 421, except the health probe', async () => {
+    // fetch() will not send a foreign Host header; node:http will.
+    const statusFor = (path: string, host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest(`${idp.issuer}${path}`, { headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const port = new URL(idp.issuer).port;
+    for (const path of ['/.well-known/openid-configuration', '/jwks', '/authorize', '/end-session'])
+      expect(await statusFor(path, `evil.example:${port}`), path).toBe(421);
+    expect(await statusFor('/jwks', `localhost:${port}`)).toBe(200);
+    expect(await statusFor('/healthz', 'evil.example')).toBe(200);
   });
 
   it('ignores a foreign cookie with a malformed %-escape (loopback cookies are shared across ports)', async () => {

@@ -18,7 +18,7 @@ async function openLogin(issuer = idp.issuer) {
   const p = pkce();
   const q = {
     client_id: 'msi-desktop',
-    redirect_uri: 'http://localhost:5000/auth/callback',
+    redirect_uri: 'http://localhost:1/auth/callback', // the test IDP's renderer origin, by another name
     response_type: 'code',
     scope: 'openid api',
     code_challenge: p.challenge,

@@ -7,10 +7,11 @@ import {
   refresh,
   signInAt,
   startIdp,
+  TEST_RENDERER_ORIGIN,
   type RunningIdp,
 } from '../../../test/support/idp.js';
 
-const REDIRECT = 'http://127.0.0.1:43124/auth/callback';
+const REDIRECT = `${TEST_RENDERER_ORIGIN}/auth/callback`;
 let idp: RunningIdp;
 
 beforeAll(async () => {

@@ -11,7 +11,7 @@ import {
   targetResource,
   type Idp,
 } from '../context.js';
-import { loginPage, messagePage } from '../login-page.js';
+import { consentPage, loginPage, messagePage } from '../login-page.js';
 import { OAuthError } from '../oauth-error.js';
 import { verifyPassword } from '../passwords.js';
 import { randomToken, Store, type User } from '../store.js';
@@ -28,6 +28,10 @@ interface PendingRequest {
   codeChallenge: string;
   csrf: string;
   expiresAt: number;
+  /** The redirect URI is not the client's trusted one: the person is asked before a code goes there. */
+  needsConsent: boolean;
+  /** Who signed in for it, once they have (while the consent page waits for them). */
+  signedIn?: { user: User; session: { hash: string; authTime: number } };
 }
 
 const PENDING_TTL_MS = 10 * 60_000;
@@ -114,6 +118,33 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
     return html(reply, status, loginPage({ requestId, csrf: p.csrf, error, username, demoUsers }));
   };
 
+  /** Asks the signed-in person whether the client may have a code at this redirect URI. */
+  const showConsent = (
+    reply: FastifyReply,
+    requestId: string,
+    p: PendingRequest,
+    signedIn: NonNullable<PendingRequest['signedIn']>,
+  ) => {
+    sweep();
+    p.signedIn = signedIn;
+    p.csrf = randomToken();
+    pending.set(requestId, p);
+    setCookie(reply, CSRF_COOKIE, p.csrf, PENDING_TTL_MS / 1000);
+    return html(
+      reply,
+      200,
+      consentPage({
+        requestId,
+        csrf: p.csrf,
+        clientName: p.client.name,
+        clientId: p.client.id,
+        destination: new URL(p.redirectUri).origin,
+        person: `${signedIn.user.name} (${signedIn.user.username})`,
+        scopes: p.scope,
+      }),
+    );
+  };
+
   app.get('/authorize', async (req, reply) => {
     const q = req.query as Record<string, unknown>;
     let clientId: string | undefined;
@@ -190,10 +221,15 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
         codeChallenge: challenge,
         csrf: randomToken(),
         expiresAt: Date.now() + PENDING_TTL_MS,
+        needsConsent: !client.trustedRedirect(redirectUri),
       };
       const session = prompt.includes('login')
         ? undefined
         : idp.store.session(cookies(req.headers.cookie)[SESSION_COOKIE]);
+      if (session && p.needsConsent && prompt.includes('none'))
+        throw new OAuthError('consent_required', `the person has not allowed ${new URL(redirectUri).origin}`);
+      if (session && p.needsConsent)
+        return showConsent(reply, randomToken(18), p, { user: session.user, session });
       if (session) return issueCode(reply, p, session.user, session);
       if (prompt.includes('none')) throw new OAuthError('login_required', 'the person is not signed in');
       sweep();
@@ -215,7 +251,7 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
     const field = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : undefined);
     const requestId = field('request_id') ?? '';
     const p = pending.get(requestId);
-    if (!p || p.expiresAt < Date.now()) {
+    if (!p || p.expiresAt < Date.now() || p.signedIn) {
       return html(
         reply,
         400,
@@ -273,8 +309,66 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
     pending.delete(requestId);
     const session = idp.store.createSession(user.id, SESSION_TTL_SECONDS);
     setCookie(reply, SESSION_COOKIE, session.id, SESSION_TTL_SECONDS);
-    setCookie(reply, CSRF_COOKIE, '', 0);
     idp.log.info({ user: user.username, client: p.client.id }, 'signed in');
-    return issueCode(reply, p, user, { hash: Store.sessionHash(session.id), authTime: session.authTime });
+    const signedIn = { hash: Store.sessionHash(session.id), authTime: session.authTime };
+    if (p.needsConsent) return showConsent(reply, randomToken(18), p, { user, session: signedIn });
+    setCookie(reply, CSRF_COOKIE, '', 0);
+    return issueCode(reply, p, user, signedIn);
+  });
+
+  /** The consent page's answer: Allow issues the code, Deny returns `access_denied` to the client. */
+  app.post('/consent', async (req: FastifyRequest, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const field = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : undefined);
+    const requestId = field('request_id') ?? '';
+    const p = pending.get(requestId);
+    const signedIn = p?.signedIn;
+    const csrf = field('csrf');
+    const session = idp.store.session(cookies(req.headers.cookie)[SESSION_COOKIE]);
+    if (!p || !signedIn || p.expiresAt < Date.now()) {
+      return html(
+        reply,
+        400,
+        messagePage('Request expired', 'This request has expired or is unknown. Start signing in again.'),
+      );
+    }
+    // The same browser that signed in, answering the page it was shown.
+    if (
+      !csrf ||
+      csrf !== p.csrf ||
+      cookies(req.headers.cookie)[CSRF_COOKIE] !== p.csrf ||
+      session?.hash !== signedIn.session.hash
+    ) {
+      return html(
+        reply,
+        403,
+        messagePage(
+          'Request refused',
+          'The form could not be verified (it expired or came from another page). Start signing in again.',
+        ),
+      );
+    }
+    const decision = field('decision');
+    if (decision !== 'allow' && decision !== 'deny') {
+      return html(reply, 400, messagePage('Request refused', 'decision must be allow or deny.'));
+    }
+    pending.delete(requestId);
+    setCookie(reply, CSRF_COOKIE, '', 0);
+    idp.log.info(
+      {
+        user: signedIn.user.username,
+        client: p.client.id,
+        redirect: new URL(p.redirectUri).origin,
+        decision,
+      },
+      'consent',
+    );
+    if (decision === 'deny') {
+      return redirectWith(reply, p, {
+        error: 'access_denied',
+        error_description: 'the person did not allow this sign-in',
+      });
+    }
+    return issueCode(reply, p, signedIn.user, signedIn.session);
   });
 }
