@@ -107,3 +107,19 @@ export function consentPage(m: ConsentPageModel): string {
 </form>
 </main></body></html>`;
 }
+
+/** "Sign out of MSI Assistant?": asked when a sign-out request does not come with this session's ID token. */
+export function signOutPage(m: { confirmation: string; person: string }): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Sign out? · MSI Assistant</title><style>${STYLE}</style></head>
+<body><main>
+<h1>Sign out of MSI Assistant?</h1>
+<p class="sub">Signed in as ${escapeHtml(m.person)}</p>
+<p>A page asked to sign you out. Sign out only if you meant to.</p>
+<form method="post" action="end-session/confirm"><input type="hidden" name="confirmation" value="${escapeHtml(m.confirmation)}">
+<button class="primary" type="submit" name="decision" value="sign_out">Sign out</button>
+<button class="secondary" type="submit" name="decision" value="stay">Stay signed in</button>
+</form>
+</main></body></html>`;
+}
