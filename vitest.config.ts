@@ -20,6 +20,7 @@ export default defineConfig({
       project('ticketing', 'services/ticketing'),
       project('organizations', 'services/organizations'),
       project('api', 'services/api'),
+      project('chroma', 'services/chroma'),
       project('main', 'main'),
     ],
   },

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForHealthy } from '@msi/kit';
 import { devLayout } from '../main/src/node/layout.js';
-import { SERVICE_NAMES } from '../main/src/node/services.js';
-import { Supervisor } from '../main/src/node/supervisor.js';
+import { SERVICE_NAMES } from '../main/src/node/supervisor/services.js';
+import { Supervisor } from '../main/src/node/supervisor/supervisor.js';
 import { figure, printFigures, summarize } from './lib.js';
 
 const RUNS = 3;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { freePort } from '@msi/kit';
-import { prng } from '@msi/kit/demo';
+import { prng } from '@msi/kit';
 import { ROOT, startService, tempDataDir } from '../test/support/services.js';
 import { exchangeToken, loginWithPassword, startIdp } from '../test/support/idp.js';
 import { figure, printFigures, summarize, timeMany } from './lib.js';

@@ -1,5 +1,5 @@
 /**
- * Starts the real Chroma server (chromadb's bundled CLI) as a process for tests and benchmarks, on a
+ * Starts the real Chroma server (`node services/chroma`, chromadb's own server) as a process for tests and benchmarks, on a
  * free port with its data in `dataDir`, and waits for its heartbeat. `stop()` ends it and waits for exit.
  */
 import { join } from 'node:path';
@@ -21,11 +21,10 @@ export async function startChroma(opts: {
 }): Promise<RunningChroma> {
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const cli = join(ROOT, 'node_modules', 'chromadb', 'dist', 'cli.mjs');
   const { output, stop } = await startProcess({
     name: 'chroma',
-    args: [cli, 'run', '--path', opts.dataDir, '--host', '127.0.0.1', '--port', String(port)],
-    env: {},
+    args: [join(ROOT, 'services', 'chroma')],
+    env: { PORT: String(port), HOST: '127.0.0.1', CHROMA_PATH: opts.dataDir },
     healthUrl: `${url}/api/v2/heartbeat`,
     timeoutMs: opts.timeoutMs,
   });

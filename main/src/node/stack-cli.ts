@@ -10,7 +10,7 @@ import type { ServiceStatus } from '../common/host-api.js';
 import { DataDirProblem } from './data-dir.js';
 import { SettingsProblem } from './settings.js';
 import { PortInUse, Stack } from './stack.js';
-import { HostRequestError } from './host.js';
+import { HostRequestError } from './host/host.js';
 
 const USAGE =
   'usage: npm run stack -- [--data-dir DIR] [--mode local|remote] [--issuer URL] [--api-url URL] [--port N] [--open]';

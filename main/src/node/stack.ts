@@ -22,14 +22,14 @@ import type {
   Settings,
   SettingsUpdate,
 } from '../common/host-api.js';
-import { testConnection } from './connection.js';
+import { testConnection } from './host/connection.js';
 import { loadOrCreateSecrets, prepareDataDir } from './data-dir.js';
 import { writeFileAtomic } from './files.js';
-import { createHost, HostRequestError } from './host.js';
+import { createHost, HostRequestError } from './host/host.js';
 import { devLayout, type AppLayout } from './layout.js';
-import { SERVICE_NAMES } from './services.js';
+import { SERVICE_NAMES } from './supervisor/services.js';
 import { MemorySecretStore, SettingsProblem, SettingsStore, type SecretStore } from './settings.js';
-import { Supervisor, type SupervisorOptions } from './supervisor.js';
+import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
 
 export const CLIENT_ID = 'msi-desktop';
 export const SCOPES = 'openid profile email offline_access api';

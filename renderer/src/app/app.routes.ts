@@ -1,7 +1,7 @@
 import { Routes, UrlMatchResult, UrlSegment } from '@angular/router';
-import { signedInGuard } from './core/auth.guard';
+import { resumeSessionGuard, signedInGuard } from './core/auth.guard';
+import { Shell } from './core/layout/shell';
 import { ChatPage } from './features/chat/chat.page';
-import { Shell } from './features/shell/shell';
 
 /** "" (a new conversation) and "c/:id" share one route so the chat view stays when a new conversation gets its id. */
 export function chatMatcher(segments: UrlSegment[]): UrlMatchResult | null {
@@ -41,11 +41,13 @@ export const routes: Routes = [
       {
         path: 'settings',
         title: 'Settings · MSI Assistant',
+        canActivate: [resumeSessionGuard],
         loadComponent: () => import('./features/settings/settings.page'),
       },
       {
         path: 'status',
         title: 'Status · MSI Assistant',
+        canActivate: [resumeSessionGuard],
         loadComponent: () => import('./features/status/status.page'),
       },
       {

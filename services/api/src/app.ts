@@ -7,10 +7,18 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cors from '@fastify/cors';
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
-import { createHttpService, guardHosts, onShutdown, openDatabase, warmUpLater, type Logger } from '@msi/kit';
+import {
+  guardHosts,
+  onShutdown,
+  openDatabase,
+  warmUpLater,
+  type AfterListen,
+  type Db,
+  type Logger,
+} from '@msi/kit';
 import { createApprovals } from './agent/approvals.js';
 import { registerApprovalRoutes } from './agent/approvals.js';
-import { offlineProvider } from './agent/offline-provider.js';
+import { offlineProvider } from './agent/offline/index.js';
 import type { ModelProvider } from './agent/provider.js';
 import { apiVerifier, requirePerson } from './auth.js';
 import type { ApiConfig } from './config.js';
@@ -33,21 +41,21 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** The product's own documentation, next to the built service in the repository (or KNOWLEDGE_DOCS_DIR). */
 export const DEFAULT_DOCS_DIR = resolve(here, '../../../resources/docs');
 
-export async function startApi(cfg: ApiConfig, opts: { log?: Logger } = {}) {
-  const http = createHttpService({
-    name: 'api',
-    host: cfg.HOST,
-    port: cfg.PORT,
-    logLevel: cfg.LOG_LEVEL,
-    ...(opts.log ? { logger: opts.log } : {}),
-    // Knowledge uploads are JSON of up to 5 MB of text; message content has its own, smaller cap.
-    bodyLimit: 6 * 1024 * 1024,
-  });
-  const { app, log } = http;
+/** Knowledge uploads are JSON of up to 5 MB of text; message content has its own, smaller cap. */
+export const API_BODY_LIMIT = 6 * 1024 * 1024;
 
-  const db = openDatabase(resolve(cfg.MSI_DATA_DIR, 'api', 'api.sqlite'), conversationMigrations);
-  onShutdown(() => db.close());
+/** The API's own SQLite file (conversations, knowledge metadata); DataDirError when it cannot be used. */
+export function openApiDb(cfg: ApiConfig): Db {
+  return openDatabase(resolve(cfg.MSI_DATA_DIR, 'api', 'api.sqlite'), conversationMigrations);
+}
 
+/** The API's routes on `app`; returns what runs once it listens (ingestion, warm-up, the ready line). */
+export async function buildApi(
+  app: FastifyInstance,
+  log: Logger,
+  cfg: ApiConfig,
+  db: Db,
+): Promise<AfterListen> {
   // The openai SDK is loaded only when a key is configured; the offline provider never needs it.
   const openai = cfg.OPENAI_API_KEY
     ? new (await import('openai')).default({
@@ -131,13 +139,13 @@ export async function startApi(cfg: ApiConfig, opts: { log?: Logger } = {}) {
     { name: 'chroma', check: () => kb.readiness() },
   ]);
 
-  const url = await http.listen();
-  // Ingestion of the built-in documentation runs in the background; /readyz tells when Chroma is reachable.
-  kb.start().catch((err: Error) => log.error({ err }, 'knowledge base did not start'));
-  // The MCP client SDK was left out of start-up; load it once the stack's start is over.
-  warmUpLater(() => mcp.preload());
-  log.info({ url, provider: provider.name, model: provider.model, embedder: embedder.id }, 'api ready');
-  return { app, url, log };
+  return (url) => {
+    // Ingestion of the built-in documentation runs in the background; /readyz tells when Chroma is reachable.
+    kb.start().catch((err: Error) => log.error({ err }, 'knowledge base did not start'));
+    // The MCP client SDK was left out of start-up; load it once the stack's start is over.
+    warmUpLater(() => mcp.preload());
+    log.info({ url, provider: provider.name, model: provider.model, embedder: embedder.id }, 'api ready');
+  };
 }
 
 /** No API route takes a query parameter twice: `?q=a&q=b` is a 400 naming it, before any route reads it. */

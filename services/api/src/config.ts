@@ -1,6 +1,6 @@
-import { baseSpec, ConfigError, env, loadConfig, parseConfig, publicUrl, type ConfigOf } from '@msi/kit';
+import { baseSpec, ConfigError, env, parseConfig, publicUrl, type ConfigOf } from '@msi/kit';
 
-/** The API's environment (DESIGN.md, "Running the parts"). */
+/** The API's environment (DESIGN.md, "Running the parts"; the variables in README.md). */
 export const apiSpec = {
   ...baseSpec(8000),
   IDP_ISSUER: env.url('http://127.0.0.1:9400'),
@@ -36,18 +36,7 @@ function finish(cfg: ConfigOf<typeof apiSpec>): ApiConfig {
   return { ...cfg, publicUrl: publicUrl(cfg) };
 }
 
-/** Reads the environment; a bad variable stops the process with one line naming it. */
-export function loadApiConfig(source: NodeJS.ProcessEnv = process.env): ApiConfig {
-  try {
-    return finish(loadConfig('api', apiSpec, source));
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`api: ${err.message}\n`);
-    process.exit(78);
-  }
-}
-
-/** Like loadApiConfig but throws ConfigError (tests). */
-export function parseApiConfig(source: NodeJS.ProcessEnv): ApiConfig {
+/** Reads the environment; throws ConfigError naming the first bad variable. */
+export function parseApiConfig(source: NodeJS.ProcessEnv = process.env): ApiConfig {
   return finish(parseConfig(apiSpec, source));
 }

@@ -1,5 +1,12 @@
-// Entry point of the api service (`node services/api`): configuration from the environment, see DESIGN.md.
-import { loadApiConfig } from './config.js';
-import { startApi } from './app.js';
+// Entry point of the api service (`node services/api`): configured by the environment (README.md).
+import { runService } from '@msi/kit';
+import { API_BODY_LIMIT, buildApi, openApiDb } from './app.js';
+import { parseApiConfig } from './config.js';
 
-await startApi(loadApiConfig());
+await runService({
+  name: 'api',
+  config: parseApiConfig,
+  http: { bodyLimit: API_BODY_LIMIT },
+  open: openApiDb,
+  build: ({ cfg, data: db, app, log }) => buildApi(app, log, cfg, db),
+});

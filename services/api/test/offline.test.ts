@@ -19,7 +19,7 @@ beforeAll(async () => {
   stack = await startStack();
   tickets = new Database(join(stack.dataDir, 'ticketing', 'ticketing.sqlite'), { readonly: true });
   orgs = new Database(join(stack.dataDir, 'organizations', 'organizations.sqlite'), { readonly: true });
-  for (const u of ['james_smith', 'alex_agent']) tokens[u] = await stack.login(u);
+  for (const u of ['james_smith', 'alex_agent', 'sam_supervisor', 'admin']) tokens[u] = await stack.login(u);
 });
 afterAll(async () => {
   tickets?.close();
@@ -257,5 +257,154 @@ describe('offline provider', () => {
       expect(t.text).toContain(sources[0]!.title);
       expect(sources.map((s) => s.title).join(' ')).toMatch(/firmware/i);
     }
+  });
+});
+
+/** An onEvent that decides every approval of `user` and keeps the arguments each was asked for. */
+function deciding(user: string, decision: 'approve' | 'deny') {
+  const asked: Record<string, unknown>[] = [];
+  const onEvent: Parameters<typeof sendMessage>[4] = async (e) => {
+    if (e.event !== 'approval.required') return;
+    asked.push(e.data.args as Record<string, unknown>);
+    await call(stack.api.url, tokens[user]!, 'POST', `/api/approvals/${String(e.data.approvalId)}`, {
+      decision,
+    });
+  };
+  return { asked, onEvent };
+}
+
+describe('basic mode: the verbs of every tool, over the real servers', () => {
+  const openTicket = (org: string, offset = 0) =>
+    tickets
+      .prepare(
+        "SELECT id, assignee, priority FROM tickets WHERE org = ? AND status = 'open' ORDER BY id LIMIT 1 OFFSET ?",
+      )
+      .get(org, offset) as { id: number; assignee: string | null; priority: string };
+
+  it('a supervisor assigns a ticket written as "TCK 1234", after approval', async () => {
+    const t = openTicket('dallas-police');
+    const who = t.assignee === 'alex_agent' ? 'sam_supervisor' : 'alex_agent';
+    const d = deciding('sam_supervisor', 'approve');
+    const r = await ask('sam_supervisor', `assign TCK ${t.id} to ${who}`, d.onEvent);
+    expect(d.asked).toEqual([{ number: `TCK-${t.id}`, assignee: who }]);
+    const row = tickets.prepare('SELECT assignee FROM tickets WHERE id = ?').get(t.id) as {
+      assignee: string;
+    };
+    expect(row.assignee).toBe(who);
+    expect(r.text).toContain(`Updated **TCK-${t.id}** (assignee)`);
+  });
+
+  it("an agent's assignment is refused by the ticket service, and the answer says why", async () => {
+    const t = openTicket('dallas-police', 1);
+    const d = deciding('alex_agent', 'approve');
+    const r = await ask('alex_agent', `assign ticket ${t.id} to riley_agent`, d.onEvent);
+    expect(r.text).toContain('only supervisors and admins assign tickets');
+    const row = tickets.prepare('SELECT assignee FROM tickets WHERE id = ?').get(t.id) as {
+      assignee: string | null;
+    };
+    expect(row.assignee).toBe(t.assignee);
+  });
+
+  it('an agent changes priority, adds an internal comment and resolves; a denied change is not made', async () => {
+    const t = openTicket('allen-firestation');
+    const next = t.priority === 'urgent' ? 'low' : 'urgent';
+    await ask('alex_agent', `set tck-${t.id} priority to ${next}`, deciding('alex_agent', 'approve').onEvent);
+    expect(
+      (tickets.prepare('SELECT priority FROM tickets WHERE id = ?').get(t.id) as { priority: string })
+        .priority,
+    ).toBe(next);
+
+    const body = `Called the station, dock PSU swapped ${Date.now()}`;
+    const c = await ask(
+      'alex_agent',
+      `internal note on #${t.id}: ${body}`,
+      deciding('alex_agent', 'approve').onEvent,
+    );
+    expect(c.text).toContain('an **internal** comment');
+    expect(
+      tickets.prepare('SELECT internal FROM comments WHERE ticket_id = ? AND body = ?').get(t.id, body),
+    ).toEqual({
+      internal: 1,
+    });
+
+    const denied = await ask('alex_agent', `close TCK-${t.id}`, deciding('alex_agent', 'deny').onEvent);
+    expect(denied.text).toContain(`You declined, so TCK-${t.id} was **not changed**`);
+    expect(
+      (tickets.prepare('SELECT status FROM tickets WHERE id = ?').get(t.id) as { status: string }).status,
+    ).toBe('open');
+
+    await ask(
+      'alex_agent',
+      `resolve TCK-${t.id}: replaced the dock power supply`,
+      deciding('alex_agent', 'approve').onEvent,
+    );
+    expect(tickets.prepare('SELECT status, resolution FROM tickets WHERE id = ?').get(t.id)).toEqual({
+      status: 'resolved',
+      resolution: 'replaced the dock power supply',
+    });
+  });
+
+  it('counts in words that keep the filter', async () => {
+    const r = await ask('james_smith', 'how many closed urgent tickets do I have?');
+    const n = count(
+      tickets,
+      "SELECT count(*) n FROM tickets WHERE reporter = 'james_smith' AND status = 'closed' AND priority = 'urgent'",
+    );
+    expect(r.text).toContain(
+      n === 0
+        ? 'You have no urgent closed tickets'
+        : `You have **${n}** ticket${n === 1 ? ' that is' : 's that are'} closed and urgent`,
+    );
+  });
+
+  it('a count that finds tickets keeps the filter too, and the number next to "tickets"', async () => {
+    const r = await ask('alex_agent', 'open tickets for allen fire');
+    const n = count(
+      tickets,
+      "SELECT count(*) n FROM tickets WHERE org = 'allen-firestation' AND status IN ('open','in_progress','waiting_on_customer')",
+    );
+    expect(n).toBeGreaterThan(0);
+    expect(r.text).toContain(
+      `Allen Fire Station has **${n}** ticket${n === 1 ? ' that is' : 's that are'} open`,
+    );
+  });
+
+  it('compares two members in the organization they share, found without being named', async () => {
+    const pair = orgs
+      .prepare(
+        "SELECT m.username FROM members m JOIN organizations o ON o.id = m.org_id WHERE o.slug = 'allen-firestation' ORDER BY m.username LIMIT 2",
+      )
+      .all() as { username: string }[];
+    const r = await ask('alex_agent', `compare permissions of ${pair[0]!.username} and ${pair[1]!.username}`);
+    expect(r.of('tool.started').at(-1)).toMatchObject({
+      tool: 'compare_user_permissions',
+      args: { organization: 'allen-firestation' },
+    });
+    expect(r.text).toContain('Permissions in **Allen Fire Station**');
+  });
+
+  it('an admin grants a member permission; the organizations database has the new set', async () => {
+    const member = orgs
+      .prepare(
+        "SELECT m.id, m.username FROM members m JOIN organizations o ON o.id = m.org_id WHERE o.slug = 'la-city' AND m.username != 'paul_morgan' AND m.id NOT IN (SELECT member_id FROM member_permissions WHERE permission = 'manage_devices') LIMIT 1",
+      )
+      .get() as { id: number; username: string };
+    const d = deciding('admin', 'approve');
+    const r = await ask('admin', `give ${member.username} manage devices in LA City`, d.onEvent);
+    expect(d.asked[0]).toMatchObject({ organization: 'la-city', username: member.username });
+    expect(d.asked[0]!.permissions).toContain('manage_devices');
+    const now = (
+      orgs.prepare('SELECT permission FROM member_permissions WHERE member_id = ?').all(member.id) as {
+        permission: string;
+      }[]
+    ).map((p) => p.permission);
+    expect(now).toContain('manage_devices');
+    expect(r.text).toContain(`Permissions of **${member.username}** in **City of Los Angeles** are now`);
+  });
+
+  it('"how do I create a ticket" is answered from the documentation, and creates nothing', async () => {
+    const r = await ask('james_smith', 'How do I create a ticket for a broken dock?');
+    expect(toolNames(r)).toEqual(['search_documentation']);
+    expect(r.of('approval.required')).toHaveLength(0);
   });
 });

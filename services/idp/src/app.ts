@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
-import { createHttpService, guardHosts, type HttpService } from '@msi/kit';
+import type { FastifyInstance } from 'fastify';
+import { guardHosts, type Logger } from '@msi/kit';
 import { onRendererOrigin, registeredClients, rendererOrigins, resourceScopes } from './clients.js';
 import type { IdpConfig } from './config.js';
 import type { Idp } from './context.js';
@@ -30,20 +31,30 @@ export function keyRetention(cfg: IdpConfig): number {
   return Math.max(cfg.IDP_ACCESS_TOKEN_TTL, cfg.IDP_EXCHANGED_TOKEN_TTL) + 120;
 }
 
-export async function createIdp(cfg: IdpConfig): Promise<HttpService & { idp: Idp }> {
-  const service = createHttpService({
-    name: 'idp',
-    host: cfg.HOST,
-    port: cfg.PORT,
-    logLevel: cfg.LOG_LEVEL,
-    fastify: { trustProxy: false },
-  });
+/** The IDP's data: signing keys and the SQLite store (DataDirError when either cannot be used). */
+export interface IdpData {
+  keys: KeyStore;
+  store: Store;
+  close(): void;
+}
+
+export async function openIdpData(cfg: IdpConfig): Promise<IdpData> {
   const keys = new KeyStore(join(cfg.MSI_DATA_DIR, 'idp'), keyRetention(cfg));
   keys.load();
   const store = await Store.open(cfg.MSI_DATA_DIR);
+  return { keys, store, close: () => store.close() };
+}
+
+/** The IDP's routes on `app`, over the data `openIdpData` opened. */
+export async function buildIdp(
+  app: FastifyInstance,
+  log: Logger,
+  cfg: IdpConfig,
+  { keys, store }: IdpData,
+): Promise<Idp> {
   const idp: Idp = {
     cfg,
-    log: service.log,
+    log,
     store,
     keys,
     tokens: new TokenIssuer(cfg, keys, store),
@@ -52,12 +63,7 @@ export async function createIdp(cfg: IdpConfig): Promise<HttpService & { idp: Id
   };
   const pruner = setInterval(() => store.prune(), 10 * 60_000);
   pruner.unref();
-
-  const { app } = service;
-  app.addHook('onClose', async () => {
-    clearInterval(pruner);
-    store.close();
-  });
+  app.addHook('onClose', async () => clearInterval(pruner));
   await app.register(formbody);
   guardHosts(app, { publicUrl: cfg.issuer, extraHosts: cfg.ALLOWED_HOSTS });
   // CORS for the renderer's origin(s) only: any other page, even another loopback port, gets no answer.
@@ -86,5 +92,5 @@ export async function createIdp(cfg: IdpConfig): Promise<HttpService & { idp: Id
   userinfoRoutes(app, idp);
   revokeRoutes(app, idp);
   endSessionRoutes(app, idp);
-  return { ...service, idp };
+  return idp;
 }

@@ -1,6 +1,6 @@
-import { baseSpec, ConfigError, env, loadConfig, publicUrl, type ConfigOf } from '@msi/kit';
+import { baseSpec, ConfigError, env, parseConfig, publicUrl, type ConfigOf } from '@msi/kit';
 
-/** The IDP's environment (DESIGN.md, "Running the parts"). Lifetimes are in seconds. */
+/** The IDP's environment (DESIGN.md, "Running the parts"; the variables in README.md). Lifetimes are in seconds. */
 export const idpSpec = {
   ...baseSpec(9400),
   API_CLIENT_SECRET: env.string(),
@@ -23,12 +23,10 @@ export const idpSpec = {
 
 export type IdpConfig = ConfigOf<typeof idpSpec> & { issuer: string };
 
-export function loadIdpConfig(source: NodeJS.ProcessEnv = process.env): IdpConfig {
-  const cfg = loadConfig('idp', idpSpec, source);
+/** Reads the environment; throws ConfigError naming the first bad variable. */
+export function parseIdpConfig(source: NodeJS.ProcessEnv = process.env): IdpConfig {
+  const cfg = parseConfig(idpSpec, source);
   const bad = cfg.ALLOWED_ORIGINS.find((o) => !URL.canParse(o) || !/^https?:$/.test(new URL(o).protocol));
-  if (bad !== undefined) {
-    process.stderr.write(`idp: ${new ConfigError('ALLOWED_ORIGINS', 'http(s) origins', bad).message}\n`);
-    process.exit(78);
-  }
+  if (bad !== undefined) throw new ConfigError('ALLOWED_ORIGINS', 'http(s) origins', bad);
   return { ...cfg, issuer: publicUrl(cfg) };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXIT, exitWith } from './exit-codes.js';
 
 /**
  * Configuration from the environment, validated with zod. A missing or malformed variable stops the
@@ -96,7 +97,7 @@ export function parseConfig<S extends Record<string, Field<unknown>>>(
   return out as ConfigOf<S>;
 }
 
-/** Like parseConfig, but a bad variable prints one line to stderr and exits with code 78 (EX_CONFIG). */
+/** Like parseConfig, but a bad variable prints one line to stderr and exits with EXIT.config (78). */
 export function loadConfig<S extends Record<string, Field<unknown>>>(
   service: string,
   spec: S,
@@ -105,10 +106,7 @@ export function loadConfig<S extends Record<string, Field<unknown>>>(
   try {
     return parseConfig(spec, source);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${service}: ${err.message}\n`);
-      process.exit(78);
-    }
+    if (err instanceof ConfigError) exitWith(service, EXIT.config, err.message);
     throw err;
   }
 }

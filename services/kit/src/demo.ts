@@ -4,28 +4,8 @@
  * so the IDP's users, the organizations' members and the tickets' reporters always match.
  */
 import type { Role } from './principal.js';
-
-/** A small, fast, seedable PRNG (mulberry32). */
-export function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
-    chance: (p: number) => next() < p,
-  };
-}
-export type Prng = ReturnType<typeof prng>;
-
-export type OrgType = 'police' | 'sheriff' | 'fire' | 'ems' | 'city' | 'utility' | 'enterprise';
-export type Tier = 'essentials' | 'professional' | 'enterprise';
+import { prng } from './prng.js';
+import { type MemberPermission, type OrgType, type Tier } from './vocabulary.js';
 
 export interface DemoOrganization {
   slug: string;
@@ -200,16 +180,6 @@ export const DEMO_ORGANIZATIONS: readonly DemoOrganization[] = [
     tier: 'essentials',
   },
 ];
-
-export const MEMBER_PERMISSIONS = [
-  'view_records',
-  'edit_records',
-  'share_evidence',
-  'manage_devices',
-  'view_agency_users',
-  'manage_agency_users',
-] as const;
-export type MemberPermission = (typeof MEMBER_PERMISSIONS)[number];
 
 export interface DemoUser {
   username: string;

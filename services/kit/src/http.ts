@@ -7,6 +7,7 @@ import Fastify, {
 import { createRequire } from 'node:module';
 import type { Logger } from './log.js';
 import { createLogger } from './log.js';
+import { EXIT, exitWith } from './exit-codes.js';
 import { onShutdown, installLifecycle } from './lifecycle.js';
 
 export interface HttpServiceOptions {
@@ -25,7 +26,7 @@ export interface HttpServiceOptions {
 export interface HttpService {
   app: FastifyInstance;
   log: Logger;
-  /** Listens; resolves with the bound URL. A taken port exits the process with one clear line. */
+  /** Listens; resolves with the bound URL. A taken port exits the process with one clear line (98). */
   listen(): Promise<string>;
 }
 
@@ -134,14 +135,14 @@ export function createHttpService(opts: HttpServiceOptions): HttpService {
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
         if (e.code === 'EADDRINUSE') {
-          process.stderr.write(
-            `${opts.name}: port ${opts.port} on ${opts.host} is already in use; set PORT to a free port\n`,
+          exitWith(
+            opts.name,
+            EXIT.portInUse,
+            `port ${opts.port} on ${opts.host} is already in use; set PORT to a free port`,
           );
-          process.exit(98);
         }
         if (e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
-          process.stderr.write(`${opts.name}: cannot listen on ${opts.host}:${opts.port} (${e.code})\n`);
-          process.exit(98);
+          exitWith(opts.name, EXIT.portInUse, `cannot listen on ${opts.host}:${opts.port} (${e.code})`);
         }
         throw err;
       }

@@ -23,13 +23,13 @@ export class ToolError extends Error {
 }
 
 /**
- * Wraps a tool callback: a ToolError passes through (the SDK shows its message); any other error is
- * logged with the tool's name and answered with a generic message, so internals (SQL, file paths,
- * stack traces) never reach a client and no failure goes unlogged.
+ * Wraps a tool callback: a ToolError passes through (its message is the answer); any other error is
+ * logged with the tool's name, the caller and the error, and replaced by a generic ToolError, so internals
+ * (SQL, file paths, stack traces) never reach a client and no failure goes unlogged.
  */
 export function guardTool<A extends unknown[], R>(
   log: { error(obj: object, msg: string): void },
-  tool: string,
+  where: { tool: string; caller?: string },
   callback: (...args: A) => R | Promise<R>,
 ): (...args: A) => Promise<R> {
   return async (...args: A) => {
@@ -37,8 +37,8 @@ export function guardTool<A extends unknown[], R>(
       return await callback(...args);
     } catch (err) {
       if (err instanceof ToolError) throw err;
-      log.error({ err, tool }, 'tool failed');
-      throw new ToolError(`${tool} failed with an internal error; see the service log`);
+      log.error({ err, ...where }, 'tool failed');
+      throw new ToolError(`${where.tool} failed with an internal error; see the service log`);
     }
   };
 }

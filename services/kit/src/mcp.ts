@@ -16,8 +16,12 @@ export interface McpHttpOptions {
   scopesSupported: string[];
   /** Scope every request needs (e.g. `tickets:read`). */
   readScope: string;
-  /** Scope a call of each writing tool needs; such a call without it is answered 403 insufficient_scope. */
-  writeTools: Record<string, string>;
+  /**
+   * The scope a call of each tool needs (a call without it is answered 403 insufficient_scope), e.g.
+   * `toolScopes(TOOLS)` from the tool definitions. A function is called on the first tool call, so the
+   * definitions (and zod) load after start-up, with the tools.
+   */
+  toolScopes: Record<string, string> | (() => Promise<Record<string, string>>);
   /** Host header values accepted besides those of `resource` and the bound loopback address. */
   allowedHosts?: string[];
   /** Origins accepted when a request carries an `Origin` header (browsers); others get 403. */
@@ -98,8 +102,17 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
     for (const msg of calls) {
       const problem = msg && toolCallProblem(msg);
       if (problem) return reply.status(Array.isArray(req.body) ? 400 : 200).send(invalidParams(msg, problem));
-      const tool = msg ? calledTool(msg) : undefined;
-      const needed = tool === undefined ? undefined : ownEntry(opts.writeTools, tool);
+    }
+    const toolCalls = calls.filter((msg) => msg?.method === 'tools/call');
+    const scopes =
+      toolCalls.length === 0
+        ? {}
+        : typeof opts.toolScopes === 'function'
+          ? await opts.toolScopes()
+          : opts.toolScopes;
+    for (const msg of toolCalls) {
+      const tool = calledTool(msg!);
+      const needed = tool === undefined ? undefined : ownEntry(scopes, tool);
       if (needed && !principal.scopes.includes(needed)) {
         return insufficientScope(reply, `${tool} needs scope ${needed}`, needed, metadataUrl);
       }

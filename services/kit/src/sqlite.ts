@@ -14,13 +14,34 @@ export class DataDirError extends Error {
   }
 }
 
+/** SQLite result codes that mean the file, not our SQL, is the problem. */
+const STORAGE_ERRORS = /^SQLITE_(NOTADB|CORRUPT|CANTOPEN|IOERR|READONLY|PERM|FULL|AUTH)/;
+
+function unusable(file: string, err: unknown): DataDirError {
+  const e = err as NodeJS.ErrnoException;
+  const why = e.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message;
+  return new DataDirError(
+    `${file} is not a usable SQLite database (${why}); move it aside or restore a backup`,
+  );
+}
+
 /**
  * Opens (creating if needed) a service's own SQLite file: WAL, busy timeout, foreign keys, and the
- * `migrations` of module "main" not yet applied. A file that is not a database gives a DataDirError
- * that names the file and what to do. More modules can share the file with `applyMigrations`.
+ * `migrations` of module "main" not yet applied. A file that cannot be used (not a database, corrupt, a
+ * directory, unreadable, its folder not creatable) gives a DataDirError that names the file and what to
+ * do; the kit's start-up turns it into one line and exit code 74. More modules can share the file with
+ * `applyMigrations`.
  */
 export function openDatabase(file: string, migrations: Migration[], opts: { readonly?: boolean } = {}): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+    } catch (err) {
+      throw new DataDirError(
+        `cannot create the folder ${dirname(file)} for ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
+    }
+  }
   const isNew = file === ':memory:' || !existsSync(file);
   let db: Db;
   try {
@@ -31,12 +52,18 @@ export function openDatabase(file: string, migrations: Migration[], opts: { read
     db.pragma('foreign_keys = ON');
     db.prepare('SELECT count(*) FROM sqlite_master').get();
   } catch (err) {
-    throw new DataDirError(
-      `${file} is not a usable SQLite database (${(err as Error).message}); move it aside or restore a backup`,
-    );
+    throw unusable(file, err);
   }
   Object.defineProperty(db, 'wasCreated', { value: isNew });
-  if (!opts.readonly) applyMigrations(db, 'main', migrations, file);
+  if (!opts.readonly) {
+    try {
+      applyMigrations(db, 'main', migrations, file);
+    } catch (err) {
+      db.close();
+      if (STORAGE_ERRORS.test(String((err as { code?: unknown }).code))) throw unusable(file, err);
+      throw err;
+    }
+  }
   return db;
 }
 

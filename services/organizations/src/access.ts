@@ -12,7 +12,7 @@ import {
   type Logger,
   type Principal,
 } from '@msi/kit';
-import type { OrgRow, OrgStore } from './store.js';
+import type { OrgRow, OrgStore } from './store/index.js';
 
 /** What every tool, resource and prompt gets: the store, the verified caller, the logger. */
 export interface Ctx {

@@ -1,7 +1,6 @@
 /** Input and output schemas shared by the tools (zod 3), with limits and messages that name the problem. */
 import { z } from 'zod';
-import { MEMBER_PERMISSIONS } from '@msi/kit/demo';
-import { ORG_STATUSES, ORG_TYPES, PRODUCTS, TIERS } from './schema.js';
+import { MEMBER_PERMISSIONS, ORG_STATUSES, ORG_TYPES, PRODUCTS, TIERS } from './model.js';
 
 const text = (max: number) =>
   z

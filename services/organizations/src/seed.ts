@@ -3,9 +3,9 @@
  * its members (so the IDP's users and the tickets' reporters match), plus product deployments, their
  * status, versions, device counts and incident notes drawn from a seeded PRNG.
  */
-import { DEMO_ORGANIZATIONS, demoMembers, prng, type DemoOrganization, type Prng } from '@msi/kit/demo';
-import type { Db } from '@msi/kit';
-import type { OrgStatus, Product } from './schema.js';
+import { prng, type Db, type Prng } from '@msi/kit';
+import { DEMO_ORGANIZATIONS, demoMembers, type DemoOrganization } from '@msi/kit/demo';
+import type { OrgStatus, Product } from './model.js';
 
 export const DEFAULT_SEED = 1042;
 /** Seeded timestamps are relative to this instant, so two seeds with the same number are identical. */

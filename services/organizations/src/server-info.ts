@@ -4,5 +4,3 @@
  */
 export const SERVER_NAME = 'msi-organizations';
 export const SERVER_VERSION = '0.1.0';
-/** Tools that change data, with the scope a call needs (checked by the kit before the call runs). */
-export const WRITE_TOOLS = { set_member_permissions: 'orgs:write' };

@@ -1,26 +1,20 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { isAdmin, type Ctx } from './access.js';
-import { registerListOrganizations } from './tools/list-organizations.js';
-import { registerGetOrganization } from './tools/get-organization.js';
-import { registerGetOrganizationUsers } from './tools/get-organization-users.js';
-import { registerCompareUserPermissions } from './tools/compare-user-permissions.js';
-import { registerSetMemberPermissions } from './tools/set-member-permissions.js';
-import { registerOrganizationResource } from './resources/organization.js';
+import { registerTools } from '@msi/kit';
+import type { Ctx } from './access.js';
 import { registerOrgHealthSummary } from './prompts/org-health-summary.js';
 import { registerPermissionReview } from './prompts/permission-review.js';
+import { registerOrganizationResource } from './resources/organization.js';
+import { TOOLS } from './tools/index.js';
 
-export { SERVER_NAME, SERVER_VERSION, WRITE_TOOLS } from './server-info.js';
+export { SERVER_NAME, SERVER_VERSION } from './server-info.js';
+export { TOOL_SCOPES, TOOLS } from './tools/index.js';
 
 /**
- * Everything this server offers the verified caller of one request. set_member_permissions exists
- * only for administrators: for anyone else it is not listed and calling it answers "not found".
+ * Everything this server offers the verified principal of one request. set_member_permissions is offered
+ * only to administrators: for anyone else it is not listed and calling it answers "not found".
  */
 export function buildServer(server: McpServer, ctx: Ctx): void {
-  registerListOrganizations(server, ctx);
-  registerGetOrganization(server, ctx);
-  registerGetOrganizationUsers(server, ctx);
-  registerCompareUserPermissions(server, ctx);
-  if (isAdmin(ctx.principal)) registerSetMemberPermissions(server, ctx);
+  registerTools(server, ctx, TOOLS);
   registerOrganizationResource(server, ctx);
   registerOrgHealthSummary(server, ctx);
   registerPermissionReview(server, ctx);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { freePort } from '@msi/kit';
+import { EXIT, freePort } from '@msi/kit';
 import { DEMO_ORGANIZATIONS, DEMO_USERS, demoMembers } from '@msi/kit/demo';
 import { ROOT, startService, tempDataDir, type RunningService } from '../../../test/support/services.js';
 import {
@@ -747,7 +747,7 @@ describe('data dir', () => {
         encoding: 'utf8',
         timeout: 20_000,
       });
-      expect(r.status).toBe(78);
+      expect(r.status).toBe(EXIT.dataUnusable);
       expect(r.stderr).toMatch(/organizations\.sqlite is not a usable SQLite database .*move it aside/);
     } finally {
       bad.cleanup();

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_ORGANIZATIONS, DEMO_USERS, demoMembers } from '@msi/kit/demo';
 import { dbFile, openOrganizationsDb } from '../src/db.js';
-import { OrgStore } from '../src/store.js';
+import { OrgStore } from '../src/store/index.js';
 
 const dirs: string[] = [];
 const tempDir = () => {

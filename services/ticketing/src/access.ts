@@ -1,62 +1,67 @@
 /**
- * Who may see and change which tickets (DESIGN.md roles table), from the verified caller only.
- * A ticket the caller may not see does not exist for them.
+ * Who may see and change which tickets (DESIGN.md roles table), from the verified principal only.
+ * A ticket the principal may not see does not exist for them.
  */
-import { primaryRole, type Principal, type Role } from '@msi/kit';
-import { DEMO_ORGANIZATIONS, DEMO_USERS } from '@msi/kit/demo';
+import { primaryRole, type Logger, type Principal, type Role } from '@msi/kit';
+import type { TicketStore } from './store/index.js';
+import type { StaffMember } from './store/directory.js';
 
-export type Caller = Pick<Principal, 'username' | 'roles' | 'organizations' | 'isService'>;
-
-/** The caller's effective role; undefined for service tokens and people without a role (they see nothing). */
-export function roleOf(caller: Caller): Role | undefined {
-  if (caller.isService || !caller.username) return undefined;
-  return primaryRole(caller);
+/** What every tool, resource and prompt gets: the store, the verified caller of this request, the logger. */
+export interface Ctx {
+  store: TicketStore;
+  principal: Principal;
+  log: Logger;
 }
 
-export const isStaff = (caller: Caller) => {
-  const r = roleOf(caller);
+export type Who = Pick<Principal, 'username' | 'roles' | 'organizations' | 'isService'>;
+
+/** The effective role; undefined for service tokens and people without a role (they see nothing). */
+export function roleOf(p: Who): Role | undefined {
+  if (p.isService || !p.username) return undefined;
+  return primaryRole(p);
+}
+
+export const isStaff = (p: Who) => {
+  const r = roleOf(p);
   return r === 'agent' || r === 'supervisor' || r === 'admin';
 };
-export const seesAll = (caller: Caller) => {
-  const r = roleOf(caller);
+export const seesAll = (p: Who) => {
+  const r = roleOf(p);
   return r === 'supervisor' || r === 'admin';
 };
 export const canAssign = seesAll;
 
-/** SQL condition over `t` (tickets) for the tickets the caller may see, with its parameters. */
-export function visibility(caller: Caller): { sql: string; params: unknown[] } {
-  const role = roleOf(caller);
+/** SQL condition over `t` (tickets) for the tickets the principal may see, with its parameters. */
+export function visibility(p: Who): { sql: string; params: unknown[] } {
+  const role = roleOf(p);
   if (role === 'supervisor' || role === 'admin') return { sql: '1 = 1', params: [] };
-  const orgs = caller.organizations;
+  const orgs = p.organizations;
   if (!role || orgs.length === 0) return { sql: '0 = 1', params: [] };
   const inOrgs = `t.org IN (${orgs.map(() => '?').join(', ')})`;
   if (role === 'agent') return { sql: inOrgs, params: [...orgs] };
-  return { sql: `t.reporter = ? AND ${inOrgs}`, params: [caller.username, ...orgs] };
+  return { sql: `t.reporter = ? AND ${inOrgs}`, params: [p.username, ...orgs] };
 }
 
-export function canSeeTicket(caller: Caller, t: { org: string; reporter: string }): boolean {
-  const role = roleOf(caller);
-  if (role === 'supervisor' || role === 'admin') return true;
-  if (!role || !caller.organizations.includes(t.org)) return false;
-  return role === 'agent' || t.reporter === caller.username;
+/** Whether tickets of the organization `slug` can exist for the principal (supervisors and admins: all). */
+export function seesOrganization(p: Who, slug: string): boolean {
+  if (seesAll(p)) return true;
+  return roleOf(p) !== undefined && p.organizations.includes(slug);
 }
 
-/** Organizations whose tickets the caller could see (slugs). */
-export function visibleOrganizations(caller: Caller): string[] {
-  if (seesAll(caller)) return DEMO_ORGANIZATIONS.map((o) => o.slug);
-  if (!roleOf(caller)) return [];
-  return DEMO_ORGANIZATIONS.filter((o) => caller.organizations.includes(o.slug)).map((o) => o.slug);
-}
-
-/** Support staff a ticket of `org` can be assigned to: supervisors and admins, or agents covering the org. */
-export function assignableTo(username: string, org: string): { ok: true } | { ok: false; reason: string } {
-  const u = DEMO_USERS.find((x) => x.username === username);
-  if (!u || u.role === 'customer')
-    return { ok: false, reason: `no support staff member is named "${username}"` };
-  if (u.role === 'agent' && !u.organizations.includes(org)) {
+/**
+ * Whether a ticket of `org` can be assigned to `staff` (from this server's directory): supervisors and
+ * admins take any, agents those of the organizations they support.
+ */
+export function assignableTo(
+  staff: StaffMember | undefined,
+  username: string,
+  org: string,
+): { ok: true } | { ok: false; reason: string } {
+  if (!staff) return { ok: false, reason: `no support staff member is named "${username}"` };
+  if (staff.role === 'agent' && !staff.organizations.includes(org)) {
     return {
       ok: false,
-      reason: `${username} does not support ${org}; assign an agent who does, or a supervisor`,
+      reason: `${staff.username} does not support ${org}; assign an agent who does, or a supervisor`,
     };
   }
   return { ok: true };

@@ -1,10 +1,13 @@
 import { join } from 'node:path';
-import { openDatabase, type Db, type Migration } from '@msi/kit';
+import { ROLES, openDatabase, sqlCheckIn, type Db, type Migration } from '@msi/kit';
+import { PRIORITIES, STATUSES } from './model.js';
 
 /**
  * The ticketing schema. Ticket ids are the numbers (`TCK-1042` is row 1042). `events` is append-only
  * (triggers refuse UPDATE and DELETE). `tickets_fts` indexes title, description and comments, with
  * public and internal comments in separate columns so a customer's search never matches internal text.
+ * `organizations` and `staff` are this server's own directory (store/directory.ts): filled by the demo seed,
+ * kept current from verified token claims, and imported by an administrator (`directory import`).
  */
 export const MIGRATIONS: Migration[] = [
   `
@@ -13,8 +16,8 @@ export const MIGRATIONS: Migration[] = [
     org         TEXT NOT NULL,
     title       TEXT NOT NULL,
     description TEXT NOT NULL,
-    status      TEXT NOT NULL CHECK (status IN ('open','in_progress','waiting_on_customer','resolved','closed')),
-    priority    TEXT NOT NULL CHECK (priority IN ('low','normal','high','urgent')),
+    status      TEXT NOT NULL ${sqlCheckIn('status', STATUSES)},
+    priority    TEXT NOT NULL ${sqlCheckIn('priority', PRIORITIES)},
     category    TEXT NOT NULL,
     product     TEXT NOT NULL,
     reporter    TEXT NOT NULL,
@@ -79,6 +82,29 @@ export const MIGRATIONS: Migration[] = [
   CREATE INDEX tickets_created ON tickets (created_at);
   CREATE INDEX tickets_facets ON tickets (status, priority, org, sla_due_at);
   `,
+  `
+  CREATE TABLE organizations (
+    slug        TEXT PRIMARY KEY,
+    name        TEXT NOT NULL COLLATE NOCASE,
+    legacy_name TEXT COLLATE NOCASE,
+    updated_at  TEXT NOT NULL
+  );
+  CREATE INDEX organizations_name ON organizations (name);
+  CREATE INDEX organizations_legacy_name ON organizations (legacy_name);
+  CREATE TABLE staff (
+    username      TEXT PRIMARY KEY COLLATE NOCASE,
+    name          TEXT NOT NULL,
+    role          TEXT NOT NULL ${sqlCheckIn(
+      'role',
+      ROLES.filter((r) => r !== 'customer'),
+    )},
+    organizations TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(organizations)),
+    updated_at    TEXT NOT NULL
+  );
+  -- Organizations that already have tickets are known by their slug until a claim or an import names them.
+  INSERT INTO organizations (slug, name, updated_at)
+    SELECT DISTINCT org, org, strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM tickets;
+  `,
 ];
 
 export function ticketingDbFile(dataDir: string): string {
@@ -87,16 +113,4 @@ export function ticketingDbFile(dataDir: string): string {
 
 export function openTicketingDb(file: string): Db {
   return openDatabase(file, MIGRATIONS);
-}
-
-/** Rebuilds the search row of one ticket from its current title, description and comments. */
-export function reindexTicket(db: Db, id: number): void {
-  db.prepare('DELETE FROM tickets_fts WHERE rowid = ?').run(id);
-  db.prepare(
-    `INSERT INTO tickets_fts (rowid, title, description, public_comments, internal_comments)
-     SELECT t.id, t.title, t.description,
-       coalesce((SELECT group_concat(body, ' ') FROM comments WHERE ticket_id = t.id AND internal = 0), ''),
-       coalesce((SELECT group_concat(body, ' ') FROM comments WHERE ticket_id = t.id AND internal = 1), '')
-     FROM tickets t WHERE t.id = ?`,
-  ).run(id);
 }

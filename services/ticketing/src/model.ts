@@ -40,7 +40,8 @@ export const TRANSITIONS: Record<Status, readonly Status[]> = {
   resolved: ['open', 'closed'],
   closed: [],
 };
-export const RESOLVABLE: readonly Status[] = ['open', 'in_progress', 'waiting_on_customer'];
+/** Statuses still being worked on: counted as unresolved, and the ones resolve_ticket accepts. */
+export const UNRESOLVED: readonly Status[] = ['open', 'in_progress', 'waiting_on_customer'];
 
 /**
  * Hours from creation until the first-response target is due, as the product's own support policy

@@ -2,10 +2,13 @@
  * The deterministic demo set: the same seed and anchor time give the same tickets, comments and events.
  * Reporters are members of the ticket's organization (kit demo directory); assignees are support staff
  * whose organizations cover it. One transaction with prepared statements, so 100k tickets take seconds.
+ * The server's directory gets the demo organizations and support staff (the seed is the only reader of the
+ * demo data; the running server knows only its own tables).
  */
-import type { Db } from '@msi/kit';
-import { DEMO_ORGANIZATIONS, DEMO_USERS, demoMembers, prng, type DemoMember, type Prng } from '@msi/kit/demo';
+import { prng, type Db, type Prng } from '@msi/kit';
+import { DEMO_ORGANIZATIONS, DEMO_USERS, demoMembers, type DemoMember } from '@msi/kit/demo';
 import { FIRST_NUMBER, slaDue, type Category, type Priority, type Product, type Status } from './model.js';
+import { Directory, type StaffMember } from './store/directory.js';
 
 export interface SeedOptions {
   /** How many tickets (default 300). */
@@ -172,7 +175,7 @@ const TOPICS: Topic[] = [
     titles: [
       'Mobile app cannot tag evidence with case number',
       'Mobile app crashes when uploading photos',
-      'Need a new device group for the {place} unit',
+      'Need a new device group for the unit at {place}',
       'Retention policy for traffic stops needs to change',
     ],
     details: [
@@ -253,7 +256,23 @@ function staffFor(org: string): string[] {
   ).map((u) => u.username);
 }
 
-/** Fills an empty ticketing database. Returns how many tickets were written. */
+/** The demo organizations and support staff, into the server's own directory. */
+export function seedDirectory(db: Db, now = new Date()): void {
+  const staff = DEMO_USERS.filter(
+    (u): u is typeof u & { role: StaffMember['role'] } => u.role !== 'customer',
+  );
+  new Directory(db, () => now.toISOString()).import({
+    organizations: DEMO_ORGANIZATIONS.map((o) => ({ slug: o.slug, name: o.name, legacyName: o.legacyName })),
+    staff: staff.map((u) => ({
+      username: u.username,
+      name: u.name,
+      role: u.role,
+      organizations: u.organizations,
+    })),
+  });
+}
+
+/** Fills an empty ticketing database (tickets and directory). Returns how many tickets were written. */
 export function seedTickets(db: Db, opts: SeedOptions = {}): number {
   const count = opts.tickets ?? 300;
   const r = prng(opts.seed ?? 1042);
@@ -282,6 +301,7 @@ export function seedTickets(db: Db, opts: SeedOptions = {}): number {
   const cache = db.pragma('cache_size', { simple: true }) as number;
   db.pragma('cache_size = -262144');
   db.transaction(() => {
+    seedDirectory(db, anchorDate);
     let commentId = 0;
     for (let i = 0; i < count; i++) {
       const id = FIRST_NUMBER + i;

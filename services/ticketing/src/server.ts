@@ -1,26 +1,21 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { registerPrompts } from './prompts.js';
-import { registerTicketResource } from './resources.js';
-import type { ToolContext } from './schemas.js';
-import { registerAddComment } from './tools/add-comment.js';
-import { registerCreateTicket } from './tools/create-ticket.js';
-import { registerGetTicket } from './tools/get-ticket.js';
-import { registerResolveTicket } from './tools/resolve-ticket.js';
-import { registerSearchTickets } from './tools/search-tickets.js';
-import { registerTicketStats } from './tools/ticket-stats.js';
-import { registerUpdateTicket } from './tools/update-ticket.js';
+import { registerTools } from '@msi/kit';
+import type { Ctx } from './access.js';
+import { registerDraftReply } from './prompts/draft-reply.js';
+import { registerSummarizeTicket } from './prompts/summarize-ticket.js';
+import { registerTicketResource } from './resources/ticket.js';
+import { TOOLS } from './tools/index.js';
 
-export { WRITE_TOOLS } from './write-tools.js';
+export { TOOL_SCOPES, TOOLS } from './tools/index.js';
 
-/** Everything the ticketing MCP server offers, bound to one verified caller. */
-export function buildTicketingServer(server: McpServer, ctx: ToolContext): void {
-  registerSearchTickets(server, ctx);
-  registerGetTicket(server, ctx);
-  registerCreateTicket(server, ctx);
-  registerUpdateTicket(server, ctx);
-  registerAddComment(server, ctx);
-  registerResolveTicket(server, ctx);
-  registerTicketStats(server, ctx);
+/**
+ * Everything the ticketing MCP server offers, bound to one verified principal. The principal's directory
+ * entry (organizations, and for staff their role) is kept current from the claims first.
+ */
+export function buildTicketingServer(server: McpServer, ctx: Ctx): void {
+  ctx.store.directory.noteCaller(ctx.principal);
+  registerTools(server, ctx, TOOLS);
   registerTicketResource(server, ctx);
-  registerPrompts(server, ctx);
+  registerSummarizeTicket(server, ctx);
+  registerDraftReply(server, ctx);
 }

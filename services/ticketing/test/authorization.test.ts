@@ -7,6 +7,8 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '@msi/kit/demo';
+import { writeToolNames } from '@msi/kit';
+import { TOOLS } from '../src/tools/index.js';
 import { call, errorText, openDb, snapshot, startStack, type Stack } from './harness.js';
 
 type Role = 'customer' | 'agent' | 'supervisor' | 'admin';
@@ -262,7 +264,7 @@ const MATRIX: Cell[] = [
   },
 ];
 
-const WRITE_TOOLS = ['create_ticket', 'update_ticket', 'add_comment', 'resolve_ticket'];
+const WRITE_TOOLS = writeToolNames(TOOLS);
 
 describe('authorization matrix', () => {
   it('covers every tool', () => {

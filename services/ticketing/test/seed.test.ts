@@ -9,6 +9,7 @@ import { DEMO_ORGANIZATIONS, DEMO_USERS, demoMembers } from '@msi/kit/demo';
 import { assignableTo } from '../src/access.js';
 import { openTicketingDb, ticketingDbFile } from '../src/db.js';
 import { seedTickets } from '../src/seed.js';
+import { Directory } from '../src/store/directory.js';
 import { snapshot } from './harness.js';
 
 const dirs: string[] = [];
@@ -48,10 +49,12 @@ describe('seed', () => {
     expect(tickets).toHaveLength(300);
     expect(tickets[0]!.id).toBe(1001);
     const members = demoMembers();
+    const directory = new Directory(db, () => new Date().toISOString());
     for (const t of tickets) {
       expect(DEMO_ORGANIZATIONS.map((o) => o.slug)).toContain(t.org);
       expect(members.some((m) => m.org === t.org && m.username === t.reporter)).toBe(true);
-      if (t.assignee) expect(assignableTo(t.assignee, t.org)).toEqual({ ok: true });
+      if (t.assignee)
+        expect(assignableTo(directory.staff(t.assignee), t.assignee, t.org)).toEqual({ ok: true });
     }
     for (const u of DEMO_USERS.filter((x) => x.role === 'customer')) {
       const own = tickets.filter((t) => t.reporter === u.username);
@@ -80,6 +83,14 @@ describe('seed', () => {
       )
       .get() as { n: number };
     expect(resolvedWithout.n).toBe(0);
+    // No generator slips such as "the the north precinct".
+    const texts = db.prepare("SELECT title || ' ' || description AS s FROM tickets").all() as { s: string }[];
+    for (const { s } of texts) expect(s).not.toMatch(/\b(\w+) \1\b/i);
+    // The server's own directory gets the demo organizations (named) and support staff.
+    expect(directory.nameOf('dallas-police')).toBe('Dallas Police Department');
+    expect(directory.organization('Dallas_Police')?.slug).toBe('dallas-police');
+    expect(directory.staff('alex_agent')).toMatchObject({ role: 'agent' });
+    expect(directory.staff('james_smith')).toBeUndefined();
     expect(
       db.prepare("SELECT count(*) AS n FROM tickets_fts WHERE tickets_fts MATCH 'firmware'").get(),
     ).not.toEqual({ n: 0 });

@@ -6,6 +6,8 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientCredentialsToken, exchangeToken, loginWithPassword } from '../../../test/support/idp.js';
 import { startService, tempDataDir } from '../../../test/support/services.js';
+import { writeToolNames } from '@msi/kit';
+import { TOOLS } from '../src/tools/index.js';
 import { call, connect, errorText, openDb, snapshot, startStack, type Stack } from './harness.js';
 
 let stack: Stack;
@@ -224,6 +226,10 @@ describe('catalog', () => {
       'ticket_stats',
       'update_ticket',
     ]);
+    // The write flag of each definition is what clients see as not read-only.
+    const writes = tools.filter((t) => t.annotations?.readOnlyHint === false).map((t) => t.name);
+    expect(writes.sort()).toEqual(['add_comment', 'create_ticket', 'resolve_ticket', 'update_ticket']);
+    expect(writeToolNames(TOOLS).sort()).toEqual(writes);
     for (const t of tools) {
       expect(t.title, t.name).toBeTruthy();
       expect(t.outputSchema, t.name).toBeTruthy();

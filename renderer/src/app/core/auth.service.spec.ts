@@ -1,6 +1,6 @@
 import { TestBed } from '@angular/core/testing';
 import { provideRouter, Router } from '@angular/router';
-import { AuthService } from './auth.service';
+import { AuthError, AuthService, safeReturnTo } from './auth.service';
 import { BrowserLocation } from './browser-location';
 import { ConfigService } from './config';
 import { base64Url, challengeFor, createVerifier } from './pkce';
@@ -101,6 +101,40 @@ describe('AuthService', () => {
     );
     expect(returnTo).toBe('/c/42');
   }
+
+  it('resumes silently: prompt=none, the entry replaced, and back to the page asked for', async () => {
+    await auth.signIn('/c/42', { silent: true });
+    expect(location.assign).not.toHaveBeenCalled();
+    const url = new URL(location.replace.mock.calls[0][0] as string);
+    expect(url.searchParams.get('prompt')).toBe('none');
+    tokenReplies.push(
+      json({ access_token: 'a', id_token: jwt({ nonce: url.searchParams.get('nonce') }) }),
+    );
+    const returnTo = await auth.completeSignIn(
+      `http://127.0.0.1:4200/auth/callback?code=c&state=${url.searchParams.get('state')}`,
+    );
+    expect(returnTo).toBe('/c/42');
+    expect(auth.signedIn()).toBe(true);
+  });
+
+  it('a silent resume whose session ended says so and keeps where the person was going', async () => {
+    await auth.signIn('/c/42', { silent: true });
+    const url = new URL(location.replace.mock.calls[0][0] as string);
+    const error = await auth
+      .completeSignIn(
+        `http://127.0.0.1:4200/auth/callback?error=login_required&state=${url.searchParams.get('state')}`,
+      )
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthError);
+    expect((error as AuthError).code).toBe('login_required');
+    expect((error as AuthError).returnTo).toBe('/c/42');
+  });
+
+  it('never returns to another origin', () => {
+    expect(safeReturnTo('//evil.example/x')).toBe('/');
+    expect(safeReturnTo('https://evil.example/x')).toBe('/');
+    expect(safeReturnTo('/c/7?x=1')).toBe('/c/7?x=1');
+  });
 
   it('sends an authorization request with PKCE S256 and exchanges the code with the verifier', async () => {
     await auth.signIn('/c/42');

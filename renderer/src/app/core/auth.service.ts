@@ -27,15 +27,32 @@ interface PendingSignIn {
   nonce: string;
   redirectUri: string;
   returnTo: string;
+  /** Asked with prompt=none: the identity provider answers at once, without a page. */
+  silent?: boolean;
 }
 
 export class AuthError extends Error {
   constructor(
     message: string,
     readonly code = 'auth_error',
+    /** Where the person was going when the sign-in failed. */
+    readonly returnTo?: string,
   ) {
     super(message);
   }
+}
+
+export interface SignInOptions {
+  /**
+   * Resume a session the identity provider still has (a reload, a pasted link): `prompt=none`, and the
+   * redirect replaces this history entry so Back does not land on it again.
+   */
+  silent?: boolean;
+}
+
+/** A same-app path (never another origin), else "/". */
+export function safeReturnTo(returnTo: string | undefined | null): string {
+  return returnTo && returnTo.startsWith('/') && !returnTo.startsWith('//') ? returnTo : '/';
 }
 
 const PENDING_KEY = 'msi.signin';
@@ -78,7 +95,7 @@ export class AuthService {
   }
 
   /** Starts the sign-in: redirects to the identity provider's authorization endpoint. */
-  async signIn(returnTo = '/'): Promise<void> {
+  async signIn(returnTo = '/', options: SignInOptions = {}): Promise<void> {
     const { issuer, clientId, scopes, apiUrl } = this.config.config;
     const discovery = await this.discovery();
     const pending: PendingSignIn = {
@@ -86,7 +103,8 @@ export class AuthService {
       verifier: createVerifier(),
       nonce: randomString(),
       redirectUri: this.redirectUri,
-      returnTo: returnTo.startsWith('/') && !returnTo.startsWith('//') ? returnTo : '/',
+      returnTo: safeReturnTo(returnTo),
+      ...(options.silent ? { silent: true } : {}),
     };
     sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
     const url = new URL(discovery.authorization_endpoint, issuer);
@@ -100,8 +118,10 @@ export class AuthService {
       code_challenge: await challengeFor(pending.verifier),
       code_challenge_method: 'S256',
       resource: apiUrl,
+      ...(options.silent ? { prompt: 'none' } : {}),
     }).toString();
-    this.location.assign(url.toString());
+    if (options.silent) this.location.replace(url.toString());
+    else this.location.assign(url.toString());
   }
 
   /** Completes the sign-in on /auth/callback; returns where to go next. */
@@ -109,15 +129,22 @@ export class AuthService {
     const params = new URL(callbackUrl).searchParams;
     const raw = sessionStorage.getItem(PENDING_KEY);
     sessionStorage.removeItem(PENDING_KEY);
+    const pending = raw ? (JSON.parse(raw) as PendingSignIn) : null;
     const error = params.get('error');
+    if (error && pending?.silent && ['login_required', 'interaction_required'].includes(error))
+      throw new AuthError(
+        'Your session has ended. Sign in again.',
+        'login_required',
+        pending.returnTo,
+      );
     if (error)
       throw new AuthError(
         params.get('error_description') || `The sign-in was refused (${error}).`,
         error,
+        pending?.returnTo,
       );
-    if (!raw)
+    if (!pending)
       throw new AuthError('This sign-in link has already been used or has expired. Sign in again.');
-    const pending = JSON.parse(raw) as PendingSignIn;
     const code = params.get('code');
     if (!code) throw new AuthError('The identity provider sent no authorization code.');
     if (params.get('state') !== pending.state)
@@ -182,6 +209,32 @@ export class AuthService {
       this.location.replace(url.toString());
     } else {
       await this.router.navigateByUrl('/sign-in', { replaceUrl: true });
+    }
+  }
+
+  /**
+   * Signs out without leaving the page (the caller reloads the window next, e.g. after a mode change):
+   * the refresh token is revoked when the identity provider answers within a few seconds, then forgotten.
+   */
+  async signOutHere(): Promise<void> {
+    const tokens = this.tokens;
+    this.clear();
+    if (!tokens?.refreshToken || !this.discovered) return;
+    try {
+      const discovery = await this.discovered;
+      if (!discovery.revocation_endpoint) return;
+      await fetch(discovery.revocation_endpoint, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          token: tokens.refreshToken,
+          token_type_hint: 'refresh_token',
+          client_id: this.config.config.clientId,
+        }),
+        signal: typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(3000) : undefined,
+      });
+    } catch {
+      // The old identity provider may be gone already (Local → Remote stops it): nothing to revoke there.
     }
   }
 

@@ -26,7 +26,19 @@ export type IconName = keyof typeof PATHS;
   template: `<svg viewBox="0 0 24 24" width="1em" height="1em" aria-hidden="true" focusable="false">
     <path [attr.d]="path()" />
   </svg>`,
-  host: { class: 'icon' },
+  styles: `
+    :host {
+      display: inline-flex;
+      font-size: 1.1em;
+    }
+    svg {
+      fill: none;
+      stroke: currentColor;
+      stroke-width: 2;
+      stroke-linecap: round;
+      stroke-linejoin: round;
+    }
+  `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class Icon {

@@ -9,14 +9,19 @@ import { z } from 'zod';
 
 export type Decision = 'approved' | 'denied' | 'timeout' | 'cancelled';
 
+/** How an approval was settled: by whom (the person, for approved/denied) and when (ISO time). */
+export type ApprovalOutcome =
+  | { decision: 'approved' | 'denied'; by: string; at: string }
+  | { decision: 'timeout' | 'cancelled'; at: string };
+
 interface Pending {
   owner: string;
-  resolve(d: Decision): void;
+  settle(o: ApprovalOutcome): void;
 }
 
 export interface Approvals {
   /** Registers a pending approval; `decision` settles once (decided, timed out, or `signal` aborted). */
-  request(owner: string, signal: AbortSignal): { approvalId: string; decision: Promise<Decision> };
+  request(owner: string, signal: AbortSignal): { approvalId: string; decision: Promise<ApprovalOutcome> };
   /** 'not_found' for an unknown id or another person's. */
   decide(owner: string, approvalId: string, decision: 'approve' | 'deny'): 'ok' | 'not_found';
   readonly pending: number;
@@ -33,18 +38,18 @@ export function createApprovals(opts: {
     },
     request(owner, signal) {
       const approvalId = randomUUID();
-      const decision = new Promise<Decision>((resolve) => {
-        const timer = setTimeout(() => settle('timeout'), opts.timeoutMs);
-        const onAbort = () => settle('cancelled');
-        function settle(d: Decision) {
+      const decision = new Promise<ApprovalOutcome>((resolve) => {
+        const timer = setTimeout(() => settle({ decision: 'timeout', at: now() }), opts.timeoutMs);
+        const onAbort = () => settle({ decision: 'cancelled', at: now() });
+        function settle(o: ApprovalOutcome) {
           if (!pending.delete(approvalId)) return;
           clearTimeout(timer);
           signal.removeEventListener('abort', onAbort);
-          opts.onSettled?.(approvalId, d);
-          resolve(d);
+          opts.onSettled?.(approvalId, o.decision);
+          resolve(o);
         }
-        pending.set(approvalId, { owner, resolve: settle });
-        if (signal.aborted) settle('cancelled');
+        pending.set(approvalId, { owner, settle });
+        if (signal.aborted) onAbort();
         else signal.addEventListener('abort', onAbort, { once: true });
       });
       return { approvalId, decision };
@@ -52,11 +57,13 @@ export function createApprovals(opts: {
     decide(owner, approvalId, decision) {
       const p = pending.get(approvalId);
       if (!p || p.owner !== owner) return 'not_found';
-      p.resolve(decision === 'approve' ? 'approved' : 'denied');
+      p.settle({ decision: decision === 'approve' ? 'approved' : 'denied', by: owner, at: now() });
       return 'ok';
     },
   };
 }
+
+const now = () => new Date().toISOString();
 
 const body = z.object({ decision: z.enum(['approve', 'deny']) }).strict();
 

@@ -19,7 +19,7 @@ import type {
 import type { ConversationStore } from '../conversations/store.js';
 import type { Metrics } from '../metrics.js';
 import type { AgentTool, Toolbox, ToolResult } from '../tools.js';
-import type { Approvals, Decision } from './approvals.js';
+import type { ApprovalOutcome, Approvals, Decision } from './approvals.js';
 import { ModelError, type ChatMessage, type ModelProvider, type ModelToolCall } from './provider.js';
 
 export const MAX_TOOL_CALLS = 15;
@@ -90,7 +90,7 @@ export async function runTurn(deps: TurnDeps, ctx: TurnContext): Promise<Message
       });
       if (out.toolCalls.length === 0) break;
       for (const call of out.toolCalls) {
-        const { record, result } =
+        const { record, result, approval } =
           calls.length < max
             ? await runCall(deps, ctx, tools, call)
             : {
@@ -108,6 +108,7 @@ export async function runTurn(deps: TurnDeps, ctx: TurnContext): Promise<Message
           name: call.name,
           content: forModel(result),
           outcome: result,
+          ...(approval ? { approval } : {}),
         });
         ctx.signal.throwIfAborted();
       }
@@ -157,7 +158,7 @@ async function runCall(
   ctx: TurnContext,
   tools: AgentTool[],
   call: ModelToolCall,
-): Promise<{ record: ToolCall; result: ToolResult }> {
+): Promise<{ record: ToolCall; result: ToolResult; approval?: ApprovalOutcome }> {
   const callId = randomUUID();
   const tool = tools.find((t) => t.name === call.name);
   const parsed = parseArgs(call.arguments);
@@ -191,6 +192,7 @@ async function runCall(
     );
   }
 
+  let approval: ApprovalOutcome | undefined;
   if (tool.requiresApproval) {
     const { approvalId, decision } = deps.approvals.request(ctx.principal.sub, ctx.signal);
     const summary = summarize(tool, args);
@@ -205,16 +207,19 @@ async function runCall(
     });
     record.approval = { approvalId, decision: 'pending' };
     ctx.emit('approval.required', { approvalId, tool: tool.name, args, summary });
-    const d = await decision;
+    approval = await decision;
+    const d = approval.decision;
     deps.store.decideApproval(approvalId, d);
     record.approval = { approvalId, decision: d };
-    if (d !== 'approved') return finish(deps, ctx, record, 0, { ok: false, error: declined(d) }, d);
+    if (d !== 'approved')
+      return { ...finish(deps, ctx, record, 0, { ok: false, error: declined(d) }, d), approval };
   }
 
   const t0 = performance.now();
   const result = await ctx.toolbox.run(tool, args, ctx.signal);
   const ms = performance.now() - t0;
-  return finish(deps, ctx, record, ms, result, ctx.signal.aborted ? 'cancelled' : result.ok ? 'ok' : 'error');
+  const outcome = ctx.signal.aborted ? 'cancelled' : result.ok ? 'ok' : 'error';
+  return { ...finish(deps, ctx, record, ms, result, outcome), ...(approval ? { approval } : {}) };
 }
 
 function finish(

@@ -2,6 +2,7 @@
 import type { Principal } from '@msi/kit';
 import type { ProviderName, Usage } from '../contract.js';
 import type { AgentTool, ToolResult } from '../tools.js';
+import type { ApprovalOutcome } from './approvals.js';
 
 export interface ModelToolCall {
   /** The model's own id for the call (answered by a `tool` message with the same id). */
@@ -14,7 +15,15 @@ export interface ModelToolCall {
 export type ChatMessage =
   | { role: 'system' | 'user'; content: string }
   | { role: 'assistant'; content: string; toolCalls?: ModelToolCall[] }
-  | { role: 'tool'; toolCallId: string; name: string; content: string; outcome: ToolResult };
+  | {
+      role: 'tool';
+      toolCallId: string;
+      name: string;
+      content: string;
+      outcome: ToolResult;
+      /** For a call that changes data: how the person's approval was settled. */
+      approval?: ApprovalOutcome;
+    };
 
 export interface StepInput {
   messages: ChatMessage[];

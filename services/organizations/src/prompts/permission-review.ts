@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { MEMBER_PERMISSIONS } from '@msi/kit/demo';
 import { organizationWithMembers, type Ctx } from '../access.js';
 import { orgRef } from '../inputs.js';
+import { MEMBER_PERMISSIONS } from '../model.js';
 
 export function registerPermissionReview(server: McpServer, ctx: Ctx) {
   server.registerPrompt(

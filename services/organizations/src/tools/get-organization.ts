@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { toolResult } from '@msi/kit';
+import { SCOPES, defineTool } from '@msi/kit';
 import { canSeeMembers, visibleOrganization, type Ctx } from '../access.js';
 import { deploymentOut, organizationOut, orgRef } from '../inputs.js';
-import { publicOrg, type Deployment, type Organization } from '../store.js';
+import { publicOrg, type Deployment, type Organization } from '../store/index.js';
 
 /** The organization with its deployments, as `get_organization` and the `org://` resource give it. */
 export function organizationDetail(ctx: Ctx, ref: string) {
@@ -36,25 +35,23 @@ export function describeOrganization(
   ].join('\n');
 }
 
-export function registerGetOrganization(server: McpServer, ctx: Ctx) {
-  server.registerTool(
-    'get_organization',
-    {
-      title: 'Get organization',
-      description:
-        'One organization with its product deployments (body cameras, in-car video, evidence management, Aware, docks): status, version, devices, last incident.',
-      inputSchema: { organization: orgRef },
-      outputSchema: {
-        ...organizationOut.shape,
-        deployments: z.array(deploymentOut),
-        membersVisible: z.boolean().describe('Whether you may list its members'),
-        memberCount: z.number().int().nullable(),
-      },
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-    },
-    ({ organization }) => {
-      const detail = organizationDetail(ctx, organization);
-      return toolResult(detail, describeOrganization(detail, detail.deployments, detail.memberCount));
-    },
-  );
-}
+export const getOrganization = defineTool({
+  name: 'get_organization',
+  title: 'Get organization',
+  description:
+    'One organization with its product deployments (body cameras, in-car video, evidence management, Aware, docks): status, version, devices, last incident.',
+  input: { organization: orgRef },
+  output: {
+    ...organizationOut.shape,
+    deployments: z.array(deploymentOut),
+    membersVisible: z.boolean().describe('Whether you may list its members'),
+    memberCount: z.number().int().nullable(),
+  },
+  annotations: { destructiveHint: false, idempotentHint: true },
+  scope: SCOPES.orgsRead,
+  write: false,
+  handler: ({ organization }, ctx: Ctx) => {
+    const detail = organizationDetail(ctx, organization);
+    return { structured: detail, text: describeOrganization(detail, detail.deployments, detail.memberCount) };
+  },
+});

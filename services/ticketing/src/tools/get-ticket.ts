@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { guardTool, toolResult } from '@msi/kit';
-import { comment, event, ticketCore, ticketLine, ticketRef, type ToolContext } from '../schemas.js';
-import type { TicketStore } from '../store.js';
+import { SCOPES, defineTool } from '@msi/kit';
+import type { Ctx } from '../access.js';
+import { comment, event, ticketCore, ticketLine, ticketRef } from '../inputs.js';
+import type { TicketDetail } from '../store/index.js';
 
 /** The readable form of a ticket with its comments (shared by the tool, the resource and the prompts). */
-export function ticketText(t: ReturnType<TicketStore['get']>): string {
+export function ticketText(t: TicketDetail): string {
   const lines = [ticketLine(t.ticket), '', t.ticket.description];
   if (t.ticket.resolution) lines.push('', `Resolution: ${t.ticket.resolution}`);
   if (t.comments.length) {
@@ -17,19 +17,17 @@ export function ticketText(t: ReturnType<TicketStore['get']>): string {
   return lines.join('\n');
 }
 
-export function registerGetTicket(server: McpServer, { store, caller, log }: ToolContext) {
-  server.registerTool(
-    'get_ticket',
-    {
-      title: 'Get a ticket',
-      description: 'One ticket by number, with its comments and the history of every change.',
-      inputSchema: z.object({ number: ticketRef }).strict(),
-      outputSchema: { ticket: ticketCore, comments: z.array(comment), history: z.array(event) },
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-    },
-    guardTool(log, 'get_ticket', async ({ number }) => {
-      const t = store.get(caller, number);
-      return toolResult(t, ticketText(t));
-    }),
-  );
-}
+export const getTicket = defineTool({
+  name: 'get_ticket',
+  title: 'Get a ticket',
+  description: 'One ticket by number, with its comments and the history of every change.',
+  input: z.object({ number: ticketRef }).strict(),
+  output: { ticket: ticketCore, comments: z.array(comment), history: z.array(event) },
+  annotations: { destructiveHint: false, idempotentHint: true },
+  scope: SCOPES.ticketsRead,
+  write: false,
+  handler: ({ number }, { store, principal }: Ctx) => {
+    const t = store.get(principal, number);
+    return { structured: t, text: ticketText(t) };
+  },
+});

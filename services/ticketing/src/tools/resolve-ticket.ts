@@ -1,28 +1,21 @@
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { guardTool, toolResult } from '@msi/kit';
+import { SCOPES, defineTool } from '@msi/kit';
+import type { Ctx } from '../access.js';
+import { text, ticketCore, ticketLine, ticketRef } from '../inputs.js';
 import { LIMITS } from '../model.js';
-import { text, ticketCore, ticketLine, ticketRef, type ToolContext } from '../schemas.js';
 
-export function registerResolveTicket(server: McpServer, { store, caller, log }: ToolContext) {
-  server.registerTool(
-    'resolve_ticket',
-    {
-      title: 'Resolve a ticket',
-      description:
-        'Marks an open, in-progress or waiting ticket resolved with a resolution text (support staff).',
-      inputSchema: z.object({ number: ticketRef, resolution: text(LIMITS.resolution) }).strict(),
-      outputSchema: { ticket: ticketCore },
-      annotations: {
-        readOnlyHint: false,
-        destructiveHint: false,
-        idempotentHint: false,
-        openWorldHint: false,
-      },
-    },
-    guardTool(log, 'resolve_ticket', async ({ number, resolution }) => {
-      const r = store.resolve(caller, number, resolution);
-      return toolResult(r, `Resolved ${ticketLine(r.ticket)}\nResolution: ${resolution}`);
-    }),
-  );
-}
+export const resolveTicket = defineTool({
+  name: 'resolve_ticket',
+  title: 'Resolve a ticket',
+  description:
+    'Marks an open, in-progress or waiting ticket resolved with a resolution text (support staff).',
+  input: z.object({ number: ticketRef, resolution: text(LIMITS.resolution) }).strict(),
+  output: { ticket: ticketCore },
+  annotations: { destructiveHint: false, idempotentHint: false },
+  scope: SCOPES.ticketsWrite,
+  write: true,
+  handler: ({ number, resolution }, { store, principal }: Ctx) => {
+    const r = store.resolve(principal, number, resolution);
+    return { structured: r, text: `Resolved ${ticketLine(r.ticket)}\nResolution: ${resolution}` };
+  },
+});

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { guardTool, toolResult } from '@msi/kit';
+import { SCOPES, defineTool } from '@msi/kit';
+import type { Ctx } from '../access.js';
+import { orgRef, text, ticketLine, ticketSummary } from '../inputs.js';
 import { LIMITS, PRIORITIES, STATUSES } from '../model.js';
-import { orgRef, text, ticketLine, ticketSummary, type ToolContext } from '../schemas.js';
 
 /** One value or a list. Built fresh each time so the JSON Schema has no `$ref`s (some model APIs reject them). */
 const oneOrMany = <T extends readonly [string, ...string[]]>(values: T) =>
@@ -29,32 +29,30 @@ export const searchTicketsInput = z
   })
   .strict();
 
-export function registerSearchTickets(server: McpServer, { store, caller, log }: ToolContext) {
-  server.registerTool(
-    'search_tickets',
-    {
-      title: 'Search tickets',
-      description:
-        'Find support tickets the signed-in person may see: ranked full-text search plus filters, newest first without text. Returns one page and the total.',
-      inputSchema: searchTicketsInput,
-      outputSchema: {
-        total: z.number().int(),
-        offset: z.number().int(),
-        limit: z.number().int(),
-        match: z.enum(['all_words', 'any_word', 'number', 'none']),
-        tickets: z.array(ticketSummary),
-      },
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-    },
-    guardTool(log, 'search_tickets', async (args) => {
-      const r = store.search(caller, args);
-      const head =
-        r.total === 0
-          ? 'No tickets found.'
-          : `${r.total} ticket${r.total === 1 ? '' : 's'}${r.match === 'any_word' ? ' matching some of the words' : ''}; showing ${
-              r.tickets.length ? `${r.offset + 1}-${r.offset + r.tickets.length}` : 'none (past the end)'
-            }:`;
-      return toolResult({ ...r }, [head, ...r.tickets.map(ticketLine)].join('\n'));
-    }),
-  );
-}
+export const searchTickets = defineTool({
+  name: 'search_tickets',
+  title: 'Search tickets',
+  description:
+    'Find support tickets the signed-in person may see: ranked full-text search plus filters, newest first without text. Returns one page and the total.',
+  input: searchTicketsInput,
+  output: {
+    total: z.number().int(),
+    offset: z.number().int(),
+    limit: z.number().int(),
+    match: z.enum(['all_words', 'any_word', 'number', 'none']),
+    tickets: z.array(ticketSummary),
+  },
+  annotations: { destructiveHint: false, idempotentHint: true },
+  scope: SCOPES.ticketsRead,
+  write: false,
+  handler: (args, { store, principal }: Ctx) => {
+    const r = store.search(principal, args);
+    const head =
+      r.total === 0
+        ? 'No tickets found.'
+        : `${r.total} ticket${r.total === 1 ? '' : 's'}${r.match === 'any_word' ? ' matching some of the words' : ''}; showing ${
+            r.tickets.length ? `${r.offset + 1}-${r.offset + r.tickets.length}` : 'none (past the end)'
+          }:`;
+    return { structured: r, text: [head, ...r.tickets.map(ticketLine)].join('\n') };
+  },
+});

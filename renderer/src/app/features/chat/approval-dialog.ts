@@ -47,6 +47,7 @@ import { ChatStore } from './chat.store';
       }
     </dialog>
   `,
+  styleUrl: './approval-dialog.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class ApprovalDialog {

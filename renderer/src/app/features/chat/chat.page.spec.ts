@@ -190,6 +190,51 @@ describe('ChatPage', () => {
     expect(chat().dataset['state']).toBe('streaming');
   });
 
+  it('an error while answering is shown once, in the answer, with its Retry', async () => {
+    const { root, type, settle } = await setup();
+    await type('Hello');
+    api.emit('error', { error: 'model_error', message: 'The model failed.' });
+    await settle();
+    expect(root.textContent!.split('The model failed.').length - 1).toBe(1);
+    expect(root.querySelector('[data-testid="chat-error"]')).toBeNull();
+    expect(root.querySelectorAll('button[aria-label="Retry"]').length).toBe(1);
+  });
+
+  it('a send the API refuses keeps the draft and says why once, without a Retry', async () => {
+    api.sendMessage.mockRejectedValueOnce(
+      new ApiRequestError('no conversation c1', 'not_found', 404),
+    );
+    const { root, chat, type, button } = await setup();
+    await type('Please keep this text');
+    const box = root.querySelector<HTMLTextAreaElement>('textarea[aria-label="Message"]')!;
+    expect(box.value).toBe('Please keep this text');
+    expect(chat().dataset['state']).toBe('error');
+    expect(root.querySelector('[data-testid="chat-error"]')?.textContent).toContain(
+      'Not sent: no conversation c1',
+    );
+    expect(root.textContent!.split('no conversation c1').length - 1).toBe(1);
+    expect(root.querySelectorAll('[data-testid="message"]').length).toBe(0);
+    expect(button('Retry')).toBeUndefined();
+    expect(button('Send')!.disabled).toBe(false);
+  });
+
+  it('counts characters near the limit and does not send past it', async () => {
+    const { root, type, settle, button } = await setup();
+    const count = () => root.querySelector('[data-testid="char-count"]')!.textContent!.trim();
+    await type('short', 'a');
+    expect(count()).toBe('');
+    await type('x'.repeat(7300), 'a');
+    expect(count()).toBe('7,300 / 8,000');
+    expect(button('Send')!.disabled).toBe(false);
+    await type('x'.repeat(8012), 'Enter');
+    await settle();
+    expect(count()).toContain('8,012 / 8,000');
+    expect(count()).toContain('12 over the limit');
+    expect(button('Send')!.disabled).toBe(true);
+    expect(api.createConversation).not.toHaveBeenCalled();
+    expect(api.sendMessage).not.toHaveBeenCalled();
+  });
+
   it('says so when the API cannot be reached', async () => {
     api.createConversation.mockRejectedValueOnce(
       new ApiRequestError(
@@ -203,6 +248,7 @@ describe('ChatPage', () => {
     expect(root.querySelector('[data-testid="chat-error"]')?.textContent).toContain(
       'Cannot reach the API',
     );
+    expect(root.querySelector<HTMLTextAreaElement>('textarea')!.value).toBe('Hello');
   });
 
   it('says so when the stream ends before the answer is done', async () => {

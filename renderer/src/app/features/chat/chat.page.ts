@@ -18,9 +18,9 @@ import { Icon } from '../../ui/icon';
 import { ConversationList } from '../conversations/conversation-list';
 import { ConversationsStore } from '../conversations/conversations.store';
 import { ApprovalDialog } from './approval-dialog';
-import { ChatStore } from './chat.store';
+import { ChatStore, MESSAGE_LIMIT } from './chat.store';
 import { MessageView } from './message-view';
-import { PassagePanel, PassageService } from './passage-panel';
+import { PassagePanel, PassageService } from '../../ui/passage-panel';
 
 const SUGGESTIONS = [
   'Show my open tickets',
@@ -89,13 +89,13 @@ const SUGGESTIONS = [
           <div class="error-banner" role="alert" data-testid="chat-error">
             <msi-icon name="warn" />
             <span>{{ store.error() }}</span>
-            <button type="button" class="small" (click)="retry()">Retry</button>
           </div>
         }
-        <form class="composer" (submit)="submit($event)">
+        <form class="composer" (submit)="submit($event)" [attr.data-over-limit]="overLimit()">
           <textarea
             #input
             aria-label="Message"
+            aria-describedby="composer-count"
             rows="1"
             placeholder="Message the assistant"
             [value]="draft()"
@@ -107,17 +107,30 @@ const SUGGESTIONS = [
               <msi-icon name="stop" /> Stop
             </button>
           } @else {
-            <button type="submit" class="primary" [disabled]="!draft().trim()">
+            <button type="submit" class="primary" [disabled]="!draft().trim() || overLimit()">
               <msi-icon name="send" /> Send
             </button>
           }
         </form>
-        <p class="composer-hint muted">Enter to send · Shift+Enter for a new line</p>
+        <div class="composer-foot muted">
+          <span>Enter to send · Shift+Enter for a new line</span>
+          <span id="composer-count" class="char-count" aria-live="polite" data-testid="char-count">
+            @if (nearLimit()) {
+              <span [attr.data-over]="overLimit()"
+                >{{ count(draft().length) }} / {{ count(limit) }}
+                @if (overLimit()) {
+                  · {{ count(draft().length - limit) }} over the limit
+                }
+              </span>
+            }
+          </span>
+        </div>
       </section>
       <msi-passage-panel />
     </div>
     <msi-approval-dialog />
   `,
+  styleUrl: './chat.page.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class ChatPage {
@@ -131,6 +144,10 @@ export class ChatPage {
 
   protected readonly suggestions = SUGGESTIONS;
   protected readonly draft = signal('');
+  protected readonly limit = MESSAGE_LIMIT;
+  /** The counter shows from 90% of the limit on. */
+  protected readonly nearLimit = computed(() => this.draft().length >= MESSAGE_LIMIT * 0.9);
+  protected readonly overLimit = computed(() => this.draft().length > MESSAGE_LIMIT);
   protected readonly busy = computed(() =>
     ['streaming', 'awaiting-approval'].includes(this.store.state()),
   );
@@ -192,11 +209,25 @@ export class ChatPage {
   protected submit(event?: Event): void {
     event?.preventDefault();
     const text = this.draft();
-    if (!text.trim() || this.busy()) return;
+    if (!text.trim() || this.busy() || this.overLimit()) return;
     this.draft.set('');
     this.autosize(this.inputBox().nativeElement, true);
     this.scrollToEnd();
-    void this.store.send(text, (id) => this.showConversation(id));
+    void this.store
+      .send(text, (id) => this.showConversation(id))
+      .then((result) => {
+        // Not sent: the text is the person's again (unless they already started another one).
+        if (result.outcome !== 'rejected' || this.draft()) return;
+        this.draft.set(text);
+        const box = this.inputBox().nativeElement;
+        box.value = text;
+        this.autosize(box);
+        box.focus();
+      });
+  }
+
+  protected count(n: number): string {
+    return n.toLocaleString('en-US');
   }
 
   private scrollToEnd(): void {

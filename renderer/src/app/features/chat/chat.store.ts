@@ -9,6 +9,14 @@ import { ConversationsStore } from '../conversations/conversations.store';
 /** What the chat is doing: the `data-state` of the chat view. */
 export type ChatState = 'idle' | 'streaming' | 'awaiting-approval' | 'error';
 export type PendingApproval = StreamEvents['approval.required'];
+/** What became of a send: `rejected` means nothing was sent (the draft is still the person's to keep). */
+export type SendResult =
+  | { outcome: 'sent'; conversationId: string }
+  | { outcome: 'rejected'; message: string }
+  | { outcome: 'skipped' };
+
+/** The API's default cap on one message (MAX_MESSAGE_CHARS); a longer one is refused with 413. */
+export const MESSAGE_LIMIT = 8000;
 
 let localIds = 0;
 const localId = (kind: string) => `local-${kind}-${++localIds}`;
@@ -23,7 +31,10 @@ export class ChatStore {
   readonly conversationId = signal<string | null>(null);
   readonly messages = signal<Message[]>([]);
   readonly state = signal<ChatState>('idle');
-  /** What went wrong, in words (shown while state is 'error'). */
+  /**
+   * What went wrong that no answer shows, in words: the conversation could not be opened, or a message
+   * was not sent. (An answer that failed while streaming says so itself, with Retry.)
+   */
   readonly error = signal<string | null>(null);
   readonly approval = signal<PendingApproval | null>(null);
   readonly approvalError = signal<string | null>(null);
@@ -65,10 +76,18 @@ export class ChatStore {
     }
   }
 
-  /** Sends a message (creating the conversation first when needed); returns the new conversation's id. */
-  async send(text: string, onCreated?: (id: string) => void): Promise<string | null> {
+  /**
+   * Sends a message (creating the conversation first when needed). When the API refuses it before an
+   * answer starts (too long, the conversation is gone, too many requests, unreachable) nothing is kept
+   * of it here: the result says so, so that the composer can give the text back.
+   */
+  async send(text: string, onCreated?: (id: string) => void): Promise<SendResult> {
     const content = text.trim();
-    if (!content || this.busy) return null;
+    if (!content || this.busy) return { outcome: 'skipped' };
+    if (content.length > MESSAGE_LIMIT)
+      return this.reject(
+        `Not sent: the message is ${content.length.toLocaleString('en-US')} characters; the limit is ${MESSAGE_LIMIT.toLocaleString('en-US')}.`,
+      );
     this.lastContent = content;
     this.sentAt.set(performance.now());
     this.state.set('streaming');
@@ -83,16 +102,17 @@ export class ChatStore {
         this.conversations.upsert(created);
         onCreated?.(id);
       } catch (error) {
-        this.fail(`Could not start a conversation: ${messageOf(error)}`);
-        return null;
+        return this.reject(`Could not start a conversation: ${messageOf(error)}`);
       }
     }
-    await this.run(id, content);
-    return id;
+    const rejected = await this.run(id, content);
+    return rejected
+      ? this.reject(`Not sent: ${rejected}`)
+      : { outcome: 'sent', conversationId: id };
   }
 
   /** Sends the last message again (after an error or a stop). */
-  retry(onCreated?: (id: string) => void): Promise<string | null> {
+  retry(onCreated?: (id: string) => void): Promise<SendResult> {
     const lastQuestion = [...this.messages()].reverse().find((m) => m.role === 'user')?.content;
     return this.send(this.lastContent || lastQuestion || '', onCreated);
   }
@@ -127,7 +147,8 @@ export class ChatStore {
     );
   }
 
-  private async run(conversationId: string, content: string): Promise<void> {
+  /** Runs one turn; returns why the API refused the message when it did so before answering. */
+  private async run(conversationId: string, content: string): Promise<string | null> {
     const controller = new AbortController();
     this.controller = controller;
     const now = new Date().toISOString();
@@ -153,10 +174,21 @@ export class ChatStore {
         citations: [],
       },
     ]);
+    const questionId = this.messages().at(-2)!.id;
     let currentId = answerId;
     let finished = false;
+    let body: ReadableStream<Uint8Array>;
     try {
-      const body = await this.api.sendMessage(conversationId, content, controller.signal);
+      body = await this.api.sendMessage(conversationId, content, controller.signal);
+    } catch (error) {
+      if (this.controller === controller) this.controller = null;
+      // Refused before any answer: the question was not stored, so it leaves the conversation.
+      this.messages.update((list) => list.filter((m) => m.id !== questionId && m.id !== answerId));
+      if (!controller.signal.aborted) return messageOf(error);
+      this.state.set('idle');
+      return null;
+    }
+    try {
       for await (const event of readTurn(body)) {
         currentId = this.apply(currentId, event);
         if (event.type === 'done' || event.type === 'error') {
@@ -179,7 +211,7 @@ export class ChatStore {
           status: 'error',
           error: { error: 'stream_error', message },
         }));
-        this.fail(message);
+        this.state.set('error');
       }
     } finally {
       if (this.controller === controller) this.controller = null;
@@ -187,6 +219,7 @@ export class ChatStore {
       this.approvalError.set(null);
       this.refreshAfterTurn(conversationId, currentId);
     }
+    return null;
   }
 
   /** Applies one stream event to the answer; returns the answer's (possibly new) id. */
@@ -246,8 +279,9 @@ export class ChatStore {
         this.state.set('idle');
         return event.data.messageId;
       case 'error':
+        // The answer shows the error (and Retry): the state says so, no second copy in a banner.
         this.patch(id, (m) => ({ ...m, status: 'error', error: event.data }));
-        this.fail(event.data.message || 'The assistant could not answer.');
+        this.state.set('error');
         break;
     }
     return id;
@@ -273,6 +307,11 @@ export class ChatStore {
   private fail(message: string): void {
     this.error.set(message);
     this.state.set('error');
+  }
+
+  private reject(message: string): SendResult {
+    this.fail(message);
+    return { outcome: 'rejected', message };
   }
 
   private patch(id: string, change: (message: Message) => Message): void {

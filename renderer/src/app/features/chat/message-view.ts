@@ -9,7 +9,9 @@ import {
 } from '@angular/core';
 import type { Citation, Message } from '@contract/api';
 import { MarkdownService } from '../../core/markdown.service';
+import { SessionService } from '../../core/session.service';
 import { Icon } from '../../ui/icon';
+import { sectionLabel } from '../../ui/section-label';
 import { ToolCard } from './tool-card';
 
 /** One message: Markdown text, tool cards, citations, and Copy / Retry for answers. */
@@ -29,9 +31,13 @@ import { ToolCard } from './tool-card';
       @if (m.role === 'assistant') {
         <div class="who">
           Assistant
-          @if (m.provider === 'offline') {
-            <span class="badge offline" title="Answered without a language model, from templates"
-              >Offline mode</span
+          @if (m.provider === 'offline' && !session.offline()) {
+            <!-- The header says "Basic mode" while it lasts; an older basic answer says so here. -->
+            <span
+              class="badge basic"
+              data-testid="basic-answer"
+              title="Answered in basic mode: without an AI model, from tools and templates"
+              >Basic mode</span
             >
           }
         </div>
@@ -102,6 +108,8 @@ import { ToolCard } from './tool-card';
       }
     </article>
   `,
+  styleUrl: './message-view.css',
+  host: { '[class.from-user]': "message().role === 'user'" },
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class MessageView {
@@ -116,6 +124,7 @@ export class MessageView {
   readonly retry = output<void>();
 
   private readonly markdown = inject(MarkdownService).render;
+  protected readonly session = inject(SessionService);
   protected readonly html = computed(() => this.markdown()?.(this.message().content) ?? null);
   protected readonly copied = signal<string | null>(null);
   protected readonly canRetry = computed(
@@ -127,11 +136,8 @@ export class MessageView {
     return this.message().toolCalls.length ? 'Working with the tools…' : 'Thinking…';
   });
 
-  /** The section without the document title it repeats ("Title › Heading" → "Heading"). */
   protected sectionOf(c: Citation): string {
-    const prefix = `${c.title} › `;
-    if (c.section === c.title) return '';
-    return c.section.startsWith(prefix) ? c.section.slice(prefix.length) : c.section;
+    return sectionLabel(c.title, c.section);
   }
 
   protected async copy(): Promise<void> {

@@ -102,9 +102,10 @@ export function viewOf(value: unknown): View {
       </div>
     }
     @if (v.rest) {
-      <pre class="json">{{ v.rest }}</pre>
+      <pre class="block json">{{ v.rest }}</pre>
     }
   `,
+  styleUrl: './result-view.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class ResultView {

@@ -62,6 +62,7 @@ let ids = 0;
       }
     </div>
   `,
+  styleUrl: './tool-card.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class ToolCard {

@@ -96,6 +96,7 @@ import { ConversationsStore } from './conversations.store';
       }
     </nav>
   `,
+  styleUrl: './conversation-list.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class ConversationList {

@@ -11,14 +11,34 @@ import { ApiService } from '../../core/api.service';
 import { messageOf } from '../../core/config';
 import { SessionService } from '../../core/session.service';
 import { Icon } from '../../ui/icon';
-import { PassagePanel, PassageService } from '../chat/passage-panel';
+import { sectionLabel } from '../../ui/section-label';
+import { PassagePanel, PassageService } from '../../ui/passage-panel';
 
+/** The file being uploaded; once the API has it, its progress is the document's own (as the table shows). */
 interface Upload {
   name: string;
-  phase: 'uploading' | 'ingesting' | 'ready' | 'failed';
-  done: number;
-  total: number;
-  message?: string;
+  documentId?: string;
+  /** The same content was already there (under this title): nothing new was indexed. */
+  existing?: boolean;
+  /** Why it was refused before the API had a document. */
+  error?: string;
+}
+type UploadPhase = 'uploading' | 'ingesting' | 'ready' | 'failed';
+
+/** The words for a document's indexing, the same in the upload progress and in the table. */
+export function indexingText(d: KnowledgeDocument): string {
+  switch (d.status) {
+    case 'queued':
+      return 'Queued for indexing';
+    case 'ingesting':
+      return d.chunksTotal
+        ? `Indexing ${d.chunksDone} of ${d.chunksTotal} passages`
+        : 'Queued for indexing';
+    case 'ready':
+      return `${d.chunksTotal} passages indexed`;
+    default:
+      return d.error ?? 'Indexing failed';
+  }
 }
 
 const ACCEPT = '.md,.markdown,.txt,text/markdown,text/plain';
@@ -52,30 +72,36 @@ const ACCEPT = '.md,.markdown,.txt,text/markdown,text/plain';
               />
             </label>
             @if (upload(); as u) {
-              <div
-                class="upload-progress"
-                data-testid="upload-progress"
-                [attr.data-phase]="u.phase"
-              >
+              @let doc = uploadDoc();
+              @let phase = uploadPhase();
+              <div class="upload-progress" data-testid="upload-progress" [attr.data-phase]="phase">
                 <div class="row">
                   <span>{{ u.name }}</span>
-                  <span class="muted">{{ uploadText(u) }}</span>
+                  <span class="muted">{{
+                    phase === 'uploading' ? 'Uploading…' : doc ? indexingText(doc) : 'Failed'
+                  }}</span>
                 </div>
-                @if (u.phase === 'uploading') {
+                @if (phase === 'uploading') {
                   <progress aria-label="Upload progress"></progress>
-                } @else {
+                } @else if (doc) {
                   <progress
                     aria-label="Upload progress"
-                    [max]="u.total || 1"
-                    [value]="u.phase === 'ready' ? u.total || 1 : u.done"
+                    [max]="doc.chunksTotal || 1"
+                    [value]="doc.status === 'ready' ? doc.chunksTotal || 1 : doc.chunksDone"
                   ></progress>
                 }
-                @if (u.message) {
-                  <p
-                    [attr.role]="u.phase === 'failed' ? 'alert' : 'status'"
-                    [class.error-text]="u.phase === 'failed'"
-                  >
-                    {{ u.message }}
+                @if (u.error) {
+                  <p role="alert" class="error-text">{{ u.error }}</p>
+                } @else if (doc && phase === 'failed') {
+                  <p role="alert" class="error-text">{{ indexingText(doc) }}</p>
+                } @else if (doc && phase === 'ready') {
+                  <p role="status">
+                    @if (u.existing) {
+                      Already in the knowledge base as “{{ doc.title }}” ({{ doc.filename }}):
+                      nothing new to index.
+                    } @else {
+                      Ready: “{{ doc.title }}” is searchable.
+                    }
                   </p>
                 }
               </div>
@@ -103,7 +129,9 @@ const ACCEPT = '.md,.markdown,.txt,text/markdown,text/plain';
                 <li>
                   <button type="button" class="citation" (click)="passages.show(r)">
                     <span class="citation-title">{{ r.title }}</span>
-                    <span class="muted">— {{ r.section }}</span>
+                    @if (sectionOf(r); as section) {
+                      <span class="muted">— {{ section }}</span>
+                    }
                   </button>
                   <p class="snippet">{{ r.snippet }}</p>
                   <span class="muted small">score {{ r.score.toFixed(3) }}</span>
@@ -133,7 +161,7 @@ const ACCEPT = '.md,.markdown,.txt,text/markdown,text/plain';
               </thead>
               <tbody>
                 @for (d of documents(); track d.id) {
-                  <tr>
+                  <tr [class.just-uploaded]="d.id === upload()?.documentId">
                     <td>
                       <div>{{ d.title }}</div>
                       <div class="muted small">{{ d.filename }}</div>
@@ -142,11 +170,10 @@ const ACCEPT = '.md,.markdown,.txt,text/markdown,text/plain';
                     <td>{{ size(d.bytes) }}</td>
                     <td>
                       <span class="state" [attr.data-state]="d.status">{{ d.status }}</span>
-                      @if (d.status === 'ingesting' || d.status === 'queued') {
-                        <span class="muted small"> {{ d.chunksDone }}/{{ d.chunksTotal }}</span>
-                      }
-                      @if (d.error) {
-                        <div class="error-text small">{{ d.error }}</div>
+                      @if (d.status === 'failed') {
+                        <div class="error-text small">{{ indexingText(d) }}</div>
+                      } @else {
+                        <div class="muted small">{{ indexingText(d) }}</div>
                       }
                     </td>
                     <td class="actions">
@@ -186,6 +213,7 @@ const ACCEPT = '.md,.markdown,.txt,text/markdown,text/plain';
       <msi-passage-panel />
     </div>
   `,
+  styleUrl: './knowledge.page.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export default class KnowledgePage implements OnDestroy {
@@ -208,6 +236,19 @@ export default class KnowledgePage implements OnDestroy {
   protected readonly loading = signal(true);
   protected readonly error = signal<string | null>(null);
   protected readonly upload = signal<Upload | null>(null);
+  protected readonly uploadDoc = computed(() => {
+    const id = this.upload()?.documentId;
+    return id ? this.documents().find((d) => d.id === id) : undefined;
+  });
+  protected readonly uploadPhase = computed<UploadPhase>(() => {
+    const upload = this.upload();
+    const doc = this.uploadDoc();
+    if (upload?.error) return 'failed';
+    if (!doc) return 'uploading';
+    if (doc.status === 'ready') return 'ready';
+    return doc.status === 'failed' ? 'failed' : 'ingesting';
+  });
+  protected readonly indexingText = indexingText;
   protected readonly confirming = signal<string | null>(null);
   protected readonly results = signal<Citation[] | null>(null);
   protected readonly searchError = signal<string | null>(null);
@@ -225,7 +266,12 @@ export default class KnowledgePage implements OnDestroy {
 
   protected async load(): Promise<void> {
     try {
-      this.documents.set(await this.api.documents());
+      const documents = await this.api.documents();
+      // An upload that finished meanwhile is newer than this list.
+      const uploaded = this.uploadDoc();
+      this.documents.set(
+        uploaded ? [uploaded, ...documents.filter((d) => d.id !== uploaded.id)] : documents,
+      );
       this.error.set(null);
     } catch (error) {
       this.error.set(`Could not load the documents: ${messageOf(error)}`);
@@ -238,61 +284,33 @@ export default class KnowledgePage implements OnDestroy {
     const file = input.files?.[0];
     input.value = '';
     if (!file) return;
+    const name = file.name;
     if (file.size > 5 * 1024 * 1024) {
-      this.upload.set({
-        name: file.name,
-        phase: 'failed',
-        done: 0,
-        total: 0,
-        message: 'The file is larger than 5 MB.',
-      });
+      this.upload.set({ name, error: 'Not uploaded: the file is larger than 5 MB.' });
       return;
     }
-    this.upload.set({ name: file.name, phase: 'uploading', done: 0, total: 0 });
+    this.upload.set({ name });
     try {
       const content = await file.text();
+      const known = new Set(this.documents().map((d) => d.id));
       let doc = await this.api.upload({
-        filename: file.name,
+        filename: name,
         mediaType: file.type || undefined,
         content,
       });
       this.documents.update((list) => [doc, ...list.filter((d) => d.id !== doc.id)]);
+      this.upload.set({ name, documentId: doc.id, existing: known.has(doc.id) });
       while (!this.destroyed && (doc.status === 'queued' || doc.status === 'ingesting')) {
-        this.upload.set({
-          name: file.name,
-          phase: 'ingesting',
-          done: doc.chunksDone,
-          total: doc.chunksTotal,
-        });
         await new Promise((resolve) => setTimeout(resolve, 400));
         doc = await this.api.document(doc.id);
         this.documents.update((list) => list.map((d) => (d.id === doc.id ? doc : d)));
       }
-      this.upload.set(
-        doc.status === 'ready'
-          ? {
-              name: file.name,
-              phase: 'ready',
-              done: doc.chunksTotal,
-              total: doc.chunksTotal,
-              message: `Ready: ${doc.chunksTotal} passages indexed.`,
-            }
-          : {
-              name: file.name,
-              phase: 'failed',
-              done: doc.chunksDone,
-              total: doc.chunksTotal,
-              message: doc.error ?? 'Ingestion failed.',
-            },
-      );
     } catch (error) {
-      this.upload.set({
-        name: file.name,
-        phase: 'failed',
-        done: 0,
-        total: 0,
-        message: `Upload failed: ${messageOf(error)}`,
-      });
+      this.upload.update((u) => ({
+        name,
+        documentId: u?.documentId,
+        error: `Upload failed: ${messageOf(error)}`,
+      }));
     }
   }
 
@@ -318,11 +336,8 @@ export default class KnowledgePage implements OnDestroy {
     }
   }
 
-  protected uploadText(u: Upload): string {
-    if (u.phase === 'uploading') return 'Uploading…';
-    if (u.phase === 'ingesting')
-      return u.total ? `Indexing ${u.done} of ${u.total} passages` : 'Queued for indexing…';
-    return u.phase === 'ready' ? 'Done' : 'Failed';
+  protected sectionOf(r: Citation): string {
+    return sectionLabel(r.title, r.section);
   }
 
   protected size(bytes: number): string {

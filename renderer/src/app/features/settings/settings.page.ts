@@ -1,8 +1,28 @@
-import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  Injector,
+  afterNextRender,
+  computed,
+  inject,
+  signal,
+} from '@angular/core';
+import { ActivatedRoute } from '@angular/router';
 import type { ConnectionCheck, Settings, SettingsUpdate } from '@contract/host';
+import { AuthService } from '../../core/auth.service';
+import { BrowserLocation } from '../../core/browser-location';
 import { ConfigService, messageOf } from '../../core/config';
 import { HOST } from '../../core/host.service';
+import { sessionHint } from '../../core/session-hint';
 import { ThemeChoice, ThemeService } from '../../core/theme.service';
+
+interface Endpoints {
+  issuer: string;
+  apiUrl: string;
+}
+
+/** How long a switch to Local waits for the local services before it reloads anyway. */
+const LOCAL_START_TIMEOUT_MS = 180_000;
 
 /** Settings through the HostService: endpoints, model provider, API key (write-only), theme, connection test. */
 @Component({
@@ -52,6 +72,7 @@ import { ThemeChoice, ThemeService } from '../../core/theme.service';
                 type="url"
                 [attr.aria-describedby]="mode() === 'local' ? 'remote-hint' : null"
                 [value]="s.remote.issuer"
+                (input)="typed.set(endpointsOf(form))"
                 placeholder="https://login.example.com"
                 [required]="mode() === 'remote'"
               />
@@ -63,6 +84,7 @@ import { ThemeChoice, ThemeService } from '../../core/theme.service';
                 type="url"
                 [attr.aria-describedby]="mode() === 'local' ? 'remote-hint' : null"
                 [value]="s.remote.apiUrl"
+                (input)="typed.set(endpointsOf(form))"
                 placeholder="https://assistant.example.com"
                 [required]="mode() === 'remote'"
               />
@@ -91,7 +113,7 @@ import { ThemeChoice, ThemeService } from '../../core/theme.service';
             }
           </fieldset>
 
-          <fieldset class="card">
+          <fieldset class="card" id="model" tabindex="-1">
             <legend>Model</legend>
             <label class="field">
               <span>Provider</span>
@@ -141,9 +163,32 @@ import { ThemeChoice, ThemeService } from '../../core/theme.service';
             </label>
           </fieldset>
 
+          @if (signsOut()) {
+            <p class="notice" role="status" data-testid="mode-change-notice">
+              @if (modeChanging()) {
+                Saving switches to {{ mode() === 'remote' ? 'Remote' : 'Local' }} mode and signs you
+                out:
+              } @else {
+                Saving changes the addresses this window uses and signs you out:
+              }
+              the window reloads with the new addresses, then you sign in again.
+            </p>
+          }
+          @if (confirmFailed(); as failed) {
+            <div class="card confirm" role="alertdialog" aria-labelledby="confirm-title">
+              <p id="confirm-title">
+                <strong>The connection test failed</strong> for {{ failed.join(' and ') }}. Save
+                these addresses anyway?
+              </p>
+              <div class="row">
+                <button type="button" class="danger" (click)="saveAnyway(form)">Save anyway</button>
+                <button type="button" (click)="confirmFailed.set(null)">Cancel</button>
+              </div>
+            </div>
+          }
           <div class="row">
-            <button type="submit" class="primary" [disabled]="saving()">
-              {{ saving() ? 'Saving…' : 'Save' }}
+            <button type="submit" class="primary" [disabled]="saving() || !!confirmFailed()">
+              {{ saving() ? progress() || 'Saving…' : signsOut() ? 'Save and sign out' : 'Save' }}
             </button>
             @if (saved()) {
               <span role="status" class="ok-text">Saved.</span>
@@ -158,11 +203,15 @@ import { ThemeChoice, ThemeService } from '../../core/theme.service';
       }
     </div>
   `,
+  styleUrl: './settings.page.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export default class SettingsPage {
   private readonly host = inject(HOST);
   private readonly config = inject(ConfigService);
+  private readonly auth = inject(AuthService);
+  private readonly location = inject(BrowserLocation);
+  private readonly injector = inject(Injector);
   protected readonly theme = inject(ThemeService);
   protected readonly settings = signal<Settings | null>(null);
   protected readonly mode = signal<Settings['mode']>('local');
@@ -173,20 +222,99 @@ export default class SettingsPage {
   protected readonly testing = signal(false);
   protected readonly checks = signal<ConnectionCheck[] | null>(null);
   protected readonly testError = signal<string | null>(null);
+  /** The endpoints the shown checks are for. */
+  private testedFor: Endpoints | null = null;
+  /** The endpoints that failed the connection test, while Save waits for "Save anyway" or "Cancel". */
+  protected readonly confirmFailed = signal<string[] | null>(null);
+  /** What a save that changes the mode is doing ("Starting the local services: 3 of 5 ready…"). */
+  protected readonly progress = signal<string | null>(null);
+  /** The remote addresses as typed. */
+  protected readonly typed = signal<Endpoints>({ issuer: '', apiUrl: '' });
+  protected readonly modeChanging = computed(() => {
+    const settings = this.settings();
+    return !!settings && settings.mode !== this.mode();
+  });
+  /** Saving changes the addresses this window uses (so it signs the person out). */
+  protected readonly signsOut = computed(() => {
+    const settings = this.settings();
+    if (!settings) return false;
+    if (settings.mode !== this.mode()) return true;
+    const typed = this.typed();
+    return (
+      this.mode() === 'remote' &&
+      (typed.issuer !== settings.remote.issuer || typed.apiUrl !== settings.remote.apiUrl)
+    );
+  });
 
   constructor() {
+    const fragment = inject(ActivatedRoute).snapshot.fragment;
     this.host.getSettings().then(
       (settings) => {
         this.settings.set(settings);
         this.mode.set(settings.mode);
+        this.typed.set({ ...settings.remote });
+        if (fragment) afterNextRender(() => this.reveal(fragment), { injector: this.injector });
       },
       (error) => this.loadError.set(`Settings are not available: ${messageOf(error)}`),
     );
   }
 
+  /** Settings → Model (a link from the "Basic mode" badge): scrolled into view and focused. */
+  private reveal(id: string): void {
+    const element = document.getElementById(id);
+    element?.scrollIntoView?.({ block: 'start' });
+    element?.focus({ preventScroll: true });
+  }
+
   protected async save(event: Event, form: HTMLFormElement): Promise<void> {
     event.preventDefault();
     if (!form.reportValidity()) return;
+    // Remote endpoints that are about to be used: they must pass the connection test, or the person
+    // says to save them anyway.
+    const endpoints = this.endpointsOf(form);
+    const settings = this.settings();
+    const remoteChanges =
+      this.mode() === 'remote' &&
+      (settings?.mode !== 'remote' ||
+        endpoints.issuer !== settings.remote.issuer ||
+        endpoints.apiUrl !== settings.remote.apiUrl);
+    if (remoteChanges) {
+      const failed = await this.failedChecks(endpoints);
+      if (failed === null) return;
+      if (failed.length) {
+        this.confirmFailed.set(failed);
+        return;
+      }
+    }
+    await this.store(form);
+  }
+
+  protected async saveAnyway(form: HTMLFormElement): Promise<void> {
+    this.confirmFailed.set(null);
+    await this.store(form);
+  }
+
+  /** The names of the endpoints that fail the test (testing them unless the shown checks are theirs). */
+  private async failedChecks(endpoints: Endpoints): Promise<string[] | null> {
+    const tested = this.testedFor;
+    const current =
+      tested?.issuer === endpoints.issuer && tested.apiUrl === endpoints.apiUrl && this.checks();
+    const checks = current || (await this.runTest(endpoints));
+    if (!checks) return null;
+    return checks
+      .filter((c) => !c.ok)
+      .map((c) => `${c.endpoint === 'idp' ? 'the identity provider' : 'the API'} (${c.url})`);
+  }
+
+  protected endpointsOf(form: HTMLFormElement): Endpoints {
+    const data = new FormData(form);
+    return {
+      issuer: String(data.get('issuer') ?? '').trim(),
+      apiUrl: String(data.get('apiUrl') ?? '').trim(),
+    };
+  }
+
+  private async store(form: HTMLFormElement): Promise<void> {
     const data = new FormData(form);
     const text = (name: string) => String(data.get(name) ?? '').trim();
     const update: SettingsUpdate = {
@@ -201,39 +329,79 @@ export default class SettingsPage {
     };
     if (text('apiKey')) update.apiKey = text('apiKey');
     else if (data.get('removeKey')) update.apiKey = null;
+    const signsOut = this.signsOut();
     this.saving.set(true);
     this.saved.set(false);
     this.saveError.set(null);
     try {
       const settings = await this.host.updateSettings(update);
-      this.settings.set(settings);
       this.theme.set(settings.theme ?? (update.theme as ThemeChoice));
       (form.elements.namedItem('apiKey') as HTMLInputElement).value = '';
+      if (signsOut) {
+        await this.switchWindow(settings.mode);
+        return;
+      }
+      this.settings.set(settings);
       this.saved.set(true);
     } catch (error) {
       this.saveError.set(`Not saved: ${messageOf(error)}`);
-    } finally {
-      this.saving.set(false);
+    }
+    this.saving.set(false);
+  }
+
+  /**
+   * After a mode change this window's addresses (from /config.json) are stale: sign out, wait for the
+   * local services when they are starting, and reload on the sign-in page with the new configuration.
+   */
+  private async switchWindow(mode: Settings['mode']): Promise<void> {
+    this.progress.set('Signing out…');
+    sessionHint.clear();
+    await this.auth.signOutHere();
+    if (mode === 'local') await this.waitForLocalServices();
+    this.progress.set('Reloading…');
+    this.location.assign(`/sign-in?switched=${mode}`);
+  }
+
+  private async waitForLocalServices(): Promise<void> {
+    const deadline = Date.now() + LOCAL_START_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      try {
+        const services = await this.host.getStatus();
+        const ready = services.filter((s) => s.state === 'ready').length;
+        if (services.length && ready === services.length) return;
+        if (services.some((s) => s.state === 'failed')) return; // the Status page says which and why
+        this.progress.set(`Starting the local services: ${ready} of ${services.length} ready…`);
+      } catch {
+        this.progress.set('Starting the local services…');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
 
   protected async test(form: HTMLFormElement): Promise<void> {
-    const data = new FormData(form);
-    let issuer = String(data.get('issuer') ?? '').trim();
-    let apiUrl = String(data.get('apiUrl') ?? '').trim();
+    let { issuer, apiUrl } = this.endpointsOf(form);
     if (this.mode() === 'local' && !(issuer && apiUrl) && this.config.loaded) {
       // Local mode with no remote addresses typed: test the local services this window uses.
       ({ issuer, apiUrl } = this.config.config);
     }
+    await this.runTest({ issuer, apiUrl });
+  }
+
+  private async runTest(endpoints: Endpoints): Promise<ConnectionCheck[] | null> {
     this.testing.set(true);
     this.testError.set(null);
     this.checks.set(null);
     try {
-      this.checks.set(
-        await this.host.testConnection(issuer && apiUrl ? { issuer, apiUrl } : undefined),
+      const { issuer, apiUrl } = endpoints;
+      const checks = await this.host.testConnection(
+        issuer && apiUrl ? { issuer, apiUrl } : undefined,
       );
+      this.checks.set(checks);
+      this.testedFor = endpoints;
+      return checks;
     } catch (error) {
       this.testError.set(`The test could not run: ${messageOf(error)}`);
+      return null;
     } finally {
       this.testing.set(false);
     }

@@ -1,7 +1,8 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, inject, signal } from '@angular/core';
-import type { LogLine, ServiceName, ServiceStatus } from '@contract/host';
+import type { ServiceName, ServiceStatus } from '@contract/host';
 import { messageOf } from '../../core/config';
 import { SERVICE_LABELS, StatusService } from '../../core/status.service';
+import { ParsedLogLine, parseLogLine } from './log-line';
 
 /** Each local service: state, port, uptime, restarts, restart button and its recent log lines. */
 @Component({
@@ -75,25 +76,31 @@ import { SERVICE_LABELS, StatusService } from '../../core/status.service';
               {{ logs()[s.name] ? 'Hide log' : 'Show recent log lines' }}
             </button>
             @if (logs()[s.name]; as lines) {
-              <pre
-                class="log"
-                tabindex="0"
-                [attr.aria-label]="s.name + ' log'"
-              >@for (l of lines; track $index) {<span [class.stderr]="l.stream === 'stderr'">{{ l.time.slice(11, 19) }} {{ l.text }}
-</span>} @empty {No log lines yet.}</pre>
+              <ol class="log" tabindex="0" [attr.aria-label]="s.name + ' log'" data-testid="log">
+                @for (l of lines; track $index) {
+                  <li [attr.data-level]="l.level" [class.error]="l.isError">
+                    <time>{{ l.time }}</time>
+                    <span class="level">{{ l.level }}</span>
+                    <span class="message">{{ l.message }}</span>
+                  </li>
+                } @empty {
+                  <li class="muted">No log lines yet.</li>
+                }
+              </ol>
             }
           </li>
         }
       </ul>
     </div>
   `,
+  styleUrl: './status.page.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export default class StatusPage {
   protected readonly status = inject(StatusService);
   protected readonly labels = SERVICE_LABELS;
   protected readonly restarting = signal<ServiceName | null>(null);
-  protected readonly logs = signal<Partial<Record<ServiceName, LogLine[]>>>({});
+  protected readonly logs = signal<Partial<Record<ServiceName, ParsedLogLine[]>>>({});
   protected readonly actionError = signal<Partial<Record<ServiceName, string>>>({});
 
   /** Ticks once a second so uptimes count up between status events. */
@@ -128,7 +135,7 @@ export default class StatusPage {
   private async loadLogs(name: ServiceName): Promise<void> {
     try {
       const lines = await this.status.host.getLogs(name, 200);
-      this.logs.update((l) => ({ ...l, [name]: lines }));
+      this.logs.update((l) => ({ ...l, [name]: lines.map(parseLogLine) }));
     } catch (error) {
       this.actionError.update((e) => ({
         ...e,

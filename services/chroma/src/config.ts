@@ -1,0 +1,31 @@
+/** Chroma's environment (DESIGN.md, "Running the parts"): the same names as every other service. */
+import { env, loadConfig, type ConfigOf } from '@msi/kit/config';
+import { join, resolve } from 'node:path';
+
+export const CHROMA_SPEC = {
+  PORT: env.port(8001),
+  HOST: env.string('127.0.0.1'),
+  MSI_DATA_DIR: env.string('./.data'),
+  /** Chroma's own directory; default MSI_DATA_DIR/chroma. */
+  CHROMA_PATH: env.optionalString(),
+};
+
+export interface ChromaConfig {
+  host: string;
+  port: number;
+  path: string;
+}
+
+export function chromaConfig(source: NodeJS.ProcessEnv = process.env): ChromaConfig {
+  const cfg: ConfigOf<typeof CHROMA_SPEC> = loadConfig('chroma', CHROMA_SPEC, source);
+  return {
+    host: cfg.HOST,
+    port: cfg.PORT,
+    path: resolve(cfg.CHROMA_PATH ?? join(cfg.MSI_DATA_DIR, 'chroma')),
+  };
+}
+
+/** The arguments of chromadb's own CLI for this configuration. */
+export function chromaArgs(cfg: ChromaConfig): string[] {
+  return ['run', '--path', cfg.path, '--host', cfg.host, '--port', String(cfg.port)];
+}

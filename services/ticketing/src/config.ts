@@ -1,0 +1,21 @@
+import { baseSpec, env, parseConfig, publicUrl, type ConfigOf } from '@msi/kit';
+
+/** The ticketing server's environment (DESIGN.md, "Running the parts"; the variables in README.md). */
+export const ticketingSpec = {
+  ...baseSpec(9000),
+  IDP_ISSUER: env.url(),
+  ALLOWED_HOSTS: env.list([]),
+  ALLOWED_ORIGINS: env.list([]),
+  /** Seed of the demo tickets a fresh data dir is filled with (the same seed gives the same tickets). */
+  SEED: env.int(0, 2 ** 31 - 1, 1042),
+  /** How many demo tickets a fresh data dir gets (0: none). */
+  SEED_TICKETS: env.int(0, 1_000_000, 300),
+};
+
+export type TicketingConfig = ConfigOf<typeof ticketingSpec> & { resource: string };
+
+/** Reads the environment; throws ConfigError naming the first bad variable. */
+export function parseTicketingConfig(source: NodeJS.ProcessEnv = process.env): TicketingConfig {
+  const cfg = parseConfig(ticketingSpec, source);
+  return { ...cfg, resource: publicUrl(cfg) };
+}

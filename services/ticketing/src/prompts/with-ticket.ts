@@ -1,0 +1,20 @@
+import type { GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Ctx } from '../access.js';
+import { ticketText } from '../tools/get-ticket.js';
+
+/** A prompt's messages: the ticket as the caller may see it (resource), then the instructions. */
+export function withTicket(ctx: Ctx, number: string, instructions: string): GetPromptResult {
+  const t = ctx.store.get(ctx.principal, number);
+  return {
+    messages: [
+      {
+        role: 'user',
+        content: {
+          type: 'resource',
+          resource: { uri: `ticket://${t.ticket.number}`, mimeType: 'text/plain', text: ticketText(t) },
+        },
+      },
+      { role: 'user', content: { type: 'text', text: instructions } },
+    ],
+  };
+}

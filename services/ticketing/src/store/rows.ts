@@ -1,0 +1,93 @@
+/**
+ * Rows as SQLite holds them, and the shapes the tools answer with: the latter are inferred from the output
+ * schemas in inputs.ts (type-only, so the store loads no zod at start-up).
+ */
+import type { z } from 'zod';
+import type { comment, event, ticketCore, ticketSummary } from '../inputs.js';
+import { ticketNumber, type Priority, type Status } from '../model.js';
+
+export interface TicketRow {
+  id: number;
+  org: string;
+  title: string;
+  description: string;
+  status: Status;
+  priority: Priority;
+  category: string;
+  product: string;
+  reporter: string;
+  assignee: string | null;
+  created_at: string;
+  updated_at: string;
+  resolved_at: string | null;
+  resolution: string | null;
+  sla_due_at: string;
+}
+
+export type TicketSummary = z.infer<typeof ticketSummary>;
+export type TicketCore = z.infer<typeof ticketCore>;
+export type CommentOut = z.infer<typeof comment>;
+export type EventOut = z.infer<typeof event>;
+
+/** The columns of a summary, with the organization's display name from the directory as `org_name`. */
+export const SUMMARY_COLUMNS = `t.id, t.org, t.title, t.status, t.priority, t.category, t.product, t.reporter,
+  t.assignee, t.created_at, t.updated_at, t.resolved_at, t.sla_due_at,
+  (SELECT o.name FROM organizations o WHERE o.slug = t.org) AS org_name`;
+
+export type SummaryRow = Omit<TicketRow, 'description' | 'resolution'> & { org_name?: string | null };
+
+/** `now` decides whether an unresolved ticket is past its SLA. */
+export function toSummary(r: SummaryRow, now: string): TicketSummary {
+  const done = r.resolved_at ?? (r.status === 'closed' ? r.updated_at : now);
+  return {
+    number: ticketNumber(r.id),
+    organization: r.org,
+    organizationName: r.org_name ?? r.org,
+    title: r.title,
+    status: r.status,
+    priority: r.priority,
+    category: r.category,
+    product: r.product,
+    reporter: r.reporter,
+    assignee: r.assignee,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    slaDueAt: r.sla_due_at,
+    slaBreached: done > r.sla_due_at,
+  };
+}
+
+export function toCore(r: TicketRow & { org_name?: string | null }, now: string): TicketCore {
+  return {
+    ...toSummary(r, now),
+    description: r.description,
+    resolution: r.resolution,
+    resolvedAt: r.resolved_at,
+  };
+}
+
+export function toComment(c: {
+  id: number;
+  author: string;
+  body: string;
+  internal: number;
+  created_at: string;
+}): CommentOut {
+  return { id: c.id, author: c.author, body: c.body, internal: c.internal === 1, createdAt: c.created_at };
+}
+
+export function toEvent(e: {
+  at: string;
+  actor: string;
+  action: string;
+  before: string | null;
+  after: string | null;
+}): EventOut {
+  return {
+    at: e.at,
+    actor: e.actor,
+    action: e.action,
+    before: e.before ? (JSON.parse(e.before) as Record<string, unknown>) : null,
+    after: e.after ? (JSON.parse(e.after) as Record<string, unknown>) : null,
+  };
+}
