@@ -98,6 +98,20 @@ describe('login page', () => {
     // Others are not affected.
     await expect(loginWithPassword(idp.issuer, 'paul_morgan')).resolves.toHaveProperty('access_token');
   });
+
+  it('failures for many usernames from one loopback address do not lock everyone on 127.0.0.1 out', async () => {
+    const fresh = await startIdp();
+    try {
+      for (let i = 0; i < 55; i++) {
+        await expect(loginWithPassword(fresh.issuer, `nobody_${i}`, 'guess')).rejects.toMatchObject({
+          status: 401,
+        });
+      }
+      await expect(loginWithPassword(fresh.issuer, 'paul_morgan')).resolves.toHaveProperty('access_token');
+    } finally {
+      await fresh.stop();
+    }
+  });
 });
 
 describe('signing keys', () => {

@@ -39,6 +39,7 @@ const SESSION_TTL_SECONDS = 8 * 3600;
 const MAX_PARAM = 1024;
 const PKCE = /^[A-Za-z0-9._~-]{43,128}$/;
 const WRONG = 'Wrong username or password.';
+const LOOPBACK_IPS = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 const html = (reply: FastifyReply, status: number, body: string) =>
   reply
@@ -60,7 +61,11 @@ const html = (reply: FastifyReply, status: number, body: string) =>
  */
 export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
   const pending = new Map<string, PendingRequest>();
-  const byUser = new Throttle(5);
+  // Per username and client address (the usual lock), per username from anywhere (guessing one account
+  // from many addresses), per address (one address guessing many accounts). On loopback every person of
+  // the machine shares the address, so the per-address counter there would lock everyone out.
+  const byUserAndAddress = new Throttle(5);
+  const byUser = new Throttle(20);
   const byAddress = new Throttle(50);
 
   const sweep = () => {
@@ -274,8 +279,13 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
     const demoUser = field('demo_user');
     const username = (demoUser ?? field('username') ?? '').trim();
     const userKey = `u:${username.toLowerCase()}`;
-    const addrKey = `a:${req.ip}`;
-    const wait = Math.max(byUser.retryAfterMs(userKey), byAddress.retryAfterMs(addrKey));
+    const pairKey = `${userKey}\na:${req.ip}`;
+    const addrKey = LOOPBACK_IPS.has(req.ip) ? undefined : `a:${req.ip}`;
+    const wait = Math.max(
+      byUserAndAddress.retryAfterMs(pairKey),
+      byUser.retryAfterMs(userKey),
+      addrKey ? byAddress.retryAfterMs(addrKey) : 0,
+    );
     if (wait > 0) {
       void reply.header('Retry-After', String(Math.ceil(wait / 1000)));
       return showLogin(
@@ -300,12 +310,13 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
       if (await verifyPassword(password, candidate?.passwordHash)) user = candidate;
     }
     if (!user) {
+      byUserAndAddress.fail(pairKey);
       byUser.fail(userKey);
-      byAddress.fail(addrKey);
+      if (addrKey) byAddress.fail(addrKey);
       idp.log.info({ ip: req.ip }, 'sign-in failed');
       return showLogin(reply, requestId, p, 401, WRONG, username);
     }
-    byUser.succeed(userKey);
+    byUserAndAddress.succeed(pairKey);
     pending.delete(requestId);
     const session = idp.store.createSession(user.id, SESSION_TTL_SECONDS);
     setCookie(reply, SESSION_COOKIE, session.id, SESSION_TTL_SECONDS);
