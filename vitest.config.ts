@@ -15,6 +15,7 @@ const project = (name: string, dir: string) => ({
 export default defineConfig({
   test: {
     projects: [
+      project('contracts', 'contracts'),
       project('kit', 'services/kit'),
       project('idp', 'services/idp'),
       project('ticketing', 'services/ticketing'),

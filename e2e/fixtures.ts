@@ -115,9 +115,9 @@ async function within(ms: number, p: Promise<unknown>): Promise<boolean> {
 
 /** After the stack stopped: every service pid it reported must be gone. Kills leftovers and says so. */
 async function checkNothingLeft(last: StackInfo | undefined): Promise<string[]> {
-  const pids = Object.values(last?.services ?? {})
-    .map((s) => s && s.pid && { name: s.name, pid: s.pid })
-    .filter((x): x is { name: string; pid: number } => !!x);
+  const pids = Object.values(last?.services ?? {}).flatMap((s) =>
+    s?.pid ? [{ name: s.name, pid: s.pid }] : [],
+  );
   const deadline = Date.now() + 10_000;
   while (pids.some((p) => isAlive(p.pid)) && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 100));

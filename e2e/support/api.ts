@@ -2,7 +2,14 @@
  * The API as the system of record: a real access token (signed in through the IDP's own login form, with
  * test/support/idp.ts) and plain HTTP calls, to check what the app shows against what the API stores.
  */
-import type { ConversationDetail, KnowledgeDocument, Passage } from '../../services/api/src/contract.js';
+import {
+  API_ROUTES,
+  apiPath,
+  type ConversationDetail,
+  type DocumentList,
+  type KnowledgeDocument,
+  type Passage,
+} from '@msi/contracts/api';
 import { loginWithPassword } from '../../test/support/idp.js';
 import { readStack, serviceUrl } from './stack.js';
 
@@ -43,18 +50,18 @@ export class ApiClient {
 
   /** The conversation, or undefined when the API says it does not exist (404). */
   async conversation(id: string): Promise<ConversationDetail | undefined> {
-    const res = await this.request('GET', `/api/conversations/${encodeURIComponent(id)}`);
+    const res = await this.request('GET', apiPath(API_ROUTES.conversation, { id }));
     if (res.status === 404) return undefined;
     if (!res.ok) throw new Error(`GET conversation ${id}: HTTP ${res.status} ${await res.text()}`);
     return (await res.json()) as ConversationDetail;
   }
 
   async documents(): Promise<KnowledgeDocument[]> {
-    return (await this.json<{ documents: KnowledgeDocument[] }>('/api/knowledge/documents')).documents;
+    return (await this.json<DocumentList>(API_ROUTES.documents)).documents;
   }
 
   passage(chunkId: string): Promise<Passage> {
-    return this.json<Passage>(`/api/knowledge/chunks/${encodeURIComponent(chunkId)}`);
+    return this.json<Passage>(apiPath(API_ROUTES.chunk, { chunkId }));
   }
 }
 

@@ -5,59 +5,39 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SERVICE_NAMES, type ServiceName } from '@msi/contracts/endpoints';
+import { STACK_FILE, StackFileSchema, type StackFile, type StackService } from '@msi/contracts/stack';
 
-export const SERVICE_NAMES = ['idp', 'ticketing', 'organizations', 'chroma', 'api'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
-
-export interface StackService {
-  name: string;
-  state: string;
-  url?: string;
-  port?: number;
-  pid?: number;
-  restarts?: number;
-  lastError?: string;
-}
+export { SERVICE_NAMES, type ServiceName };
 
 export interface StackInfo {
-  mode?: string;
+  mode: StackFile['mode'];
   /** Where the renderer is served (the host). */
   rendererUrl: string;
-  services: Partial<Record<string, StackService>>;
+  services: Partial<Record<ServiceName, StackService & { name: ServiceName }>>;
   /** The file as written, for diagnostics. */
-  raw: unknown;
+  raw: StackFile;
 }
 
-type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => !!v && typeof v === 'object' && !Array.isArray(v);
-
-/** Normalizes the file: services as an array or a name → service map; renderer URL as `renderer.url`,
- *  `rendererUrl` or the host's URL. */
-export function parseStack(raw: unknown): StackInfo | undefined {
-  if (!isObj(raw)) return undefined;
-  const services: Record<string, StackService> = {};
-  const list = raw.services;
-  if (Array.isArray(list)) {
-    for (const s of list)
-      if (isObj(s) && typeof s.name === 'string') services[s.name] = s as unknown as StackService;
-  } else if (isObj(list)) {
-    for (const [name, s] of Object.entries(list))
-      if (isObj(s)) services[name] = { name, ...(s as Json) } as StackService;
+/** The file's one shape (contracts/src/stack.ts); anything else is an error that says what is wrong. */
+export function parseStack(raw: unknown): StackInfo {
+  const parsed = StackFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`);
+    throw new Error(`stack.json does not have the shape the stack writes: ${problems.join('; ')}`);
   }
-  const renderer = raw.renderer;
-  const host = raw.host;
-  const rendererUrl =
-    (isObj(renderer) && typeof renderer.url === 'string' && renderer.url) ||
-    (typeof renderer === 'string' && renderer) ||
-    (typeof raw.rendererUrl === 'string' && raw.rendererUrl) ||
-    (isObj(host) && typeof host.url === 'string' && host.url) ||
-    '';
-  return { mode: typeof raw.mode === 'string' ? raw.mode : undefined, rendererUrl, services, raw };
+  const file = parsed.data;
+  const services: StackInfo['services'] = {};
+  for (const name of SERVICE_NAMES) {
+    const svc = file.services[name];
+    if (svc) services[name] = { name, ...svc };
+  }
+  return { mode: file.mode, rendererUrl: file.renderer.url, services, raw: file };
 }
 
-export const stackFile = (dataDir: string) => join(dataDir, 'stack.json');
+export const stackFile = (dataDir: string) => join(dataDir, STACK_FILE);
 
-/** The current stack.json, or undefined while it does not exist or is half-written. */
+/** The current stack.json, or undefined while it does not exist yet (it is written atomically). */
 export function readStack(dataDir: string): StackInfo | undefined {
   let text: string;
   try {
@@ -65,14 +45,16 @@ export function readStack(dataDir: string): StackInfo | undefined {
   } catch {
     return undefined;
   }
+  let raw: unknown;
   try {
-    return parseStack(JSON.parse(text));
-  } catch {
-    return undefined;
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${stackFile(dataDir)} is not JSON: ${(err as Error).message}`);
   }
+  return parseStack(raw);
 }
 
-export function isAlive(pid: number | undefined): boolean {
+export function isAlive(pid: number | null | undefined): boolean {
   if (!pid) return false;
   try {
     process.kill(pid, 0);

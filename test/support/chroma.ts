@@ -2,6 +2,7 @@
  * Starts the real Chroma server (`node services/chroma`, chromadb's own server) as a process for tests and benchmarks, on a
  * free port with its data in `dataDir`, and waits for its heartbeat. `stop()` ends it and waits for exit.
  */
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from '@msi/kit';
 import { ROOT, startProcess } from './services.js';
@@ -9,6 +10,8 @@ import { ROOT, startProcess } from './services.js';
 export interface RunningChroma {
   url: string;
   port: number;
+  /** The server's process (tests stop and continue it to make Chroma hang). */
+  proc: ChildProcess;
   /** Everything the process wrote so far (stdout + stderr). */
   output(): string;
   stop(): Promise<void>;
@@ -21,12 +24,12 @@ export async function startChroma(opts: {
 }): Promise<RunningChroma> {
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const { output, stop } = await startProcess({
+  const { proc, output, stop } = await startProcess({
     name: 'chroma',
     args: [join(ROOT, 'services', 'chroma')],
     env: { PORT: String(port), HOST: '127.0.0.1', CHROMA_PATH: opts.dataDir },
     healthUrl: `${url}/api/v2/heartbeat`,
     timeoutMs: opts.timeoutMs,
   });
-  return { url, port, output, stop };
+  return { url, port, proc, output, stop };
 }

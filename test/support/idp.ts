@@ -4,12 +4,13 @@
  * the login form (with its CSRF token and cookie), the redirect with the code, and `/token` with PKCE.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { CLIENT_IDS } from '@msi/contracts/endpoints';
 import { startService, tempDataDir, type RunningService } from './services.js';
 
 /** The `msi-api` client's secret the test IDP is started with (give the same to the API under test). */
 export const TEST_API_CLIENT_SECRET = 'test-api-client-secret';
-export const DESKTOP_CLIENT_ID = 'msi-desktop';
-export const API_CLIENT_ID = 'msi-api';
+export const DESKTOP_CLIENT_ID = CLIENT_IDS.desktop;
+export const API_CLIENT_ID = CLIENT_IDS.api;
 export const TOKEN_TYPE_ACCESS = 'urn:ietf:params:oauth:token-type:access_token';
 /**
  * The renderer origin the test IDP trusts by default (ALLOWED_ORIGINS): the desktop client's code goes

@@ -1,14 +1,12 @@
 /**
  * The typed map of IPC channels, derived from HOST_METHODS (one `invoke` channel per HostService
- * method) plus the status push channel, and the sender check every handler runs. Pure: shared by
- * electron-main and its tests (the sandboxed preload repeats the two prefixes, see preload.cts).
+ * method) plus the status push channel (both prefixes are in contracts/src/host.ts), and the sender
+ * check every handler runs. Pure: shared by electron-main and its tests (the sandboxed preload
+ * repeats the constants, type-checked against the contract, see preload.cts).
  */
-import { HOST_METHODS, type HostMethod } from './host-api.js';
+import { HOST_METHODS, INVOKE_PREFIX, type HostMethod, type InvokeChannel } from './host-api.js';
 
-export const INVOKE_PREFIX = 'host:';
-export const STATUS_CHANNEL = 'host-event:status';
-
-export type InvokeChannel = `${typeof INVOKE_PREFIX}${HostMethod}`;
+export { INVOKE_PREFIX, STATUS_CHANNEL, type InvokeChannel } from './host-api.js';
 
 export const IPC_CHANNELS: { readonly [M in HostMethod]: InvokeChannel } = Object.fromEntries(
   HOST_METHODS.map((m) => [m, `${INVOKE_PREFIX}${m}`]),

@@ -1,5 +1,6 @@
 /**
- * Settings in DATA_DIR/settings.json, validated with zod and written atomically. The model API key
+ * Settings in DATA_DIR/settings.json, validated with the contract's zod schemas (contracts/src/settings.ts)
+ * and written atomically. The model API key
  * never goes into that file: it lives in a SecretStore — Electron's safeStorage (the OS keychain)
  * under Electron, and in `npm run stack` only in memory for the run (seeded from OPENAI_API_KEY in the
  * environment), because plain Node has no keychain and a plain-text key on disk is what we promise
@@ -7,8 +8,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
-import type { Settings, SettingsUpdate } from '../common/host-api.js';
+import type { z } from 'zod';
+import {
+  SettingsUpdateSchema,
+  StoredSettingsSchema,
+  type Settings,
+  type SettingsUpdate,
+  type StoredSettings,
+} from '@msi/contracts/settings';
 import { writeFileAtomic } from './files.js';
 
 /** Where the API key is kept. */
@@ -37,56 +44,6 @@ export class SettingsProblem extends Error {
     this.name = 'SettingsProblem';
   }
 }
-
-const isHttpUrl = (u: string) => {
-  try {
-    return /^https?:$/.test(new URL(u).protocol);
-  } catch {
-    return false;
-  }
-};
-const optionalUrl = z
-  .string()
-  .trim()
-  .refine((u) => u === '' || isHttpUrl(u), 'must be an http(s) URL (or empty)')
-  .transform((u) => u.replace(/\/+$/, ''));
-
-const Stored = z
-  .object({
-    mode: z.enum(['local', 'remote']).default('local'),
-    remote: z
-      .object({ issuer: optionalUrl.default(''), apiUrl: optionalUrl.default('') })
-      .strict()
-      .default({}),
-    model: z
-      .object({
-        provider: z.enum(['offline', 'openai']).default('offline'),
-        model: z.string().trim().min(1).max(200).default('gpt-4o-mini'),
-        baseUrl: optionalUrl.default(''),
-      })
-      .strict()
-      .default({}),
-    theme: z.enum(['system', 'light', 'dark']).default('system'),
-  })
-  .strict();
-export type StoredSettings = z.infer<typeof Stored>;
-
-const Update = z
-  .object({
-    mode: z.enum(['local', 'remote']).optional(),
-    remote: z.object({ issuer: optionalUrl.optional(), apiUrl: optionalUrl.optional() }).strict().optional(),
-    model: z
-      .object({
-        provider: z.enum(['offline', 'openai']).optional(),
-        model: z.string().trim().min(1).max(200).optional(),
-        baseUrl: optionalUrl.optional(),
-      })
-      .strict()
-      .optional(),
-    apiKey: z.union([z.string().trim().min(1).max(1000), z.null()]).optional(),
-    theme: z.enum(['system', 'light', 'dark']).optional(),
-  })
-  .strict();
 
 function describe(err: z.ZodError): string {
   return err.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; ');
@@ -126,7 +83,7 @@ export class SettingsStore {
 
   /** Validates the whole change first; then stores the key and writes the file. Returns old and new. */
   update(update: SettingsUpdate): { before: StoredSettings; after: StoredSettings } {
-    const parsed = Update.safeParse(update ?? {});
+    const parsed = SettingsUpdateSchema.safeParse(update ?? {});
     if (!parsed.success) throw new SettingsProblem(`invalid settings: ${describe(parsed.error)}`);
     const u = parsed.data;
     const before = this.stored;
@@ -152,7 +109,7 @@ export class SettingsStore {
   }
 
   private read(): StoredSettings {
-    if (!existsSync(this.file)) return Stored.parse({});
+    if (!existsSync(this.file)) return StoredSettingsSchema.parse({});
     let raw: unknown;
     try {
       raw = JSON.parse(readFileSync(this.file, 'utf8'));
@@ -161,7 +118,7 @@ export class SettingsStore {
         `${this.file} is not valid JSON (${(err as Error).message}); fix it or delete it to get the defaults`,
       );
     }
-    const parsed = Stored.safeParse(raw);
+    const parsed = StoredSettingsSchema.safeParse(raw);
     if (!parsed.success) {
       throw new SettingsProblem(
         `${this.file} is not valid: ${describe(parsed.error)}; fix it or delete it to get the defaults`,

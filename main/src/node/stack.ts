@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { preferredOrFreePort } from '@msi/kit/net';
+import { CLIENT_IDS, DEFAULT_PORTS, DESKTOP_SCOPES } from '@msi/contracts/endpoints';
+import { STACK_FILE, type StackFile } from '@msi/contracts/stack';
 import type {
   AppInfo,
   ConnectionCheck,
@@ -30,10 +32,6 @@ import { devLayout, type AppLayout } from './layout.js';
 import { SERVICE_NAMES } from './supervisor/services.js';
 import { MemorySecretStore, SettingsProblem, SettingsStore, type SecretStore } from './settings.js';
 import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
-
-export const CLIENT_ID = 'msi-desktop';
-export const SCOPES = 'openid profile email offline_access api';
-export const DEFAULT_HOST_PORT = 4200;
 
 export interface StackOptions {
   dataDir: string;
@@ -80,7 +78,7 @@ export class Stack extends EventEmitter<Events> implements HostService {
   }
 
   get stackFile(): string {
-    return join(this.dataDir, 'stack.json');
+    return join(this.dataDir, STACK_FILE);
   }
 
   /** Starts the host, then (local mode) every service; resolves when they are spawned, not ready. */
@@ -101,7 +99,7 @@ export class Stack extends EventEmitter<Events> implements HostService {
           }
         : {}),
     });
-    const port = this.opts.hostPort ?? (await preferredOrFreePort(DEFAULT_HOST_PORT));
+    const port = this.opts.hostPort ?? (await preferredOrFreePort(DEFAULT_PORTS.host));
     try {
       await host.listen({ host: '127.0.0.1', port });
     } catch (err) {
@@ -129,9 +127,9 @@ export class Stack extends EventEmitter<Events> implements HostService {
     return {
       mode: s.mode,
       issuer: local ? this.supervisor!.context.urls.idp : s.remote.issuer,
-      clientId: CLIENT_ID,
+      clientId: CLIENT_IDS.desktop,
       apiUrl: local ? this.supervisor!.context.urls.api : s.remote.apiUrl,
-      scopes: SCOPES,
+      scopes: DESKTOP_SCOPES,
       ...(this.opts.shell === 'browser' ? { host: { url: this.url, secret: this.secret } } : {}),
     };
   }
@@ -246,24 +244,17 @@ export class Stack extends EventEmitter<Events> implements HostService {
     return { ...m, apiKey: this.settings.apiKey() };
   }
 
+  /** Writes stack.json (contracts/src/stack.ts, the shape its readers parse) and tells the listeners. */
   private publish(): void {
     const status = this.supervisor?.status() ?? [];
-    const services = Object.fromEntries(
-      status.map((s) => [s.name, { url: s.url, pid: s.pid ?? null, state: s.state }]),
-    );
-    writeFileAtomic(
-      this.stackFile,
-      JSON.stringify(
-        {
-          services,
-          renderer: { url: this.url },
-          mode: this.settings.stored.mode,
-          updatedAt: new Date().toISOString(),
-        },
-        null,
-        2,
-      ) + '\n',
-    );
+    const file: StackFile = {
+      services: {},
+      renderer: { url: this.url },
+      mode: this.settings.stored.mode,
+      updatedAt: new Date().toISOString(),
+    };
+    for (const s of status) file.services[s.name] = { url: s.url, pid: s.pid ?? null, state: s.state };
+    writeFileAtomic(this.stackFile, JSON.stringify(file, null, 2) + '\n');
     this.emit('status', status);
   }
 

@@ -76,6 +76,7 @@ export async function buildApi(
   const kb = createKnowledgeBase({
     db,
     chromaUrl: cfg.CHROMA_URL,
+    chromaTimeoutMs: cfg.CHROMA_TIMEOUT_MS,
     embedder,
     docsDir: cfg.KNOWLEDGE_DOCS_DIR ? resolve(cfg.KNOWLEDGE_DOCS_DIR) : DEFAULT_DOCS_DIR,
     log: log.child({ module: 'knowledge' }),
@@ -115,6 +116,7 @@ export async function buildApi(
     ],
     exchanger,
     log,
+    timeoutMs: cfg.MCP_TIMEOUT_MS,
   });
   onShutdown(() => mcp.close());
   const store = createConversationStore(db);
@@ -137,6 +139,8 @@ export async function buildApi(
     httpCheck('ticketing', `${cfg.TICKETING_URL}/.well-known/oauth-protected-resource`),
     httpCheck('organizations', `${cfg.ORGANIZATIONS_URL}/.well-known/oauth-protected-resource`),
     { name: 'chroma', check: () => kb.readiness() },
+    // Ready means a question can be answered from the documentation: its first ingestion is done.
+    { name: 'documentation', check: async () => kb.ingestion() },
   ]);
 
   return (url) => {

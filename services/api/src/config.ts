@@ -1,15 +1,25 @@
-import { baseSpec, ConfigError, env, parseConfig, publicUrl, type ConfigOf } from '@msi/kit';
+import {
+  baseSpec,
+  CLIENT_IDS,
+  ConfigError,
+  DEFAULT_PORTS,
+  defaultUrl,
+  env,
+  parseConfig,
+  publicUrl,
+  type ConfigOf,
+} from '@msi/kit';
 
 /** The API's environment (DESIGN.md, "Running the parts"; the variables in README.md). */
 export const apiSpec = {
-  ...baseSpec(8000),
-  IDP_ISSUER: env.url('http://127.0.0.1:9400'),
-  TICKETING_URL: env.url('http://127.0.0.1:9000'),
-  ORGANIZATIONS_URL: env.url('http://127.0.0.1:9001'),
-  CHROMA_URL: env.url('http://127.0.0.1:8001'),
-  API_CLIENT_ID: env.string('msi-api'),
+  ...baseSpec(DEFAULT_PORTS.api),
+  IDP_ISSUER: env.url(defaultUrl('idp')),
+  TICKETING_URL: env.url(defaultUrl('ticketing')),
+  ORGANIZATIONS_URL: env.url(defaultUrl('organizations')),
+  CHROMA_URL: env.url(defaultUrl('chroma')),
+  API_CLIENT_ID: env.string(CLIENT_IDS.api),
   API_CLIENT_SECRET: env.string(),
-  ALLOWED_ORIGINS: env.list(['http://127.0.0.1:4200', 'http://localhost:4200']),
+  ALLOWED_ORIGINS: env.list([defaultUrl('host'), `http://localhost:${DEFAULT_PORTS.host}`]),
   /** Host header values served besides PUBLIC_URL's and a loopback name on the bound port (DNS rebinding). */
   ALLOWED_HOSTS: env.list([]),
   RATE_LIMIT_REQUESTS: env.int(1, 100_000, 300),
@@ -23,6 +33,10 @@ export const apiSpec = {
   APPROVAL_TIMEOUT_MS: env.int(1000, 24 * 3600 * 1000, 5 * 60 * 1000),
   /** Longest message a person may send (characters). */
   MAX_MESSAGE_CHARS: env.int(1, 1_000_000, 8000),
+  /** How long an MCP server has to answer one connection, tool list or call before the person is told (ms). */
+  MCP_TIMEOUT_MS: env.int(100, 10 * 60 * 1000, 10_000),
+  /** How long Chroma has to answer one request before search goes on with full-text results only (ms). */
+  CHROMA_TIMEOUT_MS: env.int(100, 10 * 60 * 1000, 3_000),
   /** Where the built-in documentation lives (default: <repo>/resources/docs). */
   KNOWLEDGE_DOCS_DIR: env.optionalString(),
 };

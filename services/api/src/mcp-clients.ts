@@ -1,11 +1,17 @@
 /**
  * The API's side of the two MCP servers: the real MCP SDK client over Streamable HTTP, each request
  * carrying a token exchanged for that server (the person's rights, never widened). Tool lists come from
- * the servers themselves (tools/list as the person), cached briefly per person and server.
+ * the servers themselves (tools/list as the person), cached per person (and what decides their
+ * visibility: roles and organizations) and server until the server says `notifications/tools/list_changed`
+ * (or a few minutes pass). Every connection, list and call has a timeout per server; a server that does
+ * not answer in time, or cannot be reached, is named in the error the person reads.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Logger, Principal } from '@msi/kit';
 import type { McpServerName } from './contract.js';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
+import { describeFailure } from './mcp-errors.js';
+import { sharedValidator } from './mcp-validators.js';
 import type { TokenExchanger } from './token-exchange.js';
 
 export interface McpServerRef {
@@ -31,9 +37,20 @@ export interface ToolOutcome {
   error?: string;
 }
 
+/** A server whose tools could not be listed, and why (a sentence for the person). */
+export interface Unavailable {
+  server: McpServerName;
+  message: string;
+}
+
 /** The MCP servers as one person sees them, for the length of one request. */
 export interface McpSession {
+  /** Tools of every server that answered (a server that did not is left out: see unavailable()). */
   listTools(): Promise<RemoteTool[]>;
+  /** The servers whose last list in this session failed, with why. */
+  unavailable(): Unavailable[];
+  /** The server a tool of this name was last listed by (for anyone), if any. */
+  serverOf(tool: string): McpServerName | undefined;
   call(
     server: McpServerName,
     tool: string,
@@ -45,15 +62,21 @@ export interface McpSession {
 
 export interface McpGateway {
   session(principal: Principal, subjectToken: string): McpSession;
+  /**
+   * Starts what this person's first turn needs (token exchanges, connections and tool lists for every
+   * server) without waiting for it; failures are left for the turn to meet and report.
+   */
+  warm(principal: Principal, subjectToken: string): void;
 }
 
 export interface McpGatewayOptions {
   servers: McpServerRef[];
   exchanger: TokenExchanger;
   log: Logger;
-  /** How long a person's tool list is reused (ms). */
+  /** How long a person's tool list is reused at most, without a change notice from its server (ms). */
   listTtlMs?: number;
-  callTimeoutMs?: number;
+  /** How long a server has to answer one connection, list or call (ms). Default 10 s. */
+  timeoutMs?: number;
   /** A connected client unused this long is closed (ms). */
   idleMs?: number;
 }
@@ -67,6 +90,7 @@ let sdk:
       [
         typeof import('@modelcontextprotocol/sdk/client/index.js'),
         typeof import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+        jsonSchemaValidator,
       ]
     >
   | undefined;
@@ -74,6 +98,9 @@ const loadSdk = () =>
   (sdk ??= Promise.all([
     import('@modelcontextprotocol/sdk/client/index.js'),
     import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+    import('@modelcontextprotocol/sdk/validation/ajv').then(({ AjvJsonSchemaValidator }) =>
+      sharedValidator(new AjvJsonSchemaValidator()),
+    ),
   ]));
 
 /** One connected client per person and server, reused across requests (the servers are stateless). */
@@ -84,13 +111,47 @@ interface Pooled {
   lastUsed: number;
 }
 
-export function createMcpGateway(
-  opts: McpGatewayOptions,
-): McpGateway & { close(): Promise<void>; preload(): Promise<unknown> } {
-  const ttl = opts.listTtlMs ?? 30_000;
+export interface McpGatewayHandle extends McpGateway {
+  close(): Promise<void>;
+  /** Loads the client SDK, then lists each server's tools once as the API itself (a service token):
+   *  the IDP's token path, each server's first request and every output schema's validator are then
+   *  warm before the first person asks. Failures are only logged. */
+  preload(): Promise<unknown>;
+}
+
+export function createMcpGateway(opts: McpGatewayOptions): McpGatewayHandle {
+  const ttl = opts.listTtlMs ?? 5 * 60_000;
+  const timeout = opts.timeoutMs ?? 10_000;
   const idleMs = opts.idleMs ?? 5 * 60_000;
-  const lists = new Map<string, { at: number; tools: RemoteTool[] }>();
+  /** Per person, what decides their tools, and server: the list, or the list being fetched. */
+  const lists = new Map<string, { at: number; tools: Promise<RemoteTool[]> }>();
   const pool = new Map<string, Pooled>();
+  /** Tool name -> the server that last listed it (names only, for saying which service a missing tool needs). */
+  const owners = new Map<string, McpServerName>();
+  /** The last list each person got (kept when a later one fails), and each server's list for the API's
+   *  own service token: what a turn shows for a server that cannot answer right now, so that a tool the
+   *  person asks for fails with the server's own words ("didn't answer in 10 s"), not as one they lack. */
+  const lastGood = new Map<string, RemoteTool[]>();
+  const serviceTools = new Map<McpServerName, RemoteTool[]>();
+  const toRemote = (
+    ref: McpServerRef,
+    t: Awaited<ReturnType<Client['listTools']>>['tools'][number],
+  ): RemoteTool => {
+    owners.set(t.name, ref.name);
+    return {
+      server: ref.name,
+      name: t.name,
+      title: t.title ?? t.annotations?.title ?? t.name,
+      description: t.description ?? '',
+      inputSchema: t.inputSchema as Record<string, unknown>,
+      // Only an explicit readOnlyHint: true counts as read-only; anything else may change data.
+      readOnly: t.annotations?.readOnlyHint === true,
+      destructive: t.annotations?.destructiveHint === true,
+    };
+  };
+  const poolKey = (principal: Principal, ref: McpServerRef) => `${principal.sub}\n${ref.name}`;
+  const listKey = (principal: Principal, ref: McpServerRef) =>
+    `${principal.sub}\n${[...principal.roles].sort().join(',')}\n${[...principal.organizations].sort().join(',')}\n${ref.name}`;
 
   const drop = (key: string) => {
     const p = pool.get(key);
@@ -105,7 +166,7 @@ export function createMcpGateway(
   sweep.unref();
 
   const client = (principal: Principal, subjectToken: string, ref: McpServerRef): Promise<Client> => {
-    const key = `${principal.sub}\n${ref.name}`;
+    const key = poolKey(principal, ref);
     const hit = pool.get(key);
     if (hit) {
       hit.subjectToken = subjectToken;
@@ -118,7 +179,7 @@ export function createMcpGateway(
       client: undefined as unknown as Promise<Client>,
     };
     entry.client = (async () => {
-      const [{ Client }, { StreamableHTTPClientTransport }] = await loadSdk();
+      const [{ Client }, { StreamableHTTPClientTransport }, jsonSchemaValidator] = await loadSdk();
       const transport = new StreamableHTTPClientTransport(new URL(`${ref.url}/mcp`), {
         fetch: async (url, init) => {
           const token = await opts.exchanger.tokenFor(principal.sub, entry.subjectToken, ref.url);
@@ -127,8 +188,21 @@ export function createMcpGateway(
           return fetch(url, { ...init, headers });
         },
       });
-      const cl = new Client({ name: 'msi-api', version: '0.1.0' });
-      await cl.connect(transport);
+      const cl = new Client(
+        { name: 'msi-api', version: '0.1.0' },
+        {
+          jsonSchemaValidator,
+          // The server's word that its tools changed: this person's list is fetched again next time.
+          listChanged: {
+            tools: {
+              autoRefresh: false,
+              debounceMs: 0,
+              onChanged: () => lists.delete(listKey(principal, ref)),
+            },
+          },
+        },
+      );
+      await cl.connect(transport, { timeout });
       return cl;
     })();
     entry.client.catch(() => pool.get(key) === entry && pool.delete(key));
@@ -136,50 +210,105 @@ export function createMcpGateway(
     return entry.client;
   };
 
-  return {
-    preload: loadSdk,
+  const warmServer = async (ref: McpServerRef) => {
+    const serviceToken = opts.exchanger.serviceToken?.bind(opts.exchanger);
+    if (!serviceToken) return;
+    const [{ Client }, { StreamableHTTPClientTransport }, jsonSchemaValidator] = await loadSdk();
+    const transport = new StreamableHTTPClientTransport(new URL(`${ref.url}/mcp`), {
+      fetch: async (url, init) => {
+        const headers = new Headers(init?.headers);
+        headers.set('authorization', `Bearer ${await serviceToken(ref.url)}`);
+        return fetch(url, { ...init, headers });
+      },
+    });
+    const cl = new Client({ name: 'msi-api', version: '0.1.0' }, { jsonSchemaValidator });
+    try {
+      await cl.connect(transport, { timeout });
+      const { tools } = await cl.listTools(undefined, { timeout });
+      serviceTools.set(
+        ref.name,
+        tools.map((t) => toRemote(ref, t)),
+      );
+    } finally {
+      await cl.close().catch(() => {});
+    }
+  };
+
+  const gateway: McpGatewayHandle = {
+    async preload() {
+      await loadSdk();
+      // The servers may still be starting beside the API (the supervisor starts all at once): a few tries.
+      let waiting = opts.servers;
+      for (let attempt = 0; waiting.length && attempt < 10; attempt++) {
+        if (attempt) await new Promise((r) => setTimeout(r, 1000).unref());
+        const results = await Promise.allSettled(waiting.map(warmServer));
+        waiting = waiting.filter((ref, i) => {
+          const r = results[i]!;
+          if (r.status === 'fulfilled') return false;
+          opts.log.debug(
+            { server: ref.name, err: describeFailure(ref.name, r.reason, timeout) },
+            'warm-up: cannot list tools yet',
+          );
+          return true;
+        });
+      }
+    },
     async close() {
       clearInterval(sweep);
       await Promise.allSettled([...pool.keys()].map(drop));
     },
+    warm(principal, subjectToken) {
+      const session = gateway.session(principal, subjectToken);
+      void session.listTools().catch(() => {});
+    },
     session(principal, subjectToken) {
+      const down = new Map<McpServerName, string>();
+      const fetchList = async (ref: McpServerRef): Promise<RemoteTool[]> => {
+        const { tools } = await (
+          await client(principal, subjectToken, ref)
+        ).listTools(undefined, { timeout });
+        const out = tools.map((t) => toRemote(ref, t));
+        lastGood.set(listKey(principal, ref), out);
+        return out;
+      };
       const listFrom = async (ref: McpServerRef): Promise<RemoteTool[]> => {
-        const key = `${principal.sub}\n${ref.name}`;
+        const key = listKey(principal, ref);
         const hit = lists.get(key);
         if (hit && Date.now() - hit.at < ttl) return hit.tools;
-        let tools;
-        try {
-          ({ tools } = await (await client(principal, subjectToken, ref)).listTools());
-        } catch (err) {
-          drop(key);
-          throw err;
-        }
-        const out = tools.map((t) => ({
-          server: ref.name,
-          name: t.name,
-          title: t.title ?? t.annotations?.title ?? t.name,
-          description: t.description ?? '',
-          inputSchema: t.inputSchema as Record<string, unknown>,
-          // Only an explicit readOnlyHint: true counts as read-only; anything else may change data.
-          readOnly: t.annotations?.readOnlyHint === true,
-          destructive: t.annotations?.destructiveHint === true,
-        }));
-        lists.set(key, { at: Date.now(), tools: out });
-        return out;
+        // Concurrent requests of one person (a warm-up and the first turn) share one list request.
+        const entry = { at: Date.now(), tools: fetchList(ref) };
+        lists.set(key, entry);
+        entry.tools.catch(() => {
+          if (lists.get(key) === entry) lists.delete(key);
+          drop(poolKey(principal, ref));
+        });
+        return entry.tools;
       };
 
       return {
         async listTools() {
           const results = await Promise.allSettled(opts.servers.map(listFrom));
           return results.flatMap((r, i) => {
-            if (r.status === 'fulfilled') return r.value;
-            opts.log.warn({ server: opts.servers[i]!.name, err: describe(r.reason) }, 'cannot list tools');
-            return [];
+            const server = opts.servers[i]!.name;
+            if (r.status === 'fulfilled') {
+              down.delete(server);
+              return r.value;
+            }
+            const message = describeFailure(server, r.reason, timeout);
+            down.set(server, message);
+            opts.log.warn({ server, err: message }, 'cannot list tools');
+            // Calls of these fail at once with `message` (see call()).
+            return lastGood.get(listKey(principal, opts.servers[i]!)) ?? serviceTools.get(server) ?? [];
           });
         },
+        unavailable: () => [...down].map(([server, message]) => ({ server, message })),
+        serverOf: (tool) => owners.get(tool),
         async call(server, tool, args, signal) {
           const ref = opts.servers.find((s) => s.name === server);
           if (!ref) return { ok: false, error: `unknown server ${server}` };
+          // Its list failed in this very request: say so at once instead of waiting for it again.
+          const known = down.get(server);
+          if (known) return { ok: false, error: known };
           // The SDK never removes the abort listener it adds to a request's signal: give it a signal of
           // this call only, linked to the turn's until the call ends (else every finished call of the
           // turn stays a listener, and a later hang-up sends a cancellation for each of them).
@@ -192,7 +321,7 @@ export function createMcpGateway(
               await client(principal, subjectToken, ref)
             ).callTool({ name: tool, arguments: args }, undefined, {
               signal: own.signal,
-              timeout: opts.callTimeoutMs ?? 60_000,
+              timeout,
             });
             const content = Array.isArray(res.content)
               ? (res.content as { type: string; text?: string }[])
@@ -206,8 +335,10 @@ export function createMcpGateway(
           } catch (err) {
             if (signal?.aborted) return { ok: false, error: 'cancelled' };
             // A transport or protocol failure: the next call starts with a fresh connection.
-            drop(`${principal.sub}\n${ref.name}`);
-            return { ok: false, error: describe(err) };
+            drop(poolKey(principal, ref));
+            const error = describeFailure(server, err, timeout);
+            opts.log.warn({ server, tool, err: error }, 'tool call failed');
+            return { ok: false, error };
           } finally {
             signal?.removeEventListener('abort', forward);
           }
@@ -218,19 +349,5 @@ export function createMcpGateway(
       };
     },
   };
-}
-
-function describe(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  // The SDK wraps HTTP errors as "Error POSTing to endpoint (HTTP 403): {json}"; keep the server's words.
-  const m = msg.match(/\(HTTP (\d+)\): (.*)$/s);
-  if (m) {
-    try {
-      const body = JSON.parse(m[2]!) as { message?: string; error?: string };
-      return `${body.message ?? body.error ?? m[2]} (HTTP ${m[1]})`;
-    } catch {
-      return msg;
-    }
-  }
-  return msg;
+  return gateway;
 }

@@ -1,6 +1,6 @@
 /** Server-Sent Events for one turn: typed events, and an AbortSignal that fires when the client goes away. */
 import type { FastifyReply } from 'fastify';
-import type { StreamEventName, StreamEvents } from './contract.js';
+import type { StreamEventName, StreamEvents } from '@msi/contracts/api';
 
 export interface SseStream {
   send<K extends StreamEventName>(event: K, data: StreamEvents[K]): void;

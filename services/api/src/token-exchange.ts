@@ -15,6 +15,8 @@ export class ExchangeError extends Error {
 export interface TokenExchanger {
   /** A token for `audience` on behalf of the person `sub` whose API token is `subjectToken`. */
   tokenFor(sub: string, subjectToken: string, audience: string): Promise<string>;
+  /** A token of the API itself (client credentials, no person) for `audience`: for warming up only. */
+  serviceToken?(audience: string): Promise<string>;
   /** Exchanges done at the IDP so far (cache misses). */
   readonly exchanges: number;
 }
@@ -65,19 +67,22 @@ export function createTokenExchanger(opts: TokenExchangeOptions): TokenExchanger
     for (const [k, v] of cache) if (v.expiresAt - renewBefore <= t) cache.delete(k);
   };
 
-  const exchange = async (subjectToken: string, audience: string): Promise<Cached> => {
-    const url = await tokenEndpoint().catch((err: Error) => {
-      throw err instanceof ExchangeError
-        ? err
-        : new ExchangeError(`cannot reach the identity provider: ${err.message}`);
-    });
-    const body = new URLSearchParams({
+  const exchange = (subjectToken: string, audience: string) =>
+    tokenRequest(audience, {
       grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
       subject_token: subjectToken,
       subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
       requested_token_type: 'urn:ietf:params:oauth:token-type:access_token',
       resource: audience,
     });
+
+  const tokenRequest = async (audience: string, params: Record<string, string>): Promise<Cached> => {
+    const url = await tokenEndpoint().catch((err: Error) => {
+      throw err instanceof ExchangeError
+        ? err
+        : new ExchangeError(`cannot reach the identity provider: ${err.message}`);
+    });
+    const body = new URLSearchParams(params);
     const basic = Buffer.from(
       `${encodeURIComponent(opts.clientId)}:${encodeURIComponent(opts.clientSecret)}`,
     ).toString('base64');
@@ -92,14 +97,15 @@ export function createTokenExchanger(opts: TokenExchangeOptions): TokenExchanger
     } catch (err) {
       throw new ExchangeError(`cannot reach the identity provider: ${(err as Error).message}`);
     }
-    exchanges++;
+    if (params.grant_type !== 'client_credentials') exchanges++;
     const json = (await res.json().catch(() => ({}))) as {
       access_token?: string;
       expires_in?: number;
       error?: string;
       error_description?: string;
     };
-    opts.onExchange?.(audience, res.ok && !!json.access_token);
+    if (params.grant_type !== 'client_credentials')
+      opts.onExchange?.(audience, res.ok && !!json.access_token);
     if (!res.ok || !json.access_token) {
       opts.log.warn({ status: res.status, error: json.error, audience }, 'token exchange refused');
       throw new ExchangeError(
@@ -113,6 +119,9 @@ export function createTokenExchanger(opts: TokenExchangeOptions): TokenExchanger
   return {
     get exchanges() {
       return exchanges;
+    },
+    async serviceToken(audience) {
+      return (await tokenRequest(audience, { grant_type: 'client_credentials', resource: audience })).token;
     },
     async tokenFor(sub, subjectToken, audience) {
       const key = `${sub}\n${audience}`;

@@ -8,7 +8,8 @@ import type { McpSession, ToolOutcome } from './mcp-clients.js';
 
 /** What the agent needs from the knowledge base. */
 export interface DocumentSearch {
-  search(query: string, k?: number): Promise<Citation[]>;
+  /** `note`: why the results are full-text only (the vector store did not answer), for the person. */
+  searchWithNote(query: string, k?: number): Promise<{ citations: Citation[]; note?: string }>;
   passage(chunkId: string): { text: string } | undefined;
 }
 
@@ -66,20 +67,35 @@ const docTool: AgentTool = {
 export interface Toolbox {
   list(): Promise<AgentTool[]>;
   find(name: string): Promise<AgentTool | undefined>;
+  /**
+   * Why a tool of this name is not in the list (after list()): the service it needs that could not be
+   * reached or did not answer, else that this person has no such tool.
+   */
+  missing(name: string): string;
   run(tool: AgentTool, args: Record<string, unknown>, signal?: AbortSignal): Promise<ToolResult>;
 }
 
 /** A person's toolbox for one request, over their MCP session. */
 export function createToolbox(mcp: McpSession, docs: DocumentSearch): Toolbox {
   let tools: Promise<AgentTool[]> | undefined;
+  let listed: AgentTool[] = [];
   const list = () =>
     (tools ??= mcp
       .listTools()
-      .then((remote) => [...remote.map((t) => ({ ...t, requiresApproval: !t.readOnly })), docTool]));
+      .then(
+        (remote) => (listed = [...remote.map((t) => ({ ...t, requiresApproval: !t.readOnly })), docTool]),
+      ));
   return {
     list,
     async find(name) {
       return (await list()).find((t) => t.name === name);
+    },
+    missing(name) {
+      const down = mcp.unavailable();
+      const owner = mcp.serverOf(name);
+      const why = down.filter((d) => !owner || d.server === owner).map((d) => d.message);
+      if (why.length) return `${why.join('; ')}, so ${name} could not be used`;
+      return `there is no tool named ${name} for this person; available: ${listed.map((t) => t.name).join(', ')}`;
     },
     async run(tool, args, signal) {
       if (tool.server !== 'knowledge') return mcp.call(tool.server, tool.name, args, signal);
@@ -91,7 +107,7 @@ export function createToolbox(mcp: McpSession, docs: DocumentSearch): Toolbox {
         };
       }
       try {
-        const citations = await docs.search(parsed.data.query, parsed.data.k ?? 5);
+        const { citations, note } = await docs.searchWithNote(parsed.data.query, parsed.data.k ?? 5);
         const results = citations.map((c) => ({
           documentId: c.documentId,
           chunkId: c.chunkId,
@@ -100,7 +116,11 @@ export function createToolbox(mcp: McpSession, docs: DocumentSearch): Toolbox {
           score: c.score,
           text: (docs.passage(c.chunkId)?.text ?? c.snippet).slice(0, 2000),
         }));
-        return { ok: true, result: { query: parsed.data.query, results }, citations };
+        return {
+          ok: true,
+          result: { query: parsed.data.query, ...(note ? { note } : {}), results },
+          citations,
+        };
       } catch (err) {
         return { ok: false, error: `documentation search failed: ${(err as Error).message}` };
       }

@@ -230,8 +230,10 @@ describe('openai provider with a scripted model', () => {
         events.push(e.event);
       },
     );
-    // The write waited for approval, nobody approved, it timed out and was not run.
+    // The write waited for approval, nobody approved, it timed out and was not run. The approval names
+    // the call it is for (the second one), so the renderer can put it on the right card.
     expect(t.of('approval.required')[0]).toMatchObject({
+      callId: t.of('tool.started')[1]!.callId,
       tool: 'resolve_ticket',
       args: { number: `TCK-${target.id}` },
     });

@@ -1,9 +1,10 @@
 /** Chroma's environment (DESIGN.md, "Running the parts"): the same names as every other service. */
+import { DEFAULT_PORTS } from '@msi/contracts/endpoints';
 import { env, loadConfig, type ConfigOf } from '@msi/kit/config';
 import { join, resolve } from 'node:path';
 
 export const CHROMA_SPEC = {
-  PORT: env.port(8001),
+  PORT: env.port(DEFAULT_PORTS.chroma),
   HOST: env.string('127.0.0.1'),
   MSI_DATA_DIR: env.string('./.data'),
   /** Chroma's own directory; default MSI_DATA_DIR/chroma. */

@@ -1,6 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { SCOPES } from '@msi/kit';
+import { CLIENT_IDS, SCOPES } from '@msi/kit';
 import type { IdpConfig } from './config.js';
 import { OAuthError } from './oauth-error.js';
 
@@ -11,8 +11,8 @@ export const GRANT = {
   tokenExchange: 'urn:ietf:params:oauth:grant-type:token-exchange',
 } as const;
 
-export const DESKTOP_CLIENT_ID = 'msi-desktop';
-export const API_CLIENT_ID = 'msi-api';
+export const DESKTOP_CLIENT_ID = CLIENT_IDS.desktop;
+export const API_CLIENT_ID = CLIENT_IDS.api;
 
 export interface Client {
   id: string;

@@ -1,13 +1,22 @@
-import { baseSpec, ConfigError, env, parseConfig, publicUrl, type ConfigOf } from '@msi/kit';
+import {
+  baseSpec,
+  ConfigError,
+  DEFAULT_PORTS,
+  defaultUrl,
+  env,
+  parseConfig,
+  publicUrl,
+  type ConfigOf,
+} from '@msi/kit';
 
 /** The IDP's environment (DESIGN.md, "Running the parts"; the variables in README.md). Lifetimes are in seconds. */
 export const idpSpec = {
-  ...baseSpec(9400),
+  ...baseSpec(DEFAULT_PORTS.idp),
   API_CLIENT_SECRET: env.string(),
   IDP_DEMO: env.bool(false),
-  API_URL: env.url('http://127.0.0.1:8000'),
-  TICKETING_URL: env.url('http://127.0.0.1:9000'),
-  ORGANIZATIONS_URL: env.url('http://127.0.0.1:9001'),
+  API_URL: env.url(defaultUrl('api')),
+  TICKETING_URL: env.url(defaultUrl('ticketing')),
+  ORGANIZATIONS_URL: env.url(defaultUrl('organizations')),
   /**
    * The renderer's origin(s): the only origins allowed by CORS, and the only ones the desktop client's
    * code goes to without the person's consent (another loopback port is asked about first).

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from '@msi/kit';
+import { OIDC_SCOPES as CONTRACT_OIDC_SCOPES, type Logger } from '@msi/kit';
 import type { IdpConfig } from './config.js';
 import type { Client } from './clients.js';
 import type { KeyStore } from './keys.js';
@@ -19,7 +19,7 @@ export interface Idp {
   resources: Map<string, string[]>;
 }
 
-export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
+export const OIDC_SCOPES: string[] = [...CONTRACT_OIDC_SCOPES];
 export const SESSION_COOKIE = 'msi_idp_session';
 export const CSRF_COOKIE = 'msi_idp_csrf';
 

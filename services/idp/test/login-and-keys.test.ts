@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenVerifier } from '@msi/kit';
+import { createTokenVerifier, EXIT } from '@msi/kit';
 import { ROOT, tempDataDir } from '../../../test/support/services.js';
 import { loginWithPassword, pkce, startIdp, type RunningIdp } from '../../../test/support/idp.js';
 
@@ -156,9 +156,9 @@ describe('signing keys', () => {
           timeout: 20_000,
         });
       const keys = run();
-      expect(keys.status).toBe(73);
+      expect(keys.status).toBe(EXIT.dataUnusable);
       expect(keys.stderr.trim().split('\n')).toHaveLength(1);
-      expect(keys.stderr).toMatch(/^idp: data dir problem: .*keys\.json cannot be read/);
+      expect(keys.stderr).toMatch(/^idp: .*keys\.json cannot be read/);
 
       const fresh = tempDataDir('msi-idp-bad2-');
       mkdirSync(join(fresh.dir, 'idp'));
@@ -169,8 +169,8 @@ describe('signing keys', () => {
         timeout: 20_000,
       });
       fresh.cleanup();
-      expect(db.status).toBe(73);
-      expect(db.stderr).toMatch(/^idp: data dir problem: .*idp\.sqlite is not a usable SQLite database/);
+      expect(db.status).toBe(EXIT.dataUnusable);
+      expect(db.stderr).toMatch(/^idp: .*idp\.sqlite is not a usable SQLite database/);
     } finally {
       cleanup();
     }

@@ -15,3 +15,14 @@ export * from './host-guard.js';
 export * from './mcp-tool.js';
 export * from './prng.js';
 export * from './vocabulary.js';
+// Where the parts find each other, defined once in contracts/.
+export {
+  CLIENT_IDS,
+  DEFAULT_HOST,
+  DEFAULT_PORTS,
+  defaultUrl,
+  DESKTOP_SCOPES,
+  OIDC_SCOPES,
+  SERVICE_ENV,
+  type EnvName,
+} from '@msi/contracts/endpoints';

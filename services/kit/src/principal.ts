@@ -1,16 +1,9 @@
 /** Roles, scopes and the signed-in person as every resource server sees them (DESIGN.md roles table). */
-export const ROLES = ['customer', 'agent', 'supervisor', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '@msi/contracts/roles';
 
-/** Scopes. The renderer asks for `openid profile email offline_access api`; token exchange narrows
- *  to the target's own scopes. */
-export const SCOPES = {
-  api: 'api',
-  ticketsRead: 'tickets:read',
-  ticketsWrite: 'tickets:write',
-  orgsRead: 'orgs:read',
-  orgsWrite: 'orgs:write',
-} as const;
+// Roles and scopes are defined once, in contracts/ (the renderer and main read the same ones).
+export { ROLES, type Role } from '@msi/contracts/roles';
+export { SCOPES } from '@msi/contracts/endpoints';
 
 export interface Principal {
   /** Subject: the user's stable id (for service clients, the client id). */

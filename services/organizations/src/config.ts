@@ -1,9 +1,9 @@
-import { baseSpec, env, parseConfig, publicUrl, type ConfigOf } from '@msi/kit';
+import { baseSpec, DEFAULT_PORTS, env, parseConfig, publicUrl, type ConfigOf } from '@msi/kit';
 import { DEFAULT_SEED } from './seed.js';
 
 /** The organizations server's environment (DESIGN.md, "Running the parts"; the variables in README.md). */
 export const organizationsSpec = {
-  ...baseSpec(9001),
+  ...baseSpec(DEFAULT_PORTS.organizations),
   IDP_ISSUER: env.url(),
   ALLOWED_ORIGINS: env.list([]),
   ALLOWED_HOSTS: env.list([]),

@@ -1,8 +1,8 @@
-import { baseSpec, env, parseConfig, publicUrl, type ConfigOf } from '@msi/kit';
+import { baseSpec, DEFAULT_PORTS, env, parseConfig, publicUrl, type ConfigOf } from '@msi/kit';
 
 /** The ticketing server's environment (DESIGN.md, "Running the parts"; the variables in README.md). */
 export const ticketingSpec = {
-  ...baseSpec(9000),
+  ...baseSpec(DEFAULT_PORTS.ticketing),
   IDP_ISSUER: env.url(),
   ALLOWED_HOSTS: env.list([]),
   ALLOWED_ORIGINS: env.list([]),

@@ -20,6 +20,11 @@ export interface RestartPolicy {
   readyTimeoutMs: number;
   /** SIGTERM, then SIGKILL after this long. */
   stopGraceMs: number;
+  /** A ready service's health is checked this often... */
+  livenessIntervalMs: number;
+  /** ...and one that does not answer within this long is "not responding" (a hung process still accepts
+   *  connections in the kernel's backlog: only a request with a timeout notices). */
+  livenessTimeoutMs: number;
 }
 
 export const DEFAULT_RESTART_POLICY: RestartPolicy = {
@@ -29,6 +34,8 @@ export const DEFAULT_RESTART_POLICY: RestartPolicy = {
   maxDelayMs: 5_000,
   readyTimeoutMs: 60_000,
   stopGraceMs: 5_000,
+  livenessIntervalMs: 2_000,
+  livenessTimeoutMs: 3_000,
 };
 
 export class ServiceProcess {
@@ -163,6 +170,42 @@ export class ServiceProcess {
     this.readyAt = Date.now();
     this.log.note('ready');
     this.setState('ready');
+    void this.watchLiveness(url, abort.signal);
+  }
+
+  /**
+   * While the child runs: a health request every livenessIntervalMs with a timeout. No answer in time
+   * (or an error answer) makes it "not responding"; the next good answer makes it ready again. An exit
+   * is handled by onExit (the signal is aborted then).
+   */
+  private async watchLiveness(url: string, signal: AbortSignal): Promise<void> {
+    const { livenessIntervalMs: every, livenessTimeoutMs: timeoutMs } = this.policy;
+    while (!signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, every);
+        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+      if (signal.aborted) return;
+      let problem: string | undefined;
+      try {
+        const res = await probeHealth(url, { signal, timeoutMs });
+        if (res.status < 200 || res.status >= 300) problem = `its health check answered HTTP ${res.status}`;
+      } catch (err) {
+        if (signal.aborted) return;
+        problem = /no answer within/.test((err as Error).message)
+          ? `it did not answer its health check within ${timeoutMs / 1000} s`
+          : `its health check failed: ${(err as Error).message}`;
+      }
+      if (signal.aborted || this.stopping) return;
+      if (problem && this.state === 'ready') {
+        this.lastError = `${this.name} is not responding: ${problem}`;
+        this.log.note(`not responding: ${problem}`);
+        this.setState('not_responding');
+      } else if (!problem && this.state === 'not_responding') {
+        this.log.note('responding again');
+        this.setState('ready');
+      }
+    }
   }
 
   /**

@@ -4,24 +4,12 @@
  * starts, so every service gets the real URLs of the others and they all start at once.
  */
 import { join } from 'node:path';
+import { CLIENT_IDS, type OurServiceName, type ServiceEnv } from '@msi/contracts/endpoints';
 import type { ServiceName } from '../../common/host-api.js';
 import type { AppLayout } from '../layout.js';
 
-export const SERVICE_NAMES = [
-  'idp',
-  'ticketing',
-  'organizations',
-  'chroma',
-  'api',
-] as const satisfies readonly ServiceName[];
-
-export const DEFAULT_PORTS: Record<ServiceName, number> = {
-  idp: 9400,
-  ticketing: 9000,
-  organizations: 9001,
-  chroma: 8001,
-  api: 8000,
-};
+// The names and default ports are the contract's (contracts/src/endpoints.ts).
+export { DEFAULT_PORTS, SERVICE_NAMES } from '@msi/contracts/endpoints';
 
 /** What a service's environment is made of. */
 export interface StackContext {
@@ -48,7 +36,7 @@ export interface ServiceSpec {
   healthHasPid: boolean;
 }
 
-const common = (name: ServiceName, ctx: StackContext) => ({
+const common = (name: ServiceName, ctx: StackContext): ServiceEnv<OurServiceName> => ({
   PORT: String(ctx.ports[name]),
   HOST: '127.0.0.1',
   MSI_DATA_DIR: ctx.dataDir,
@@ -56,13 +44,14 @@ const common = (name: ServiceName, ctx: StackContext) => ({
   IDP_ISSUER: ctx.urls.idp,
 });
 
-const ourService = (
-  name: Exclude<ServiceName, 'chroma'>,
-  env: (ctx: StackContext) => Record<string, string>,
+/** One of ours: `node services/<name>`, with the environment the contract names for it (SERVICE_ENV). */
+const ourService = <S extends OurServiceName>(
+  name: S,
+  env: (ctx: StackContext) => ServiceEnv<S>,
 ): ServiceSpec => ({
   name,
   args: (layout) => [join(layout.root, 'services', name)],
-  env: (ctx) => ({ ...common(name, ctx), ...env(ctx) }),
+  env: (ctx) => ({ ...common(name, ctx), ...env(ctx) }) as Record<string, string>,
   healthPath: '/healthz',
   healthHasPid: true,
 });
@@ -90,7 +79,7 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
     TICKETING_URL: ctx.urls.ticketing,
     ORGANIZATIONS_URL: ctx.urls.organizations,
     CHROMA_URL: ctx.urls.chroma,
-    API_CLIENT_ID: 'msi-api',
+    API_CLIENT_ID: CLIENT_IDS.api,
     API_CLIENT_SECRET: ctx.apiClientSecret,
     ALLOWED_ORIGINS: ctx.rendererOrigin,
     ...(ctx.docsDir ? { KNOWLEDGE_DOCS_DIR: ctx.docsDir } : {}),

@@ -8,6 +8,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../../test/support/services.js';
+import { StackFileSchema } from '@msi/contracts/stack';
 import type { RendererConfig, ServiceStatus } from '../../../src/common/host-api.js';
 import { devLayout } from '../../../src/node/layout.js';
 import { Stack } from '../../../src/node/stack.js';
@@ -147,7 +148,8 @@ describe('host', () => {
     expect(cfg.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const health = await fetch(`${ticketing!.url}/healthz`);
     expect(health.ok).toBe(true);
-    const stackJson = JSON.parse(readFileSync(stack.stackFile, 'utf8'));
+    // The one shape its readers parse (contracts/src/stack.ts).
+    const stackJson = StackFileSchema.parse(JSON.parse(readFileSync(stack.stackFile, 'utf8')));
     expect(stackJson).toMatchObject({
       mode: 'local',
       renderer: { url },
@@ -165,7 +167,10 @@ describe('host', () => {
     expect(((await back.json()) as { result: { mode: string } }).result.mode).toBe('remote');
     expect(await stack.getStatus()).toEqual([] as ServiceStatus[]);
     await waitForGone([pid]);
-    expect(JSON.parse(readFileSync(stack.stackFile, 'utf8'))).toMatchObject({ mode: 'remote', services: {} });
+    expect(StackFileSchema.parse(JSON.parse(readFileSync(stack.stackFile, 'utf8')))).toMatchObject({
+      mode: 'remote',
+      services: {},
+    });
   });
 });
 

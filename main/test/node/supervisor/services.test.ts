@@ -1,4 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { SERVICE_ENV, type OurServiceName } from '@msi/contracts/endpoints';
+import { apiSpec } from '../../../../services/api/src/config.js';
+import { idpSpec } from '../../../../services/idp/src/config.js';
+import { organizationsSpec } from '../../../../services/organizations/src/config.js';
+import { ticketingSpec } from '../../../../services/ticketing/src/config.js';
 import { devLayout } from '../../../src/node/layout.js';
 import { SERVICES, type StackContext } from '../../../src/node/supervisor/services.js';
 
@@ -78,4 +83,22 @@ describe('service environments (DESIGN.md, Running the parts)', () => {
     expect(SERVICES.chroma.healthPath).toBe('/api/v2/heartbeat');
     expect(SERVICES.ticketing.args(layout, ctx(offline))).toEqual(['/app/services/ticketing']);
   });
+});
+
+describe('environment names (contracts SERVICE_ENV)', () => {
+  const specs = { idp: idpSpec, ticketing: ticketingSpec, organizations: organizationsSpec, api: apiSpec };
+  const openai = { provider: 'openai' as const, model: 'm', baseUrl: 'http://llm:1', apiKey: 'k' };
+
+  it.each(Object.keys(SERVICE_ENV) as OurServiceName[])(
+    '%s reads every name the contract gives it, and the supervisor sets no other',
+    (name) => {
+      const reads = Object.keys(specs[name]);
+      expect(SERVICE_ENV[name].filter((n) => !reads.includes(n))).toEqual([]);
+      const set = Object.keys(SERVICES[name].env(ctx(openai, '/docs')));
+      // IDP_ISSUER goes to every service; the IDP is its own issuer (PUBLIC_URL) and ignores it.
+      const allowed: readonly string[] =
+        name === 'idp' ? [...SERVICE_ENV.idp, 'IDP_ISSUER'] : SERVICE_ENV[name];
+      expect(set.filter((n) => !allowed.includes(n))).toEqual([]);
+    },
+  );
 });

@@ -1,16 +1,22 @@
 import { Injectable, inject } from '@angular/core';
-import type {
-  ApiError,
-  ApprovalDecision,
-  Citation,
-  ConversationDetail,
-  ConversationSummary,
-  KnowledgeDocument,
-  KnowledgeUpload,
-  Me,
-  Passage,
-  ToolInfo,
-} from '@contract/api';
+import {
+  API_ROUTES,
+  apiPath,
+  type ApiError,
+  type ApprovalDecision,
+  type Citation,
+  type ConversationDetail,
+  type ConversationList,
+  type ConversationSummary,
+  type DocumentList,
+  type KnowledgeDocument,
+  type KnowledgeUpload,
+  type Me,
+  type Passage,
+  type SearchResults,
+  type ToolInfo,
+  type ToolList,
+} from '@msi/contracts/api';
 import { AuthError, AuthService } from './auth.service';
 import { ConfigService, messageOf } from './config';
 
@@ -38,29 +44,28 @@ export class ApiService {
   private readonly auth = inject(AuthService);
 
   me(): Promise<Me> {
-    return this.json('GET', '/api/me');
+    return this.json('GET', API_ROUTES.me);
   }
   async tools(): Promise<ToolInfo[]> {
-    return (await this.json<{ tools: ToolInfo[] }>('GET', '/api/tools')).tools;
+    return (await this.json<ToolList>('GET', API_ROUTES.tools)).tools;
   }
 
   async conversations(query = ''): Promise<ConversationSummary[]> {
     const q = query.trim() ? `?q=${encodeURIComponent(query.trim())}` : '';
-    return (
-      await this.json<{ conversations: ConversationSummary[] }>('GET', `/api/conversations${q}`)
-    ).conversations;
+    return (await this.json<ConversationList>('GET', `${API_ROUTES.conversations}${q}`))
+      .conversations;
   }
   createConversation(title?: string): Promise<ConversationSummary> {
-    return this.json('POST', '/api/conversations', { body: title ? { title } : {} });
+    return this.json('POST', API_ROUTES.conversations, { body: title ? { title } : {} });
   }
   conversation(id: string, signal?: AbortSignal): Promise<ConversationDetail> {
-    return this.json('GET', `/api/conversations/${encodeURIComponent(id)}`, { signal });
+    return this.json('GET', apiPath(API_ROUTES.conversation, { id }), { signal });
   }
   renameConversation(id: string, title: string): Promise<ConversationSummary> {
-    return this.json('PATCH', `/api/conversations/${encodeURIComponent(id)}`, { body: { title } });
+    return this.json('PATCH', apiPath(API_ROUTES.conversation, { id }), { body: { title } });
   }
   deleteConversation(id: string, keepalive = false): Promise<void> {
-    return this.json('DELETE', `/api/conversations/${encodeURIComponent(id)}`, { keepalive });
+    return this.json('DELETE', apiPath(API_ROUTES.conversation, { id }), { keepalive });
   }
 
   /** Starts a turn; the answer is a `text/event-stream` body (read it with `readTurn`). Abort to cancel. */
@@ -69,44 +74,38 @@ export class ApiService {
     content: string,
     signal: AbortSignal,
   ): Promise<ReadableStream<Uint8Array>> {
-    const response = await this.send(
-      'POST',
-      `/api/conversations/${encodeURIComponent(conversationId)}/messages`,
-      {
-        body: { content },
-        signal,
-      },
-    );
+    const response = await this.send('POST', apiPath(API_ROUTES.messages, { id: conversationId }), {
+      body: { content },
+      signal,
+    });
     if (!response.body)
       throw new ApiRequestError('The API answered without a stream.', 'bad_response');
     return response.body;
   }
   decide(approvalId: string, decision: ApprovalDecision['decision']): Promise<unknown> {
-    return this.json('POST', `/api/approvals/${encodeURIComponent(approvalId)}`, {
+    return this.json('POST', apiPath(API_ROUTES.approval, { id: approvalId }), {
       body: { decision },
     });
   }
 
   async documents(): Promise<KnowledgeDocument[]> {
-    return (await this.json<{ documents: KnowledgeDocument[] }>('GET', '/api/knowledge/documents'))
-      .documents;
+    return (await this.json<DocumentList>('GET', API_ROUTES.documents)).documents;
   }
   document(id: string): Promise<KnowledgeDocument> {
-    return this.json('GET', `/api/knowledge/documents/${encodeURIComponent(id)}`);
+    return this.json('GET', apiPath(API_ROUTES.document, { id }));
   }
   upload(upload: KnowledgeUpload): Promise<KnowledgeDocument> {
-    return this.json('POST', '/api/knowledge/documents', { body: upload });
+    return this.json('POST', API_ROUTES.documents, { body: upload });
   }
   deleteDocument(id: string): Promise<void> {
-    return this.json('DELETE', `/api/knowledge/documents/${encodeURIComponent(id)}`);
+    return this.json('DELETE', apiPath(API_ROUTES.document, { id }));
   }
   async search(q: string, k = 5): Promise<Citation[]> {
     const query = `?q=${encodeURIComponent(q)}&k=${k}`;
-    return (await this.json<{ results: Citation[] }>('GET', `/api/knowledge/search${query}`))
-      .results;
+    return (await this.json<SearchResults>('GET', `${API_ROUTES.search}${query}`)).results;
   }
   passage(chunkId: string): Promise<Passage> {
-    return this.json('GET', `/api/knowledge/chunks/${encodeURIComponent(chunkId)}`);
+    return this.json('GET', apiPath(API_ROUTES.chunk, { chunkId }));
   }
 
   private async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {

@@ -1,5 +1,5 @@
 import { Injectable, signal } from '@angular/core';
-import type { RendererConfig } from '@contract/host';
+import type { RendererConfig } from '@msi/contracts/host';
 
 /** The renderer's configuration, served by the host at `/config.json` and loaded before the app starts. */
 @Injectable({ providedIn: 'root' })

@@ -1,17 +1,20 @@
 import { InjectionToken, inject } from '@angular/core';
-import type {
-  AppInfo,
-  ConnectionCheck,
-  HostArgs,
-  HostMethod,
-  HostResult,
-  HostService,
-  LogLine,
-  ServiceName,
-  ServiceStatus,
-  Settings,
-  SettingsUpdate,
-} from '@contract/host';
+import {
+  HOST_BRIDGE_KEY,
+  type AppInfo,
+  type ConnectionCheck,
+  type HostArgs,
+  type HostBridge,
+  type HostBridgeKey,
+  type HostMethod,
+  type HostResult,
+  type HostService,
+  type LogLine,
+  type ServiceName,
+  type ServiceStatus,
+  type Settings,
+  type SettingsUpdate,
+} from '@msi/contracts/host';
 import { ConfigService, messageOf } from './config';
 
 /** HostService plus live status, as the renderer uses it. */
@@ -24,26 +27,17 @@ export interface HostClient extends HostService {
   ): () => void;
 }
 
-/**
- * The preload bridge under Electron (`window.msiHost`): `invoke(method, ...args)` — or HostService's methods
- * themselves — plus `onStatus(listener)` that returns the unsubscribe function.
- */
-export type HostBridge = Partial<HostService> & {
-  invoke?<M extends HostMethod>(method: M, ...args: HostArgs<M>): Promise<HostResult<M>>;
-  onStatus?(listener: (status: ServiceStatus[]) => void): () => void;
-};
-
-declare global {
-  interface Window {
-    msiHost?: HostBridge;
-  }
+/** The preload bridge under Electron (`window[HOST_BRIDGE_KEY]`), when this window has one. */
+export function electronBridge(): HostBridge | undefined {
+  if (typeof window === 'undefined') return undefined;
+  return (window as unknown as Partial<Record<HostBridgeKey, HostBridge>>)[HOST_BRIDGE_KEY];
 }
 
 /** The desktop shell's functions: the Electron bridge when present, else the host's HTTP endpoints. */
 export const HOST = new InjectionToken<HostClient>('HostService', {
   providedIn: 'root',
   factory: () => {
-    const bridge = typeof window === 'undefined' ? undefined : window.msiHost;
+    const bridge = electronBridge();
     if (bridge) return new ElectronHost(bridge);
     const config = inject(ConfigService);
     const host = config.loaded ? config.config.host : undefined;
@@ -122,10 +116,7 @@ export class ElectronHost extends BaseHost {
     ...args: HostArgs<M>
   ): Promise<HostResult<M>> {
     try {
-      if (this.bridge.invoke) return await this.bridge.invoke(method, ...args);
-      const fn = this.bridge[method] as ((...a: unknown[]) => Promise<HostResult<M>>) | undefined;
-      if (!fn) throw new Error('the bridge has no such function');
-      return await fn.apply(this.bridge, args);
+      return await this.bridge.invoke(method, ...args);
     } catch (error) {
       throw new HostError(`The desktop shell could not ${method}: ${messageOf(error)}`);
     }
@@ -134,7 +125,6 @@ export class ElectronHost extends BaseHost {
     listener: (status: ServiceStatus[]) => void,
     onError: (message: string) => void,
   ): () => void {
-    if (!this.bridge.onStatus) return super.watchStatus(listener, onError);
     this.getStatus().then(listener, (error) => onError(messageOf(error)));
     return this.bridge.onStatus(listener);
   }

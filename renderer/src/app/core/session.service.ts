@@ -1,5 +1,6 @@
 import { Injectable, computed, inject, signal } from '@angular/core';
-import type { Me, ProviderName, Role } from '@contract/api';
+import type { Me, ProviderName, Role } from '@msi/contracts/api';
+import { CAN_NOTHING, type Can } from '@msi/contracts/roles';
 import { ApiService } from './api.service';
 import { AuthService } from './auth.service';
 import { messageOf } from './config';
@@ -31,6 +32,8 @@ export class SessionService {
     const roles = this.me()?.roles ?? (Array.isArray(claimRoles) ? (claimRoles as Role[]) : []);
     return ROLE_ORDER.find((role) => roles.includes(role)) ?? null;
   });
+  /** What this person may do, as the API answers it (`me.can`); nothing until it has answered. */
+  readonly can = computed<Can>(() => this.me()?.can ?? CAN_NOTHING);
   readonly offline = computed(() => (this.lastProvider() ?? this.me()?.provider) === 'offline');
 
   async load(): Promise<void> {

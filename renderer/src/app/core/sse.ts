@@ -1,4 +1,4 @@
-import type { ApiError, StreamEventName, StreamEvents } from '@contract/api';
+import type { ApiError, StreamEventName, StreamEvents } from '@msi/contracts/api';
 
 /** One Server-Sent Events message. */
 export interface SseMessage {

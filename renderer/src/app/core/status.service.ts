@@ -1,5 +1,5 @@
 import { Injectable, computed, inject, signal } from '@angular/core';
-import type { ServiceName, ServiceStatus } from '@contract/host';
+import type { ServiceName, ServiceState, ServiceStatus } from '@msi/contracts/host';
 import { HOST } from './host.service';
 
 /** What a person calls each local service. */
@@ -11,6 +11,16 @@ export const SERVICE_LABELS: Record<ServiceName, string> = {
   api: 'Assistant API',
 };
 
+/** A service state in words. */
+export const STATE_LABELS: Record<ServiceState, string> = {
+  stopped: 'stopped',
+  starting: 'starting',
+  ready: 'ready',
+  not_responding: 'not responding',
+  restarting: 'restarting',
+  failed: 'failed',
+};
+
 /** Live service status from the desktop shell, shared by the header warning and the Status page. */
 @Injectable({ providedIn: 'root' })
 export class StatusService {
@@ -20,7 +30,7 @@ export class StatusService {
   readonly loaded = signal(false);
   /** When the last status arrived (uptimes are as of then). */
   readonly receivedAt = signal(0);
-  /** Services that are not ready (failed, restarting, starting or stopped). */
+  /** Services that are not ready (failed, not responding, restarting, starting or stopped). */
   readonly degraded = computed(() =>
     this.services().filter((service) => service.state !== 'ready'),
   );

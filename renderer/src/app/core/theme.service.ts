@@ -1,6 +1,7 @@
 import { Injectable, computed, signal } from '@angular/core';
+import type { Settings } from '@msi/contracts/settings';
 
-export type ThemeChoice = 'system' | 'light' | 'dark';
+export type ThemeChoice = Settings['theme'];
 const KEY = 'msi.theme';
 
 /** Light/dark: the person's choice (kept in localStorage), else the system's preference. */

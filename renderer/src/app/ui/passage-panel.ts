@@ -8,7 +8,7 @@ import {
   signal,
   viewChild,
 } from '@angular/core';
-import type { Citation, Passage } from '@contract/api';
+import type { Citation, Passage } from '@msi/contracts/api';
 import { ApiService } from '../core/api.service';
 import { messageOf } from '../core/config';
 import { Icon } from './icon';

@@ -184,7 +184,7 @@ async function runCall(
       0,
       {
         ok: false,
-        error: `there is no tool named ${call.name} for this person; available: ${tools.map((t) => t.name).join(', ')}`,
+        error: ctx.toolbox.missing(call.name),
       },
       'error',
       // A name the model made up is not a metric label: labels must stay a small, fixed set.
@@ -206,7 +206,7 @@ async function runCall(
       summary,
     });
     record.approval = { approvalId, decision: 'pending' };
-    ctx.emit('approval.required', { approvalId, tool: tool.name, args, summary });
+    ctx.emit('approval.required', { approvalId, callId, tool: tool.name, args, summary });
     approval = await decision;
     const d = approval.decision;
     deps.store.decideApproval(approvalId, d);

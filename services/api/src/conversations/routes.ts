@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, preHandlerHookHandler } from 'fastify';
 import { z } from 'zod';
+import { API_ROUTES, type ConversationList } from '@msi/contracts/api';
 import { bearerToken } from '../auth.js';
 import { runTurn, type TurnDeps } from '../agent/loop.js';
 import type { McpGateway } from '../mcp-clients.js';
@@ -63,12 +64,16 @@ export function registerConversationRoutes(app: FastifyInstance, opts: Conversat
     })
     .strict();
 
-  app.get<{ Querystring: { q?: string } }>('/api/conversations', { preHandler }, async (req) => {
-    const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, MAX_TITLE) : '';
-    return { conversations: store.list(req.principal!.sub, q || undefined) };
-  });
+  app.get<{ Querystring: { q?: string } }>(
+    API_ROUTES.conversations,
+    { preHandler },
+    async (req): Promise<ConversationList> => {
+      const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, MAX_TITLE) : '';
+      return { conversations: store.list(req.principal!.sub, q || undefined) };
+    },
+  );
 
-  app.post('/api/conversations', { preHandler }, async (req, reply) => {
+  app.post(API_ROUTES.conversations, { preHandler }, async (req, reply) => {
     const parsed = z
       .object({ title: titleSchema.optional() })
       .strict()
@@ -77,11 +82,11 @@ export function registerConversationRoutes(app: FastifyInstance, opts: Conversat
     return reply.status(201).send(store.create(req.principal!.sub, parsed.data.title));
   });
 
-  app.get<{ Params: { id: string } }>('/api/conversations/:id', { preHandler }, async (req, reply) => {
+  app.get<{ Params: { id: string } }>(API_ROUTES.conversation, { preHandler }, async (req, reply) => {
     return store.get(req.principal!.sub, req.params.id) ?? notFound(reply, req.params.id);
   });
 
-  app.patch<{ Params: { id: string } }>('/api/conversations/:id', { preHandler }, async (req, reply) => {
+  app.patch<{ Params: { id: string } }>(API_ROUTES.conversation, { preHandler }, async (req, reply) => {
     const parsed = z
       .object({ title: titleSchema })
       .strict()
@@ -92,62 +97,58 @@ export function registerConversationRoutes(app: FastifyInstance, opts: Conversat
     );
   });
 
-  app.delete<{ Params: { id: string } }>('/api/conversations/:id', { preHandler }, async (req, reply) => {
+  app.delete<{ Params: { id: string } }>(API_ROUTES.conversation, { preHandler }, async (req, reply) => {
     if (!store.remove(req.principal!.sub, req.params.id)) return notFound(reply, req.params.id);
     // A turn still running in it stops: nothing it waits to do (a change awaiting approval) is done.
     running.get(req.params.id)?.abort(new Error('the conversation was deleted'));
     return reply.status(204).send();
   });
 
-  app.post<{ Params: { id: string } }>(
-    '/api/conversations/:id/messages',
-    { preHandler },
-    async (req, reply) => {
-      const principal = req.principal!;
-      const conversationId = req.params.id;
-      if (!store.summary(principal.sub, conversationId)) return notFound(reply, conversationId);
-      const parsed = messageBody.safeParse(req.body ?? {});
-      if (!parsed.success) {
-        const tooLong = parsed.error.issues.some((i) => i.message.includes('the limit is'));
-        if (tooLong) {
-          return reply
-            .status(413)
-            .send({ error: 'payload_too_large', message: parsed.error.issues[0]!.message });
-        }
-        return invalid(reply, parsed.error);
+  app.post<{ Params: { id: string } }>(API_ROUTES.messages, { preHandler }, async (req, reply) => {
+    const principal = req.principal!;
+    const conversationId = req.params.id;
+    if (!store.summary(principal.sub, conversationId)) return notFound(reply, conversationId);
+    const parsed = messageBody.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      const tooLong = parsed.error.issues.some((i) => i.message.includes('the limit is'));
+      if (tooLong) {
+        return reply
+          .status(413)
+          .send({ error: 'payload_too_large', message: parsed.error.issues[0]!.message });
       }
-      if (running.has(conversationId)) {
-        return reply.status(409).send({
-          error: 'conflict',
-          message: 'this conversation is already answering a message; wait for it or cancel it first',
-        });
+      return invalid(reply, parsed.error);
+    }
+    if (running.has(conversationId)) {
+      return reply.status(409).send({
+        error: 'conflict',
+        message: 'this conversation is already answering a message; wait for it or cancel it first',
+      });
+    }
+    const deleted = new AbortController();
+    running.set(conversationId, deleted);
+    const sse = openSse(reply);
+    const mcp = opts.mcp.session(principal, bearerToken(req));
+    try {
+      store.addUserMessage(conversationId, parsed.data.content);
+      await runTurn(opts.turn, {
+        principal,
+        conversationId,
+        toolbox: createToolbox(mcp, opts.docs),
+        history: store.history(conversationId, opts.historyMessages ?? 20),
+        signal: AbortSignal.any([sse.signal, deleted.signal]),
+        emit: (event, data) => sse.send(event, data),
+      });
+    } catch (err) {
+      if (deleted.signal.aborted) {
+        sse.send('error', { error: 'not_found', message: `conversation ${conversationId} was deleted` });
+      } else {
+        req.log.error({ err }, 'turn failed');
+        sse.send('error', { error: 'internal_error', message: 'the turn failed; see the service log' });
       }
-      const deleted = new AbortController();
-      running.set(conversationId, deleted);
-      const sse = openSse(reply);
-      const mcp = opts.mcp.session(principal, bearerToken(req));
-      try {
-        store.addUserMessage(conversationId, parsed.data.content);
-        await runTurn(opts.turn, {
-          principal,
-          conversationId,
-          toolbox: createToolbox(mcp, opts.docs),
-          history: store.history(conversationId, opts.historyMessages ?? 20),
-          signal: AbortSignal.any([sse.signal, deleted.signal]),
-          emit: (event, data) => sse.send(event, data),
-        });
-      } catch (err) {
-        if (deleted.signal.aborted) {
-          sse.send('error', { error: 'not_found', message: `conversation ${conversationId} was deleted` });
-        } else {
-          req.log.error({ err }, 'turn failed');
-          sse.send('error', { error: 'internal_error', message: 'the turn failed; see the service log' });
-        }
-      } finally {
-        running.delete(conversationId);
-        sse.end();
-        await mcp.close();
-      }
-    },
-  );
+    } finally {
+      running.delete(conversationId);
+      sse.end();
+      await mcp.close();
+    }
+  });
 }

@@ -29,6 +29,8 @@ export interface KnowledgeBase {
    * `legs` limits it to one leg (for measuring each; the assistant always uses both).
    */
   search(query: string, k?: number, opts?: SearchOptions): Promise<Citation[]>;
+  /** Like search, with a note for the person when the results are full-text only (Chroma down or hung). */
+  searchWithNote(query: string, k?: number, opts?: SearchOptions): Promise<SearchResult>;
   list(): KnowledgeDocument[];
   get(id: string): KnowledgeDocument | undefined;
   /** Validates and stores; returns the document `queued` (or the existing one with the same content). */
@@ -37,10 +39,18 @@ export interface KnowledgeBase {
   add(u: unknown, uploadedBy?: string): Promise<{ document: KnowledgeDocument; created: boolean }>;
   remove(id: string): Promise<boolean>;
   passage(chunkId: string): Passage | undefined;
-  readiness(): Promise<{ ok: boolean; detail: string }>;
+  readiness(): Promise<{ ok: boolean; detail: string; summary?: string }>;
+  /** Whether the built-in documentation is ingested (every document ready or failed), for /readyz. */
+  ingestion(): { ok: boolean; detail: string; summary?: string };
   /** Resolves when no document is waiting to be embedded (for tests and tools). */
   idle(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface SearchResult {
+  citations: Citation[];
+  /** Why the results are full-text only, in words for the person (absent when both legs answered). */
+  note?: string;
 }
 
 export interface SearchOptions {
@@ -50,6 +60,8 @@ export interface SearchOptions {
 export interface KnowledgeBaseOptions {
   db: Db;
   chromaUrl: string;
+  /** How long one Chroma request may take (ms). Default 3000. */
+  chromaTimeoutMs?: number;
   embedder: Embedder;
   docsDir: string;
   log: Logger;
@@ -79,17 +91,27 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
   const retryBaseMs = opts.retryBaseMs ?? 1000;
   const maxAttempts = opts.maxAttempts ?? 5;
   const store = new KnowledgeStore(db);
-  const vectors = new VectorStore(opts.chromaUrl, embedder, () => {
-    // A fresh collection while SQLite says vectors exist: Chroma lost its data. Embed those documents again.
-    const n = store.requeue({ lostVectorsOf: embedder.id });
-    if (n)
-      log.warn(
-        { documents: n, collection: vectors.name() },
-        'knowledge: chroma collection was missing; re-embedding',
-      );
-    kick();
-  });
+  const vectors = new VectorStore(
+    opts.chromaUrl,
+    embedder,
+    () => {
+      // A fresh collection while SQLite says vectors exist: Chroma lost its data. Embed those documents again.
+      const n = store.requeue({ lostVectorsOf: embedder.id });
+      if (n)
+        log.warn(
+          { documents: n, collection: vectors.name() },
+          'knowledge: chroma collection was missing; re-embedding',
+        );
+      kick();
+    },
+    opts.chromaTimeoutMs,
+  );
   const stop = new AbortController();
+  let started = false;
+  /** After a Chroma request timed out, searches skip the vector leg until then (a hung Chroma would make
+   *  every question wait for the timeout); the first search after it tries again. */
+  let hungUntil = 0;
+  const HUNG_BACKOFF_MS = 10_000;
   let worker: Promise<void> | undefined;
   let dirty = false;
   let chromaDown = false;
@@ -298,6 +320,7 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
 
   return {
     async start() {
+      started = true;
       migrateKnowledge(db);
       rechunkOutdated();
       syncBuiltins();
@@ -310,25 +333,48 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
       kick();
     },
 
-    async search(query, k = DEFAULT_K, { legs = 'both' } = {}) {
+    async search(query, k, opts) {
+      return (await this.searchWithNote(query, k, opts)).citations;
+    },
+
+    async searchWithNote(query, k = DEFAULT_K, { legs = 'both' } = {}) {
       const q = query.trim();
-      if (!q) return [];
+      if (!q) return { citations: [] };
       const limit = Math.max(1, Math.min(MAX_K, Math.floor(k)));
       const terms = queryTerms(q);
       const lexical = legs === 'vector' ? [] : store.lexical(terms, Math.max(LEG_DEPTH, limit));
       let semantic: string[] = [];
-      if (legs !== 'lexical')
+      let note: string | undefined;
+      const fullTextOnly = (why: string) =>
+        `${why}, so these results come from full-text search only and may miss passages that use other words.`;
+      if (legs !== 'lexical' && Date.now() < hungUntil) {
+        note = fullTextOnly(`The vector store did not answer in ${vectors.timeoutMs / 1000} s`);
+      } else if (legs !== 'lexical')
         try {
           const [v] = await embedder.embed([q]);
           semantic = await vectors.query(v!, Math.max(LEG_DEPTH, limit));
           chromaState();
+          hungUntil = 0;
         } catch (err) {
-          if (err instanceof VectorStoreUnavailable) chromaState(err);
-          else
+          if (err instanceof VectorStoreUnavailable) {
+            chromaState(err);
+            if (err.timedOut) hungUntil = Date.now() + HUNG_BACKOFF_MS;
+            note = fullTextOnly(
+              err.timedOut
+                ? `The vector store did not answer in ${vectors.timeoutMs / 1000} s`
+                : 'The vector store could not be reached',
+            );
+            log.warn(
+              { err: err.message, timedOut: err.timedOut },
+              'knowledge: search without vectors (full-text only)',
+            );
+          } else {
             log.warn(
               { err: (err as Error).message },
               'knowledge: query embedding failed; using full-text results only',
             );
+            note = fullTextOnly('The query could not be embedded');
+          }
         }
       const fused = reciprocalRankFusion([semantic, lexical]);
       const hits = store.passages(fused.slice(0, limit * 2).map((f) => f.id));
@@ -346,7 +392,7 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
         });
         if (out.length === limit) break;
       }
-      return out;
+      return note ? { citations: out, note } : { citations: out };
     },
 
     list: () => store.list(),
@@ -384,11 +430,27 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
         return { ok: true, detail: `chroma reachable at ${opts.chromaUrl}; ${docs}` };
       } catch (err) {
         chromaState(err);
+        const hung = err instanceof VectorStoreUnavailable && err.timedOut;
         return {
           ok: false,
-          detail: `chroma unreachable at ${opts.chromaUrl} (${(err as Error).message}); search uses full-text only; ${docs}`,
+          detail: `chroma ${hung ? 'not responding' : 'unreachable'} at ${opts.chromaUrl} (${(err as Error).message}); search uses full-text only; ${docs}`,
+          ...(hung ? { summary: 'is not responding' } : {}),
         };
       }
+    },
+
+    ingestion() {
+      if (!started)
+        return { ok: false, detail: 'the knowledge base has not started yet', summary: 'is not loaded yet' };
+      const builtin = store.list().filter((d) => d.source === 'builtin');
+      const waiting = builtin.filter((d) => d.status === 'queued' || d.status === 'ingesting');
+      return waiting.length
+        ? {
+            ok: false,
+            detail: `ingesting the documentation: ${builtin.length - waiting.length} of ${builtin.length} documents done`,
+            summary: 'is still being ingested',
+          }
+        : { ok: true, detail: `${builtin.length} built-in documents ingested` };
     },
 
     async idle() {

@@ -1,7 +1,13 @@
-/** The /api/knowledge/* routes (contract.ts). Auth is the caller's preHandler; errors are {error, message}. */
+/** The /api/knowledge/* routes (contracts/src/api.ts). Auth is the caller's preHandler; errors are {error, message}. */
 import type { FastifyInstance, FastifyReply, preHandlerHookHandler } from 'fastify';
-import { hasRole, type Principal } from '@msi/kit';
-import type { KnowledgeDocument } from '../contract.js';
+import type { Principal } from '@msi/kit';
+import {
+  API_ROUTES,
+  type DocumentList,
+  type KnowledgeDocument,
+  type SearchResults,
+} from '@msi/contracts/api';
+import { may } from '@msi/contracts/roles';
 import type { KnowledgeBase } from './knowledge-base.js';
 import { DEFAULT_K, MAX_K } from './knowledge-base.js';
 import { KnowledgeError, MAX_UPLOAD_BYTES } from './upload.js';
@@ -14,13 +20,12 @@ function fail(reply: FastifyReply, status: number, error: string, message: strin
 
 /**
  * The knowledge base is the product documentation everyone's answers cite, so only support staff change
- * it: agents add documents and remove uploaded ones; supervisors and admins may also remove the built-in
- * ones. Customers read and search it.
+ * it (contracts' CAN table, answered as `me.can`): agents add documents and remove uploaded ones;
+ * supervisors and admins may also remove the built-in ones. Customers read and search it.
  */
 export function mayChangeKnowledge(p: Principal | undefined, source?: KnowledgeDocument['source']): boolean {
   if (!p) return false;
-  if (hasRole(p, 'supervisor', 'admin')) return true;
-  return hasRole(p, 'agent') && source !== 'builtin';
+  return may(p.roles, source === 'builtin' ? 'removeBuiltInDocs' : 'changeKnowledge');
 }
 
 const STAFF_ONLY = 'only support staff can change the knowledge base';
@@ -32,16 +37,18 @@ export function registerKnowledgeRoutes(
 ): void {
   const { preHandler } = opts;
 
-  app.get('/api/knowledge/documents', { preHandler }, async () => ({ documents: kb.list() }));
+  app.get(API_ROUTES.documents, { preHandler }, async (): Promise<DocumentList> => ({
+    documents: kb.list(),
+  }));
 
-  app.get<{ Params: { id: string } }>('/api/knowledge/documents/:id', { preHandler }, async (req, reply) => {
+  app.get<{ Params: { id: string } }>(API_ROUTES.document, { preHandler }, async (req, reply) => {
     const doc = kb.get(req.params.id);
     return doc ?? fail(reply, 404, 'not_found', `no knowledge document ${req.params.id}`);
   });
 
   // JSON escaping can double the size of a text (newlines, quotes), so the body may exceed the content cap.
   app.post(
-    '/api/knowledge/documents',
+    API_ROUTES.documents,
     { preHandler, bodyLimit: 2 * MAX_UPLOAD_BYTES + 64 * 1024 },
     async (req, reply) => {
       if (!mayChangeKnowledge(req.principal)) return fail(reply, 403, 'forbidden', STAFF_ONLY);
@@ -55,29 +62,25 @@ export function registerKnowledgeRoutes(
     },
   );
 
-  app.delete<{ Params: { id: string } }>(
-    '/api/knowledge/documents/:id',
-    { preHandler },
-    async (req, reply) => {
-      const doc = kb.get(req.params.id);
-      if (!doc) return fail(reply, 404, 'not_found', `no knowledge document ${req.params.id}`);
-      if (!mayChangeKnowledge(req.principal, doc.source))
-        return fail(
-          reply,
-          403,
-          'forbidden',
-          doc.source === 'builtin'
-            ? 'only supervisors and admins can remove built-in documentation'
-            : STAFF_ONLY,
-        );
-      if (!(await kb.remove(req.params.id)))
-        return fail(reply, 404, 'not_found', `no knowledge document ${req.params.id}`);
-      return reply.status(204).send();
-    },
-  );
+  app.delete<{ Params: { id: string } }>(API_ROUTES.document, { preHandler }, async (req, reply) => {
+    const doc = kb.get(req.params.id);
+    if (!doc) return fail(reply, 404, 'not_found', `no knowledge document ${req.params.id}`);
+    if (!mayChangeKnowledge(req.principal, doc.source))
+      return fail(
+        reply,
+        403,
+        'forbidden',
+        doc.source === 'builtin'
+          ? 'only supervisors and admins can remove built-in documentation'
+          : STAFF_ONLY,
+      );
+    if (!(await kb.remove(req.params.id)))
+      return fail(reply, 404, 'not_found', `no knowledge document ${req.params.id}`);
+    return reply.status(204).send();
+  });
 
   app.get<{ Querystring: { q?: string; k?: string } }>(
-    '/api/knowledge/search',
+    API_ROUTES.search,
     { preHandler },
     async (req, reply) => {
       const q = (req.query.q ?? '').trim();
@@ -87,16 +90,14 @@ export function registerKnowledgeRoutes(
       const k = req.query.k === undefined || req.query.k === '' ? DEFAULT_K : Number(req.query.k);
       if (!Number.isInteger(k) || k < 1 || k > MAX_K)
         return fail(reply, 400, 'invalid_request', `k must be an integer from 1 to ${MAX_K}`);
-      return { results: await kb.search(q, k) };
+      const { citations, note } = await kb.searchWithNote(q, k);
+      const body: SearchResults = { results: citations, ...(note ? { note } : {}) };
+      return body;
     },
   );
 
-  app.get<{ Params: { chunkId: string } }>(
-    '/api/knowledge/chunks/:chunkId',
-    { preHandler },
-    async (req, reply) => {
-      const p = kb.passage(req.params.chunkId);
-      return p ?? fail(reply, 404, 'not_found', `no passage ${req.params.chunkId}`);
-    },
-  );
+  app.get<{ Params: { chunkId: string } }>(API_ROUTES.chunk, { preHandler }, async (req, reply) => {
+    const p = kb.passage(req.params.chunkId);
+    return p ?? fail(reply, 404, 'not_found', `no passage ${req.params.chunkId}`);
+  });
 }

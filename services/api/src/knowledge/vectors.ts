@@ -6,13 +6,20 @@
 import type { ChromaClient, Collection } from 'chromadb';
 import type { Embedder } from './embedder.js';
 
-/** Chroma could not be reached or answered with an error: retry later, search without vectors. */
+/** Chroma could not be reached, did not answer in time or answered with an error: retry later, search
+ *  without vectors. `timedOut`: it did not answer within the store's timeout (hung, not down). */
 export class VectorStoreUnavailable extends Error {
-  constructor(message: string, options?: { cause: unknown }) {
+  constructor(
+    message: string,
+    options?: { cause: unknown },
+    readonly timedOut = false,
+  ) {
     super(message, options);
     this.name = 'VectorStoreUnavailable';
   }
 }
+
+class ChromaTimeout extends Error {}
 
 export interface VectorRecord {
   id: string;
@@ -41,7 +48,26 @@ export class VectorStore {
     private readonly embedder: Pick<Embedder, 'id' | 'dimensions'>,
     /** Called when the collection did not exist and was created (first use, or Chroma lost its data). */
     private readonly onCreated: () => void = () => {},
+    /** How long one request to Chroma may take before it counts as unavailable (ms). */
+    readonly timeoutMs = 3000,
   ) {}
+
+  /**
+   * `p`, or a ChromaTimeout after timeoutMs: a hung Chroma (a stopped process still accepts connections)
+   * must not hang a search. The client library takes no per-request signal, so its request is left to
+   * end on its own.
+   */
+  private within<T>(p: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ChromaTimeout(`no answer within ${this.timeoutMs / 1000} s`)),
+        this.timeoutMs,
+      );
+    });
+    p.catch(() => {}); // a request that fails after its timeout was already reported
+    return Promise.race([p, late]).finally(() => clearTimeout(timer));
+  }
 
   private client(): Promise<ChromaClient> {
     this.clientPromise ??= loadChromadb().then(({ ChromaClient }) => {
@@ -99,14 +125,16 @@ export class VectorStore {
     for (let attempt = 0; ; attempt++) {
       const c = await this.call('connect', () => (this.collection ??= this.open()));
       try {
-        return await fn(c);
+        return await this.within(fn(c));
       } catch (err) {
         this.reset();
         // The collection vanished (Chroma restarted on a fresh data dir): resolve it once more.
         if (err instanceof (await loadChromadb()).ChromaNotFoundError && attempt === 0) continue;
-        throw new VectorStoreUnavailable(`chroma ${what} failed at ${this.url}: ${(err as Error).message}`, {
-          cause: err,
-        });
+        throw new VectorStoreUnavailable(
+          `chroma ${what} failed at ${this.url}: ${(err as Error).message}`,
+          { cause: err },
+          err instanceof ChromaTimeout,
+        );
       }
     }
   }
@@ -155,13 +183,15 @@ export class VectorStore {
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await this.within(fn());
     } catch (err) {
       if (what === 'connect') this.reset();
       if (err instanceof VectorStoreUnavailable) throw err;
-      throw new VectorStoreUnavailable(`chroma ${what} failed at ${this.url}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new VectorStoreUnavailable(
+        `chroma ${what} failed at ${this.url}: ${(err as Error).message}`,
+        { cause: err },
+        err instanceof ChromaTimeout,
+      );
     }
   }
 }

@@ -1,6 +1,6 @@
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
-import type { ConversationSummary } from '@contract/api';
+import type { ConversationSummary } from '@msi/contracts/api';
 import { ApiRequestError, ApiService } from '../../core/api.service';
 import { chatMatcher } from '../../app.routes';
 import { ChatPage } from './chat.page';
@@ -132,21 +132,32 @@ describe('ChatPage', () => {
 
   it('waits for approval in a dialog and sends the decision', async () => {
     const { root, chat, type, settle, button } = await setup();
-    await type('Resolve TCK-1');
-    api.emit('tool.started', {
-      callId: 't1',
-      server: 'ticketing',
-      tool: 'resolve_ticket',
-      args: { number: 'TCK-1' },
-    });
+    await type('Resolve TCK-1 and TCK-2');
+    for (const [callId, number] of [
+      ['t1', 'TCK-1'],
+      ['t2', 'TCK-2'],
+    ])
+      api.emit('tool.started', {
+        callId,
+        server: 'ticketing',
+        tool: 'resolve_ticket',
+        args: { number },
+      });
     api.emit('approval.required', {
       approvalId: 'a1',
+      callId: 't1',
       tool: 'resolve_ticket',
       args: { number: 'TCK-1' },
       summary: 'Resolve ticket TCK-1',
     });
     await settle();
     expect(chat().dataset['state']).toBe('awaiting-approval');
+    // The card the approval names waits for it, not the latest card of the same tool.
+    const cards = [...root.querySelectorAll<HTMLElement>('[data-testid="tool-card"]')];
+    expect(cards.map((c) => c.textContent?.includes('Waiting for your approval'))).toEqual([
+      true,
+      false,
+    ]);
     const dialog = root.querySelector<HTMLDialogElement>('dialog[data-testid="approval-dialog"]')!;
     expect(dialog.hasAttribute('open')).toBe(true);
     expect(dialog.textContent).toContain('Approve change?');
@@ -164,6 +175,7 @@ describe('ChatPage', () => {
     await type('Resolve TCK-1');
     api.emit('approval.required', {
       approvalId: 'a9',
+      callId: 't9',
       tool: 'resolve_ticket',
       args: {},
       summary: 'Resolve',

@@ -13,7 +13,7 @@ import {
   Injector,
 } from '@angular/core';
 import { Router } from '@angular/router';
-import type { Citation } from '@contract/api';
+import type { Citation } from '@msi/contracts/api';
 import { Icon } from '../../ui/icon';
 import { ConversationList } from '../conversations/conversation-list';
 import { ConversationsStore } from '../conversations/conversations.store';

@@ -1,5 +1,5 @@
 import { Injectable, inject, signal } from '@angular/core';
-import type { Message, StreamEvents } from '@contract/api';
+import type { Message, StreamEvents } from '@msi/contracts/api';
 import { ApiService } from '../../core/api.service';
 import { messageOf } from '../../core/config';
 import { SessionService } from '../../core/session.service';
@@ -251,21 +251,14 @@ export class ChatStore {
         const data = event.data;
         this.approval.set(data);
         this.state.set('awaiting-approval');
-        this.patch(id, (m) => {
-          let index = m.toolCalls.length - 1;
-          while (
-            index >= 0 &&
-            !(m.toolCalls[index].tool === data.tool && m.toolCalls[index].ok === undefined)
-          )
-            index--;
-          if (index < 0) return m;
-          const toolCalls = [...m.toolCalls];
-          toolCalls[index] = {
-            ...toolCalls[index],
-            approval: { approvalId: data.approvalId, decision: 'pending' },
-          };
-          return { ...m, toolCalls };
-        });
+        // The approval names the call it is for: that card shows "Waiting for your approval".
+        this.patchCalls(
+          (call) =>
+            call.callId === data.callId
+              ? { ...call, approval: { approvalId: data.approvalId, decision: 'pending' } }
+              : call,
+          id,
+        );
         break;
       }
       case 'citations':

@@ -7,7 +7,7 @@ import {
   output,
   signal,
 } from '@angular/core';
-import type { Citation, Message } from '@contract/api';
+import type { Citation, Message } from '@msi/contracts/api';
 import { MarkdownService } from '../../core/markdown.service';
 import { SessionService } from '../../core/session.service';
 import { Icon } from '../../ui/icon';

@@ -1,5 +1,5 @@
 import { ChangeDetectionStrategy, Component, computed, input, signal } from '@angular/core';
-import type { ToolCall } from '@contract/api';
+import type { ToolCall } from '@msi/contracts/api';
 import { Icon } from '../../ui/icon';
 import { ResultView } from './result-view';
 

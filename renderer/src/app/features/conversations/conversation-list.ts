@@ -9,7 +9,7 @@ import {
   viewChild,
 } from '@angular/core';
 import { RouterLink } from '@angular/router';
-import type { ConversationSummary } from '@contract/api';
+import type { ConversationSummary } from '@msi/contracts/api';
 import { Icon } from '../../ui/icon';
 import { ConversationsStore } from './conversations.store';
 

@@ -1,5 +1,5 @@
 import { Injectable, inject, signal } from '@angular/core';
-import type { ConversationSummary } from '@contract/api';
+import type { ConversationSummary } from '@msi/contracts/api';
 import { ApiService } from '../../core/api.service';
 import { messageOf } from '../../core/config';
 

@@ -6,7 +6,7 @@ import {
   inject,
   signal,
 } from '@angular/core';
-import type { Citation, KnowledgeDocument } from '@contract/api';
+import type { Citation, KnowledgeDocument } from '@msi/contracts/api';
 import { ApiService } from '../../core/api.service';
 import { messageOf } from '../../core/config';
 import { SessionService } from '../../core/session.service';
@@ -219,16 +219,11 @@ const ACCEPT = '.md,.markdown,.txt,text/markdown,text/plain';
 export default class KnowledgePage implements OnDestroy {
   private readonly api = inject(ApiService);
   private readonly session = inject(SessionService);
-  /** As the API enforces it: agents add documents and remove uploads; supervisors and admins remove any. */
-  protected readonly canUpload = computed(() => {
-    const role = this.session.role();
-    return role === 'agent' || role === 'supervisor' || role === 'admin';
-  });
+  /** What the API allows this person (`me.can`): add documents and remove uploads; remove built-in ones. */
+  protected readonly canUpload = computed(() => this.session.can().changeKnowledge);
   protected canDelete(d: KnowledgeDocument): boolean {
-    const role = this.session.role();
-    return (
-      role === 'supervisor' || role === 'admin' || (role === 'agent' && d.source !== 'builtin')
-    );
+    const can = this.session.can();
+    return d.source === 'builtin' ? can.removeBuiltInDocs : can.changeKnowledge;
   }
   protected readonly passages = inject(PassageService);
   protected readonly accept = ACCEPT;

@@ -1,6 +1,6 @@
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
-import type { ConnectionCheck, ServiceStatus, Settings, SettingsUpdate } from '@contract/host';
+import type { ConnectionCheck, ServiceStatus, Settings, SettingsUpdate } from '@msi/contracts/host';
 import { AuthService } from '../../core/auth.service';
 import { BrowserLocation } from '../../core/browser-location';
 import { ConfigService } from '../../core/config';

@@ -8,7 +8,8 @@ import {
   signal,
 } from '@angular/core';
 import { ActivatedRoute } from '@angular/router';
-import type { ConnectionCheck, Settings, SettingsUpdate } from '@contract/host';
+import type { ConnectionCheck } from '@msi/contracts/host';
+import type { Settings, SettingsUpdate } from '@msi/contracts/settings';
 import { AuthService } from '../../core/auth.service';
 import { BrowserLocation } from '../../core/browser-location';
 import { ConfigService, messageOf } from '../../core/config';

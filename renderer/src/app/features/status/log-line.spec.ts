@@ -1,4 +1,4 @@
-import type { LogLine } from '@contract/host';
+import type { LogLine } from '@msi/contracts/host';
 import { parseLogLine } from './log-line';
 
 const line = (text: string, stream: LogLine['stream'] = 'stdout'): LogLine => ({

@@ -1,4 +1,4 @@
-import type { LogLine } from '@contract/host';
+import type { LogLine } from '@msi/contracts/host';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 

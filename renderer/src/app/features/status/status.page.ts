@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, inject, signal } from '@angular/core';
-import type { ServiceName, ServiceStatus } from '@contract/host';
+import type { ServiceName, ServiceStatus } from '@msi/contracts/host';
 import { messageOf } from '../../core/config';
-import { SERVICE_LABELS, StatusService } from '../../core/status.service';
+import { SERVICE_LABELS, STATE_LABELS, StatusService } from '../../core/status.service';
 import { ParsedLogLine, parseLogLine } from './log-line';
 
 /** Each local service: state, port, uptime, restarts, restart button and its recent log lines. */
@@ -26,7 +26,7 @@ import { ParsedLogLine, parseLogLine } from './log-line';
           >
             <div class="service-head">
               <h2>{{ labels[s.name] }}</h2>
-              <span class="state" [attr.data-state]="s.state">{{ s.state }}</span>
+              <span class="state" [attr.data-state]="s.state">{{ states[s.state] }}</span>
               <span class="spacer"></span>
               <button
                 type="button"
@@ -99,6 +99,7 @@ import { ParsedLogLine, parseLogLine } from './log-line';
 export default class StatusPage {
   protected readonly status = inject(StatusService);
   protected readonly labels = SERVICE_LABELS;
+  protected readonly states = STATE_LABELS;
   protected readonly restarting = signal<ServiceName | null>(null);
   protected readonly logs = signal<Partial<Record<ServiceName, ParsedLogLine[]>>>({});
   protected readonly actionError = signal<Partial<Record<ServiceName, string>>>({});

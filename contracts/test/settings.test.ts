@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { SettingsUpdateSchema, StoredSettingsSchema } from '../src/settings.js';
+
+describe('settings schemas', () => {
+  it('fills every default from an empty file', () => {
+    expect(StoredSettingsSchema.parse({})).toEqual({
+      mode: 'local',
+      remote: { issuer: '', apiUrl: '' },
+      model: { provider: 'offline', model: 'gpt-4o-mini', baseUrl: '' },
+      theme: 'system',
+    });
+  });
+
+  it('trims URLs and refuses what is not http(s) or not a setting', () => {
+    expect(SettingsUpdateSchema.parse({ remote: { issuer: ' https://id.example/ ' } })).toEqual({
+      remote: { issuer: 'https://id.example' },
+    });
+    const paths = (raw: unknown) => {
+      const r = SettingsUpdateSchema.safeParse(raw);
+      return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    expect(paths({ remote: { apiUrl: 'ftp://x' } })).toEqual([
+      'remote.apiUrl: must be an http(s) URL (or empty)',
+    ]);
+    expect(paths({ colour: 'red' })).toEqual([expect.stringContaining('colour')]);
+  });
+});
