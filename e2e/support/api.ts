@@ -6,14 +6,19 @@
 import type { KnowledgeDocument } from '@msi/contracts/api';
 import { ApiClient as PersonApiClient } from '../../test/support/api-client.js';
 import { loginWithPassword } from '../../test/support/idp.js';
-import { serviceUrl } from './stack-file.js';
+import { readStack, serviceUrl } from './stack-file.js';
 
 /** The shared API client (test/support/api-client.ts), signed in at the stack of a data dir. */
 export class ApiClient extends PersonApiClient {
   /** Signs `username` in at the stack's IDP (password `demo`) and returns a client for the stack's API. */
   static async signIn(dataDir: string, username: string): Promise<ApiClient> {
     const issuer = serviceUrl(dataDir, 'idp');
-    const tokens = await loginWithPassword(issuer, username);
+    // As the app does: the code comes back to the renderer's own origin (any other needs consent).
+    const renderer = readStack(dataDir)?.rendererUrl;
+    if (!renderer) throw new Error(`no renderer URL in ${dataDir}/stack.json`);
+    const tokens = await loginWithPassword(issuer, username, 'demo', {
+      redirectUri: `${new URL(renderer).origin}/auth/callback`,
+    });
     return new ApiClient(serviceUrl(dataDir, 'api'), tokens.access_token);
   }
 }

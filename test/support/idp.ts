@@ -13,6 +13,11 @@ export const TEST_API_CLIENT_SECRET = 'test-api-client-secret';
 export const DESKTOP_CLIENT_ID = CLIENT_IDS.desktop;
 export const API_CLIENT_ID = CLIENT_IDS.api;
 export const TOKEN_TYPE_ACCESS = 'urn:ietf:params:oauth:token-type:access_token';
+/**
+ * The renderer origin the test IDP trusts by default (ALLOWED_ORIGINS): the desktop client's code goes
+ * there without a consent page. loginWithPassword's default redirect URI is on it (and never called).
+ */
+export const TEST_RENDERER_ORIGIN = 'http://127.0.0.1:1';
 
 export interface IdpAudiences {
   api: string;
@@ -58,6 +63,7 @@ export async function startIdp(opts: StartIdpOptions = {}): Promise<RunningIdp> 
         API_URL: audiences.api,
         TICKETING_URL: audiences.ticketing,
         ORGANIZATIONS_URL: audiences.organizations,
+        ALLOWED_ORIGINS: TEST_RENDERER_ORIGIN,
         ...opts.env,
       },
       opts.port ? { port: opts.port } : {},
@@ -111,7 +117,8 @@ export interface LoginOptions {
   /** Default: `openid profile email offline_access` and the resource's own scopes (the IDP keeps those the
    *  resource offers: `api`, or `tickets:read tickets:write`, or `orgs:read orgs:write`). */
   scope?: string;
-  /** A loopback redirect with path /auth/callback; default http://127.0.0.1:1/auth/callback (never called). */
+  /** A loopback redirect with path /auth/callback on a renderer origin the IDP trusts (ALLOWED_ORIGINS);
+   *  default http://127.0.0.1:1/auth/callback (never called). */
   redirectUri?: string;
   nonce?: string;
 }
@@ -203,7 +210,7 @@ export async function loginWithPassword(
   opts: LoginOptions = {},
 ): Promise<LoginTokens> {
   const { verifier, challenge } = pkce();
-  const redirectUri = opts.redirectUri ?? 'http://127.0.0.1:1/auth/callback';
+  const redirectUri = opts.redirectUri ?? `${TEST_RENDERER_ORIGIN}/auth/callback`;
   const state = b64url(randomBytes(12));
   const nonce = opts.nonce ?? b64url(randomBytes(12));
   const q = new URLSearchParams({

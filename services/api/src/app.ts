@@ -1,13 +1,21 @@
 /**
  * Wires the API together: the person's token on every /api route (then the rate limit), CORS for the
- * renderer's origins, conversations and turns, approvals, /api/me and /api/tools, the knowledge base and
+ * renderer's origins, Host allowlist, no repeated query parameters, conversations and turns, approvals, /api/me and /api/tools, the knowledge base and
  * its routes, /readyz and /metrics.
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cors from '@fastify/cors';
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
-import { onShutdown, openDatabase, warmUpLater, type AfterListen, type Db, type Logger } from '@msi/kit';
+import {
+  guardHosts,
+  onShutdown,
+  openDatabase,
+  warmUpLater,
+  type AfterListen,
+  type Db,
+  type Logger,
+} from '@msi/kit';
 import { createApprovals } from './agent/approvals.js';
 import { registerApprovalRoutes } from './agent/approvals.js';
 import { offlineProvider } from './agent/offline/index.js';
@@ -75,6 +83,8 @@ export async function buildApi(
   });
   onShutdown(() => kb.close());
 
+  guardHosts(app, { publicUrl: cfg.publicUrl, extraHosts: cfg.ALLOWED_HOSTS });
+  refuseRepeatedQuery(app);
   const metrics = createMetrics();
   metrics.register(app);
   await app.register(cors, {
@@ -140,4 +150,17 @@ export async function buildApi(
     warmUpLater(() => mcp.preload());
     log.info({ url, provider: provider.name, model: provider.model, embedder: embedder.id }, 'api ready');
   };
+}
+
+/** No API route takes a query parameter twice: `?q=a&q=b` is a 400 naming it, before any route reads it. */
+function refuseRepeatedQuery(app: FastifyInstance): void {
+  app.addHook('preValidation', async (req, reply) => {
+    const query = req.query as Record<string, unknown> | undefined;
+    const repeated = Object.entries(query ?? {}).find(([, v]) => Array.isArray(v));
+    if (repeated) {
+      return reply
+        .status(400)
+        .send({ error: 'invalid_request', message: `${repeated[0]} must be given once` });
+    }
+  });
 }

@@ -20,6 +20,8 @@ export const apiSpec = {
   API_CLIENT_ID: env.string(CLIENT_IDS.api),
   API_CLIENT_SECRET: env.string(),
   ALLOWED_ORIGINS: env.list([defaultUrl('host'), `http://localhost:${DEFAULT_PORTS.host}`]),
+  /** Host header values served besides PUBLIC_URL's and a loopback name on the bound port (DNS rebinding). */
+  ALLOWED_HOSTS: env.list([]),
   RATE_LIMIT_REQUESTS: env.int(1, 100_000, 300),
   OPENAI_API_KEY: env.optionalString(),
   OPENAI_BASE_URL: env.optionalUrl(),

@@ -328,6 +328,20 @@ describe('openai provider with a scripted model', () => {
     expect(metrics).toMatch(/api_tool_calls_total\{server="unknown",tool="unknown",outcome="error"\} [1-9]/);
   });
 
+  it('a tool named after an Object.prototype member is an unknown tool', async () => {
+    const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
+    model.setScript((_r, i) =>
+      i === 0 ? { toolCalls: names.map((name) => ({ name, arguments: {} })) } : { text: 'No such tools.' },
+    );
+    const id = await conversation('alex_agent');
+    const t = await sendMessage(stack.api.url, tokens.alex_agent!, id, 'call them');
+    const done = t.of('tool.completed');
+    expect(done.map((c) => c.ok)).toEqual(names.map(() => false));
+    for (const [i, c] of done.entries())
+      expect(String(c.error)).toContain(`there is no tool named ${names[i]}`);
+    expect(t.of('approval.required')).toHaveLength(0);
+  });
+
   it('a model error is an error event and the message is saved as failed', async () => {
     model.setScript(() => ({ error: { status: 400, message: 'The model `scripted-1` does not exist' } }));
     const id = await conversation('alex_agent');

@@ -3,6 +3,7 @@
  * for read, rename, delete and new messages), only tokens for this API held by a person are accepted,
  * the per-person rate limit, input caps, CORS, tools per role, /readyz naming what is down, /metrics.
  */
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, sendMessage } from '../../../test/support/api-client.js';
 import { clientCredentialsToken, exchangeToken } from '../../../test/support/idp.js';
@@ -194,6 +195,39 @@ describe('limits and operations', () => {
     expect(sse.headers.get('content-type')).toContain('text/event-stream');
     expect(sse.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:4200');
     expect(await sse.text()).toContain('event: done');
+  });
+
+  it('refuses a foreign Host (DNS rebinding) with 421, except the health probe', async () => {
+    // fetch() will not send a foreign Host header; node:http will.
+    const statusFor = (path: string, host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest(
+          `${stack.api.url}${path}`,
+          { headers: { host, authorization: `Bearer ${tokens.alex_agent!}` } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    const port = new URL(stack.api.url).port;
+    for (const path of ['/api/me', '/api/conversations', '/metrics', '/readyz']) {
+      expect(await statusFor(path, 'evil.example'), path).toBe(421);
+      expect(await statusFor(path, `evil.example:${port}`), path).toBe(421);
+    }
+    expect(await statusFor('/api/me', `localhost:${port}`)).toBe(200);
+    expect(await statusFor('/api/me', `127.0.0.1:${port}`)).toBe(200);
+    expect(await statusFor('/healthz', 'evil.example')).toBe(200);
+  });
+
+  it('answers a repeated query parameter with a 400 naming it, not a 500', async () => {
+    for (const path of ['/api/knowledge/search?q=dock&q=camera', '/api/conversations?q=a&q=b']) {
+      const res = await api('alex_agent', 'GET', path);
+      expect(res.status, path).toBe(400);
+      expect(res.body, path).toMatchObject({ error: 'invalid_request', message: 'q must be given once' });
+    }
   });
 
   it('serves Prometheus metrics', async () => {

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from '@msi/kit';
-import { isLoopbackOrigin, registeredClients, resourceScopes } from './clients.js';
+import { guardHosts, type Logger } from '@msi/kit';
+import { onRendererOrigin, registeredClients, rendererOrigins, resourceScopes } from './clients.js';
 import type { IdpConfig } from './config.js';
 import type { Idp } from './context.js';
 import { KeyStore } from './keys.js';
@@ -65,12 +65,19 @@ export async function buildIdp(
   pruner.unref();
   app.addHook('onClose', async () => clearInterval(pruner));
   await app.register(formbody);
-  const allowed = new Set(cfg.ALLOWED_ORIGINS.map((o) => o.replace(/\/+$/, '')));
+  guardHosts(app, { publicUrl: cfg.issuer, extraHosts: cfg.ALLOWED_HOSTS });
+  // CORS for the renderer's origin(s) only: any other page, even another loopback port, gets no answer.
+  const renderer = rendererOrigins(cfg);
   await app.register(cors, {
     delegator: (req, cb) => {
       const path = req.url.split('?')[0]!;
       const origin = req.headers.origin;
-      const ok = CORS_PATHS.includes(path) && !!origin && (allowed.has(origin) || isLoopbackOrigin(origin));
+      const ok =
+        CORS_PATHS.includes(path) &&
+        !!origin &&
+        URL.canParse(origin) &&
+        new URL(origin).origin === origin &&
+        onRendererOrigin(origin, renderer);
       cb(null, {
         origin: ok ? origin : false,
         methods: ['GET', 'POST'],

@@ -16,10 +16,14 @@ export const API_CLIENT_ID = CLIENT_IDS.api;
 
 export interface Client {
   id: string;
+  /** Shown to the person on the consent page. */
+  name: string;
   /** Confidential clients have a secret; public ones authenticate by PKCE alone. */
   secret?: string;
   grants: readonly string[];
   redirectUriOk(uri: string): boolean;
+  /** A redirect URI the code goes to without asking the person (the desktop app: the renderer's own origin). */
+  trustedRedirect(uri: string): boolean;
   postLogoutRedirectUriOk(uri: string): boolean;
 }
 
@@ -44,27 +48,54 @@ export function isLoopbackRedirect(uri: string, paths: readonly string[]): boole
   );
 }
 
-export function isLoopbackOrigin(origin: string): boolean {
+/**
+ * Whether a URL is on one of the renderer's origins (ALLOWED_ORIGINS). On loopback, another name for the
+ * same address and port (`localhost:4200` for `127.0.0.1:4200`) is the same app: nobody else can listen
+ * on the renderer's port while it runs, but any local program can listen on any other port.
+ */
+export function onRendererOrigin(url: string, origins: readonly string[]): boolean {
+  let u: URL;
   try {
-    const u = new URL(origin);
-    return u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname) && u.origin === origin;
+    u = new URL(url);
   } catch {
     return false;
   }
+  return origins.some((o) => {
+    const r = new URL(o);
+    if (r.origin === u.origin) return true;
+    return (
+      r.protocol === 'http:' &&
+      u.protocol === 'http:' &&
+      LOOPBACK_HOSTS.has(r.hostname) &&
+      LOOPBACK_HOSTS.has(u.hostname) &&
+      r.port === u.port
+    );
+  });
+}
+
+/** The renderer's origins as configured (ALLOWED_ORIGINS), each a bare origin. */
+export function rendererOrigins(cfg: IdpConfig): string[] {
+  return cfg.ALLOWED_ORIGINS.filter((o) => URL.canParse(o)).map((o) => new URL(o).origin);
 }
 
 export function registeredClients(cfg: IdpConfig): Map<string, Client> {
+  const renderer = rendererOrigins(cfg);
   const desktop: Client = {
     id: DESKTOP_CLIENT_ID,
+    name: 'MSI Assistant (desktop app)',
     grants: [GRANT.code, GRANT.refresh],
+    // Any loopback port (RFC 8252 §7.3), but only the renderer's own origin gets a code without consent.
     redirectUriOk: (uri) => isLoopbackRedirect(uri, ['/auth/callback']),
+    trustedRedirect: (uri) => onRendererOrigin(uri, renderer),
     postLogoutRedirectUriOk: (uri) => isLoopbackRedirect(uri, ['/', '/auth/callback', '/auth/signed-out']),
   };
   const api: Client = {
     id: API_CLIENT_ID,
+    name: 'MSI Assistant API',
     secret: cfg.API_CLIENT_SECRET,
     grants: [GRANT.tokenExchange, GRANT.clientCredentials],
     redirectUriOk: () => false,
+    trustedRedirect: () => false,
     postLogoutRedirectUriOk: () => false,
   };
   return new Map([desktop, api].map((c) => [c.id, c]));

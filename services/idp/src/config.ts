@@ -1,4 +1,13 @@
-import { baseSpec, DEFAULT_PORTS, defaultUrl, env, parseConfig, publicUrl, type ConfigOf } from '@msi/kit';
+import {
+  baseSpec,
+  ConfigError,
+  DEFAULT_PORTS,
+  defaultUrl,
+  env,
+  parseConfig,
+  publicUrl,
+  type ConfigOf,
+} from '@msi/kit';
 
 /** The IDP's environment (DESIGN.md, "Running the parts"; the variables in README.md). Lifetimes are in seconds. */
 export const idpSpec = {
@@ -8,7 +17,13 @@ export const idpSpec = {
   API_URL: env.url(defaultUrl('api')),
   TICKETING_URL: env.url(defaultUrl('ticketing')),
   ORGANIZATIONS_URL: env.url(defaultUrl('organizations')),
+  /**
+   * The renderer's origin(s): the only origins allowed by CORS, and the only ones the desktop client's
+   * code goes to without the person's consent (another loopback port is asked about first).
+   */
   ALLOWED_ORIGINS: env.list([]),
+  /** Host header values served besides PUBLIC_URL's and a loopback name on the bound port. */
+  ALLOWED_HOSTS: env.list([]),
   IDP_CODE_TTL: env.int(1, 600, 60),
   IDP_ACCESS_TOKEN_TTL: env.int(10, 86_400, 15 * 60),
   IDP_EXCHANGED_TOKEN_TTL: env.int(10, 3600, 5 * 60),
@@ -20,5 +35,7 @@ export type IdpConfig = ConfigOf<typeof idpSpec> & { issuer: string };
 /** Reads the environment; throws ConfigError naming the first bad variable. */
 export function parseIdpConfig(source: NodeJS.ProcessEnv = process.env): IdpConfig {
   const cfg = parseConfig(idpSpec, source);
+  const bad = cfg.ALLOWED_ORIGINS.find((o) => !URL.canParse(o) || !/^https?:$/.test(new URL(o).protocol));
+  if (bad !== undefined) throw new ConfigError('ALLOWED_ORIGINS', 'http(s) origins', bad);
   return { ...cfg, issuer: publicUrl(cfg) };
 }

@@ -22,6 +22,7 @@ input{width:100%;padding:10px 12px;border:1px solid var(--line);border-radius:8p
 input:focus,button:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
 button{cursor:pointer;font:inherit;border-radius:8px}
 .primary{width:100%;margin-top:20px;padding:10px;border:0;background:var(--accent);color:#fff;font-weight:600}
+.secondary{width:100%;margin-top:10px;padding:10px;border:1px solid var(--line);background:transparent;color:inherit;font-weight:600}
 .error{margin:0 0 8px;padding:10px 12px;border-radius:8px;border:1px solid var(--err);color:var(--err)}
 section{margin-top:24px;border-top:1px solid var(--line);padding-top:16px}h2{font-size:14px;margin:0 0 10px;color:var(--muted);font-weight:600}
 ul{list-style:none;margin:0;padding:0;display:grid;gap:6px}form.demo{margin:0}
@@ -57,4 +58,68 @@ export function messagePage(title: string, message: string): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)} · MSI Assistant</title><style>${STYLE}</style></head>
 <body><main><h1>MSI Assistant</h1><p class="sub">${escapeHtml(title)}</p><p>${escapeHtml(message)}</p></main></body></html>`;
+}
+
+/** What each scope lets the client do, in the person's words. */
+const SCOPE_TEXT: Record<string, string> = {
+  openid: 'know who you are',
+  profile: 'see your name and username',
+  email: 'see your email address',
+  offline_access: 'stay signed in as you (refresh tokens)',
+  api: 'use MSI Assistant as you',
+  'tickets:read': 'read the support tickets you can see',
+  'tickets:write': 'create and change support tickets as you',
+  'orgs:read': 'read the organizations and members you can see',
+  'orgs:write': 'change member permissions as you',
+};
+
+export interface ConsentPageModel {
+  requestId: string;
+  csrf: string;
+  clientName: string;
+  clientId: string;
+  /** Where the sign-in goes: the redirect URI's origin. */
+  destination: string;
+  person: string;
+  scopes: string[];
+}
+
+/** "Allow … to sign in as you?": the client, where the code goes, the scopes; Allow and Deny (CSRF-protected). */
+export function consentPage(m: ConsentPageModel): string {
+  const hidden = `<input type="hidden" name="request_id" value="${escapeHtml(m.requestId)}"><input type="hidden" name="csrf" value="${escapeHtml(m.csrf)}">`;
+  const scopes = m.scopes
+    .map(
+      (s) =>
+        `<li><code>${escapeHtml(s)}</code>${Object.hasOwn(SCOPE_TEXT, s) ? ` · ${escapeHtml(SCOPE_TEXT[s]!)}` : ''}</li>`,
+    )
+    .join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Allow access? · MSI Assistant</title><style>${STYLE}</style></head>
+<body><main>
+<h1>Allow access?</h1>
+<p class="sub">Signed in as ${escapeHtml(m.person)}</p>
+<p><strong>${escapeHtml(m.clientName)}</strong> (<code>${escapeHtml(m.clientId)}</code>) at <strong>${escapeHtml(m.destination)}</strong> asks to sign in as you. This is not the app's usual address: allow it only if you started this sign-in yourself.</p>
+<p>It will be able to:</p><ul aria-label="Requested scopes">${scopes}</ul>
+<form method="post" action="consent">${hidden}
+<button class="primary" type="submit" name="decision" value="allow">Allow</button>
+<button class="secondary" type="submit" name="decision" value="deny">Deny</button>
+</form>
+</main></body></html>`;
+}
+
+/** "Sign out of MSI Assistant?": asked when a sign-out request does not come with this session's ID token. */
+export function signOutPage(m: { confirmation: string; person: string }): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Sign out? · MSI Assistant</title><style>${STYLE}</style></head>
+<body><main>
+<h1>Sign out of MSI Assistant?</h1>
+<p class="sub">Signed in as ${escapeHtml(m.person)}</p>
+<p>A page asked to sign you out. Sign out only if you meant to.</p>
+<form method="post" action="end-session/confirm"><input type="hidden" name="confirmation" value="${escapeHtml(m.confirmation)}">
+<button class="primary" type="submit" name="decision" value="sign_out">Sign out</button>
+<button class="secondary" type="submit" name="decision" value="stay">Stay signed in</button>
+</form>
+</main></body></html>`;
 }

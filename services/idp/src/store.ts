@@ -282,18 +282,25 @@ export class Store {
     return token;
   }
 
-  /** Looks a refresh token up and marks it used in one step. */
-  takeRefreshToken(token: string): { grant: Grant; expiresAt: number; usedAt: number | null } | undefined {
-    return this.db.transaction(() => {
-      const hash = sha256(token);
-      const r = this.db.prepare('SELECT * FROM refresh_tokens WHERE token_hash = ?').get(hash) as
-        Row | undefined;
-      const grant = r && this.grant(r.grant_id as string);
-      if (!r || !grant) return undefined;
-      if (r.used_at === null)
-        this.db.prepare('UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?').run(now(), hash);
-      return { grant, expiresAt: r.expires_at as number, usedAt: (r.used_at as number | null) ?? null };
-    })();
+  /** Looks a refresh token up without using it: `usedAt` tells whether it had been used before. */
+  refreshToken(token: string): { grant: Grant; expiresAt: number; usedAt: number | null } | undefined {
+    const r = this.db.prepare('SELECT * FROM refresh_tokens WHERE token_hash = ?').get(sha256(token)) as
+      Row | undefined;
+    const grant = r && this.grant(r.grant_id as string);
+    if (!r || !grant) return undefined;
+    return { grant, expiresAt: r.expires_at as number, usedAt: (r.used_at as number | null) ?? null };
+  }
+
+  /**
+   * Marks a refresh token used, once: false when it already was (a concurrent request used it first), so
+   * that checking a request and then using its token cannot let two requests through.
+   */
+  useRefreshToken(token: string): boolean {
+    return (
+      this.db
+        .prepare('UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL')
+        .run(now(), sha256(token)).changes === 1
+    );
   }
 
   /** The grant a refresh token belongs to, without using it (for revocation). */

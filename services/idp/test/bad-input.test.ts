@@ -1,4 +1,5 @@
 /** Malformed requests get RFC 6749 answers from the real IDP process, never a 500. */
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   API_CLIENT_ID,
@@ -67,6 +68,53 @@ describe('IDP bad input', () => {
         expect(json.error_description).toMatch(/body/);
       }
     }
+  });
+
+  it('answers a repeated query parameter at /authorize and /end-session with a 400 naming it, never a redirect', async () => {
+    const base = {
+      client_id: 'msi-desktop',
+      redirect_uri: 'http://127.0.0.1:43125/auth/callback',
+      response_type: 'code',
+      scope: 'openid api',
+      code_challenge: pkce().challenge,
+      code_challenge_method: 'S256',
+      state: 's1',
+    };
+    for (const name of ['client_id', 'redirect_uri', 'state']) {
+      const q = new URLSearchParams(base);
+      q.append(name, 'again');
+      const res = await fetch(`${idp.issuer}/authorize?${q}`, { redirect: 'manual' });
+      expect(res.status, name).toBe(400);
+      expect(res.headers.get('location'), name).toBeNull();
+      expect(await res.text(), name).toContain(`${name} must be given once`);
+    }
+    for (const name of ['client_id', 'state', 'post_logout_redirect_uri', 'id_token_hint']) {
+      const q = new URLSearchParams([
+        [name, 'a'],
+        [name, 'b'],
+      ]);
+      const res = await fetch(`${idp.issuer}/end-session?${q}`, { redirect: 'manual' });
+      expect(res.status, name).toBe(400);
+      expect(await res.text(), name).toContain(`${name} must be given once`);
+    }
+  });
+
+  it('refuses a foreign Host (DNS rebinding) with 421, except the health probe', async () => {
+    // fetch() will not send a foreign Host header; node:http will.
+    const statusFor = (path: string, host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest(`${idp.issuer}${path}`, { headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const port = new URL(idp.issuer).port;
+    for (const path of ['/.well-known/openid-configuration', '/jwks', '/authorize', '/end-session'])
+      expect(await statusFor(path, `evil.example:${port}`), path).toBe(421);
+    expect(await statusFor('/jwks', `localhost:${port}`)).toBe(200);
+    expect(await statusFor('/healthz', 'evil.example')).toBe(200);
   });
 
   it('ignores a foreign cookie with a malformed %-escape (loopback cookies are shared across ports)', async () => {

@@ -19,7 +19,7 @@ async function openLogin(issuer = idp.issuer) {
   const p = pkce();
   const q = {
     client_id: 'msi-desktop',
-    redirect_uri: 'http://localhost:5000/auth/callback',
+    redirect_uri: 'http://localhost:1/auth/callback', // the test IDP's renderer origin, by another name
     response_type: 'code',
     scope: 'openid api',
     code_challenge: p.challenge,
@@ -98,6 +98,20 @@ describe('login page', () => {
     });
     // Others are not affected.
     await expect(loginWithPassword(idp.issuer, 'paul_morgan')).resolves.toHaveProperty('access_token');
+  });
+
+  it('failures for many usernames from one loopback address do not lock everyone on 127.0.0.1 out', async () => {
+    const fresh = await startIdp();
+    try {
+      for (let i = 0; i < 55; i++) {
+        await expect(loginWithPassword(fresh.issuer, `nobody_${i}`, 'guess')).rejects.toMatchObject({
+          status: 401,
+        });
+      }
+      await expect(loginWithPassword(fresh.issuer, 'paul_morgan')).resolves.toHaveProperty('access_token');
+    } finally {
+      await fresh.stop();
+    }
   });
 });
 

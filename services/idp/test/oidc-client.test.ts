@@ -6,9 +6,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { createTokenVerifier } from '@msi/kit';
-import { signInAt, startIdp, TEST_API_CLIENT_SECRET, type RunningIdp } from '../../../test/support/idp.js';
+import {
+  signInAt,
+  startIdp,
+  TEST_API_CLIENT_SECRET,
+  TEST_RENDERER_ORIGIN,
+  type RunningIdp,
+} from '../../../test/support/idp.js';
 
-const REDIRECT = 'http://127.0.0.1:43123/auth/callback';
+const REDIRECT = `${TEST_RENDERER_ORIGIN}/auth/callback`;
 const insecure = { execute: [oidc.allowInsecureRequests] };
 
 let idp: RunningIdp;
@@ -211,7 +217,7 @@ describe('IDP with openid-client', () => {
     expect(back.searchParams.get('state')).toBe('s1');
   });
 
-  it('allows the renderer’s loopback origin by CORS on the token endpoint, not a foreign one', async () => {
+  it('allows only the renderer’s origin by CORS on the token endpoint, not another loopback port or site', async () => {
     const pre = (origin: string) =>
       fetch(`${idp.issuer}/token`, {
         method: 'OPTIONS',
@@ -221,10 +227,11 @@ describe('IDP with openid-client', () => {
           'access-control-request-headers': 'content-type',
         },
       });
-    expect((await pre('http://127.0.0.1:4200')).headers.get('access-control-allow-origin')).toBe(
-      'http://127.0.0.1:4200',
-    );
-    expect((await pre('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+    const port = new URL(TEST_RENDERER_ORIGIN).port;
+    for (const origin of [TEST_RENDERER_ORIGIN, `http://localhost:${port}`])
+      expect((await pre(origin)).headers.get('access-control-allow-origin'), origin).toBe(origin);
+    for (const origin of ['https://evil.example', 'http://127.0.0.1:4200', 'http://localhost:43123', 'null'])
+      expect((await pre(origin)).headers.get('access-control-allow-origin'), origin).toBeNull();
   });
 });
 

@@ -7,10 +7,11 @@ import {
   refresh,
   signInAt,
   startIdp,
+  TEST_RENDERER_ORIGIN,
   type RunningIdp,
 } from '../../../test/support/idp.js';
 
-const REDIRECT = 'http://127.0.0.1:43124/auth/callback';
+const REDIRECT = `${TEST_RENDERER_ORIGIN}/auth/callback`;
 let idp: RunningIdp;
 
 beforeAll(async () => {
@@ -179,6 +180,26 @@ describe('IDP refusals', () => {
     });
     // The rotated one, held by the legitimate client, is dead too.
     await expect(refresh(idp.issuer, next.refresh_token)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('a refresh refused for a bad scope, resource or client leaves the refresh token usable', async () => {
+    const t = await loginWithPassword(idp.issuer, 'alex_agent');
+    const base = { grant_type: 'refresh_token', client_id: 'msi-desktop', refresh_token: t.refresh_token };
+    const scope = await token({ ...base, scope: 'openid admin:everything' });
+    expect(scope).toMatchObject({ status: 400, body: { error: 'invalid_scope' } });
+    const resource = await token({ ...base, resource: 'https://evil.example' });
+    expect(resource).toMatchObject({ status: 400, body: { error: 'invalid_target' } });
+    const client = await token({ ...base, client_id: 'msi-api', client_secret: 'wrong' });
+    expect(client.status).toBe(401);
+    const api = await token({
+      ...base,
+      client_id: 'msi-api',
+      client_secret: 'test-api-client-secret',
+    });
+    expect(api.status).toBe(400);
+    const next = await refresh(idp.issuer, t.refresh_token);
+    expect(next.access_token).toBeTruthy();
+    await refresh(idp.issuer, next.refresh_token);
   });
 
   it('refuses token exchange by a client that may not (and by a wrong secret)', async () => {

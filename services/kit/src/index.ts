@@ -10,6 +10,8 @@ export * from './sqlite.js';
 export * from './net.js';
 export * from './mcp.js';
 export * from './mcp-result.js';
+export * from './mcp-requests.js';
+export * from './host-guard.js';
 export * from './mcp-tool.js';
 export * from './prng.js';
 export * from './vocabulary.js';

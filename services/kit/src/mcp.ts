@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createTokenVerifier, insufficientScope, requireBearer } from './auth.js';
+import { allowedHosts, hostAllowed } from './host-guard.js';
 import { warmUpLater } from './lifecycle.js';
+import { calledTool, invalidParams, ownEntry, toolCallProblem, type JsonRpcMessage } from './mcp-requests.js';
 import type { Principal } from './principal.js';
 
 export interface McpHttpOptions {
@@ -71,20 +73,13 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
   app.get(metadataPath, async () => metadata);
   app.get(`${metadataPath}/mcp`, async () => metadata);
 
-  const resourceHost = new URL(opts.resource).host;
-  const hosts = new Set([resourceHost, ...(opts.allowedHosts ?? [])].map((h) => h.toLowerCase()));
+  const hosts = allowedHosts(opts.resource, opts.allowedHosts);
   const origins = new Set((opts.allowedOrigins ?? []).map((o) => o.toLowerCase()));
 
   const guardHostAndOrigin = async (req: FastifyRequest, reply: FastifyReply) => {
-    const host = (req.headers.host ?? '').toLowerCase();
-    const port = host.split(':').pop();
-    const loopback = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
-    const bound = app.server.address();
-    const boundPort = typeof bound === 'object' && bound ? String(bound.port) : undefined;
-    if (!hosts.has(host) && !(port === boundPort && loopback.includes(host))) {
-      return reply
-        .status(403)
-        .send({ error: 'forbidden_host', message: `host ${host || '(none)'} is not allowed` });
+    if (!hostAllowed(req.headers.host, hosts, app)) {
+      const host = req.headers.host || '(none)';
+      return reply.status(403).send({ error: 'forbidden_host', message: `host ${host} is not allowed` });
     }
     const origin = req.headers.origin?.toLowerCase();
     if (origin && !origins.has(origin)) {
@@ -103,10 +98,11 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
 
   app.post('/mcp', { preHandler: [guardHostAndOrigin, auth] }, async (req, reply) => {
     const principal = req.principal!;
-    const calls = (Array.isArray(req.body) ? req.body : [req.body]) as {
-      method?: string;
-      params?: { name?: string };
-    }[];
+    const calls = (Array.isArray(req.body) ? req.body : [req.body]) as (JsonRpcMessage | null)[];
+    for (const msg of calls) {
+      const problem = msg && toolCallProblem(msg);
+      if (problem) return reply.status(Array.isArray(req.body) ? 400 : 200).send(invalidParams(msg, problem));
+    }
     const toolCalls = calls.filter((msg) => msg?.method === 'tools/call');
     const scopes =
       toolCalls.length === 0
@@ -115,9 +111,10 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
           ? await opts.toolScopes()
           : opts.toolScopes;
     for (const msg of toolCalls) {
-      const needed = Object.hasOwn(scopes, msg.params?.name ?? '') ? scopes[msg.params!.name!] : undefined;
+      const tool = calledTool(msg!);
+      const needed = tool === undefined ? undefined : ownEntry(scopes, tool);
       if (needed && !principal.scopes.includes(needed)) {
-        return insufficientScope(reply, `${msg.params?.name} needs scope ${needed}`, needed, metadataUrl);
+        return insufficientScope(reply, `${tool} needs scope ${needed}`, needed, metadataUrl);
       }
     }
     const [{ McpServer }, { StreamableHTTPServerTransport }] = await loadMcpServerSdk();

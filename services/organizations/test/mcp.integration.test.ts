@@ -534,6 +534,36 @@ describe('tokens and transport', () => {
     expect(status).toBe(403);
     expect((await rpc(tokens.admin, list)).status).toBe(200);
   });
+
+  it('a tool named after an Object.prototype member is an unknown tool, also for a read-only token', async () => {
+    const login = await loginWithPassword(idp.url, 'admin');
+    const readOnly = (
+      await exchangeToken(idp.url, {
+        subjectToken: login.access_token,
+        resource: orgs.url,
+        scope: 'orgs:read',
+      })
+    ).access_token;
+    for (const token of [tokens.admin, readOnly]) {
+      for (const name of ['__proto__', 'constructor', 'toString']) {
+        const res = await rpc(token, { ...setCall, params: { name, arguments: {} } });
+        expect(res.status, name).toBe(200);
+        const body = (await res.json()) as { error?: { message: string } };
+        expect(body.error?.message, name).toMatch(new RegExp(`Tool ${name} not found`));
+      }
+    }
+  });
+
+  it('tools/call with arguments null is an invalid-params error without a schema dump', async () => {
+    const res = await rpc(tokens.admin, {
+      ...setCall,
+      params: { name: 'get_organization', arguments: null },
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { error?: { code: number; message: string } };
+    expect(body.error?.code).toBe(-32602);
+    expect(body.error?.message).toBe('tools/call arguments must be an object (got null)');
+  });
 });
 
 describe('bad input: a tool error naming the field and the problem, nothing written', () => {

@@ -180,6 +180,40 @@ describe('tokens', () => {
   });
 });
 
+describe('protocol edge cases (real HTTP)', () => {
+  const result = async (res: Response) =>
+    (await res.json()) as {
+      result?: { isError?: boolean; content?: { text: string }[] };
+      error?: { code: number; message: string };
+    };
+  const message = (b: Awaited<ReturnType<typeof result>>) =>
+    b.error?.message ?? b.result?.content?.[0]?.text ?? '';
+
+  it('a tool named after an Object.prototype member is an unknown tool, for any token', async () => {
+    for (const scope of [undefined, 'tickets:read']) {
+      const token = await stack.token('admin', scope);
+      for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+        const res = await rpc(token, 'tools/call', { name, arguments: {} });
+        expect(res.status, name).toBe(200);
+        const body = await result(res);
+        expect(message(body), name).toMatch(new RegExp(`Tool ${name} not found`));
+      }
+    }
+  });
+
+  it('tools/call with arguments null is an invalid-params error without a schema dump', async () => {
+    const token = await stack.token('admin');
+    for (const name of ['search_tickets', 'create_ticket']) {
+      const res = await rpc(token, 'tools/call', { name, arguments: null });
+      expect(res.status, name).toBe(200);
+      const body = await result(res);
+      expect(body.error?.code, JSON.stringify(body)).toBe(-32602);
+      expect(body.error?.message).toMatch(/arguments must be an object/);
+      expect(body.error?.message).not.toMatch(/invalid_type|"code"|expected/);
+    }
+  });
+});
+
 describe('catalog', () => {
   it('lists every tool with a title, annotations, an output schema and self-contained schemas', async () => {
     const client = await stack.client('alex_agent');

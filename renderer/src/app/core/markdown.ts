@@ -30,6 +30,9 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** A base64 raster image (no SVG: it is a document that can carry scripts and links). */
+const DATA_IMAGE = /^data:image\/(png|gif|jpeg|webp|avif);base64,[A-Za-z0-9+/=]+$/i;
+
 const marked = new Marked({
   gfm: true,
   breaks: true,
@@ -51,9 +54,14 @@ const marked = new Marked({
       const titleAttr = title ? ` title="${escapeHtml(title)}"` : '';
       return `<a href="${safe}"${titleAttr} target="_blank" rel="noopener noreferrer">${text}</a>`;
     },
-    // Images from an answer are not loaded (they could track the reader); they become links.
-    image: ({ href, text }) =>
-      `<a href="${escapeHtml(href)}" target="_blank" rel="noopener noreferrer">${escapeHtml(text || href)}</a>`,
+    // Images from an answer are not loaded from the network (they could track the reader): an http(s)
+    // image becomes a link, a data: image is shown, and any other scheme is only its text.
+    image: ({ href, text }) => {
+      if (DATA_IMAGE.test(href)) return `<img src="${escapeHtml(href)}" alt="${escapeHtml(text)}">`;
+      if (/^https?:\/\//i.test(href))
+        return `<a href="${escapeHtml(href)}" target="_blank" rel="noopener noreferrer">${escapeHtml(text || href)}</a>`;
+      return escapeHtml(text);
+    },
   },
 });
 

@@ -11,7 +11,7 @@ import {
   targetResource,
   type Idp,
 } from '../context.js';
-import { loginPage, messagePage } from '../login-page.js';
+import { consentPage, loginPage, messagePage } from '../login-page.js';
 import { OAuthError } from '../oauth-error.js';
 import { verifyPassword } from '../passwords.js';
 import { randomToken, Store, type User } from '../store.js';
@@ -28,6 +28,10 @@ interface PendingRequest {
   codeChallenge: string;
   csrf: string;
   expiresAt: number;
+  /** The redirect URI is not the client's trusted one: the person is asked before a code goes there. */
+  needsConsent: boolean;
+  /** Who signed in for it, once they have (while the consent page waits for them). */
+  signedIn?: { user: User; session: { hash: string; authTime: number } };
 }
 
 const PENDING_TTL_MS = 10 * 60_000;
@@ -35,6 +39,7 @@ const SESSION_TTL_SECONDS = 8 * 3600;
 const MAX_PARAM = 1024;
 const PKCE = /^[A-Za-z0-9._~-]{43,128}$/;
 const WRONG = 'Wrong username or password.';
+const LOOPBACK_IPS = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 const html = (reply: FastifyReply, status: number, body: string) =>
   reply
@@ -56,7 +61,11 @@ const html = (reply: FastifyReply, status: number, body: string) =>
  */
 export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
   const pending = new Map<string, PendingRequest>();
-  const byUser = new Throttle(5);
+  // Per username and client address (the usual lock), per username from anywhere (guessing one account
+  // from many addresses), per address (one address guessing many accounts). On loopback every person of
+  // the machine shares the address, so the per-address counter there would lock everyone out.
+  const byUserAndAddress = new Throttle(5);
+  const byUser = new Throttle(20);
   const byAddress = new Throttle(50);
 
   const sweep = () => {
@@ -114,13 +123,43 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
     return html(reply, status, loginPage({ requestId, csrf: p.csrf, error, username, demoUsers }));
   };
 
+  /** Asks the signed-in person whether the client may have a code at this redirect URI. */
+  const showConsent = (
+    reply: FastifyReply,
+    requestId: string,
+    p: PendingRequest,
+    signedIn: NonNullable<PendingRequest['signedIn']>,
+  ) => {
+    sweep();
+    p.signedIn = signedIn;
+    p.csrf = randomToken();
+    pending.set(requestId, p);
+    setCookie(reply, CSRF_COOKIE, p.csrf, PENDING_TTL_MS / 1000);
+    return html(
+      reply,
+      200,
+      consentPage({
+        requestId,
+        csrf: p.csrf,
+        clientName: p.client.name,
+        clientId: p.client.id,
+        destination: new URL(p.redirectUri).origin,
+        person: `${signedIn.user.name} (${signedIn.user.username})`,
+        scopes: p.scope,
+      }),
+    );
+  };
+
   app.get('/authorize', async (req, reply) => {
     const q = req.query as Record<string, unknown>;
     let clientId: string | undefined;
     let redirectUri: string | undefined;
+    let state: string | undefined;
     try {
+      // A repeated one of these cannot be answered at the client: which redirect, which state?
       clientId = one(q, 'client_id');
       redirectUri = one(q, 'redirect_uri');
+      state = one(q, 'state');
     } catch (err) {
       return html(reply, 400, messagePage('Sign-in request refused', (err as Error).message));
     }
@@ -145,7 +184,6 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
         ),
       );
     }
-    const state = typeof q.state === 'string' ? q.state : undefined;
     try {
       for (const [k, v] of Object.entries(q)) {
         if (typeof v === 'string' && v.length > MAX_PARAM)
@@ -188,10 +226,15 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
         codeChallenge: challenge,
         csrf: randomToken(),
         expiresAt: Date.now() + PENDING_TTL_MS,
+        needsConsent: !client.trustedRedirect(redirectUri),
       };
       const session = prompt.includes('login')
         ? undefined
         : idp.store.session(cookies(req.headers.cookie)[SESSION_COOKIE]);
+      if (session && p.needsConsent && prompt.includes('none'))
+        throw new OAuthError('consent_required', `the person has not allowed ${new URL(redirectUri).origin}`);
+      if (session && p.needsConsent)
+        return showConsent(reply, randomToken(18), p, { user: session.user, session });
       if (session) return issueCode(reply, p, session.user, session);
       if (prompt.includes('none')) throw new OAuthError('login_required', 'the person is not signed in');
       sweep();
@@ -213,7 +256,7 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
     const field = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : undefined);
     const requestId = field('request_id') ?? '';
     const p = pending.get(requestId);
-    if (!p || p.expiresAt < Date.now()) {
+    if (!p || p.expiresAt < Date.now() || p.signedIn) {
       return html(
         reply,
         400,
@@ -236,8 +279,13 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
     const demoUser = field('demo_user');
     const username = (demoUser ?? field('username') ?? '').trim();
     const userKey = `u:${username.toLowerCase()}`;
-    const addrKey = `a:${req.ip}`;
-    const wait = Math.max(byUser.retryAfterMs(userKey), byAddress.retryAfterMs(addrKey));
+    const pairKey = `${userKey}\na:${req.ip}`;
+    const addrKey = LOOPBACK_IPS.has(req.ip) ? undefined : `a:${req.ip}`;
+    const wait = Math.max(
+      byUserAndAddress.retryAfterMs(pairKey),
+      byUser.retryAfterMs(userKey),
+      addrKey ? byAddress.retryAfterMs(addrKey) : 0,
+    );
     if (wait > 0) {
       void reply.header('Retry-After', String(Math.ceil(wait / 1000)));
       return showLogin(
@@ -262,17 +310,76 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
       if (await verifyPassword(password, candidate?.passwordHash)) user = candidate;
     }
     if (!user) {
+      byUserAndAddress.fail(pairKey);
       byUser.fail(userKey);
-      byAddress.fail(addrKey);
+      if (addrKey) byAddress.fail(addrKey);
       idp.log.info({ ip: req.ip }, 'sign-in failed');
       return showLogin(reply, requestId, p, 401, WRONG, username);
     }
-    byUser.succeed(userKey);
+    byUserAndAddress.succeed(pairKey);
     pending.delete(requestId);
     const session = idp.store.createSession(user.id, SESSION_TTL_SECONDS);
     setCookie(reply, SESSION_COOKIE, session.id, SESSION_TTL_SECONDS);
-    setCookie(reply, CSRF_COOKIE, '', 0);
     idp.log.info({ user: user.username, client: p.client.id }, 'signed in');
-    return issueCode(reply, p, user, { hash: Store.sessionHash(session.id), authTime: session.authTime });
+    const signedIn = { hash: Store.sessionHash(session.id), authTime: session.authTime };
+    if (p.needsConsent) return showConsent(reply, randomToken(18), p, { user, session: signedIn });
+    setCookie(reply, CSRF_COOKIE, '', 0);
+    return issueCode(reply, p, user, signedIn);
+  });
+
+  /** The consent page's answer: Allow issues the code, Deny returns `access_denied` to the client. */
+  app.post('/consent', async (req: FastifyRequest, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const field = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : undefined);
+    const requestId = field('request_id') ?? '';
+    const p = pending.get(requestId);
+    const signedIn = p?.signedIn;
+    const csrf = field('csrf');
+    const session = idp.store.session(cookies(req.headers.cookie)[SESSION_COOKIE]);
+    if (!p || !signedIn || p.expiresAt < Date.now()) {
+      return html(
+        reply,
+        400,
+        messagePage('Request expired', 'This request has expired or is unknown. Start signing in again.'),
+      );
+    }
+    // The same browser that signed in, answering the page it was shown.
+    if (
+      !csrf ||
+      csrf !== p.csrf ||
+      cookies(req.headers.cookie)[CSRF_COOKIE] !== p.csrf ||
+      session?.hash !== signedIn.session.hash
+    ) {
+      return html(
+        reply,
+        403,
+        messagePage(
+          'Request refused',
+          'The form could not be verified (it expired or came from another page). Start signing in again.',
+        ),
+      );
+    }
+    const decision = field('decision');
+    if (decision !== 'allow' && decision !== 'deny') {
+      return html(reply, 400, messagePage('Request refused', 'decision must be allow or deny.'));
+    }
+    pending.delete(requestId);
+    setCookie(reply, CSRF_COOKIE, '', 0);
+    idp.log.info(
+      {
+        user: signedIn.user.username,
+        client: p.client.id,
+        redirect: new URL(p.redirectUri).origin,
+        decision,
+      },
+      'consent',
+    );
+    if (decision === 'deny') {
+      return redirectWith(reply, p, {
+        error: 'access_denied',
+        error_description: 'the person did not allow this sign-in',
+      });
+    }
+    return issueCode(reply, p, signedIn.user, signedIn.session);
   });
 }

@@ -1,21 +1,72 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { loadJose } from '@msi/kit';
 import { cookies, one, SESSION_COOKIE, setCookie, type Idp } from '../context.js';
-import { messagePage } from '../login-page.js';
-import { Store } from '../store.js';
+import { messagePage, signOutPage } from '../login-page.js';
+import { randomToken, Store } from '../store.js';
+
+/** A sign-out waiting for the person to confirm it: bound to the browser session it would end. */
+interface PendingSignOut {
+  sessionHash: string;
+  redirect?: string;
+  state?: string;
+  expiresAt: number;
+}
+
+const CONFIRM_TTL_MS = 10 * 60_000;
 
 /**
- * `GET|POST /end-session` (RP-initiated logout): ends the IDP session named by the cookie and by the
- * id_token_hint's `sid`, revoking the refresh tokens of that sign-in, then returns to a registered
- * post-logout redirect URI (loopback for the desktop) with `state`.
+ * `GET|POST /end-session` (RP-initiated logout): with an id_token_hint of this browser's session (the
+ * renderer sends one) it ends that session, revoking the refresh tokens of that sign-in, and returns to a
+ * registered post-logout redirect URI with `state`. Without one (any other site can link here) it asks
+ * first: "Sign out of MSI Assistant?", answered by a POST carrying a one-time token of that page.
  */
 export function endSessionRoutes(app: FastifyInstance, idp: Idp): void {
-  const page = (reply: FastifyReply, status: number, title: string, message: string) =>
+  const confirmations = new Map<string, PendingSignOut>();
+  const page = (reply: FastifyReply, status: number, title: string, message: string, body?: string) =>
     reply
       .status(status)
       .header('Content-Type', 'text/html; charset=utf-8')
       .header('Cache-Control', 'no-store')
-      .send(messagePage(title, message));
+      .header(
+        'Content-Security-Policy',
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      )
+      .header('X-Frame-Options', 'DENY')
+      .send(body ?? messagePage(title, message));
+
+  const signOut = (
+    reply: FastifyReply,
+    hashes: (string | undefined)[],
+    redirect?: string,
+    state?: string,
+  ) => {
+    for (const h of new Set(hashes)) if (h) idp.store.endSession(h);
+    setCookie(reply, SESSION_COOKIE, '', 0);
+    if (!redirect) return page(reply, 200, 'Signed out', 'You are signed out. You can close this window.');
+    const url = new URL(redirect);
+    if (state !== undefined) url.searchParams.set('state', state);
+    return reply.header('Cache-Control', 'no-store').redirect(url.toString(), 302);
+  };
+
+  /** The confirmation page's answer. */
+  app.post('/end-session/confirm', async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const token = typeof body.confirmation === 'string' ? body.confirmation : '';
+    const c = confirmations.get(token);
+    const cookie = cookies(req.headers.cookie)[SESSION_COOKIE];
+    if (!c || c.expiresAt < Date.now() || !cookie || Store.sessionHash(cookie) !== c.sessionHash) {
+      return page(
+        reply,
+        403,
+        'Sign-out refused',
+        'This sign-out request expired or came from another page. You are still signed in.',
+      );
+    }
+    confirmations.delete(token);
+    if (body.decision !== 'sign_out')
+      return page(reply, 200, 'Still signed in', 'You are still signed in. You can close this window.');
+    return signOut(reply, [c.sessionHash], c.redirect, c.state);
+  });
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const p = {
@@ -63,13 +114,28 @@ export function endSessionRoutes(app: FastifyInstance, idp: Idp): void {
       );
     }
     const cookie = cookies(req.headers.cookie)[SESSION_COOKIE];
-    if (cookie) idp.store.endSession(Store.sessionHash(cookie));
-    if (typeof hint?.sid === 'string') idp.store.endSession(hint.sid);
-    setCookie(reply, SESSION_COOKIE, '', 0);
-    if (!redirect) return page(reply, 200, 'Signed out', 'You are signed out. You can close this window.');
-    const url = new URL(redirect);
-    if (state !== undefined) url.searchParams.set('state', state);
-    return reply.header('Cache-Control', 'no-store').redirect(url.toString(), 302);
+    const current = idp.store.session(cookie);
+    const hintSid = typeof hint?.sid === 'string' ? hint.sid : undefined;
+    // A hint of this very session (or no session here to end): the client asked, proceed.
+    if (!current || (hintSid !== undefined && hintSid === current.hash))
+      return signOut(reply, [hintSid, current?.hash], redirect, state);
+    // Anyone can link here: ending this browser's session takes the person's own confirmation.
+    const t = Date.now();
+    for (const [k, c] of confirmations) if (c.expiresAt < t) confirmations.delete(k);
+    const confirmation = randomToken();
+    confirmations.set(confirmation, {
+      sessionHash: current.hash,
+      ...(redirect ? { redirect } : {}),
+      ...(state !== undefined ? { state } : {}),
+      expiresAt: t + CONFIRM_TTL_MS,
+    });
+    return page(
+      reply,
+      200,
+      '',
+      '',
+      signOutPage({ confirmation, person: `${current.user.name} (${current.user.username})` }),
+    );
   };
   app.get('/end-session', handler);
   app.post('/end-session', handler);

@@ -104,21 +104,23 @@ export function tokenRoutes(app: FastifyInstance, idp: Idp): void {
     return personTokens(c.grant, splitScope(c.grant.scope), c.nonce);
   };
 
+  /** Refreshes only a request that is good in every part: a refused one leaves its refresh token usable. */
   const refreshToken = async (client: Client, p: Params) => {
     const token = required(p, 'refresh_token');
-    const r = idp.store.takeRefreshToken(token);
+    const r = idp.store.refreshToken(token);
     if (!r || r.grant.clientId !== client.id)
       throw new OAuthError('invalid_grant', 'the refresh token is unknown');
     if (r.grant.revokedAt !== null)
       throw new OAuthError('invalid_grant', 'the refresh token has been revoked');
-    if (r.usedAt !== null) {
+    const reused = () => {
       idp.store.revokeGrant(r.grant.id);
       idp.log.warn({ client: client.id }, 'refresh token reused; its family is revoked');
-      throw new OAuthError(
+      return new OAuthError(
         'invalid_grant',
         'the refresh token was already used; every token of this sign-in is revoked',
       );
-    }
+    };
+    if (r.usedAt !== null) throw reused();
     if (r.expiresAt <= now()) throw new OAuthError('invalid_grant', 'the refresh token has expired');
     const resource = one(p, 'resource');
     if (resource !== undefined && resource.replace(/\/+$/, '') !== r.grant.resource) {
@@ -133,6 +135,10 @@ export function tokenRoutes(app: FastifyInstance, idp: Idp): void {
     const extra = scope.filter((s) => !granted.includes(s));
     if (extra.length)
       throw new OAuthError('invalid_scope', `scope ${extra.join(' ')} was not granted to this sign-in`);
+    if (scope.length === 0) throw new OAuthError('invalid_scope', 'scope must name at least one scope');
+    if (!idp.store.userById(r.grant.userId))
+      throw new OAuthError('invalid_grant', 'the person this grant was made for no longer exists');
+    if (!idp.store.useRefreshToken(token)) throw reused();
     return personTokens(r.grant, scope);
   };
 
