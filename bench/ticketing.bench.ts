@@ -113,14 +113,15 @@ try {
 
   console.log(`ticketing MCP over HTTP, ${TICKETS} tickets, ${N} calls each (SDK Client, real token):`);
   figure('ticketing.seed_ms', seedMs, 'ms');
-  figure('ticketing.mcp_floor_noop_p50', floorMs.p50, 'ms');
-  figure('ticketing.mcp_floor_noop_p95', floorMs.p95, 'ms');
-  figure('ticketing.get_ticket_p50', getMs.p50, 'ms');
-  figure('ticketing.get_ticket_p95', getMs.p95, 'ms');
-  figure('ticketing.search_tickets_p50', searchMs.p50, 'ms');
-  figure('ticketing.search_tickets_p95', searchMs.p95, 'ms');
-  figure('ticketing.search_tickets_agent_p50', agentSearchMs.p50, 'ms');
-  figure('ticketing.search_tickets_agent_p95', agentSearchMs.p95, 'ms');
+  for (const [name, ms] of [
+    ['mcp_floor_noop', floorMs],
+    ['get_ticket', getMs],
+    ['search_tickets', searchMs],
+    ['search_tickets_agent', agentSearchMs],
+  ] as const) {
+    figure(`ticketing.${name}_p50`, ms.p50, 'ms');
+    figure(`ticketing.${name}_p95`, ms.p95, 'ms');
+  }
   figure('ticketing.get_ticket_p50_over_floor', getMs.p50 / floorMs.p50, 'x');
   figure('ticketing.search_tickets_p50_over_floor', searchMs.p50 / floorMs.p50, 'x');
   printFigures();

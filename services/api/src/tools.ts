@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Citation, McpServerName, ToolInfo } from './contract.js';
-import type { McpSession, ToolOutcome } from './mcp-clients.js';
+import type { McpSession, RemoteTool, ToolOutcome } from './mcp-clients.js';
 
 /** What the agent needs from the knowledge base. */
 export interface DocumentSearch {
@@ -13,15 +13,9 @@ export interface DocumentSearch {
   passage(chunkId: string): { text: string } | undefined;
 }
 
-export interface AgentTool {
+/** A tool a server lists, or the documentation search; `inputSchema` is the JSON Schema of the arguments. */
+export interface AgentTool extends Omit<RemoteTool, 'server'> {
   server: McpServerName | 'knowledge';
-  name: string;
-  title: string;
-  description: string;
-  /** JSON Schema of the arguments. */
-  inputSchema: Record<string, unknown>;
-  readOnly: boolean;
-  destructive: boolean;
   /** Changes data: each call waits for the person's approval. */
   requiresApproval: boolean;
 }

@@ -45,6 +45,9 @@ async function conversation(user: string) {
   const c = await call<{ id: string }>(stack.api.url, tokens[user]!, 'POST', '/api/conversations', {});
   return c.body.id;
 }
+/** Sends a message in one of the person's conversations (test/support/api-client's sendMessage). */
+const send = (user: string, id: string, text: string, onEvent?: Parameters<typeof sendMessage>[4]) =>
+  sendMessage(stack.api.url, tokens[user]!, id, text, onEvent);
 const decide = (user: string, e: SseEvent, decision: 'approve' | 'deny') =>
   call(stack.api.url, tokens[user]!, 'POST', `/api/approvals/${String(e.data.approvalId)}`, { decision });
 const detail = (user: string, id: string) =>
@@ -88,12 +91,7 @@ describe('openai provider with a scripted model', () => {
           },
     );
     const id = await conversation('james_smith');
-    const t = await sendMessage(
-      stack.api.url,
-      tokens.james_smith!,
-      id,
-      'What are my tickets and how is my agency doing?',
-    );
+    const t = await send('james_smith', id, 'What are my tickets and how is my agency doing?');
     const names = t.events.map((e) => e.event);
     expect(names.filter((n) => n === 'tool.started')).toHaveLength(2);
     expect(names.filter((n) => n === 'message.delta').length).toBeGreaterThan(3);
@@ -144,19 +142,13 @@ describe('openai provider with a scripted model', () => {
           : { text: 'Done.' },
       );
       const id = await conversation('james_smith');
-      const t = await sendMessage(
-        stack.api.url,
-        tokens.james_smith!,
-        id,
-        'Open a ticket for my camera',
-        async (e) => {
-          if (e.event === 'approval.required') {
-            expect(e.data).toMatchObject({ tool: 'create_ticket', args: { title } });
-            expect(String(e.data.summary)).toContain(title);
-            expect((await decide('james_smith', e, decision)).status).toBe(200);
-          }
-        },
-      );
+      const t = await send('james_smith', id, 'Open a ticket for my camera', async (e) => {
+        if (e.event === 'approval.required') {
+          expect(e.data).toMatchObject({ tool: 'create_ticket', args: { title } });
+          expect(String(e.data.summary)).toContain(title);
+          expect((await decide('james_smith', e, decision)).status).toBe(200);
+        }
+      });
       const row = tickets.prepare('SELECT reporter FROM tickets WHERE title = ?').get(title) as
         { reporter: string } | undefined;
       const toModel = toolMessages(model.requests[1]!)[0]!.content!;
@@ -198,15 +190,9 @@ describe('openai provider with a scripted model', () => {
           }
         : { text: 'Created.' },
     );
-    await sendMessage(
-      stack.api.url,
-      tokens.james_smith!,
-      await conversation('james_smith'),
-      'file it',
-      async (e) => {
-        if (e.event === 'approval.required') await decide('james_smith', e, 'approve');
-      },
-    );
+    await send('james_smith', await conversation('james_smith'), 'file it', async (e) => {
+      if (e.event === 'approval.required') await decide('james_smith', e, 'approve');
+    });
     const evil = tickets.prepare('SELECT id FROM tickets WHERE title = ?').get(evilTitle) as { id: number };
 
     // The agent reads it; the (scripted) model obeys the text it finds in the tool result.
@@ -221,15 +207,9 @@ describe('openai provider with a scripted model', () => {
       return { text: 'I did what the ticket said.' };
     });
     const events: string[] = [];
-    const t = await sendMessage(
-      stack.api.url,
-      tokens.alex_agent!,
-      await conversation('alex_agent'),
-      `Summarize TCK-${evil.id}`,
-      (e) => {
-        events.push(e.event);
-      },
-    );
+    const t = await send('alex_agent', await conversation('alex_agent'), `Summarize TCK-${evil.id}`, (e) => {
+      events.push(e.event);
+    });
     // The write waited for approval, nobody approved, it timed out and was not run. The approval names
     // the call it is for (the second one), so the renderer can put it on the right card.
     expect(t.of('approval.required')[0]).toMatchObject({
@@ -249,7 +229,7 @@ describe('openai provider with a scripted model', () => {
     model.setScript(() => ({ hang: true, text: 'Let me think' }));
     const id = await conversation('alex_agent');
     const before = model.aborted;
-    const t = await sendMessage(stack.api.url, tokens.alex_agent!, id, 'Think hard', (e) =>
+    const t = await send('alex_agent', id, 'Think hard', (e) =>
       e.event === 'message.delta' ? 'stop' : undefined,
     );
     expect(t.text).toBe('Let me think');
@@ -268,7 +248,7 @@ describe('openai provider with a scripted model', () => {
     }));
     const id = await conversation('james_smith');
     let approvalId = '';
-    await sendMessage(stack.api.url, tokens.james_smith!, id, 'open one', (e) => {
+    await send('james_smith', id, 'open one', (e) => {
       if (e.event === 'approval.required') {
         approvalId = String(e.data.approvalId);
         return 'stop';
@@ -300,7 +280,7 @@ describe('openai provider with a scripted model', () => {
     );
     const id = await conversation('james_smith');
     const statuses: number[] = [];
-    const t = await sendMessage(stack.api.url, tokens.james_smith!, id, 'open one', async (e) => {
+    const t = await send('james_smith', id, 'open one', async (e) => {
       if (e.event !== 'approval.required') return;
       statuses.push(
         (await call(stack.api.url, tokens.james_smith!, 'DELETE', `/api/conversations/${id}`)).status,
@@ -321,7 +301,7 @@ describe('openai provider with a scripted model', () => {
         : { text: 'No such tools.' },
     );
     const id = await conversation('alex_agent');
-    const t = await sendMessage(stack.api.url, tokens.alex_agent!, id, 'call them');
+    const t = await send('alex_agent', id, 'call them');
     expect(t.of('tool.completed').map((c) => c.ok)).toEqual([false, false, false]);
     const metrics = await (await fetch(`${stack.api.url}/metrics`)).text();
     expect(metrics).not.toContain(tag);
@@ -345,7 +325,7 @@ describe('openai provider with a scripted model', () => {
   it('a model error is an error event and the message is saved as failed', async () => {
     model.setScript(() => ({ error: { status: 400, message: 'The model `scripted-1` does not exist' } }));
     const id = await conversation('alex_agent');
-    const t = await sendMessage(stack.api.url, tokens.alex_agent!, id, 'hello');
+    const t = await send('alex_agent', id, 'hello');
     expect(t.events.at(-1)).toMatchObject({ event: 'error', data: { error: 'model_error' } });
     expect(String(t.of('error')[0]!.message)).toContain('does not exist');
     expect(t.of('done')).toHaveLength(0);
@@ -359,7 +339,7 @@ describe('openai provider with a scripted model', () => {
         ? { toolCalls: [{ name: 'search_documentation', arguments: { query: 'dock' } }] }
         : { text: 'Enough.' },
     );
-    const t = await sendMessage(stack.api.url, tokens.alex_agent!, await conversation('alex_agent'), 'loop');
+    const t = await send('alex_agent', await conversation('alex_agent'), 'loop');
     expect(t.of('tool.started')).toHaveLength(15);
     expect(model.requests.at(-1)!.tools).toBeUndefined();
     expect(t.text).toBe('Enough.');

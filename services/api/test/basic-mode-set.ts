@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { Principal } from '@msi/kit';
 import { DEMO_ORGANIZATIONS, DEMO_USERS } from '@msi/kit/demo';
+import { desktopPrincipal } from '../../../test/support/principal.js';
 import { route, type Route } from '../src/agent/offline/route.js';
 import type { Org } from '../src/agent/offline/orgs.js';
 
@@ -29,18 +30,7 @@ export const loadSet = (file: string): Labelled[] =>
 export function principalOf(username: string): Principal {
   const u = DEMO_USERS.find((x) => x.username === username);
   if (!u) throw new Error(`no demo user ${username}`);
-  return {
-    sub: `sub-${u.username}`,
-    username: u.username,
-    name: u.name,
-    roles: [u.role],
-    organizations: u.organizations,
-    scopes: ['api'],
-    clientId: 'msi-desktop',
-    audience: 'http://api',
-    expiresAt: 0,
-    isService: false,
-  };
+  return desktopPrincipal(u.username, [u.role], u.organizations, { name: u.name });
 }
 
 /** What list_organizations answers this person: every organization for supervisors and admins, else those
@@ -55,24 +45,27 @@ export function visibleOrgs(p: Principal): Org[] {
   }));
 }
 
+/** Every tool basic mode may route to. */
+export const BASIC_MODE_TOOLS = [
+  'search_tickets',
+  'get_ticket',
+  'create_ticket',
+  'update_ticket',
+  'add_comment',
+  'resolve_ticket',
+  'ticket_stats',
+  'list_organizations',
+  'get_organization',
+  'get_organization_users',
+  'compare_user_permissions',
+  'set_member_permissions',
+  'search_documentation',
+] as const;
+
 /** The tools each role is listed (set_member_permissions only for administrators). */
 export function toolsOf(p: Principal): Set<string> {
-  const tools = [
-    'search_tickets',
-    'get_ticket',
-    'create_ticket',
-    'update_ticket',
-    'add_comment',
-    'resolve_ticket',
-    'ticket_stats',
-    'list_organizations',
-    'get_organization',
-    'get_organization_users',
-    'compare_user_permissions',
-    'search_documentation',
-  ];
-  if (p.roles.includes('admin')) tools.push('set_member_permissions');
-  return new Set(tools);
+  const admin = p.roles.includes('admin');
+  return new Set(BASIC_MODE_TOOLS.filter((t) => admin || t !== 'set_member_permissions'));
 }
 
 /** The router's final decision for a request (loading the organizations list when it asks for it). */

@@ -202,15 +202,17 @@ describe('knowledge base with Chroma', () => {
     cleanups.push(() => svc.app.close());
     const auth = { authorization: 'Bearer alex_agent' };
     const inject = svc.app.inject.bind(svc.app);
+    const upload = (filename: string, content: string) =>
+      inject({
+        method: 'POST',
+        url: '/api/knowledge/documents',
+        headers: auth,
+        payload: { filename, content },
+      });
 
     expect((await inject({ method: 'GET', url: '/api/knowledge/documents' })).statusCode).toBe(401);
 
-    const up = await inject({
-      method: 'POST',
-      url: '/api/knowledge/documents',
-      headers: auth,
-      payload: { filename: 'evidence-retention.md', content: LONG },
-    });
+    const up = await upload('evidence-retention.md', LONG);
     expect(up.statusCode).toBe(202);
     const doc = up.json();
     expect(doc).toMatchObject({
@@ -238,12 +240,7 @@ describe('knowledge base with Chroma', () => {
     expect(env.kb.get(doc.id)).toMatchObject({ status: 'ready', chunksDone: 24 });
     expect(seen.has(24)).toBe(true);
 
-    const dup = await inject({
-      method: 'POST',
-      url: '/api/knowledge/documents',
-      headers: auth,
-      payload: { filename: 'copy.md', content: LONG },
-    });
+    const dup = await upload('copy.md', LONG);
     expect(dup.statusCode).toBe(200);
     expect(dup.json().id).toBe(doc.id);
 
@@ -293,12 +290,7 @@ describe('knowledge base with Chroma', () => {
       'invalid_request',
       'x.md is empty',
     ]);
-    const huge = await inject({
-      method: 'POST',
-      url: '/api/knowledge/documents',
-      headers: auth,
-      payload: { filename: 'big.txt', content: 'a'.repeat(5 * 1024 * 1024 + 1) },
-    });
+    const huge = await upload('big.txt', 'a'.repeat(5 * 1024 * 1024 + 1));
     expect([huge.statusCode, huge.json().error]).toEqual([413, 'payload_too_large']);
     expect(env.kb.list()).toHaveLength(3); // nothing half-written by the refused uploads
 

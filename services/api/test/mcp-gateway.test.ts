@@ -4,7 +4,8 @@
  */
 import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, type Principal } from '@msi/kit';
+import { createLogger } from '@msi/kit';
+import { desktopPrincipal } from '../../../test/support/principal.js';
 import { startHarness, type Harness } from '../../ticketing/test/harness.js';
 import { createMcpGateway } from '../src/mcp-clients.js';
 
@@ -16,17 +17,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const alex: Principal = {
-  sub: 'sub-alex_agent',
-  username: 'alex_agent',
-  roles: ['agent'],
-  organizations: ['dallas-police', 'allen-firestation'],
-  scopes: ['api'],
-  clientId: 'msi-desktop',
-  audience: 'http://api',
-  expiresAt: 0,
-  isService: false,
-};
+const alex = desktopPrincipal('alex_agent', ['agent'], ['dallas-police', 'allen-firestation']);
 
 describe('MCP gateway', () => {
   it('a finished tool call leaves no listener on the turn signal (a later hang-up cancels nothing)', async () => {

@@ -3,22 +3,12 @@
  * organizations list to the tool call to the answer (the tool results are given as the servers answer).
  */
 import { describe, expect, it } from 'vitest';
-import type { Principal } from '@msi/kit';
+import { desktopPrincipal } from '../../../test/support/principal.js';
 import { readIntent } from '../src/agent/offline/intent.js';
 import { matchOrganization } from '../src/agent/offline/orgs.js';
 import { plan, type Done } from '../src/agent/offline/plan.js';
 
-const person = (username: string, roles: Principal['roles'], organizations: string[]): Principal => ({
-  sub: `sub-${username}`,
-  username,
-  roles,
-  organizations,
-  scopes: ['api'],
-  clientId: 'msi-desktop',
-  audience: 'http://api',
-  expiresAt: 0,
-  isService: false,
-});
+const person = desktopPrincipal;
 const james = person('james_smith', ['customer'], ['dallas-police']);
 const alex = person('alex_agent', ['agent'], ['dallas-police', 'allen-firestation']);
 const sam = person('sam_supervisor', ['supervisor'], []);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '@msi/kit/demo';
-import { loadSet, score, type Labelled } from './basic-mode-set.js';
+import { BASIC_MODE_TOOLS, loadSet, score, type Labelled } from './basic-mode-set.js';
 
 const set = loadSet('basic-mode-requests.json');
 const roleOf = (u: string) => DEMO_USERS.find((x) => x.username === u)!.role;
@@ -16,23 +16,7 @@ describe('basic-mode routing', () => {
     expect(new Set(set.map((x) => roleOf(x.user)))).toEqual(
       new Set(['customer', 'agent', 'supervisor', 'admin']),
     );
-    expect(new Set(set.map((x) => x.tool).filter(Boolean))).toEqual(
-      new Set([
-        'search_tickets',
-        'get_ticket',
-        'create_ticket',
-        'update_ticket',
-        'add_comment',
-        'resolve_ticket',
-        'ticket_stats',
-        'list_organizations',
-        'get_organization',
-        'get_organization_users',
-        'compare_user_permissions',
-        'set_member_permissions',
-        'search_documentation',
-      ]),
-    );
+    expect(new Set(set.map((x) => x.tool).filter(Boolean))).toEqual(new Set(BASIC_MODE_TOOLS));
   });
 
   it('routes ≥ 95% of them to the right tool with the right arguments', () => {

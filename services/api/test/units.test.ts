@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { openDatabase, type Principal } from '@msi/kit';
+import { openDatabase } from '@msi/kit';
+import { desktopPrincipal } from '../../../test/support/principal.js';
 import { createApprovals } from '../src/agent/approvals.js';
 import { summarize } from '../src/agent/loop.js';
 import { plan } from '../src/agent/offline/plan.js';
@@ -7,17 +8,7 @@ import { conversationMigrations, createConversationStore } from '../src/conversa
 import { createRateLimiter } from '../src/limits.js';
 import { createMetrics } from '../src/metrics.js';
 
-const person = (username: string, roles: Principal['roles'], organizations: string[]): Principal => ({
-  sub: `sub-${username}`,
-  username,
-  roles,
-  organizations,
-  scopes: ['api'],
-  clientId: 'msi-desktop',
-  audience: 'http://api',
-  expiresAt: 0,
-  isService: false,
-});
+const person = desktopPrincipal;
 const james = person('james_smith', ['customer'], ['dallas-police']);
 const orgs = [
   { slug: 'dallas-police', name: 'Dallas Police Department', legacyName: 'Dallas_Police' },

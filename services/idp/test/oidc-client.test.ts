@@ -34,16 +34,23 @@ beforeAll(async () => {
 });
 afterAll(() => idp?.stop());
 
+/** The desktop's authorization URL with a PKCE (S256) challenge for `verifier`. */
+async function authorizationUrl(verifier: string, params: Record<string, string>) {
+  return oidc.buildAuthorizationUrl(desktop, {
+    redirect_uri: REDIRECT,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    ...params,
+  });
+}
+
 /** The whole code flow with openid-client: authorization URL, the login form, the code grant. */
 async function signIn(username: string, extra: Record<string, string> = {}) {
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
-  const url = oidc.buildAuthorizationUrl(desktop, {
-    redirect_uri: REDIRECT,
+  const url = await authorizationUrl(verifier, {
     scope: 'openid profile email offline_access api',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
     state,
     nonce,
     prompt: 'login',
@@ -85,8 +92,7 @@ describe('IDP with openid-client', () => {
     expect(tokens.expires_in).toBeGreaterThan(800);
     expect(tokens.expires_in).toBeLessThanOrEqual(900);
 
-    const verifier = createTokenVerifier({ issuer: idp.issuer, audience: idp.audiences.api });
-    const p = await verifier.verify(tokens.access_token);
+    const p = await verifierFor(idp.audiences.api).verify(tokens.access_token);
     expect(p).toMatchObject({
       username: 'alex_agent',
       roles: ['agent'],
@@ -130,7 +136,7 @@ describe('IDP with openid-client', () => {
     expect(res.issued_token_type).toBe('urn:ietf:params:oauth:token-type:access_token');
     expect(res.scope).toBe('tickets:read');
     expect(res.expires_in).toBeLessThanOrEqual(300);
-    const verifier = createTokenVerifier({ issuer: idp.issuer, audience: idp.audiences.ticketing });
+    const verifier = verifierFor(idp.audiences.ticketing);
     const p = await verifier.verify(res.access_token);
     expect(p).toMatchObject({
       username: 'alex_agent',
@@ -204,11 +210,8 @@ describe('IDP with openid-client', () => {
       error: 'invalid_target',
     });
     const verifier = oidc.randomPKCECodeVerifier();
-    const url = oidc.buildAuthorizationUrl(desktop, {
-      redirect_uri: REDIRECT,
+    const url = await authorizationUrl(verifier, {
       scope: 'openid api',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
       state: 's1',
       resource: 'http://127.0.0.1:1/elsewhere',
     });

@@ -125,18 +125,21 @@ interface Cell {
 const everyone = (o: Outcome) =>
   Object.fromEntries([...PEOPLE, 'service'].map((w) => [w, o])) as Record<Who, Outcome>;
 
+/** Outcomes where `them` are the organization's own people: every other person does not find it, the
+ *  supervisor and the admin (who see every organization) do. */
+const seenBy = (them: Partial<Record<Who, Outcome>>): Record<Who, Outcome> => ({
+  ...everyone('not_found'),
+  ...them,
+  sam_supervisor: 'ok',
+  admin: 'ok',
+});
+
 /** The authorization matrix: each tool × each seeded role, with the expected outcome of each cell. */
 const MATRIX: Cell[] = [
   {
     tool: 'get_organization',
     args: { organization: 'dallas-police' },
-    expect: {
-      ...everyone('not_found'),
-      james_smith: 'ok',
-      alex_agent: 'ok',
-      sam_supervisor: 'ok',
-      admin: 'ok',
-    },
+    expect: seenBy({ james_smith: 'ok', alex_agent: 'ok' }),
     check: (r, who) => {
       expect(sc<{ slug: string }>(r).slug).toBe('dallas-police');
       expect(sc<{ deployments: unknown[] }>(r).deployments.length).toBeGreaterThan(0);
@@ -147,13 +150,7 @@ const MATRIX: Cell[] = [
   {
     tool: 'get_organization',
     args: { organization: 'Allen_Firestation' },
-    expect: {
-      ...everyone('not_found'),
-      linda_baker: 'ok',
-      alex_agent: 'ok',
-      sam_supervisor: 'ok',
-      admin: 'ok',
-    },
+    expect: seenBy({ linda_baker: 'ok', alex_agent: 'ok' }),
     check: (r, who) => {
       expect(sc<{ slug: string }>(r).slug).toBe('allen-firestation');
       // linda_baker sees her organization but not its members (no view_agency_users).
@@ -164,24 +161,12 @@ const MATRIX: Cell[] = [
   {
     tool: 'get_organization',
     args: { organization: 'City of Los Angeles' },
-    expect: {
-      ...everyone('not_found'),
-      paul_morgan: 'ok',
-      riley_agent: 'ok',
-      sam_supervisor: 'ok',
-      admin: 'ok',
-    },
+    expect: seenBy({ paul_morgan: 'ok', riley_agent: 'ok' }),
   },
   {
     tool: 'get_organization_users',
     args: { organization: 'dallas-police' },
-    expect: {
-      ...everyone('not_found'),
-      james_smith: 'ok',
-      alex_agent: 'ok',
-      sam_supervisor: 'ok',
-      admin: 'ok',
-    },
+    expect: seenBy({ james_smith: 'ok', alex_agent: 'ok' }),
     check: (r) => {
       const members = sc<{ members: { username: string }[] }>(r)
         .members.map((m) => m.username)
@@ -197,13 +182,7 @@ const MATRIX: Cell[] = [
   {
     tool: 'get_organization_users',
     args: { organization: 'allen-firestation' },
-    expect: {
-      ...everyone('not_found'),
-      linda_baker: 'members_hidden',
-      alex_agent: 'ok',
-      sam_supervisor: 'ok',
-      admin: 'ok',
-    },
+    expect: seenBy({ linda_baker: 'members_hidden', alex_agent: 'ok' }),
     check: (r) => {
       for (const m of sc<{ members: { username: string }[] }>(r).members) {
         expect(demoMembers().some((d) => d.org === 'allen-firestation' && d.username === m.username)).toBe(
@@ -215,13 +194,7 @@ const MATRIX: Cell[] = [
   {
     tool: 'get_organization_users',
     args: { organization: 'la-city' },
-    expect: {
-      ...everyone('not_found'),
-      paul_morgan: 'ok',
-      riley_agent: 'ok',
-      sam_supervisor: 'ok',
-      admin: 'ok',
-    },
+    expect: seenBy({ paul_morgan: 'ok', riley_agent: 'ok' }),
   },
   {
     tool: 'compare_user_permissions',
@@ -229,13 +202,7 @@ const MATRIX: Cell[] = [
       organization: 'Dallas Police Department',
       usernames: ['james_smith', otherMember('dallas-police', 'james_smith')],
     },
-    expect: {
-      ...everyone('not_found'),
-      james_smith: 'ok',
-      alex_agent: 'ok',
-      sam_supervisor: 'ok',
-      admin: 'ok',
-    },
+    expect: seenBy({ james_smith: 'ok', alex_agent: 'ok' }),
     check: (r) => {
       const s = sc<{ members: { username: string }[]; common: string[]; permissions: unknown[] }>(r);
       expect(s.members[0]!.username).toBe('james_smith');
@@ -249,13 +216,7 @@ const MATRIX: Cell[] = [
       organization: 'allen-firestation',
       usernames: ['linda_baker', otherMember('allen-firestation', 'linda_baker')],
     },
-    expect: {
-      ...everyone('not_found'),
-      linda_baker: 'members_hidden',
-      alex_agent: 'ok',
-      sam_supervisor: 'ok',
-      admin: 'ok',
-    },
+    expect: seenBy({ linda_baker: 'members_hidden', alex_agent: 'ok' }),
   },
   {
     tool: 'set_member_permissions',

@@ -6,8 +6,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../../test/support/services.js';
 import type { ServiceStatus } from '../../../src/common/host-api.js';
-import { devLayout } from '../../../src/node/layout.js';
 import { Supervisor } from '../../../src/node/supervisor/supervisor.js';
+import { testSupervisorOptions } from '../../support/supervisor.js';
 import { waitForStatus } from '../../support/wait.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -21,11 +21,7 @@ describe('supervisor liveness', () => {
   it('marks a stopped (hung) service "not responding" and ready again once it answers', async () => {
     const data = tempDataDir('msi-live-');
     const s = new Supervisor({
-      dataDir: data.dir,
-      layout: devLayout(),
-      rendererOrigin: 'http://127.0.0.1:4200',
-      apiClientSecret: 'test-client-secret-0123456789abcdef',
-      model: { provider: 'offline', model: 'gpt-4o-mini', baseUrl: '' },
+      ...testSupervisorOptions(data.dir),
       only: ['ticketing'],
       preferredPorts: { ticketing: 0 },
       restartPolicy: { livenessIntervalMs: 200, livenessTimeoutMs: 500 },

@@ -12,13 +12,13 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDataDir } from '../../../../test/support/services.js';
 import type { ServiceName, ServiceStatus } from '../../../src/common/host-api.js';
-import { devLayout } from '../../../src/node/layout.js';
 import { SERVICE_NAMES } from '../../../src/node/supervisor/services.js';
 import {
   ServiceFailedError,
   Supervisor,
   type SupervisorOptions,
 } from '../../../src/node/supervisor/supervisor.js';
+import { testSupervisorOptions } from '../../support/supervisor.js';
 import { isAlive, waitForGone, waitForStatus } from '../../support/wait.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -29,11 +29,7 @@ afterAll(async () => {
 function supervisor(opts: Partial<SupervisorOptions> = {}): Supervisor {
   const data = tempDataDir('msi-sup-');
   const s = new Supervisor({
-    dataDir: data.dir,
-    layout: devLayout(),
-    rendererOrigin: 'http://127.0.0.1:4200',
-    apiClientSecret: 'test-client-secret-0123456789abcdef',
-    model: { provider: 'offline', model: 'gpt-4o-mini', baseUrl: '' },
+    ...testSupervisorOptions(data.dir),
     ...opts,
   });
   cleanups.push(async () => {

@@ -188,15 +188,7 @@ export class AuthService {
     try {
       discovery = await this.discovery();
       if (tokens?.refreshToken && discovery.revocation_endpoint) {
-        await fetch(discovery.revocation_endpoint, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({
-            token: tokens.refreshToken,
-            token_type_hint: 'refresh_token',
-            client_id: this.config.config.clientId,
-          }),
-        });
+        await this.revoke(discovery.revocation_endpoint, tokens.refreshToken);
       }
     } catch {
       // Signing out locally must still work when the identity provider cannot be reached.
@@ -223,16 +215,11 @@ export class AuthService {
     try {
       const discovery = await this.discovered;
       if (!discovery.revocation_endpoint) return;
-      await fetch(discovery.revocation_endpoint, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          token: tokens.refreshToken,
-          token_type_hint: 'refresh_token',
-          client_id: this.config.config.clientId,
-        }),
-        signal: typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(3000) : undefined,
-      });
+      await this.revoke(
+        discovery.revocation_endpoint,
+        tokens.refreshToken,
+        typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(3000) : undefined,
+      );
     } catch {
       // The old identity provider may be gone already (Local → Remote stops it): nothing to revoke there.
     }
@@ -243,6 +230,24 @@ export class AuthService {
     this.clear();
     this.notice.set(reason);
     await this.router.navigateByUrl('/sign-in', { replaceUrl: true });
+  }
+
+  /** Revokes a refresh token at the identity provider (RFC 7009). */
+  private async revoke(
+    endpoint: string,
+    refreshToken: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        token: refreshToken,
+        token_type_hint: 'refresh_token',
+        client_id: this.config.config.clientId,
+      }),
+      signal,
+    });
   }
 
   private async doRefresh(): Promise<string> {

@@ -171,16 +171,12 @@ export class KnowledgeStore {
   }
 
   /** Documents whose chunks were cut by an older chunker, with what it takes to cut them again. */
-  chunkedBefore(version: number): {
-    id: string;
-    title: string;
-    filename: string;
-    media_type: string;
-    bytes: number;
-    sha256: string;
-    source: KnowledgeDocument['source'];
+  chunkedBefore(version: number): (Pick<
+    DocRow,
+    'id' | 'title' | 'filename' | 'media_type' | 'bytes' | 'sha256' | 'source'
+  > & {
     content: string;
-  }[] {
+  })[] {
     return this.db
       .prepare(
         `SELECT id, title, filename, media_type, bytes, sha256, source, content FROM kb_documents

@@ -3,6 +3,7 @@ import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { AuthService } from '../auth.service';
 import { ConfigService } from '../config';
+import { LOCAL_CONFIG } from '../../../testing/config';
 import { SessionService } from '../session.service';
 import { Shell } from './shell';
 
@@ -28,13 +29,7 @@ describe('Shell', () => {
         },
       ],
     });
-    TestBed.inject(ConfigService).set({
-      mode: 'local',
-      issuer: 'http://127.0.0.1:9400',
-      clientId: 'renderer',
-      apiUrl: 'http://127.0.0.1:8000',
-      scopes: 'openid',
-    });
+    TestBed.inject(ConfigService).set(LOCAL_CONFIG);
   });
 
   it('"Skip to content" moves focus to the page, without a navigation', async () => {

@@ -4,6 +4,7 @@ import type { ConnectionCheck, ServiceStatus, Settings, SettingsUpdate } from '@
 import { AuthService } from '../../core/auth.service';
 import { BrowserLocation } from '../../core/browser-location';
 import { ConfigService } from '../../core/config';
+import { LOCAL_CONFIG } from '../../../testing/config';
 import { HOST } from '../../core/host.service';
 import SettingsPage from './settings.page';
 
@@ -68,13 +69,7 @@ describe('SettingsPage', () => {
         { provide: AuthService, useValue: auth },
       ],
     });
-    TestBed.inject(ConfigService).set({
-      mode: 'local',
-      issuer: 'http://127.0.0.1:9400',
-      clientId: 'renderer',
-      apiUrl: 'http://127.0.0.1:8000',
-      scopes: 'openid',
-    });
+    TestBed.inject(ConfigService).set(LOCAL_CONFIG);
   });
 
   async function setup() {

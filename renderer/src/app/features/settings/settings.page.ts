@@ -66,30 +66,20 @@ const LOCAL_START_TIMEOUT_MS = 180_000;
                 runs the identity provider and the API, and Test connection checks those.
               </p>
             }
-            <label class="field">
-              <span>Identity provider (issuer) URL</span>
-              <input
-                name="issuer"
-                type="url"
-                [attr.aria-describedby]="mode() === 'local' ? 'remote-hint' : null"
-                [value]="s.remote.issuer"
-                (input)="typed.set(endpointsOf(form))"
-                placeholder="https://login.example.com"
-                [required]="mode() === 'remote'"
-              />
-            </label>
-            <label class="field">
-              <span>API URL</span>
-              <input
-                name="apiUrl"
-                type="url"
-                [attr.aria-describedby]="mode() === 'local' ? 'remote-hint' : null"
-                [value]="s.remote.apiUrl"
-                (input)="typed.set(endpointsOf(form))"
-                placeholder="https://assistant.example.com"
-                [required]="mode() === 'remote'"
-              />
-            </label>
+            @for (f of remoteFields; track f.name) {
+              <label class="field">
+                <span>{{ f.label }}</span>
+                <input
+                  [name]="f.name"
+                  type="url"
+                  [attr.aria-describedby]="mode() === 'local' ? 'remote-hint' : null"
+                  [value]="s.remote[f.name]"
+                  (input)="typed.set(endpointsOf(form))"
+                  [placeholder]="f.placeholder"
+                  [required]="mode() === 'remote'"
+                />
+              </label>
+            }
             <div class="row">
               <button type="button" (click)="test(form)" [disabled]="testing()">
                 {{ testing() ? 'Testing…' : 'Test connection' }}
@@ -214,6 +204,15 @@ export default class SettingsPage {
   private readonly location = inject(BrowserLocation);
   private readonly injector = inject(Injector);
   protected readonly theme = inject(ThemeService);
+  /** The two addresses of Remote mode, in the order the form shows them. */
+  protected readonly remoteFields = [
+    {
+      name: 'issuer',
+      label: 'Identity provider (issuer) URL',
+      placeholder: 'https://login.example.com',
+    },
+    { name: 'apiUrl', label: 'API URL', placeholder: 'https://assistant.example.com' },
+  ] as const;
   protected readonly settings = signal<Settings | null>(null);
   protected readonly mode = signal<Settings['mode']>('local');
   protected readonly loadError = signal<string | null>(null);
