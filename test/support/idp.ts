@@ -132,18 +132,43 @@ export function pkce(): { verifier: string; challenge: string } {
   return { verifier, challenge: b64url(createHash('sha256').update(verifier).digest()) };
 }
 
-function setCookies(res: Response): string {
+/** The `name=value` pairs a response sets (cleared cookies left out). */
+export function cookiesOf(res: Response): string[] {
   return res.headers
     .getSetCookie()
     .map((c) => c.split(';')[0]!)
-    .filter((c) => !c.endsWith('='))
-    .join('; ');
+    .filter((c) => !c.endsWith('='));
+}
+
+/** A hidden form field's value in an IDP page ('' when the page has none). */
+export function formField(html: string, name: string): string {
+  return html.match(new RegExp(`name="${name}" value="([^"]*)"`))?.[1] ?? '';
 }
 
 function hiddenField(html: string, name: string): string {
-  const m = html.match(new RegExp(`name="${name}" value="([^"]*)"`));
-  if (!m) throw new Error(`the login page has no ${name} field`);
-  return m[1]!;
+  const v = formField(html, name);
+  if (!v) throw new Error(`the login page has no ${name} field`);
+  return v;
+}
+
+/** Posts the login form of an authorization `page` (its request id, CSRF token and cookie) as `username`. */
+export function submitLogin(
+  page: Response,
+  html: string,
+  username: string,
+  password = 'demo',
+): Promise<Response> {
+  return fetch(new URL('login', page.url), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookiesOf(page).join('; ') },
+    body: new URLSearchParams({
+      request_id: hiddenField(html, 'request_id'),
+      csrf: hiddenField(html, 'csrf'),
+      username,
+      password,
+    }),
+  });
 }
 
 async function tokenRequest(
@@ -175,17 +200,7 @@ export async function signInAt(authorizeUrl: URL, username: string, password = '
   if (early) return new URL(early);
   const html = await page.text();
   if (page.status !== 200) throw new IdpError(page.status, 'authorize_failed', pageMessage(html));
-  const login = await fetch(new URL('login', authorizeUrl), {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: setCookies(page) },
-    body: new URLSearchParams({
-      request_id: hiddenField(html, 'request_id'),
-      csrf: hiddenField(html, 'csrf'),
-      username,
-      password,
-    }),
-  });
+  const login = await submitLogin(page, html, username, password);
   const location = login.headers.get('location');
   if (login.status !== 302 || !location)
     throw new IdpError(login.status, 'login_failed', pageMessage(await login.text()));

@@ -4,6 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  cookiesOf,
+  formField,
+  submitLogin,
   pkce,
   signInAt,
   startIdp,
@@ -35,29 +38,11 @@ function authorizeUrl(redirectUri: string, extra: Record<string, string> = {}) {
   return url;
 }
 
-const cookiesOf = (res: Response) =>
-  res.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0]!)
-    .filter((c) => !c.endsWith('='));
-const field = (html: string, name: string) =>
-  html.match(new RegExp(`name="${name}" value="([^"]*)"`))?.[1] ?? '';
-
 /** A browser signed in at the IDP (its session cookie), through the renderer's own redirect URI. */
 async function signedInBrowser(username = 'sam_supervisor') {
   const page = await fetch(authorizeUrl(`${TEST_RENDERER_ORIGIN}/auth/callback`), { redirect: 'manual' });
   const html = await page.text();
-  const login = await fetch(`${idp.issuer}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookiesOf(page).join('; ') },
-    body: new URLSearchParams({
-      request_id: field(html, 'request_id'),
-      csrf: field(html, 'csrf'),
-      username,
-      password: 'demo',
-    }),
-  });
+  const login = await submitLogin(page, html, username);
   expect(login.status).toBe(302);
   expect(new URL(login.headers.get('location')!).searchParams.get('code')).toBeTruthy();
   return cookiesOf(login).find((c) => c.startsWith('msi_idp_session='))!;
@@ -67,7 +52,7 @@ async function consentFor(session: string, redirectUri = FOREIGN) {
   const res = await fetch(authorizeUrl(redirectUri), { redirect: 'manual', headers: { cookie: session } });
   const html = await res.text();
   const csrfCookie = cookiesOf(res).find((c) => c.startsWith('msi_idp_csrf='))!;
-  return { res, html, requestId: field(html, 'request_id'), csrf: field(html, 'csrf'), csrfCookie };
+  return { res, html, requestId: formField(html, 'request_id'), csrf: formField(html, 'csrf'), csrfCookie };
 }
 
 const answer = (form: Record<string, string>, cookie: string) =>

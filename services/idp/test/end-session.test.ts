@@ -4,6 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  cookiesOf,
+  formField,
+  submitLogin,
   loginWithPassword,
   pkce,
   startIdp,
@@ -19,14 +22,6 @@ beforeAll(async () => {
   idp = await startIdp();
 });
 afterAll(() => idp?.stop());
-
-const cookiesOf = (res: Response) =>
-  res.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0]!)
-    .filter((c) => !c.endsWith('='));
-const field = (html: string, name: string) =>
-  html.match(new RegExp(`name="${name}" value="([^"]*)"`))?.[1] ?? '';
 
 function authorizeUrl(challenge: string, prompt?: string) {
   const q = new URLSearchParams({
@@ -46,17 +41,7 @@ async function signIn(username: string) {
   const { verifier, challenge } = pkce();
   const page = await fetch(authorizeUrl(challenge), { redirect: 'manual' });
   const html = await page.text();
-  const login = await fetch(`${idp.issuer}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookiesOf(page).join('; ') },
-    body: new URLSearchParams({
-      request_id: field(html, 'request_id'),
-      csrf: field(html, 'csrf'),
-      username,
-      password: 'demo',
-    }),
-  });
+  const login = await submitLogin(page, html, username);
   const code = new URL(login.headers.get('location')!).searchParams.get('code')!;
   const session = cookiesOf(login).find((c) => c.startsWith('msi_idp_session='))!;
   const tokens = (await (
@@ -99,7 +84,7 @@ describe('end-session', () => {
     const html = await res.text();
     expect(html).toContain('Sign out of MSI Assistant?');
     expect(html).toMatch(/<form method="post" action="end-session\/confirm">/);
-    expect(field(html, 'confirmation')).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    expect(formField(html, 'confirmation')).toMatch(/^[A-Za-z0-9_-]{40,}$/);
     expect(await stillSignedIn(session)).toBe(true);
   });
 
@@ -126,7 +111,7 @@ describe('end-session', () => {
         headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
         body: new URLSearchParams(form),
       });
-    const token = field(html, 'confirmation');
+    const token = formField(html, 'confirmation');
     const other = await signIn('riley_agent');
     expect((await confirm({ confirmation: 'forged', decision: 'sign_out' }, session)).status).toBe(403);
     expect((await confirm({ confirmation: token, decision: 'sign_out' }, other.session)).status).toBe(403);
@@ -153,7 +138,7 @@ describe('end-session', () => {
     const res = await fetch(`${idp.issuer}/end-session/confirm`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session },
-      body: new URLSearchParams({ confirmation: field(html, 'confirmation'), decision: 'stay' }),
+      body: new URLSearchParams({ confirmation: formField(html, 'confirmation'), decision: 'stay' }),
     });
     expect(await res.text()).toContain('You are still signed in');
     expect(await stillSignedIn(session)).toBe(true);
