@@ -26,6 +26,18 @@ async function post(path: string, body: URLSearchParams | object) {
   return { status: res.status, body: (await res.json()) as Record<string, string> };
 }
 
+/** A well-formed /authorize request of the desktop client (a fresh PKCE challenge each time). */
+function authorizeParams(): Record<string, string> {
+  return {
+    client_id: 'msi-desktop',
+    redirect_uri: 'http://127.0.0.1:43125/auth/callback',
+    response_type: 'code',
+    scope: 'openid api',
+    code_challenge: pkce().challenge,
+    code_challenge_method: 'S256',
+  };
+}
+
 describe('IDP bad input', () => {
   it('answers a repeated or non-string client_secret with invalid_request, not a 500', async () => {
     const form = new URLSearchParams({
@@ -71,15 +83,7 @@ describe('IDP bad input', () => {
   });
 
   it('answers a repeated query parameter at /authorize and /end-session with a 400 naming it, never a redirect', async () => {
-    const base = {
-      client_id: 'msi-desktop',
-      redirect_uri: 'http://127.0.0.1:43125/auth/callback',
-      response_type: 'code',
-      scope: 'openid api',
-      code_challenge: pkce().challenge,
-      code_challenge_method: 'S256',
-      state: 's1',
-    };
+    const base = { ...authorizeParams(), state: 's1' };
     for (const name of ['client_id', 'redirect_uri', 'state']) {
       const q = new URLSearchParams(base);
       q.append(name, 'again');
@@ -119,15 +123,7 @@ describe('IDP bad input', () => {
 
   it('ignores a foreign cookie with a malformed %-escape (loopback cookies are shared across ports)', async () => {
     const url = new URL(`${idp.issuer}/authorize`);
-    for (const [k, v] of Object.entries({
-      client_id: 'msi-desktop',
-      redirect_uri: 'http://127.0.0.1:43125/auth/callback',
-      response_type: 'code',
-      scope: 'openid api',
-      code_challenge: pkce().challenge,
-      code_challenge_method: 'S256',
-    }))
-      url.searchParams.set(k, v);
+    for (const [k, v] of Object.entries(authorizeParams())) url.searchParams.set(k, v);
     const headers = { cookie: 'other_app=50%off; theme=dark' };
     const page = await fetch(url, { headers, redirect: 'manual' });
     expect(page.status).toBe(200);
