@@ -182,9 +182,15 @@ export class ServiceProcess {
   private async watchLiveness(url: string, signal: AbortSignal): Promise<void> {
     const { livenessIntervalMs: every, livenessTimeoutMs: timeoutMs } = this.policy;
     while (!signal.aborted) {
+      // The abort listener goes with each wait: one left behind per round would pile up for the child's life.
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, every);
-        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        const done = () => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, every);
+        signal.addEventListener('abort', done, { once: true });
       });
       if (signal.aborted) return;
       let problem: string | undefined;

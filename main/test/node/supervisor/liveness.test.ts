@@ -32,9 +32,16 @@ describe('supervisor liveness', () => {
       await s.stop();
       data.cleanup();
     });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    cleanups.push(() => process.off('warning', onWarning));
     await s.start();
     const ready = ticketing(await s.whenReady(60_000));
     const pid = (frozen.pid = ready.pid!);
+    // More rounds than an AbortSignal's 10 listeners: each round's wait must take its listener with it.
+    await new Promise((r) => setTimeout(r, 15 * 200));
+    expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
 
     process.kill(pid, 'SIGSTOP');
     const t0 = Date.now();
