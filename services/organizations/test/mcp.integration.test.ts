@@ -15,6 +15,7 @@ import {
   clientCredentialsToken,
   exchangeToken,
   loginWithPassword,
+  resourceToken,
   startIdp,
   type RunningIdp,
 } from '../../../test/support/idp.js';
@@ -421,14 +422,7 @@ describe('tokens and transport', () => {
   };
 
   it('a write with a read-only token is refused with 403 insufficient_scope, and nothing changes', async () => {
-    const login = await loginWithPassword(idp.url, 'admin');
-    const readOnly = (
-      await exchangeToken(idp.url, {
-        subjectToken: login.access_token,
-        resource: orgs.url,
-        scope: 'orgs:read',
-      })
-    ).access_token;
+    const readOnly = await resourceToken(idp.url, 'admin', orgs.url, 'orgs:read');
     const before = snapshot();
     const res = await rpc(readOnly, setCall);
     expect(res.status).toBe(403);
@@ -497,14 +491,7 @@ describe('tokens and transport', () => {
   });
 
   it('a tool named after an Object.prototype member is an unknown tool, also for a read-only token', async () => {
-    const login = await loginWithPassword(idp.url, 'admin');
-    const readOnly = (
-      await exchangeToken(idp.url, {
-        subjectToken: login.access_token,
-        resource: orgs.url,
-        scope: 'orgs:read',
-      })
-    ).access_token;
+    const readOnly = await resourceToken(idp.url, 'admin', orgs.url, 'orgs:read');
     for (const token of [tokens.admin, readOnly]) {
       for (const name of ['__proto__', 'constructor', 'toString']) {
         const res = await rpc(token, { ...setCall, params: { name, arguments: {} } });
