@@ -66,17 +66,21 @@ export const loadMcpServerSdk = () =>
  * resource server: bearer JWTs for this resource only, RFC 9728 metadata, DNS-rebinding protection.
  */
 export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
+  // RFC 9728 §3.3: the metadata at `/.well-known/oauth-protected-resource/mcp` is that of the resource
+  // `<server>/mcp`, the URL an MCP host connects to; the bare one names the server. Tokens for either name
+  // are accepted (the API's exchanged tokens name the server; hosts that read the metadata, `/mcp`).
   const metadataPath = '/.well-known/oauth-protected-resource';
-  const metadataUrl = `${opts.resource}${metadataPath}`;
-  const metadata = {
-    resource: opts.resource,
+  const mcpResource = `${opts.resource}/mcp`;
+  const metadataUrl = `${opts.resource}${metadataPath}/mcp`;
+  const metadataFor = (resource: string) => ({
+    resource,
     authorization_servers: [opts.issuer],
     scopes_supported: opts.scopesSupported,
     bearer_methods_supported: ['header'],
     resource_name: opts.name,
-  };
-  app.get(metadataPath, async () => metadata);
-  app.get(`${metadataPath}/mcp`, async () => metadata);
+  });
+  app.get(metadataPath, async () => metadataFor(opts.resource));
+  app.get(`${metadataPath}/mcp`, async () => metadataFor(mcpResource));
 
   const hosts = allowedHosts(opts.resource, opts.allowedHosts);
   const origins = new Set((opts.allowedOrigins ?? []).map((o) => o.toLowerCase()));
@@ -95,7 +99,7 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
   };
 
   // Tokens from the issuer whose audience is this very resource, and no other.
-  const verifier = createTokenVerifier({ issuer: opts.issuer, audience: opts.resource });
+  const verifier = createTokenVerifier({ issuer: opts.issuer, audience: [opts.resource, mcpResource] });
   const auth = requireBearer(verifier, {
     resourceMetadataUrl: metadataUrl,
     requiredScopes: [opts.readScope],
@@ -131,7 +135,12 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
       const tool = calledTool(msg!);
       const needed = tool === undefined ? undefined : ownEntry(scopes, tool);
       if (needed && !principal.scopes.includes(needed)) {
-        return insufficientScope(reply, `${tool} needs scope ${needed}`, needed, metadataUrl);
+        return insufficientScope(
+          reply,
+          `${tool} needs scope ${needed}`,
+          [...new Set([opts.readScope, needed])].join(' '),
+          metadataUrl,
+        );
       }
     }
     const [{ McpServer }, { StreamableHTTPServerTransport }] = await loadMcpServerSdk();

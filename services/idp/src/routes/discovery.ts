@@ -14,6 +14,9 @@ export function discoveryRoutes(app: FastifyInstance, idp: Idp): void {
     jwks_uri: `${iss}/jwks`,
     revocation_endpoint: `${iss}/revoke`,
     end_session_endpoint: `${iss}/end-session`,
+    // MCP hosts sign in without pre-registration (client-registry.ts).
+    registration_endpoint: `${iss}/register`,
+    client_id_metadata_document_supported: true,
     scopes_supported: [...OIDC_SCOPES, ...new Set([...idp.resources.values()].flat())],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],

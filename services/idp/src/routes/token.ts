@@ -216,7 +216,7 @@ export function tokenRoutes(app: FastifyInstance, idp: Idp): void {
     const usedBasic = /^Basic\s/i.test(req.headers.authorization ?? '');
     try {
       const grantType = required(p, 'grant_type');
-      const client = authenticateClient(req, p as Record<string, string>, idp.clients);
+      const client = await authenticateClient(req, p as Record<string, string>, idp.clients);
       const handler = handlers[grantType];
       if (!handler)
         throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
