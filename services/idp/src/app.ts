@@ -43,6 +43,7 @@ export interface IdpData {
 export async function openIdpData(cfg: IdpConfig): Promise<IdpData> {
   const keys = new KeyStore(join(cfg.MSI_DATA_DIR, 'idp'), keyRetention(cfg));
   keys.load();
+  keys.ensureAlgorithms();
   const store = await Store.open(cfg.MSI_DATA_DIR);
   return { keys, store, close: () => store.close() };
 }

@@ -25,6 +25,8 @@ export interface Client {
   /** A redirect URI the code goes to without asking the person (the desktop app: the renderer's own origin). */
   trustedRedirect(uri: string): boolean;
   postLogoutRedirectUriOk(uri: string): boolean;
+  /** How its ID tokens are signed (default RS256, OpenID Connect's default). */
+  idTokenAlg?: 'ES256' | 'RS256';
   /** Not configured here: a dynamically registered client or a Client ID Metadata Document (client-registry.ts). */
   dynamic?: boolean;
 }
@@ -85,6 +87,7 @@ export function registeredClients(cfg: IdpConfig): Map<string, Client> {
   const desktop: Client = {
     id: DESKTOP_CLIENT_ID,
     name: 'MSI Assistant (desktop app)',
+    idTokenAlg: 'ES256',
     grants: [GRANT.code, GRANT.refresh],
     // Any loopback port (RFC 8252 §7.3), but only the renderer's own origin gets a code without consent.
     redirectUriOk: (uri) => isLoopbackRedirect(uri, ['/auth/callback']),

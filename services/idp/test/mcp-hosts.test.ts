@@ -17,10 +17,17 @@ import type {
   OAuthClientMetadata,
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { decodeJwt } from 'jose';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@msi/kit';
-import { cookiesOf, formField, startIdp, type RunningIdp } from '../../../test/support/idp.js';
+import {
+  cookiesOf,
+  formField,
+  loginWithPassword,
+  pkce,
+  startIdp,
+  type RunningIdp,
+} from '../../../test/support/idp.js';
 import { startService, tempDataDir, type RunningService } from '../../../test/support/services.js';
 
 let idp: RunningIdp;
@@ -313,6 +320,57 @@ describe('an MCP host with dynamic client registration (RFC 7591)', () => {
     expect((await authorize(`dcr.${encoded}.${mac}`, 'http://127.0.0.1/other')).status).toBe(400);
     // Any port of the registered loopback redirect (RFC 8252 §7.3).
     expect((await authorize(`dcr.${encoded}.${mac}`, 'http://127.0.0.1:61234/cb')).status).toBe(200);
+  });
+});
+
+describe('ID tokens', () => {
+  it('are RS256 for a client that did not register another algorithm (OIDC), ES256 for the desktop app', async () => {
+    const redirect = 'http://127.0.0.1:53700/cb';
+    const reg = (await (
+      await fetch(`${idp.issuer}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_name: 'OIDC Host', redirect_uris: [redirect] }),
+      })
+    ).json()) as { client_id: string };
+    const { verifier, challenge } = pkce();
+    const u = new URL(`${idp.issuer}/authorize`);
+    for (const [k, v] of Object.entries({
+      client_id: reg.client_id,
+      redirect_uri: redirect,
+      response_type: 'code',
+      scope: 'openid profile tickets:read',
+      resource: mcpUrl.toString(),
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      nonce: 'n-1',
+    }))
+      u.searchParams.set(k, v);
+    const back = await new Browser().authorize(u);
+    const tokens = (await (
+      await fetch(`${idp.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: reg.client_id,
+          code: back.searchParams.get('code')!,
+          redirect_uri: redirect,
+          code_verifier: verifier,
+        }),
+      })
+    ).json()) as { id_token: string };
+    const jwks = createRemoteJWKSet(new URL(`${idp.issuer}/jwks`));
+    const { payload, protectedHeader } = await jwtVerify(tokens.id_token, jwks, {
+      issuer: idp.issuer,
+      audience: reg.client_id,
+      algorithms: ['RS256'],
+    });
+    expect(protectedHeader.alg).toBe('RS256');
+    expect(payload).toMatchObject({ nonce: 'n-1', preferred_username: 'alex_agent' });
+
+    const desktop = await loginWithPassword(idp.issuer, 'alex_agent');
+    expect(decodeProtectedHeader(desktop.id_token!).alg).toBe('ES256');
   });
 });
 

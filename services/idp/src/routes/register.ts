@@ -9,12 +9,10 @@ import type { Idp } from '../context.js';
 export function registerRoutes(app: FastifyInstance, idp: Idp): void {
   app.post('/register', { bodyLimit: 8 * 1024 }, async (req, reply) => {
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
-      return reply
-        .status(400)
-        .send({
-          error: 'invalid_client_metadata',
-          error_description: 'send the client metadata as application/json',
-        });
+      return reply.status(400).send({
+        error: 'invalid_client_metadata',
+        error_description: 'send the client metadata as application/json',
+      });
     }
     try {
       return reply.status(201).header('Cache-Control', 'no-store').send(idp.clients.register(req.body));

@@ -55,6 +55,7 @@ export function tokenRoutes(app: FastifyInstance, idp: Idp): void {
       ...(scope.includes('openid')
         ? {
             id_token: await idp.tokens.idToken({
+              alg: (await idp.clients.get(grant.clientId))?.idTokenAlg ?? 'RS256',
               user,
               clientId: grant.clientId,
               nonce,
