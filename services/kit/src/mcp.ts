@@ -91,7 +91,10 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
       return reply.status(403).send({ error: 'forbidden_host', message: `host ${host} is not allowed` });
     }
     const origin = req.headers.origin?.toLowerCase();
-    if (origin && !origins.has(origin)) {
+    // A page of this very origin (the Host it asked for, already checked) is no cross-site request.
+    const sameOrigin =
+      !!origin && URL.canParse(origin) && new URL(origin).host === (req.headers.host ?? '').toLowerCase();
+    if (origin && !origins.has(origin) && !sameOrigin) {
       return reply
         .status(403)
         .send({ error: 'forbidden_origin', message: `origin ${origin} is not allowed` });
