@@ -9,12 +9,16 @@ import cors from '@fastify/cors';
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import {
   guardHosts,
+  httpCheck,
+  isUnavailable,
   onShutdown,
-  openDatabase,
+  openStore,
+  registerReadiness,
+  storeCheck,
   warmUpLater,
   type AfterListen,
-  type Db,
   type Logger,
+  type Store,
 } from '@msi/kit';
 import { createApprovals } from './agent/approvals.js';
 import { registerApprovalRoutes } from './agent/approvals.js';
@@ -23,18 +27,22 @@ import type { ModelProvider } from './agent/provider.js';
 import { apiVerifier, requirePerson } from './auth.js';
 import type { ApiConfig } from './config.js';
 import { registerConversationRoutes } from './conversations/routes.js';
-import { conversationMigrations, createConversationStore } from './conversations/store.js';
+import {
+  conversationMigrations,
+  createConversationStore,
+  type ConversationTables,
+} from './conversations/store.js';
 import {
   createKnowledgeBase,
   offlineEmbedder,
   openaiEmbedder,
   registerKnowledgeRoutes,
 } from './knowledge/index.js';
+import { knowledgeMigrations, type KnowledgeTables } from './knowledge/schema.js';
 import { createRateLimiter, rateLimit } from './limits.js';
 import { createMcpGateway } from './mcp-clients.js';
 import { registerMeRoutes } from './me-routes.js';
 import { createMetrics } from './metrics.js';
-import { httpCheck, registerReadiness } from '@msi/kit';
 import { createTokenExchanger } from './token-exchange.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -44,9 +52,52 @@ export const DEFAULT_DOCS_DIR = resolve(here, '../../../resources/docs');
 /** Knowledge uploads are JSON of up to 5 MB of text; message content has its own, smaller cap. */
 export const API_BODY_LIMIT = 6 * 1024 * 1024;
 
-/** The API's own SQLite file (conversations, knowledge metadata); DataDirError when it cannot be used. */
-export function openApiDb(cfg: ApiConfig): Db {
-  return openDatabase(resolve(cfg.MSI_DATA_DIR, 'api', 'api.sqlite'), conversationMigrations);
+/** The API's database: conversations (module "main") and the knowledge base (module "knowledge"). */
+export interface ApiData {
+  conversations: Store<ConversationTables>;
+  knowledge: Store<KnowledgeTables>;
+  /** What /readyz checks and errors name: "the api database", both stores. */
+  readonly label: string;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the API's database: with DATABASE_URL its own PostgreSQL database (`msi_api`), else the SQLite
+ * file in the data dir, as before (a DataDirError when it cannot be used; its schema versions are kept).
+ */
+export async function openApiData(cfg: ApiConfig, log: Logger): Promise<ApiData> {
+  const common = {
+    service: 'api',
+    url: cfg.DATABASE_URL,
+    file: resolve(cfg.MSI_DATA_DIR, 'api', 'api.sqlite'),
+    log,
+    connectTimeoutMs: cfg.DATABASE_CONNECT_TIMEOUT_MS,
+  };
+  const conversations = await openStore<ConversationTables>({
+    ...common,
+    migrations: conversationMigrations,
+    poolMax: cfg.DATABASE_POOL_MAX,
+  });
+  let knowledge: Store<KnowledgeTables>;
+  try {
+    knowledge = await openStore<KnowledgeTables>({
+      ...common,
+      module: 'knowledge',
+      migrations: knowledgeMigrations,
+      poolMax: Math.max(2, Math.ceil(cfg.DATABASE_POOL_MAX / 2)),
+    });
+  } catch (err) {
+    await conversations.close();
+    throw err;
+  }
+  return {
+    conversations,
+    knowledge,
+    label: conversations.label,
+    ping: () => Promise.all([conversations.ping(), knowledge.ping()]).then(() => undefined),
+    close: () => Promise.all([knowledge.close(), conversations.close()]).then(() => undefined),
+  };
 }
 
 /** The API's routes on `app`; returns what runs once it listens (ingestion, warm-up, the ready line). */
@@ -54,7 +105,7 @@ export async function buildApi(
   app: FastifyInstance,
   log: Logger,
   cfg: ApiConfig,
-  db: Db,
+  data: ApiData,
 ): Promise<AfterListen> {
   // The openai SDK is loaded only when a key is configured; the offline provider never needs it.
   const openai = cfg.OPENAI_API_KEY
@@ -74,7 +125,7 @@ export async function buildApi(
       : offlineEmbedder();
 
   const kb = createKnowledgeBase({
-    db,
+    store: data.knowledge,
     chromaUrl: cfg.CHROMA_URL,
     chromaTimeoutMs: cfg.CHROMA_TIMEOUT_MS,
     embedder,
@@ -119,7 +170,7 @@ export async function buildApi(
     timeoutMs: cfg.MCP_TIMEOUT_MS,
   });
   onShutdown(() => mcp.close());
-  const store = createConversationStore(db);
+  const store = createConversationStore(data.conversations);
   const approvals = createApprovals({ timeoutMs: cfg.APPROVAL_TIMEOUT_MS });
 
   registerMeRoutes(app, { preHandler, provider, mcp, docs: kb });
@@ -135,6 +186,7 @@ export async function buildApi(
   // Fastify runs an array of preHandlers in order; the knowledge routes' option is typed for one.
   registerKnowledgeRoutes(app, kb, { preHandler: preHandler as unknown as preHandlerHookHandler });
   registerReadiness(app, [
+    storeCheck(data),
     httpCheck('idp', `${cfg.IDP_ISSUER}/.well-known/openid-configuration`),
     httpCheck('ticketing', `${cfg.TICKETING_URL}/.well-known/oauth-protected-resource`),
     httpCheck('organizations', `${cfg.ORGANIZATIONS_URL}/.well-known/oauth-protected-resource`),
@@ -145,11 +197,30 @@ export async function buildApi(
 
   return (url) => {
     // Ingestion of the built-in documentation runs in the background; /readyz tells when Chroma is reachable.
-    kb.start().catch((err: Error) => log.error({ err }, 'knowledge base did not start'));
+    startKnowledge(kb, log);
     // The MCP client SDK was left out of start-up; load it once the stack's start is over.
     warmUpLater(() => mcp.preload());
     log.info({ url, provider: provider.name, model: provider.model, embedder: embedder.id }, 'api ready');
   };
+}
+
+/**
+ * Starts the knowledge base in the background; while the database does not answer (it went away after
+ * start-up) it tries again every few seconds rather than staying without its documentation.
+ */
+function startKnowledge(kb: ReturnType<typeof createKnowledgeBase>, log: Logger): void {
+  let closed = false;
+  onShutdown(() => {
+    closed = true;
+  });
+  const attempt = (): void => {
+    kb.start().catch((err: Error) => {
+      if (!isUnavailable(err) || closed) return log.error({ err }, 'knowledge base did not start');
+      log.warn({ err: err.message }, 'knowledge base waits for the database to start');
+      setTimeout(attempt, 2000).unref();
+    });
+  };
+  attempt();
 }
 
 /** No API route takes a query parameter twice: `?q=a&q=b` is a 400 naming it, before any route reads it. */
