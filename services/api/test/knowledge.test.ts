@@ -387,7 +387,7 @@ describe.each(backends())('knowledge base with Chroma on %s', (b) => {
     };
     const env = await setup({ docs: { 'evidence-retention.md': LONG }, embedder: failing, batchSize: 4 });
     await env.kb.start();
-    for (let i = 0; i < 200 && !env.logs.some((l) => l.includes('simulated embedder crash')); i++)
+    for (let i = 0; i < 1000 && !env.logs.some((l) => l.includes('simulated embedder crash')); i++)
       await new Promise((r) => setTimeout(r, 10));
     await env.kb.close(); // the process dies here
     const [half] = await env.kb.list();
