@@ -223,7 +223,10 @@ function startKnowledge(kb: ReturnType<typeof createKnowledgeBase>, log: Logger)
   attempt();
 }
 
-/** No API route takes a query parameter twice: `?q=a&q=b` is a 400 naming it, before any route reads it. */
+/**
+ * No API route takes a query parameter twice: `?q=a&q=b` is a 400 naming it, before any route reads it;
+ * nor a NUL character in a parameter.
+ */
 function refuseRepeatedQuery(app: FastifyInstance): void {
   app.addHook('preValidation', async (req, reply) => {
     const query = req.query as Record<string, unknown> | undefined;
@@ -232,6 +235,16 @@ function refuseRepeatedQuery(app: FastifyInstance): void {
       return reply
         .status(400)
         .send({ error: 'invalid_request', message: `${repeated[0]} must be given once` });
+    }
+    // U+0000 in an id or a search: PostgreSQL's text cannot hold it, so it is refused on both backends.
+    const params = req.params as Record<string, unknown> | undefined;
+    const nul = [...Object.entries(params ?? {}), ...Object.entries(query ?? {})].find(
+      ([, v]) => typeof v === 'string' && v.includes('\u0000'),
+    );
+    if (nul) {
+      return reply
+        .status(400)
+        .send({ error: 'invalid_request', message: `${nul[0]} must not contain NUL characters` });
     }
   });
 }

@@ -111,6 +111,24 @@ describe.each(backends())('conversations are per person (%s)', (backend) => {
     ).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
     const bad = await api('james_smith', 'POST', '/api/approvals/nope', { decision: 'maybe' });
     expect(bad.status).toBe(400);
+    // U+0000 (which PostgreSQL's text cannot hold) is refused alike on both backends, never a 500.
+    const nul = await sendMessage(apiUrl, tokens.james_smith!, id, 'my tickets \u0000');
+    expect(nul.events[0]!.data).toMatchObject({
+      error: 'invalid_request',
+      message: 'content: content must not contain NUL characters',
+    });
+    expect(
+      await api('james_smith', 'PATCH', `/api/conversations/${id}`, { title: 'a\u0000b' }),
+    ).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_request', message: 'title: title must not contain NUL characters' },
+    });
+    expect(await api('james_smith', 'GET', '/api/conversations/x%00y')).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_request', message: 'id must not contain NUL characters' },
+    });
+    expect((await api('james_smith', 'GET', '/api/conversations?q=a%00')).status).toBe(400);
+    expect((await api('james_smith', 'GET', '/api/knowledge/documents/x%00')).status).toBe(400);
     // Nothing was stored by the refused messages.
     expect((await api('james_smith', 'GET', `/api/conversations/${id}`)).body.messages).toEqual([]);
   });

@@ -30,11 +30,17 @@ const titleSchema = z
   .trim()
   .min(1, 'title must not be empty')
   .max(MAX_TITLE, `title must be at most ${MAX_TITLE} characters`)
-  .refine(wellFormed, 'title is not well-formed Unicode (half of a surrogate pair)');
+  .refine(wellFormed, 'title is not well-formed Unicode (half of a surrogate pair)')
+  .refine(noNul, 'title must not contain NUL characters');
 
 /** False for text with half of a surrogate pair (a cut emoji): SQLite would store bytes that read back as U+FFFD. */
 function wellFormed(s: string): boolean {
   return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+}
+
+/** False for text with U+0000, which PostgreSQL's text cannot hold (SQLite would): refused on both alike. */
+function noNul(s: string): boolean {
+  return !s.includes('\u0000');
 }
 
 function invalid(reply: FastifyReply, error: z.ZodError) {
@@ -58,6 +64,7 @@ export function registerConversationRoutes(app: FastifyInstance, opts: Conversat
         .string({ required_error: 'content is required', invalid_type_error: 'content must be a string' })
         .refine((s) => s.trim().length > 0, 'content must not be empty')
         .refine(wellFormed, 'content is not well-formed Unicode (half of a surrogate pair)')
+        .refine(noNul, 'content must not contain NUL characters')
         .refine(
           (s) => s.length <= opts.maxMessageChars,
           (s) => ({ message: `content is ${s.length} characters; the limit is ${opts.maxMessageChars}` }),
