@@ -52,19 +52,19 @@ export const DEFAULT_DOCS_DIR = resolve(here, '../../../resources/docs');
 /** Knowledge uploads are JSON of up to 5 MB of text; message content has its own, smaller cap. */
 export const API_BODY_LIMIT = 6 * 1024 * 1024;
 
-/** The API's database: conversations (module "main") and the knowledge base (module "knowledge"). */
-export interface ApiData {
-  conversations: Store<ConversationTables>;
-  knowledge: Store<KnowledgeTables>;
-  /** What /readyz checks and errors name: "the api database", both stores. */
-  readonly label: string;
-  ping(): Promise<void>;
-  close(): Promise<void>;
-}
+/** The API's tables: conversations (module "main") and the knowledge base (module "knowledge"). */
+export type ApiTables = ConversationTables & KnowledgeTables;
+
+/** The API's database: one store for both modules ("the api database" in errors and /readyz). */
+export type ApiData = Store<ApiTables>;
 
 /**
  * Opens the API's database: with DATABASE_URL its own PostgreSQL database (`msi_api`), else the SQLite
  * file in the data dir, as before (a DataDirError when it cannot be used; its schema versions are kept).
+ * Each module's migrations run through openStore; then one connection (SQLite) or pool (PostgreSQL)
+ * serves both. On SQLite that matters: two connections to one file in one process would make a
+ * conversation write wait, synchronously and with the event loop blocked, for the knowledge base's
+ * write lock that cannot be released meanwhile; on one connection Kysely queues them instead.
  */
 export async function openApiData(cfg: ApiConfig, log: Logger): Promise<ApiData> {
   const common = {
@@ -74,30 +74,18 @@ export async function openApiData(cfg: ApiConfig, log: Logger): Promise<ApiData>
     log,
     connectTimeoutMs: cfg.DATABASE_CONNECT_TIMEOUT_MS,
   };
-  const conversations = await openStore<ConversationTables>({
+  const knowledge = await openStore<KnowledgeTables>({
+    ...common,
+    module: 'knowledge',
+    migrations: knowledgeMigrations,
+    poolMax: 1,
+  });
+  await knowledge.close();
+  return openStore<ApiTables>({
     ...common,
     migrations: conversationMigrations,
     poolMax: cfg.DATABASE_POOL_MAX,
   });
-  let knowledge: Store<KnowledgeTables>;
-  try {
-    knowledge = await openStore<KnowledgeTables>({
-      ...common,
-      module: 'knowledge',
-      migrations: knowledgeMigrations,
-      poolMax: Math.max(2, Math.ceil(cfg.DATABASE_POOL_MAX / 2)),
-    });
-  } catch (err) {
-    await conversations.close();
-    throw err;
-  }
-  return {
-    conversations,
-    knowledge,
-    label: conversations.label,
-    ping: () => Promise.all([conversations.ping(), knowledge.ping()]).then(() => undefined),
-    close: () => Promise.all([knowledge.close(), conversations.close()]).then(() => undefined),
-  };
 }
 
 /** The API's routes on `app`; returns what runs once it listens (ingestion, warm-up, the ready line). */
@@ -125,7 +113,7 @@ export async function buildApi(
       : offlineEmbedder();
 
   const kb = createKnowledgeBase({
-    store: data.knowledge,
+    store: data as unknown as Store<KnowledgeTables>,
     chromaUrl: cfg.CHROMA_URL,
     chromaTimeoutMs: cfg.CHROMA_TIMEOUT_MS,
     embedder,
@@ -170,7 +158,7 @@ export async function buildApi(
     timeoutMs: cfg.MCP_TIMEOUT_MS,
   });
   onShutdown(() => mcp.close());
-  const store = createConversationStore(data.conversations);
+  const store = createConversationStore(data as unknown as Store<ConversationTables>);
   const approvals = createApprovals({ timeoutMs: cfg.APPROVAL_TIMEOUT_MS });
 
   registerMeRoutes(app, { preHandler, provider, mcp, docs: kb });

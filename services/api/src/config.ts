@@ -16,7 +16,7 @@ export const apiSpec = {
   ...baseSpec(DEFAULT_PORTS.api),
   /**
    * PostgreSQL (its own database, `msi_api`; docs/postgresql.md) instead of the SQLite file in the data
-   * dir. Conversations and the knowledge base each keep a pool: at most 1.5 × DATABASE_POOL_MAX connections.
+   * dir; conversations and the knowledge base share one pool of DATABASE_POOL_MAX connections.
    */
   ...databaseSpec(),
   IDP_ISSUER: env.url(defaultUrl('idp')),
