@@ -6,7 +6,7 @@
  * once the database is back. Skipped when the run has no PostgreSQL (MSI_TEST_DATABASE_URL empty).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call } from '../../../test/support/api-client.js';
+import { call, sendMessage } from '../../../test/support/api-client.js';
 import { startBackend, type Backend } from '../../../test/support/backend.js';
 import {
   backends,
@@ -103,6 +103,8 @@ describe.skipIf(!onPostgres)('the API on PostgreSQL', () => {
     });
     expect([upload.status, upload.body.error]).toEqual([503, 'unavailable']);
     expect((await req('GET', '/api/knowledge/search?q=dock')).status).toBe(503);
+    const turn = await sendMessage(api.url, token, 'any-conversation', 'hello');
+    expect([turn.status, turn.events[0]?.data.error]).toEqual([503, 'unavailable']);
 
     await proxy.restore();
     const back = await eventually(
@@ -125,5 +127,39 @@ describe.skipIf(!onPostgres)('the API on PostgreSQL', () => {
     expect(again.status).toBe(202);
     const created = await req('POST', '/api/conversations', { title: 'After the outage' });
     expect(created.status).toBe(201);
+  });
+
+  it('an ingestion the database leaves mid-way waits for it and finishes, nothing counted twice', async () => {
+    const sections = Array.from(
+      { length: 240 },
+      (_, i) =>
+        `## Bay ${i + 1}\n\nBay ${i + 1} of the DS-8 dock charges one V700 camera in about three hours.`,
+    ).join('\n\n');
+    const up = await req('POST', '/api/knowledge/documents', {
+      filename: 'bays.md',
+      content: `# Dock bays\n\n${sections}`,
+    });
+    expect(up.status).toBe(202);
+    const id = String(up.body.id);
+    const total = Number(up.body.chunksTotal);
+    expect(total).toBeGreaterThan(100);
+    await proxy.cut();
+    await new Promise((r) => setTimeout(r, 1500));
+    await proxy.restore();
+    const done = await eventually(
+      () => req('GET', `/api/knowledge/documents/${id}`),
+      (r) => r.status === 200 && r.body.status === 'ready',
+      60_000,
+    );
+    expect(done.body).toMatchObject({ status: 'ready', chunksDone: total, chunksTotal: total });
+    const rows = await pgQuery<{ n: string; embedded: string }>(
+      pg.url,
+      'SELECT count(*) AS n, sum(embedded) AS embedded FROM kb_chunks WHERE document_id = $1',
+      [id],
+    );
+    expect(rows.map((r) => [Number(r.n), Number(r.embedded)])).toEqual([[total, total]]);
+    // It was cut mid-way (the worker said so), and no failed attempt was counted for it.
+    expect(api.output()).toContain('knowledge: the database is unavailable; ingestion waits for it');
+    expect(api.output()).not.toContain('embedding failed');
   });
 });
