@@ -117,12 +117,17 @@ describe.each(backends())('conversation store on %s', (backend) => {
   });
 
   it('lists the most recently active first and names a new conversation after its first message', async () => {
+    // Times are kept to the millisecond: a tick between steps makes "most recent" unambiguous.
+    const tick = () => new Promise((r) => setTimeout(r, 3));
     const who = owner();
     const a = await store.create(who);
+    await tick();
     const b = await store.create(who, 'Kept title');
     expect((await store.list(who)).map((c) => c.id)).toEqual([b.id, a.id]);
     await store.addUserMessage(a.id, `  How   do I\nroll back firmware?  `);
+    await tick();
     await store.addUserMessage(b.id, 'Something else');
+    await tick();
     await store.addUserMessage(a.id, 'A second question');
     const list = await store.list(who);
     expect(list.map((c) => [c.title, c.messageCount])).toEqual([
@@ -130,6 +135,7 @@ describe.each(backends())('conversation store on %s', (backend) => {
       ['Kept title', 1],
     ]);
     expect((await store.list(who, undefined, 1)).length).toBe(1);
+    await tick();
     const renamed = (await store.rename(who, b.id, 'Renamed'))!;
     expect(renamed.title).toBe('Renamed');
     expect((await store.list(who))[0]!.id).toBe(b.id);
