@@ -63,6 +63,8 @@ export interface KnowledgeBaseOptions {
   /** The knowledge module's store (kit `openStore` with `knowledgeMigrations`). */
   store: Store<KnowledgeTables>;
   chromaUrl: string;
+  /** Chroma's token (services/chroma's CHROMA_TOKEN), when it has one. */
+  chromaToken?: string;
   /** How long one Chroma request may take (ms). Default 3000. */
   chromaTimeoutMs?: number;
   embedder: Embedder;
@@ -115,6 +117,7 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
         });
     },
     opts.chromaTimeoutMs,
+    opts.chromaToken,
   );
   const stop = new AbortController();
   let started = false;
