@@ -317,4 +317,24 @@ describe('offline planner: basic mode verbs', () => {
     expect(readIntent('how do I add a user', admin).kind).toBe('docs');
     expect(readIntent('What firmware version supports LTE offload?', alex).kind).not.toBe('create_ticket');
   });
+
+  it('names Basic mode only where it is why it could not help (the header names it once per screen)', () => {
+    const docs = (results: unknown[]): Done => ({
+      name: 'search_documentation',
+      args: { query: 'q' },
+      outcome: { ok: true, result: { results } },
+    });
+    const withDocs = new Set([...ALL, 'search_documentation']);
+    const passage = { title: 'Docks', section: 'Charging', text: 'Seat the camera firmly.', chunkId: 'c1' };
+    const found = plan('How do I charge a camera?', alex, [docs([passage])], withDocs);
+    expect('answer' in found && found.answer).toContain('Seat the camera firmly.');
+    expect('answer' in found && found.answer).not.toMatch(/Basic mode|AI model/);
+    const asked = plan('resolve TCK-1012', alex, [], ALL);
+    expect('answer' in asked && asked.answer).not.toMatch(/Basic mode|AI model/);
+    // Nothing found: it says that Basic mode matched words, and what to do next.
+    const none = plan('How do I frobnicate the quux?', alex, [docs([])], withDocs);
+    expect('answer' in none && none.answer).toMatch(
+      /nothing in the documentation.*Basic mode.*Settings → Model/s,
+    );
+  });
 });
