@@ -36,6 +36,10 @@ import { registerMeRoutes } from './me-routes.js';
 import { createMetrics } from './metrics.js';
 import { httpCheck, registerReadiness } from './readiness.js';
 import { createTokenExchanger } from './token-exchange.js';
+import { createMemoryEventLog } from './turns/events.js';
+import { registerTurnRoutes } from './turns/routes.js';
+import { createTurnRunner } from './turns/runner.js';
+import { createTurnStore } from './turns/store.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The product's own documentation, next to the built service in the repository (or KNOWLEDGE_DOCS_DIR). */
@@ -91,8 +95,8 @@ export async function buildApi(
     origin: (origin, cb) =>
       cb(null, !origin || cfg.ALLOWED_ORIGINS.includes(origin) ? (origin ?? false) : false),
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type'],
-    exposedHeaders: ['retry-after'],
+    allowedHeaders: ['authorization', 'content-type', 'last-event-id'],
+    exposedHeaders: ['retry-after', 'location'],
     maxAge: 600,
   });
 
@@ -123,14 +127,29 @@ export async function buildApi(
   const approvals = createApprovals({ timeoutMs: cfg.APPROVAL_TIMEOUT_MS });
 
   registerMeRoutes(app, { preHandler, provider, mcp, docs: kb });
+  // Turns are jobs: their events in this process (a shared log would plug in here), their state stored.
+  const events = createMemoryEventLog();
+  const turns = createTurnStore(db);
+  const runner = createTurnRunner({
+    turn: { provider, approvals, store, metrics, log },
+    conversations: store,
+    turns,
+    events,
+    docs: kb,
+    log: log.child({ module: 'turns' }),
+  });
+  // Turns a stopped process left running are marked interrupted before anyone can read them.
+  await runner.recover();
   registerConversationRoutes(app, {
     preHandler,
     store,
     mcp,
-    docs: kb,
-    turn: { provider, approvals, store, metrics, log },
+    runner,
+    turns,
+    events,
     maxMessageChars: cfg.MAX_MESSAGE_CHARS,
   });
+  registerTurnRoutes(app, { preHandler, turns, events, runner });
   registerApprovalRoutes(app, approvals, { preHandler });
   // Fastify runs an array of preHandlers in order; the knowledge routes' option is typed for one.
   registerKnowledgeRoutes(app, kb, { preHandler: preHandler as unknown as preHandlerHookHandler });
