@@ -165,8 +165,10 @@ export async function buildApi(
   return (url) => {
     // Ingestion of the built-in documentation runs in the background; /readyz tells when Chroma is reachable.
     kb.start().catch((err: Error) => log.error({ err }, 'knowledge base did not start'));
-    // The MCP client SDK was left out of start-up; load it once the stack's start is over.
+    // The MCP client SDK was left out of start-up; load it once the stack's start is over, and run what
+    // the provider's first step needs.
     warmUpLater(() => mcp.preload());
+    warmUpLater(() => provider.warmUp?.());
     log.info({ url, provider: provider.name, model: provider.model, embedder: embedder.id }, 'api ready');
   };
 }

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { desktopPrincipal } from '../../../test/support/principal.js';
 import { readIntent } from '../src/agent/offline/intent.js';
 import { matchOrganization } from '../src/agent/offline/orgs.js';
+import { offlineProvider } from '../src/agent/offline/index.js';
 import { plan, type Done } from '../src/agent/offline/plan.js';
 
 const person = desktopPrincipal;
@@ -336,5 +337,16 @@ describe('offline planner: basic mode verbs', () => {
     expect('answer' in none && none.answer).toMatch(
       /nothing in the documentation.*Basic mode.*Settings → Model/s,
     );
+  });
+
+  it('warms up without I/O and without holding the event loop (a request can be served in between)', async () => {
+    let served = 0;
+    const tick = setInterval(() => served++, 0);
+    try {
+      await offlineProvider().warmUp!();
+    } finally {
+      clearInterval(tick);
+    }
+    expect(served).toBeGreaterThan(0);
   });
 });
