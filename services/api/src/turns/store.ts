@@ -5,10 +5,10 @@
  * turn whose process died: its answer is written from it at the next start (`interrupted`).
  * The methods are async so that a shared store (PostgreSQL) fits the same interface.
  */
-import { applyMigrations, type Db, type Migration } from '@msi/kit';
+import { applyMigrations, type Db, type SqliteMigration } from '@msi/kit';
 import type { StreamEvents, ToolCall, TurnStatus } from '../contract.js';
 
-const MIGRATIONS: Migration[] = [
+const MIGRATIONS: SqliteMigration[] = [
   `CREATE TABLE turns (
      id TEXT PRIMARY KEY,
      owner TEXT NOT NULL,
