@@ -1,13 +1,16 @@
 /**
  * A running turn survives a reload: a change waits for the person's decision, the page is reloaded, the
  * conversation comes back with the running answer and its "Approve change?" dialog; approving finishes
- * the turn and makes exactly that change.
+ * the turn and makes exactly that change. And a turn whose API process dies is never left running: when
+ * the supervisor has started the API again, the answer says it was interrupted, and a change that was
+ * approved and being made says its outcome is unknown.
  */
 import { test, expect, uniqueTag } from './fixtures.js';
 import { ApiClient, conversationIdOf } from './support/api.js';
 import { signIn } from './support/auth.js';
 import { ask, chatView, lastAnswer, toolCards } from './support/chat.js';
 import { organization, ticketsTitled } from './support/db.js';
+import { readStack, waitForStack } from './support/stack-file.js';
 
 const AGENT = 'alex_agent';
 
@@ -48,4 +51,46 @@ test('a turn waiting for approval comes back after a reload, dialog included, an
   expect(conversation?.activeTurn).toBeUndefined();
   expect(conversation?.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
   await expect(app.locator('[data-testid="message"]')).toHaveCount(2);
+});
+
+test('an API that dies while an approved change is being made: the answer says interrupted, the change "outcome unknown"', async ({
+  app,
+  stack,
+}) => {
+  test.skip(stack.shell !== 'web', "kills the stack command's API process");
+  const org = organization(stack.dataDir, 'dallas-police');
+  const title = `Cut off while sent ${uniqueTag()}`;
+  await signIn(app, AGENT);
+  await ask(app, `Create a ticket for ${org.name}: ${title}`, 'awaiting-approval');
+  const before = readStack(stack.dataDir)!.services;
+  const ticketing = before.ticketing!.pid!;
+  const api = before.api!.pid!;
+  // The ticket service takes the change and does not answer; the API dies while it waits.
+  process.kill(ticketing, 'SIGSTOP');
+  try {
+    const approved = app.waitForResponse((r) => r.url().includes('/api/approvals/') && r.ok());
+    await app
+      .getByRole('dialog', { name: 'Approve change?' })
+      .getByRole('button', { name: 'Approve' })
+      .click();
+    await approved;
+    process.kill(api, 'SIGKILL');
+    // The supervisor starts it again (stack.json: a new pid, ready).
+    await waitForStack(
+      stack.dataDir,
+      (s) => s.services.api?.state === 'ready' && !!s.services.api.pid && s.services.api.pid !== api,
+      { what: 'the API started again', timeoutMs: 90_000 },
+    );
+  } finally {
+    process.kill(ticketing, 'SIGCONT');
+  }
+  // The renderer reconnects by itself and shows what the API recorded.
+  const answer = lastAnswer(app);
+  await expect(answer).toHaveAttribute('data-status', 'error', { timeout: 60_000 });
+  await expect(answer).toContainText('The API stopped while answering');
+  const card = toolCards(answer, 'create_ticket');
+  await expect(card).toHaveAttribute('data-state', 'unknown');
+  await expect(card).toContainText('Outcome unknown — check the ticket');
+  await expect(chatView(app)).toHaveAttribute('data-state', 'error');
+  await app.screenshot({ path: test.info().outputPath('interrupted.png') });
 });

@@ -21,8 +21,9 @@ export const MESSAGE_LIMIT = 8000;
 let localIds = 0;
 const localId = (kind: string) => `local-${kind}-${++localIds}`;
 
-/** Pauses before each attempt to read a turn's events again after the connection broke (ms). */
-export const RECONNECT_DELAYS = [250, 500, 1000, 2000, 4000, 4000, 4000, 4000];
+/** Pauses before each attempt to read a turn's events again after the connection broke (ms): about a
+ *  minute in all, long enough for the supervisor to start a crashed API again. */
+export const RECONNECT_DELAYS = [250, 500, 1000, 2000, 4000, ...Array<number>(10).fill(5000)];
 
 const emptyAnswer = (id: string): Message => ({
   id,
@@ -258,6 +259,9 @@ export class ChatStore {
     let currentId = answerId;
     let body = first;
     let failures = 0;
+    // The stored conversation replaces what was shown when the turn was read again, or was cut off by
+    // the API stopping (its record says what became of each call).
+    let replace = resumed;
     const current = () => this.controller === controller;
     try {
       for (;;) {
@@ -275,6 +279,7 @@ export class ChatStore {
             this.reconnecting.set(false);
             if (event.id) this.lastEventId = event.id;
             currentId = this.apply(currentId, event);
+            if (event.type === 'error' && event.data.error === 'interrupted') replace = true;
             if (TERMINAL_EVENTS.includes(event.type)) return;
           }
         } catch (error) {
@@ -312,7 +317,7 @@ export class ChatStore {
         this.reconnecting.set(false);
         this.approval.set(null);
         this.approvalError.set(null);
-        this.refreshAfterTurn(conversationId, currentId, resumed);
+        this.refreshAfterTurn(conversationId, currentId, replace);
       }
     }
   }
