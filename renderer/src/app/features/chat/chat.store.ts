@@ -266,13 +266,7 @@ export class ChatStore {
     try {
       for (;;) {
         try {
-          if (!body) {
-            if (!this.turnId)
-              throw new Error(
-                'The answer stopped before it was finished: the connection to the API closed.',
-              );
-            body = await this.api.turnEvents(this.turnId, this.lastEventId, controller.signal);
-          }
+          body ??= await this.api.turnEvents(this.turnId!, this.lastEventId, controller.signal);
           for await (const event of readTurn(body)) {
             if (!current()) return;
             failures = 0;
@@ -294,6 +288,11 @@ export class ChatStore {
         }
         body = undefined;
         if (controller.signal.aborted || !current()) return;
+        // Without the turn's id (its first event never came) there is nothing to read again.
+        if (!this.turnId)
+          throw new Error(
+            'The answer stopped before it was finished: the connection to the API closed.',
+          );
         if (failures >= RECONNECT_DELAYS.length)
           throw new Error(
             'Lost the connection to the API while it was answering. The answer may still be running there: open this conversation again to see it.',
