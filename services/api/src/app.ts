@@ -32,6 +32,7 @@ import {
 } from './knowledge/index.js';
 import { createRateLimiter, rateLimit } from './limits.js';
 import { createMcpGateway } from './mcp-clients.js';
+import { registerHomeRoutes } from './home-routes.js';
 import { registerMeRoutes } from './me-routes.js';
 import { createMetrics } from './metrics.js';
 import { httpCheck, registerReadiness } from './readiness.js';
@@ -123,6 +124,7 @@ export async function buildApi(
   const approvals = createApprovals({ timeoutMs: cfg.APPROVAL_TIMEOUT_MS });
 
   registerMeRoutes(app, { preHandler, provider, mcp, docs: kb });
+  registerHomeRoutes(app, { preHandler, mcp });
   registerConversationRoutes(app, {
     preHandler,
     store,

@@ -1,5 +1,5 @@
 /**
- * Conversation routes: list (?q= title search, newest first), create, get, rename, delete, and
+ * Conversation routes: list (?q= search of titles and messages, newest first), pin, create, get, rename, delete, and
  * POST …/messages which runs one agent turn and answers Server-Sent Events. Someone else's conversation
  * answers 404, exactly like one that does not exist.
  */
@@ -88,13 +88,20 @@ export function registerConversationRoutes(app: FastifyInstance, opts: Conversat
 
   app.patch<{ Params: { id: string } }>(API_ROUTES.conversation, { preHandler }, async (req, reply) => {
     const parsed = z
-      .object({ title: titleSchema })
+      .object({
+        title: titleSchema.optional(),
+        pinned: z.boolean({ invalid_type_error: 'pinned must be true or false' }).optional(),
+      })
       .strict()
+      .refine((b) => b.title !== undefined || b.pinned !== undefined, 'give title, pinned or both')
       .safeParse(req.body ?? {});
     if (!parsed.success) return invalid(reply, parsed.error);
-    return (
-      store.rename(req.principal!.sub, req.params.id, parsed.data.title) ?? notFound(reply, req.params.id)
-    );
+    const { sub } = req.principal!;
+    const { title, pinned } = parsed.data;
+    if (pinned !== undefined && !store.pin(sub, req.params.id, pinned)) return notFound(reply, req.params.id);
+    const out =
+      title !== undefined ? store.rename(sub, req.params.id, title) : store.summary(sub, req.params.id);
+    return out ?? notFound(reply, req.params.id);
   });
 
   app.delete<{ Params: { id: string } }>(API_ROUTES.conversation, { preHandler }, async (req, reply) => {

@@ -69,6 +69,8 @@ export const conversationMigrations: Migration[] = [
      created_at TEXT NOT NULL,
      decided_at TEXT
    );`,
+  // Pinned conversations stay on top of the person's list.
+  `ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 interface ConvRow {
@@ -76,7 +78,10 @@ interface ConvRow {
   title: string;
   created_at: string;
   updated_at: string;
+  pinned: number;
   message_count: number;
+  match?: string | null;
+  search_words?: string[];
 }
 interface MsgRow {
   id: string;
@@ -125,20 +130,27 @@ export function createConversationStore(db: Db) {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     messageCount: r.message_count,
+    pinned: r.pinned === 1,
+    ...(r.match ? { match: matchSnippet(r.match, r.search_words ?? []) } : {}),
   });
-  const SELECT_SUMMARY = `SELECT c.id, c.title, c.created_at, c.updated_at,
+  const SELECT_SUMMARY = `SELECT c.id, c.title, c.created_at, c.updated_at, c.pinned,
       (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count
     FROM conversations c`;
   const q = {
     list: db.prepare(`${SELECT_SUMMARY} WHERE c.owner = ? ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ?`),
-    search: db.prepare(
-      `${SELECT_SUMMARY} WHERE c.owner = ? AND c.title LIKE ? ESCAPE '\\' ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ?`,
-    ),
     one: db.prepare(`${SELECT_SUMMARY} WHERE c.owner = ? AND c.id = ?`),
     insert: db.prepare(
       'INSERT INTO conversations (id, owner, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
     ),
     rename: db.prepare('UPDATE conversations SET title = ?, updated_at = ? WHERE owner = ? AND id = ?'),
+    pin: db.prepare('UPDATE conversations SET pinned = ? WHERE owner = ? AND id = ?'),
+    firstUserMessage: db.prepare(
+      `SELECT content FROM messages WHERE conversation_id = ? AND role = 'user' ORDER BY rowid LIMIT 1`,
+    ),
+    answers: db.prepare(
+      `SELECT count(*) AS n FROM messages WHERE conversation_id = ? AND role = 'assistant'`,
+    ),
+    setTitle: db.prepare('UPDATE conversations SET title = ? WHERE id = ? AND title = ?'),
     touch: db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?'),
     titleIfDefault: db.prepare('UPDATE conversations SET title = ? WHERE id = ? AND title = ?'),
     remove: db.prepare('DELETE FROM conversations WHERE owner = ? AND id = ?'),
@@ -246,22 +258,39 @@ export function createConversationStore(db: Db) {
     rec.citations.forEach((c, i) =>
       q.insertCite.run(id, i, c.documentId, c.chunkId, c.title, c.section, c.snippet, c.score),
     );
+    // The first answer that opened one ticket names a conversation the person has not renamed after it.
+    const ticket =
+      (q.answers.get(conversationId) as { n: number }).n === 1 ? ticketOf(rec.toolCalls) : undefined;
+    const first = ticket && (q.firstUserMessage.get(conversationId) as { content: string } | undefined);
+    if (ticket && first) q.setTitle.run(ticketTitle(ticket), conversationId, titleFrom(first.content));
     q.touch.run(at, conversationId);
     return { ...rec, id, role: 'assistant', createdAt: at };
   });
 
   return {
+    /** Newest first; with `search`, those whose title or any message has every word (and where). */
     list(owner: string, search?: string, limit = 200): ConversationSummary[] {
       const rows = search
-        ? q.search.all(owner, `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, limit)
+        ? searchConversations(db, SELECT_SUMMARY, owner, search, limit)
         : q.list.all(owner, limit);
       return (rows as ConvRow[]).map(summary);
+    },
+    pin(owner: string, id: string, pinned: boolean): ConversationSummary | undefined {
+      if (q.pin.run(pinned ? 1 : 0, owner, id).changes === 0) return undefined;
+      return this.summary(owner, id);
     },
     create(owner: string, title?: string): ConversationSummary {
       const id = randomUUID();
       const at = now();
       q.insert.run(id, owner, title ?? DEFAULT_TITLE, at, at);
-      return { id, title: title ?? DEFAULT_TITLE, createdAt: at, updatedAt: at, messageCount: 0 };
+      return {
+        id,
+        title: title ?? DEFAULT_TITLE,
+        createdAt: at,
+        updatedAt: at,
+        messageCount: 0,
+        pinned: false,
+      };
     },
     summary(owner: string, id: string): ConversationSummary | undefined {
       const r = q.one.get(owner, id) as ConvRow | undefined;
@@ -331,6 +360,67 @@ export function createConversationStore(db: Db) {
       q.decideApproval.run(decision, now(), approvalId);
     },
   };
+}
+
+/**
+ * The one search of the conversation list, in SQL kept to LIKE and EXISTS so that it reads the same on
+ * any store: a conversation matches when each word of `search` is in its title or in one of its messages
+ * (case-insensitive). `match` is the newest message that has the first word, for a snippet of where.
+ */
+function searchConversations(
+  db: Db,
+  selectSummary: string,
+  owner: string,
+  search: string,
+  limit: number,
+): ConvRow[] {
+  const words = search.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 8);
+  if (!words.length) return [];
+  const like = (w: string) => `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const each = words.map(
+    () =>
+      `(lower(c.title) LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND lower(m.content) LIKE ? ESCAPE '\\'))`,
+  );
+  const sql = `SELECT s.*, (SELECT m.content FROM messages m WHERE m.conversation_id = s.id AND lower(m.content) LIKE ? ESCAPE '\\'
+      ORDER BY m.rowid DESC LIMIT 1) AS match
+    FROM (${selectSummary} WHERE c.owner = ? AND ${each.join(' AND ')} ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ?) s`;
+  const params = [like(words[0]!), owner, ...words.flatMap((w) => [like(w), like(w)]), limit];
+  return (db.prepare(sql).all(...params) as ConvRow[]).map((r) => ({ ...r, search_words: words }));
+}
+
+/** About 120 characters of `text` around the first of `words` it contains, on one line. */
+export function matchSnippet(text: string, words: string[]): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  const lower = line.toLowerCase();
+  const at = Math.max(0, Math.min(...words.map((w) => lower.indexOf(w)).filter((i) => i >= 0)));
+  const start = Math.max(0, at - 40);
+  const cut = clip(line.slice(start), 120);
+  return `${start > 0 ? '…' : ''}${cut}${start + cut.length < line.length ? '…' : ''}`;
+}
+
+interface TicketRef {
+  number: string;
+  title: string;
+}
+
+/** The one ticket an answer's tool calls were about (get, create, change or a one-ticket search), if any. */
+export function ticketOf(calls: ToolCall[]): TicketRef | undefined {
+  const found = new Map<string, TicketRef>();
+  for (const c of calls) {
+    if (c.server !== 'ticketing' || !c.ok || !c.result || typeof c.result !== 'object') continue;
+    const r = c.result as { ticket?: Partial<TicketRef>; tickets?: Partial<TicketRef>[] };
+    const list = r.ticket ? [r.ticket] : r.tickets?.length === 1 ? r.tickets : [];
+    for (const t of list)
+      if (typeof t.number === 'string' && typeof t.title === 'string')
+        found.set(t.number, { number: t.number, title: t.title });
+  }
+  return found.size === 1 ? [...found.values()][0] : undefined;
+}
+
+/** "TCK-1301 · DS-8 dock not charging" */
+export function ticketTitle(t: TicketRef): string {
+  const full = `${t.number} · ${t.title.replace(/\s+/g, ' ').trim()}`;
+  return full.length > 80 ? `${clip(full, 77).trimEnd()}…` : full;
 }
 
 function titleFrom(content: string): string {

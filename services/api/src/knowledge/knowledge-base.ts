@@ -14,7 +14,7 @@ import type { Db, Logger } from '@msi/kit';
 import type { Citation, KnowledgeDocument, KnowledgeUpload, Passage } from '../contract.js';
 import { CHUNKER_VERSION, chunkDocument } from './chunker.js';
 import type { Embedder } from './embedder.js';
-import { reciprocalRankFusion, snippet } from './fusion.js';
+import { passageKey, reciprocalRankFusion, snippet } from './fusion.js';
 import { migrateKnowledge } from './schema.js';
 import { KnowledgeStore, type PendingChunk } from './store.js';
 import { queryTerms } from './text.js';
@@ -379,9 +379,15 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
       const fused = reciprocalRankFusion([semantic, lexical]);
       const hits = store.passages(fused.slice(0, limit * 2).map((f) => f.id));
       const out: Citation[] = [];
+      const seen = new Set<string>();
       for (const f of fused) {
         const h = hits.get(f.id);
         if (!h) continue; // a vector whose chunk is gone (its deletion from Chroma is pending)
+        // A passage repeated word for word in another document (the user guide repeats the admin
+        // guide's Users section) is one source: the better-ranked copy stands for both.
+        const key = passageKey(h.text) || h.chunkId;
+        if (seen.has(key)) continue;
+        seen.add(key);
         out.push({
           documentId: h.documentId,
           chunkId: h.chunkId,
