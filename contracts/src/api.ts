@@ -213,6 +213,14 @@ export interface Home {
   unavailable: { server: McpServerName; message: string }[];
 }
 
+/** GET /api/knowledge/documents/:id/content: the whole document as it was added ("Open document"). */
+export interface DocumentContent {
+  id: string;
+  title: string;
+  mediaType: string;
+  content: string;
+}
+
 /** The bodies that wrap a list. */
 export interface ToolList {
   tools: ToolInfo[];
@@ -243,6 +251,7 @@ export const API_ROUTES = {
   approval: '/api/approvals/:id',
   documents: '/api/knowledge/documents',
   document: '/api/knowledge/documents/:id',
+  documentContent: '/api/knowledge/documents/:id/content',
   search: '/api/knowledge/search',
   chunk: '/api/knowledge/chunks/:chunkId',
 } as const;

@@ -49,19 +49,25 @@ export function plainInline(text: string): string {
 /**
  * The sentence of `text` that answers: the one (not a heading) with the most distinct query words by
  * stem, then the most hits; the first sentence when none has any. A sentence longer than `size` is cut
- * around its densest run of query words, with an ellipsis where text was left out.
+ * around its densest run of query words, with an ellipsis where text was left out. A question that asks
+ * for an amount or a time ("how long", "how many", "when", "which version") prefers a sentence with a number.
  */
-export function snippet(text: string, terms: string[], size = 240): string {
+export function snippet(text: string, terms: string[], size = 240, question = ''): string {
   const all = sentences(text);
   const body = all.filter((s) => !s.heading);
   const candidates = body.length ? body : all;
   if (!candidates.length) return window(text.replace(/\s+/g, ' ').trim(), terms, size);
   const wanted = new Set(terms.map(stem));
+  const wantsNumber =
+    /\b(how (long|many|much|often|soon|fast)|when|what (version|time|size|limit)|which version|until)\b/i.test(
+      question,
+    );
   let best = candidates[0]!;
   let bestScore = 0;
   for (const s of candidates) {
     const hits = wordSpans(s.text).filter((w) => wanted.has(stem(w.word)));
-    const score = new Set(hits.map((h) => stem(h.word))).size * 100 + hits.length;
+    const number = wantsNumber && hits.length > 0 && /\d/.test(s.text) ? 50 : 0;
+    const score = new Set(hits.map((h) => stem(h.word))).size * 100 + number + hits.length;
     if (score > bestScore) {
       best = s;
       bestScore = score;

@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { Db, Logger } from '@msi/kit';
-import type { Citation, KnowledgeDocument, KnowledgeUpload, Passage } from '../contract.js';
+import type { Citation, DocumentContent, KnowledgeDocument, KnowledgeUpload, Passage } from '../contract.js';
 import { CHUNKER_VERSION, chunkDocument } from './chunker.js';
 import type { Embedder } from './embedder.js';
 import { passageKey, reciprocalRankFusion, snippet } from './fusion.js';
@@ -33,6 +33,8 @@ export interface KnowledgeBase {
   searchWithNote(query: string, k?: number, opts?: SearchOptions): Promise<SearchResult>;
   list(): KnowledgeDocument[];
   get(id: string): KnowledgeDocument | undefined;
+  /** The whole document as it was added ("Open document" from a citation). */
+  content(id: string): DocumentContent | undefined;
   /** Validates and stores; returns the document `queued` (or the existing one with the same content). */
   upload(u: KnowledgeUpload, uploadedBy?: string): Promise<KnowledgeDocument>;
   /** Like `upload`, and says whether the document is new (false: same content was already there). */
@@ -393,7 +395,7 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
           chunkId: h.chunkId,
           title: h.title,
           section: h.section,
-          snippet: snippet(h.text, terms),
+          snippet: snippet(h.text, terms, 240, q),
           score: f.score,
         });
         if (out.length === limit) break;
@@ -403,6 +405,13 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
 
     list: () => store.list(),
     get: (id) => store.get(id),
+    content(id) {
+      const doc = store.get(id);
+      const content = doc && store.content(id);
+      return doc && content !== undefined
+        ? { id: doc.id, title: doc.title, mediaType: doc.mediaType, content }
+        : undefined;
+    },
 
     async add(u, uploadedBy) {
       const valid = validateUpload(u);

@@ -86,6 +86,13 @@ export class KnowledgeStore {
     return r && toDocument(r);
   }
 
+  /** The document's text as it was added (Markdown or plain text). */
+  content(id: string): string | undefined {
+    const r = this.db.prepare('SELECT content FROM kb_documents WHERE id = ?').get(id) as
+      { content: string } | undefined;
+    return r?.content;
+  }
+
   row(id: string): DocRow | undefined {
     return this.db.prepare(`SELECT ${DOC_COLUMNS} FROM kb_documents WHERE id = ?`).get(id) as
       DocRow | undefined;
