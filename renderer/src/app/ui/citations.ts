@@ -73,7 +73,8 @@ function rawOffsets(raw: string, squashed: string): number[] {
   const out: number[] = [];
   let r = 0;
   // A leading space dropped at a node boundary: skip the raw white space it stood for.
-  if (squashed.length && !/\s/.test(squashed[0]!) && /\s/.test(raw[0] ?? '')) while (/\s/.test(raw[r] ?? '')) r++;
+  if (squashed.length && !/\s/.test(squashed[0]!) && /\s/.test(raw[0] ?? ''))
+    while (/\s/.test(raw[r] ?? '')) r++;
   for (let s = 0; s < squashed.length; s++) {
     out.push(r);
     if (/\s/.test(raw[r] ?? '')) while (/\s/.test(raw[r] ?? '')) r++;

@@ -132,7 +132,10 @@ function isTyping(target: EventTarget | null): boolean {
           }
         </form>
         <div class="composer-foot muted">
-          <span>Enter to send · Shift+Enter for a new line · Ctrl+K search · Ctrl+Shift+O new chat</span>
+          <span
+            >Enter to send · Shift+Enter for a new line · Ctrl+K search · Ctrl+Shift+O new
+            chat</span
+          >
           <span id="composer-count" class="char-count" aria-live="polite" data-testid="char-count">
             @if (nearLimit()) {
               <span [attr.data-over]="overLimit()"

@@ -179,8 +179,12 @@ export class MessageView {
     return this.message().toolCalls.length ? 'Working with the tools…' : 'Thinking…';
   });
 
-  private markerOf(event: Event): { anchor: HTMLAnchorElement; n: number; citation: Citation } | null {
-    const anchor = (event.target as HTMLElement | null)?.closest?.('a.cite-ref') as HTMLAnchorElement | null;
+  private markerOf(
+    event: Event,
+  ): { anchor: HTMLAnchorElement; n: number; citation: Citation } | null {
+    const anchor = (event.target as HTMLElement | null)?.closest?.(
+      'a.cite-ref',
+    ) as HTMLAnchorElement | null;
     const n = citeNumber(anchor?.getAttribute('href') ?? null);
     const citation = n === null ? undefined : this.message().citations[n - 1];
     return anchor && n !== null && citation ? { anchor, n, citation } : null;

@@ -80,7 +80,11 @@ interface TicketSection {
         }
         <div class="home-grid">
           @for (s of sections(); track s.id) {
-            <section class="card home-card" [attr.aria-labelledby]="'home-' + s.id" [attr.data-section]="s.id">
+            <section
+              class="card home-card"
+              [attr.aria-labelledby]="'home-' + s.id"
+              [attr.data-section]="s.id"
+            >
               <h2 [id]="'home-' + s.id">
                 {{ s.title }}
                 <span class="count" [attr.aria-label]="s.total + ' in all'">{{ s.total }}</span>
