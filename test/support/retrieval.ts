@@ -40,9 +40,17 @@ export async function measureRecall(
   questions: (SampleQuestion | CorpusQuestion)[],
   k = 5,
   opts: SearchOptions = {},
-): Promise<{ recall: number; misses: string[]; latencies: number[] }> {
+): Promise<{
+  recall: number;
+  misses: string[];
+  latencies: number[];
+  /** Of the questions whose answer text is in a found passage: how many show it in that citation's snippet. */
+  answerInSnippet: number;
+}> {
   const misses: string[] = [];
   const latencies: number[] = [];
+  let answerInPassage = 0;
+  let answerInSnippet = 0;
   for (const q of questions) {
     const t = performance.now();
     const results = await kb.search(q.question, k, opts);
@@ -52,6 +60,18 @@ export async function measureRecall(
       return 'section' in q && kb.get(c.documentId)?.filename === q.document && c.section.endsWith(q.section);
     });
     if (!hit) misses.push(q.question);
+    const withAnswer = results.find((c) =>
+      norm(kb.passage(c.chunkId)?.text ?? '').includes(norm(q.answerContains)),
+    );
+    if (withAnswer) {
+      answerInPassage++;
+      if (norm(withAnswer.snippet).includes(norm(q.answerContains))) answerInSnippet++;
+    }
   }
-  return { recall: (questions.length - misses.length) / questions.length, misses, latencies };
+  return {
+    recall: (questions.length - misses.length) / questions.length,
+    misses,
+    latencies,
+    answerInSnippet: answerInPassage ? answerInSnippet / answerInPassage : 0,
+  };
 }

@@ -192,7 +192,12 @@ describe('fusion and snippets', () => {
   it('cuts a snippet around the densest query words', () => {
     const text = `${'Filler words about nothing in particular. '.repeat(20)}The rollback is available for 30 days after the rollout starts. ${'More filler follows here. '.repeat(20)}`;
     const s = snippet(text, ['rollback', 'days']);
-    expect(s).toBe('The rollback is available for 30 days after the rollout starts.');
+    // The answering sentence first, then what follows it, up to 240 characters.
+    expect(s.startsWith('The rollback is available for 30 days after the rollout starts. More filler')).toBe(
+      true,
+    );
+    expect(s.length).toBeLessThanOrEqual(241);
+    expect(s.endsWith('…')).toBe(true);
   });
 
   it('the snippet is the sentence that answers, as plain text, not the passage opening', () => {
@@ -204,11 +209,18 @@ describe('fusion and snippets', () => {
       '- A rollback to the **previous version** is possible for *30 days* after the rollout starts.',
       '- After that, contact support.',
     ].join('\n');
+    // Short enough to show whole: the body without its heading and marks.
     expect(snippet(text, ['rollback', 'days'])).toBe(
-      'A rollback to the previous version is possible for 30 days after the rollout starts.',
+      'Firmware updates are staged by the agency administrator. Each rollout has a pilot group first. ' +
+        'A rollback to the previous version is possible for 30 days after the rollout starts. After that, contact support.',
     );
-    // No query word anywhere: the first sentence of the body, not the heading.
-    expect(snippet(text, ['zebra'])).toBe('Firmware updates are staged by the agency administrator.');
+    // Longer: it starts at the sentence that answers, not at the passage's opening.
+    const long = `${text}\n\n${'Filler about dock colours and shipping boxes. '.repeat(8)}`;
+    expect(snippet(long, ['rollback', 'days'])).toMatch(
+      /^A rollback to the previous version is possible for 30 days after the rollout starts\. After that/,
+    );
+    // No query word anywhere: from the first sentence of the body, not the heading.
+    expect(snippet(long, ['zebra'])).toMatch(/^Firmware updates are staged/);
   });
 
   it('cuts a long sentence around the densest query words', () => {

@@ -1,4 +1,4 @@
-import { citeLinks, citeNumber, markSentence } from './citations';
+import { citeLinks, citeNumber, firstSentence, markSentence } from './citations';
 
 describe('citeLinks', () => {
   it('links [n] of a known source, leaves the rest alone', () => {
@@ -51,5 +51,15 @@ describe('markSentence', () => {
     const el = html('<p>Something else.</p>');
     expect(markSentence(el, 'Not in the passage at all.')).toBeNull();
     expect(el.querySelector('mark')).toBeNull();
+  });
+});
+
+describe('firstSentence', () => {
+  it('is the answering sentence the snippet starts with', () => {
+    expect(firstSentence('Rollback is available for 30 days. After that, contact support…')).toBe(
+      'Rollback is available for 30 days.',
+    );
+    expect(firstSentence('…the dock charges four cameras at once')).toBe('the dock charges four cameras at once');
+    expect(firstSentence('Version 2.5.4 is current. Older ones…')).toBe('Version 2.5.4 is current.');
   });
 });

@@ -28,6 +28,13 @@ export function citeNumber(href: string | null): number | null {
 
 const squash = (s: string) => s.replace(/\s+/g, ' ');
 
+/** The snippet's first sentence: the API starts a citation's snippet with the sentence that answers. */
+export function firstSentence(snippet: string): string {
+  const text = snippet.replace(/^…/, '').trim();
+  const end = /[.!?](?=\s+["“(]?[\p{Lu}\d])/u.exec(text);
+  return (end ? text.slice(0, end.index + 1) : text).replace(/…$/, '');
+}
+
 /**
  * Wraps the first occurrence of `sentence` (compared with runs of white space as one space, any case)
  * in the rendered `root` in `<mark class="cited">` elements, across inline elements (bold, links).

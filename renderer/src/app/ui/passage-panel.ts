@@ -16,7 +16,7 @@ import type { Citation, DocumentContent, Passage } from '@msi/contracts/api';
 import { ApiService } from '../core/api.service';
 import { messageOf } from '../core/config';
 import { MarkdownService } from '../core/markdown.service';
-import { markSentence } from './citations';
+import { firstSentence, markSentence } from './citations';
 import { Icon } from './icon';
 import { sectionLabel } from './section-label';
 
@@ -154,7 +154,7 @@ export class PassagePanel {
       if (!body || !render || !passage || !citation) return;
       const source = doc?.content ?? passage.text;
       body.innerHTML = this.sanitizer.sanitize(SecurityContext.HTML, render(source)) ?? '';
-      const mark = markSentence(body, citation.snippet);
+      const mark = markSentence(body, firstSentence(citation.snippet));
       if (mark && doc)
         afterNextRender(() => mark.scrollIntoView?.({ block: 'center' }), {
           injector: this.injector,

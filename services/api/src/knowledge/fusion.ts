@@ -23,7 +23,17 @@ export function reciprocalRankFusion(lists: string[][], k = RRF_K): { id: string
 /** A passage's Markdown as plain sentences: markup dropped, one entry per sentence (list items and lines apart). */
 export function sentences(markdown: string): { text: string; heading: boolean }[] {
   const out: { text: string; heading: boolean }[] = [];
-  for (const raw of markdown.replace(/```[\s\S]*?```/g, ' ').split(/\n+/)) {
+  // Lines of one paragraph are one text (plain text wraps its lines); a heading, list item, table row or
+  // quote starts a new one.
+  const lines: string[] = [];
+  for (const line of markdown.replace(/```[\s\S]*?```/g, ' ').split('\n')) {
+    const starts = /^\s{0,3}(#{1,6}\s|[-*+]\s|\d+[.)]\s|>|\|)/.test(line);
+    if (!line.trim()) lines.push('');
+    else if (!starts && lines.length && lines.at(-1) && !/^\s{0,3}#{1,6}\s/.test(lines.at(-1)!))
+      lines[lines.length - 1] += ` ${line.trim()}`;
+    else lines.push(line);
+  }
+  for (const raw of lines) {
     const heading = /^\s{0,3}#{1,6}\s/.test(raw);
     const line = plainInline(
       raw.replace(/^\s{0,3}(#{1,6}|[-*+]|\d+[.)]|>)\s+/, '').replace(/^\|(.*)\|$/, '$1'),
@@ -47,8 +57,9 @@ export function plainInline(text: string): string {
 }
 
 /**
- * The sentence of `text` that answers: the one (not a heading) with the most distinct query words by
- * stem, then the most hits; the first sentence when none has any. A sentence longer than `size` is cut
+ * The snippet of `text` that answers: it starts at the sentence (not a heading) with the most distinct
+ * query words by stem, then the most hits (the first sentence when none has any), and goes on with the
+ * sentences after it while they fit in `size` characters. A sentence longer than `size` is cut
  * around its densest run of query words, with an ellipsis where text was left out. A question that asks
  * for an amount or a time ("how long", "how many", "when", "which version") prefers a sentence with a number.
  */
@@ -73,7 +84,22 @@ export function snippet(text: string, terms: string[], size = 240, question = ''
       bestScore = score;
     }
   }
-  return window(best.text, terms, size);
+  // A sentence longer than the snippet: the part of it around the query words.
+  if (best.text.length > size) return window(best.text, terms, size);
+  // Else the answering sentence leads and the text after it fills the snippet up to `size` (an answer
+  // often runs on into the next sentence); at the end of a passage, whole sentences before it come first.
+  const at = candidates.indexOf(best);
+  const tail = (from: number) =>
+    candidates
+      .slice(from)
+      .map((c) => c.text)
+      .join(' ');
+  let start = at;
+  while (start > 0 && tail(start - 1).length <= size) start--;
+  const flat = tail(start);
+  if (flat.length <= size) return flat;
+  const space = flat.lastIndexOf(' ', size);
+  return `${flat.slice(0, space > size / 2 ? space : size)}…`;
 }
 
 /** A ~`size`-character excerpt of one line around its densest run of query words, cut at word boundaries. */
