@@ -66,4 +66,15 @@ test('a customer of another organization is offered their own, never Dallas Poli
   await expect(home.getByTestId('home-organization')).toContainText(own.name);
   await expect(home).not.toContainText(dallas.name);
   await expect(home).not.toContainText('Dallas');
+
+  // A narrow window: the conversation list folds away behind a toggle.
+  await app.setViewportSize({ width: 900, height: 700 });
+  const list = app.getByRole('navigation', { name: 'Conversations' });
+  const toggle = app.getByTestId('sidebar-toggle');
+  await expect(list).toBeHidden();
+  await toggle.click();
+  await expect(list).toBeVisible();
+  await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+  await app.keyboard.press('Escape');
+  await expect(list).toBeHidden();
 });

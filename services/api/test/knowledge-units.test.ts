@@ -209,10 +209,9 @@ describe('fusion and snippets', () => {
       '- A rollback to the **previous version** is possible for *30 days* after the rollout starts.',
       '- After that, contact support.',
     ].join('\n');
-    // Short enough to show whole: the body without its heading and marks.
+    // It starts at the sentence that answers, as plain text (no heading, no marks).
     expect(snippet(text, ['rollback', 'days'])).toBe(
-      'Firmware updates are staged by the agency administrator. Each rollout has a pilot group first. ' +
-        'A rollback to the previous version is possible for 30 days after the rollout starts. After that, contact support.',
+      'A rollback to the previous version is possible for 30 days after the rollout starts. After that, contact support.',
     );
     // Longer: it starts at the sentence that answers, not at the passage's opening.
     const long = `${text}\n\n${'Filler about dock colours and shipping boxes. '.repeat(8)}`;

@@ -59,7 +59,11 @@ describe('firstSentence', () => {
     expect(firstSentence('Rollback is available for 30 days. After that, contact support…')).toBe(
       'Rollback is available for 30 days.',
     );
-    expect(firstSentence('…the dock charges four cameras at once')).toBe('the dock charges four cameras at once');
-    expect(firstSentence('Version 2.5.4 is current. Older ones…')).toBe('Version 2.5.4 is current.');
+    expect(firstSentence('…the dock charges four cameras at once')).toBe(
+      'the dock charges four cameras at once',
+    );
+    expect(firstSentence('Version 2.5.4 is current. Older ones…')).toBe(
+      'Version 2.5.4 is current.',
+    );
   });
 });

@@ -59,7 +59,7 @@ export function plainInline(text: string): string {
 /**
  * The snippet of `text` that answers: it starts at the sentence (not a heading) with the most distinct
  * query words by stem, then the most hits (the first sentence when none has any), and goes on with the
- * sentences after it while they fit in `size` characters. A sentence longer than `size` is cut
+ * text after it up to `size` characters. A sentence longer than `size` is cut
  * around its densest run of query words, with an ellipsis where text was left out. A question that asks
  * for an amount or a time ("how long", "how many", "when", "which version") prefers a sentence with a number.
  */
@@ -87,16 +87,14 @@ export function snippet(text: string, terms: string[], size = 240, question = ''
   // A sentence longer than the snippet: the part of it around the query words.
   if (best.text.length > size) return window(best.text, terms, size);
   // Else the answering sentence leads and the text after it fills the snippet up to `size` (an answer
-  // often runs on into the next sentence); at the end of a passage, whole sentences before it come first.
+  // often runs on into the next sentence). The renderer marks that first sentence in the passage.
   const at = candidates.indexOf(best);
   const tail = (from: number) =>
     candidates
       .slice(from)
       .map((c) => c.text)
       .join(' ');
-  let start = at;
-  while (start > 0 && tail(start - 1).length <= size) start--;
-  const flat = tail(start);
+  const flat = tail(at);
   if (flat.length <= size) return flat;
   const space = flat.lastIndexOf(' ', size);
   return `${flat.slice(0, space > size / 2 ? space : size)}…`;

@@ -26,7 +26,8 @@ import { ThemeService } from '../theme.service';
     <a class="skip-link" href="#main" (click)="skipToContent($event)">Skip to content</a>
     <header class="topbar">
       <a class="brand" routerLink="/" aria-label="MSI Assistant home"
-        ><span class="logo" aria-hidden="true">M</span> MSI Assistant</a
+        ><span class="logo" aria-hidden="true">M</span>
+        <span class="brand-name">MSI Assistant</span></a
       >
       <nav aria-label="Main" class="main-nav">
         <a
@@ -61,7 +62,7 @@ import { ThemeService } from '../theme.service';
           class="badge basic"
           data-testid="basic-mode"
           title="No AI model is configured: the assistant picks tools from the words of your request and answers from templates. Set a model in Settings → Model."
-          >Basic mode · no AI model</a
+          >Basic mode<span class="badge-detail"> · no AI model</span></a
         >
       }
       <button

@@ -38,7 +38,7 @@ import { ConversationsStore, groupConversations } from './conversations.store';
         class="search"
         aria-label="Search conversations"
         aria-keyshortcuts="Control+K"
-        placeholder="Search conversations (Ctrl+K)"
+        placeholder="Search (Ctrl+K)"
         [value]="store.query()"
         (input)="search($any($event.target).value)"
         (keydown.escape)="clearSearch($event)"
@@ -155,10 +155,13 @@ export class ConversationList {
   /** Ctrl/⌘+K: the search box, its text selected. */
   focusSearch(): void {
     const box = this.searchBox().nativeElement;
-    setTimeout(() => {
+    const focus = () => {
       box.focus();
       box.select();
-    });
+    };
+    focus();
+    // Folded away in a narrow window until the list is shown: once it is.
+    if (document.activeElement !== box) setTimeout(focus);
   }
 
   protected groupId(label: string): string {

@@ -96,7 +96,7 @@ describe('Home', () => {
     const titles = [...root.querySelectorAll('h2')].map((h) =>
       h.textContent!.replace(/\s+/g, ' ').trim(),
     );
-    expect(titles).toEqual(['Your queue 0', 'Unassigned urgent 1', 'SLA breached today 0']);
+    expect(titles).toEqual(['Unassigned urgent 1', 'SLA breached today 0', 'Your queue 0']);
     expect(root.textContent).toContain('No SLA has passed today.');
     expect(root.textContent).toContain('organizations did not answer in 10 s');
     expect(root.querySelector('.suggestions')).toBeNull();

@@ -75,6 +75,13 @@ interface TicketSection {
         </p>
       }
       @if (home(); as h) {
+        @if (h.suggestions.length) {
+          <div class="suggestions" role="group" aria-label="Suggestions">
+            @for (s of h.suggestions; track s) {
+              <button type="button" class="suggestion" (click)="suggest.emit(s)">{{ s }}</button>
+            }
+          </div>
+        }
         @for (u of h.unavailable; track u.server) {
           <p class="muted small" role="status">{{ u.message }}</p>
         }
@@ -101,13 +108,18 @@ interface TicketSection {
                       >
                         <span class="ticket-number">{{ t.number }}</span>
                         <span class="ticket-title">{{ t.title }}</span>
-                        <span class="ticket-meta muted">
-                          {{ t.organizationName }} · {{ statusWords[t.status] }}
-                        </span>
                         <span class="pill" [attr.data-priority]="t.priority">{{ t.priority }}</span>
-                        @if (sla(t); as text) {
-                          <span class="sla" [class.risk]="risk(t)">{{ text }}</span>
-                        }
+                        <span class="ticket-foot">
+                          <span class="ticket-meta muted">
+                            @if (s.id !== 'mine') {
+                              {{ t.organizationName }} ·
+                            }
+                            {{ statusWords[t.status] }}
+                          </span>
+                          @if (sla(t); as text) {
+                            <span class="sla" [class.risk]="risk(t)">{{ text }}</span>
+                          }
+                        </span>
                       </button>
                     </li>
                   }
@@ -148,13 +160,6 @@ interface TicketSection {
             </section>
           }
         </div>
-        @if (h.suggestions.length) {
-          <div class="suggestions" role="group" aria-label="Suggestions">
-            @for (s of h.suggestions; track s) {
-              <button type="button" class="suggestion" (click)="suggest.emit(s)">{{ s }}</button>
-            }
-          </div>
-        }
       } @else if (!error()) {
         <p class="muted" role="status">Loading your overview…</p>
       }
@@ -202,9 +207,10 @@ export class Home {
     const add = (id: string, title: string, empty: string, l: HomeData['queue']) => {
       if (l) out.push({ id, title, empty, total: l.total, tickets: l.tickets });
     };
-    add('queue', 'Your queue', 'Nothing is assigned to you. Well done.', h.queue);
+    // A supervisor's first business is what nobody has; an agent's is their own queue.
     add('unassigned', 'Unassigned urgent', 'Every urgent ticket has someone.', h.unassignedUrgent);
     add('breaches', 'SLA breached today', 'No SLA has passed today.', h.breachesToday);
+    add('queue', 'Your queue', 'Nothing is assigned to you. Well done.', h.queue);
     add('mine', 'Your tickets', 'You have not reported any ticket.', h.myTickets);
     return out;
   });
