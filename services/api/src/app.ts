@@ -35,7 +35,7 @@ import { createMcpGateway } from './mcp-clients.js';
 import { registerHomeRoutes } from './home-routes.js';
 import { registerMeRoutes } from './me-routes.js';
 import { createMetrics } from './metrics.js';
-import { httpCheck, registerReadiness } from './readiness.js';
+import { httpCheck, registerReadiness } from '@msi/kit';
 import { createTokenExchanger } from './token-exchange.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
