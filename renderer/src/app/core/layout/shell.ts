@@ -14,7 +14,7 @@ import { Icon } from '../../ui/icon';
 import { AuthService } from '../auth.service';
 import { sessionHint } from '../session-hint';
 import { SessionService } from '../session.service';
-import { SERVICE_LABELS, STATE_LABELS, StatusService } from '../status.service';
+import { PLAIN_SERVICES, PLAIN_STATES, StatusService } from '../status.service';
 import { ThemeService } from '../theme.service';
 
 /** The frame around every page: navigation, warnings, who is signed in, theme, sign out. */
@@ -50,8 +50,8 @@ import { ThemeService } from '../theme.service';
           <msi-icon name="warn" />
           {{
             count === 1
-              ? labels[status.degraded()[0].name] + ' is ' + states[status.degraded()[0].state]
-              : count + ' services need attention'
+              ? plain[status.degraded()[0].name] + ': ' + plainStates[status.degraded()[0].state]
+              : count + ' parts of the app need attention'
           }}
         </a>
       }
@@ -96,8 +96,8 @@ export class Shell {
   protected readonly auth = inject(AuthService);
   protected readonly session = inject(SessionService);
   protected readonly status = inject(StatusService);
-  protected readonly labels = SERVICE_LABELS;
-  protected readonly states = STATE_LABELS;
+  protected readonly plain = PLAIN_SERVICES;
+  protected readonly plainStates = PLAIN_STATES;
   protected readonly theme = inject(ThemeService);
   private readonly url = toSignal(
     inject(Router).events.pipe(

@@ -6,28 +6,17 @@ import {
   inject,
   signal,
 } from '@angular/core';
-import type { ServiceName, ServiceState, ServiceStatus } from '@msi/contracts/host';
+import type { ServiceName, ServiceStatus } from '@msi/contracts/host';
 import { messageOf } from '../../core/config';
 import { SessionService } from '../../core/session.service';
-import { SERVICE_LABELS, STATE_LABELS, StatusService } from '../../core/status.service';
+import {
+  PLAIN_SERVICES,
+  PLAIN_STATES,
+  SERVICE_LABELS,
+  STATE_LABELS,
+  StatusService,
+} from '../../core/status.service';
 import { ParsedLogLine, parseLogLine } from './log-line';
-
-/** What each service gives the person, in their words. */
-export const PLAIN_SERVICES: Record<ServiceName, string> = {
-  idp: 'Signing in',
-  ticketing: 'Tickets',
-  organizations: 'Customer organizations',
-  chroma: 'Documentation search',
-  api: 'The assistant',
-};
-export const PLAIN_STATES: Record<ServiceState, string> = {
-  ready: 'Working',
-  starting: 'Starting…',
-  restarting: 'Restarting…',
-  not_responding: 'Not answering right now',
-  failed: 'Not working',
-  stopped: 'Off',
-};
 
 /** One sentence for everyone: all is well, or what does not work. */
 export function statusSentence(services: ServiceStatus[]): string {
