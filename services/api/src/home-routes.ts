@@ -199,7 +199,8 @@ export function suggestionsFor(h: Home, staff: boolean): string[] {
   if (staff) out.push('Show my open tickets');
   else if (h.myTickets?.total) out.push('Show my open tickets');
   if (h.unassignedUrgent?.total) out.push('Show unassigned urgent tickets');
-  const first = (h.queue?.tickets[0] ?? h.unassignedUrgent?.tickets[0] ?? h.myTickets?.tickets[0])?.number;
+  // A supervisor's most pressing ticket is one nobody has; an agent's, the top of their queue.
+  const first = (h.unassignedUrgent?.tickets[0] ?? h.queue?.tickets[0] ?? h.myTickets?.tickets[0])?.number;
   if (first) out.push(`Show ticket ${first}`);
   if (org) out.push(`What is the status of ${org}?`);
   out.push(
