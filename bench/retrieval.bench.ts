@@ -74,7 +74,9 @@ if (!existsSync(CORPUS_DIR)) {
       figure(`${name}.ingest_chunks_per_second`, chunks / seconds, 'chunks/s');
       const questions = loadQuestions<CorpusQuestion>('corpus-questions.json');
       await measureRecall(kb, questions.slice(0, 5), 5); // warm-up
-      const { recall, misses, latencies } = await measureRecall(kb, questions, 5);
+      const { recall, misses, latencies, answerInSnippet } = await measureRecall(kb, questions, 5);
+      // The snippet a citation shows is the sentence that answers: how often the answer text is in it.
+      figure(`${name}.answer_in_snippet`, answerInSnippet, 'ratio');
       console.log(`corpus (${backend}): ${questions.length} questions, ${misses.length} misses`);
       for (const m of misses) console.log(`  miss: ${m}`);
       latencyFigures(`${name}.search`, latencies);
@@ -99,7 +101,8 @@ if (!existsSync(CORPUS_DIR)) {
       await kb.start();
       await kb.idle();
       const questions = loadQuestions<SampleQuestion>('sample-questions.json');
-      const { recall, misses, latencies } = await measureRecall(kb, questions, 5);
+      const { recall, misses, latencies, answerInSnippet } = await measureRecall(kb, questions, 5);
+      figure(`${name}.answer_in_snippet`, answerInSnippet, 'ratio');
       console.log(
         `sample docs (${backend}): ${(await kb.list()).length} articles, ${questions.length} questions, ${misses.length} misses`,
       );

@@ -29,9 +29,35 @@ test('a documentation answer cites its sources and opening one shows the passage
   await expect(panel.getByRole('heading', { level: 2 })).toHaveText(first.title);
   const passage = await api.passage(first.chunkId);
   expect(passage.documentId).toBe(first.documentId);
-  const shown = (await panel.locator('.passage-text').innerText()).replace(/\s+/g, ' ').trim();
-  expect(shown).toBe(passage.text.replace(/\s+/g, ' ').trim());
+  // The passage as Markdown (no raw **marks**), the answering sentence (where the snippet starts) marked.
+  const text = panel.getByTestId('passage-text');
+  await expect(text).toBeVisible();
+  const shown = (await text.innerText()).replace(/\s+/g, ' ').trim();
+  expect(shown).not.toContain('**');
+  const cited = panel.locator('mark.cited');
+  await expect(cited.first()).toBeVisible();
+  const marked = (await cited.allInnerTexts()).join('').replace(/\s+/g, ' ').trim();
+  expect(first.snippet.replace(/\s+/g, ' ')).toContain(marked.slice(0, 40));
+  expect(passage.text.length).toBeGreaterThan(0);
+
+  // "Open document" shows the whole document, the sentence still marked.
+  await panel.getByTestId('open-document').click();
+  await expect(panel.getByRole('button', { name: 'Back to the passage' })).toBeVisible();
+  expect((await text.innerText()).length).toBeGreaterThan(shown.length);
+  await expect(cited.first()).toBeVisible();
+  await panel.getByRole('button', { name: 'Back to the passage' }).click();
 
   await panel.getByRole('button', { name: 'Close passage' }).click();
   await expect(panel).toBeHidden();
+
+  // Inline [n] markers: hovering one previews its source; a click opens it.
+  const marker = answer.locator('a.cite-ref').first();
+  await expect(marker).toBeVisible();
+  await marker.hover();
+  const preview = answer.getByTestId('cite-preview');
+  await expect(preview).toBeVisible();
+  await expect(preview).toContainText(first.title);
+  await marker.click();
+  await expect(panel).toBeVisible();
+  await expect(panel.getByRole('heading', { level: 2 })).toHaveText(first.title);
 });

@@ -33,6 +33,7 @@ async function recordStates(page: Page, name: ServiceName) {
 async function openStatus(page: Page): Promise<void> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Status' }).click();
   await expect(page.getByRole('heading', { name: 'Service status' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Diagnostics' })).toBeVisible();
 }
 
 const service = (page: Page, name: ServiceName): Locator =>
@@ -50,7 +51,8 @@ test('restarting a service from the status page shows it restarting, then ready;
   app,
   stack,
 }) => {
-  await signIn(app, 'alex_agent');
+  // The console (Restart, ports, logs) is under Diagnostics, for admins.
+  await signIn(app, 'admin');
   await openStatus(app);
   for (const name of ['idp', 'ticketing', 'organizations', 'chroma', 'api'] as const)
     await expect(service(app, name)).toHaveAttribute('data-state', 'ready');
@@ -85,7 +87,8 @@ test('a service killed from outside is shown down and back to ready; chat still 
   app,
   stack,
 }) => {
-  await signIn(app, 'alex_agent');
+  // The console (Restart, ports, logs) is under Diagnostics, for admins.
+  await signIn(app, 'admin');
   await openStatus(app);
   await expect(service(app, 'organizations')).toHaveAttribute('data-state', 'ready');
   const before = stack.info().services.organizations!;

@@ -45,16 +45,21 @@ export interface ToolInfo {
   requiresApproval: boolean;
 }
 
-/** GET /api/conversations?q=text → { conversations } (newest first). POST /api/conversations {title?} → 201. */
+/** GET /api/conversations?q=words → { conversations } (newest first; with q, those whose title or any
+ *  message has every word). POST /api/conversations {title?} → 201. */
 export interface ConversationSummary {
   id: string;
   title: string;
   createdAt: string;
   updatedAt: string;
   messageCount: number;
+  /** Kept on top of the list (PATCH {pinned}). */
+  pinned: boolean;
+  /** With `q`: a line of the newest message that has the first word, around it. */
+  match?: string;
 }
 
-/** GET /api/conversations/:id. PATCH /api/conversations/:id {title} → ConversationSummary. DELETE → 204. */
+/** GET /api/conversations/:id. PATCH /api/conversations/:id {title?, pinned?} → ConversationSummary. DELETE → 204. */
 export interface ConversationDetail extends ConversationSummary {
   messages: Message[];
   /** The turn still answering in this conversation (its answer is not among `messages` yet): read its
@@ -207,6 +212,60 @@ export interface Passage {
   text: string;
 }
 
+/** A ticket as the home page lists it (the ticketing server's summary, the fields a row shows). */
+export interface HomeTicket {
+  number: string;
+  title: string;
+  status: 'open' | 'in_progress' | 'waiting_on_customer' | 'resolved' | 'closed';
+  priority: 'low' | 'normal' | 'high' | 'urgent';
+  organization: string;
+  organizationName: string;
+  assignee: string | null;
+  updatedAt: string;
+  slaDueAt: string;
+  slaBreached: boolean;
+}
+
+/** One list of tickets on the home page: `total` may be more than `tickets` shows. */
+export interface HomeTicketList {
+  total: number;
+  tickets: HomeTicket[];
+}
+
+/** An organization's service status as the home page shows it (its deployments' states). */
+export interface HomeOrganization {
+  slug: string;
+  name: string;
+  status: 'live' | 'degraded' | 'down';
+  deployments: { product: string; status: 'live' | 'degraded' | 'down'; version: string }[];
+}
+
+/**
+ * GET /api/home: what the signed-in person's home shows, read with their own rights. Each part is there
+ * for the roles it is for: `queue` (agents and up: unresolved tickets assigned to them, SLA at risk
+ * first), `unassignedUrgent` and `breachesToday` (supervisors and admins), `myTickets` and
+ * `organizations` (customers: what they reported, their organizations' status). `suggestions` only name
+ * things this person can see. `unavailable` says which server did not answer (its parts are left out).
+ */
+export interface Home {
+  role: Role | null;
+  queue?: HomeTicketList;
+  unassignedUrgent?: HomeTicketList;
+  breachesToday?: HomeTicketList;
+  myTickets?: HomeTicketList;
+  organizations?: HomeOrganization[];
+  suggestions: string[];
+  unavailable: { server: McpServerName; message: string }[];
+}
+
+/** GET /api/knowledge/documents/:id/content: the whole document as it was added ("Open document"). */
+export interface DocumentContent {
+  id: string;
+  title: string;
+  mediaType: string;
+  content: string;
+}
+
 /** The bodies that wrap a list. */
 export interface ToolList {
   tools: ToolInfo[];
@@ -229,6 +288,7 @@ export const API_ROUTES = {
   ready: '/readyz',
   metrics: '/metrics',
   me: '/api/me',
+  home: '/api/home',
   tools: '/api/tools',
   conversations: '/api/conversations',
   conversation: '/api/conversations/:id',
@@ -238,6 +298,7 @@ export const API_ROUTES = {
   turnStop: '/api/turns/:id/stop',
   documents: '/api/knowledge/documents',
   document: '/api/knowledge/documents/:id',
+  documentContent: '/api/knowledge/documents/:id/content',
   search: '/api/knowledge/search',
   chunk: '/api/knowledge/chunks/:chunkId',
 } as const;

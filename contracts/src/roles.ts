@@ -20,6 +20,10 @@ export const CAN = {
   assignTickets: ['supervisor', 'admin'],
   /** Change an organization member's permissions. */
   changeMemberPermissions: ['admin'],
+  /** See and change where the app connects (Settings → Endpoints): support staff, not customers. */
+  configureEndpoints: ['agent', 'supervisor', 'admin'],
+  /** The services' console under Diagnostics: pids, ports, URLs, raw logs, Restart. */
+  seeDiagnostics: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Ability = keyof typeof CAN;

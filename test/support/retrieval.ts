@@ -51,9 +51,17 @@ export async function measureRecall(
   questions: (SampleQuestion | CorpusQuestion)[],
   k = 5,
   opts: SearchOptions = {},
-): Promise<{ recall: number; misses: string[]; latencies: number[] }> {
+): Promise<{
+  recall: number;
+  misses: string[];
+  latencies: number[];
+  /** Of the questions whose answer text is in a found passage: how many show it in that citation's snippet. */
+  answerInSnippet: number;
+}> {
   const misses: string[] = [];
   const latencies: number[] = [];
+  let answerInPassage = 0;
+  let answerInSnippet = 0;
   for (const q of questions) {
     const t = performance.now();
     const results = await kb.search(q.question, k, opts);
@@ -66,8 +74,24 @@ export async function measureRecall(
       if (hit) break;
     }
     if (!hit) misses.push(q.question);
+    let withAnswer: (typeof results)[number] | undefined;
+    for (const c of results) {
+      if (norm((await kb.passage(c.chunkId))?.text ?? '').includes(norm(q.answerContains))) {
+        withAnswer = c;
+        break;
+      }
+    }
+    if (withAnswer) {
+      answerInPassage++;
+      if (norm(withAnswer.snippet).includes(norm(q.answerContains))) answerInSnippet++;
+    }
   }
-  return { recall: (questions.length - misses.length) / questions.length, misses, latencies };
+  return {
+    recall: (questions.length - misses.length) / questions.length,
+    misses,
+    latencies,
+    answerInSnippet: answerInPassage ? answerInSnippet / answerInPassage : 0,
+  };
 }
 
 export interface RunningRetrieval {

@@ -21,7 +21,9 @@ export interface WindowState {
   maximized: boolean;
 }
 
-export const MIN_SIZE = { width: 900, height: 600 } as const;
+/** The smallest window the layout is made for (renderer base.css: body min-width/min-height); below
+ *  1000 px wide the conversation list folds away behind a toggle. */
+export const MIN_SIZE = { width: 800, height: 600 } as const;
 export const DEFAULT_SIZE = { width: 1280, height: 860 } as const;
 /** How much of the window must be on a display to count as visible (enough to grab its title bar). */
 const VISIBLE = { width: 120, height: 48 };

@@ -41,6 +41,7 @@ import {
 import { knowledgeMigrations, type KnowledgeTables } from './knowledge/schema.js';
 import { createRateLimiter, rateLimit } from './limits.js';
 import { createMcpGateway } from './mcp-clients.js';
+import { registerHomeRoutes } from './home-routes.js';
 import { registerMeRoutes } from './me-routes.js';
 import { createMetrics } from './metrics.js';
 import { createTokenExchanger } from './token-exchange.js';
@@ -194,6 +195,7 @@ export async function buildApi(
   });
   // Turns a stopped process left running are marked interrupted before anyone can read them.
   await runner.recover();
+  registerHomeRoutes(app, { preHandler, mcp });
   registerConversationRoutes(app, {
     preHandler,
     store,

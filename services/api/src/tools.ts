@@ -43,7 +43,7 @@ const docTool: AgentTool = {
   description:
     'Searches the product documentation (admin guides, troubleshooting, how-tos for body cameras, in-car video, ' +
     'evidence management and Aware). Returns the best matching passages with their document and section; ' +
-    'cite them in the answer.',
+    'cite each one you use inline as [n], n being its position in `results` (1 for the first).',
   inputSchema: {
     type: 'object',
     properties: {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { chunkDocument, KnowledgeError, MAX_UPLOAD_BYTES, offlineEmbedder } from '../src/knowledge/index.js';
-import { reciprocalRankFusion, snippet } from '../src/knowledge/fusion.js';
+import { passageKey, reciprocalRankFusion, snippet } from '../src/knowledge/fusion.js';
 import { validateUpload } from '../src/knowledge/upload.js';
 import { stem } from '../src/knowledge/text.js';
 
@@ -192,10 +192,50 @@ describe('fusion and snippets', () => {
   it('cuts a snippet around the densest query words', () => {
     const text = `${'Filler words about nothing in particular. '.repeat(20)}The rollback is available for 30 days after the rollout starts. ${'More filler follows here. '.repeat(20)}`;
     const s = snippet(text, ['rollback', 'days']);
+    // The answering sentence first, then what follows it, up to 240 characters.
+    expect(s.startsWith('The rollback is available for 30 days after the rollout starts. More filler')).toBe(
+      true,
+    );
+    expect(s.length).toBeLessThanOrEqual(241);
+    expect(s.endsWith('…')).toBe(true);
+  });
+
+  it('the snippet is the sentence that answers, as plain text, not the passage opening', () => {
+    const text = [
+      '## Rolling back',
+      '',
+      'Firmware updates are staged by the agency administrator. Each rollout has a **pilot group** first.',
+      '',
+      '- A rollback to the **previous version** is possible for *30 days* after the rollout starts.',
+      '- After that, contact support.',
+    ].join('\n');
+    // It starts at the sentence that answers, as plain text (no heading, no marks).
+    expect(snippet(text, ['rollback', 'days'])).toBe(
+      'A rollback to the previous version is possible for 30 days after the rollout starts. After that, contact support.',
+    );
+    // Longer: it starts at the sentence that answers, not at the passage's opening.
+    const long = `${text}\n\n${'Filler about dock colours and shipping boxes. '.repeat(8)}`;
+    expect(snippet(long, ['rollback', 'days'])).toMatch(
+      /^A rollback to the previous version is possible for 30 days after the rollout starts\. After that/,
+    );
+    // No query word anywhere: from the first sentence of the body, not the heading.
+    expect(snippet(long, ['zebra'])).toMatch(/^Firmware updates are staged/);
+  });
+
+  it('cuts a long sentence around the densest query words', () => {
+    const text = `${'filler words about nothing in particular, '.repeat(20)}the rollback is available for 30 days, ${'more filler follows here, '.repeat(20)}end.`;
+    const s = snippet(text, ['rollback', 'days']);
     expect(s.length).toBeLessThanOrEqual(242);
     expect(s).toContain('rollback is available for 30 days');
     expect(s.startsWith('…')).toBe(true);
     expect(s.endsWith('…')).toBe(true);
+  });
+
+  it('passages that repeat another word for word have one key, whatever their heading', () => {
+    const a = '## Users\n\nAn **administrator** adds users in Admin › Users.';
+    const b = '### Managing users\n\nAn administrator adds users in Admin > Users.';
+    expect(passageKey(a)).toBe(passageKey(b));
+    expect(passageKey(a)).not.toBe(passageKey('An administrator removes users.'));
   });
 });
 

@@ -30,6 +30,8 @@ const EXPECTED: Record<(typeof USERS)[number], Record<string, boolean>> = {
     workTickets: false,
     assignTickets: false,
     changeMemberPermissions: false,
+    configureEndpoints: false,
+    seeDiagnostics: false,
   },
   alex_agent: {
     changeKnowledge: true,
@@ -38,6 +40,8 @@ const EXPECTED: Record<(typeof USERS)[number], Record<string, boolean>> = {
     workTickets: true,
     assignTickets: false,
     changeMemberPermissions: false,
+    configureEndpoints: true,
+    seeDiagnostics: false,
   },
   sam_supervisor: {
     changeKnowledge: true,
@@ -46,6 +50,8 @@ const EXPECTED: Record<(typeof USERS)[number], Record<string, boolean>> = {
     workTickets: true,
     assignTickets: true,
     changeMemberPermissions: false,
+    configureEndpoints: true,
+    seeDiagnostics: false,
   },
   admin: {
     changeKnowledge: true,
@@ -54,6 +60,8 @@ const EXPECTED: Record<(typeof USERS)[number], Record<string, boolean>> = {
     workTickets: true,
     assignTickets: true,
     changeMemberPermissions: true,
+    configureEndpoints: true,
+    seeDiagnostics: true,
   },
 };
 

@@ -8,7 +8,9 @@ import {
   type ConversationDetail,
   type ConversationList,
   type ConversationSummary,
+  type DocumentContent,
   type DocumentList,
+  type Home,
   type KnowledgeDocument,
   type KnowledgeUpload,
   type Me,
@@ -48,6 +50,10 @@ export class ApiService {
   me(): Promise<Me> {
     return this.json('GET', API_ROUTES.me);
   }
+  /** The person's home (GET /api/home); "today" starts at their local midnight. */
+  home(dayStart = localMidnight()): Promise<Home> {
+    return this.json('GET', `${API_ROUTES.home}?dayStart=${encodeURIComponent(dayStart)}`);
+  }
   async tools(): Promise<ToolInfo[]> {
     return (await this.json<ToolList>('GET', API_ROUTES.tools)).tools;
   }
@@ -65,6 +71,9 @@ export class ApiService {
   }
   renameConversation(id: string, title: string): Promise<ConversationSummary> {
     return this.json('PATCH', apiPath(API_ROUTES.conversation, { id }), { body: { title } });
+  }
+  pinConversation(id: string, pinned: boolean): Promise<ConversationSummary> {
+    return this.json('PATCH', apiPath(API_ROUTES.conversation, { id }), { body: { pinned } });
   }
   deleteConversation(id: string, keepalive = false): Promise<void> {
     return this.json('DELETE', apiPath(API_ROUTES.conversation, { id }), { keepalive });
@@ -124,6 +133,9 @@ export class ApiService {
   async search(q: string, k = 5): Promise<Citation[]> {
     const query = `?q=${encodeURIComponent(q)}&k=${k}`;
     return (await this.json<SearchResults>('GET', `${API_ROUTES.search}${query}`)).results;
+  }
+  documentContent(id: string): Promise<DocumentContent> {
+    return this.json('GET', apiPath(API_ROUTES.documentContent, { id }));
   }
   passage(chunkId: string): Promise<Passage> {
     return this.json('GET', apiPath(API_ROUTES.chunk, { chunkId }));
@@ -193,6 +205,15 @@ export class ApiService {
       response.status,
     );
   }
+}
+
+/** Today's local midnight as an ISO time with the local offset (e.g. 2026-12-01T00:00:00+01:00). */
+export function localMidnight(now = new Date()): string {
+  const pad = (n: number) => String(Math.trunc(Math.abs(n))).padStart(2, '0');
+  const offset = -now.getTimezoneOffset();
+  const sign = offset >= 0 ? '+' : '-';
+  const day = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+  return `${day}T00:00:00${sign}${pad(offset / 60)}:${pad(offset % 60)}`;
 }
 
 function describe(status: number, body: Partial<ApiError> | null): string {

@@ -50,6 +50,9 @@ const marked = new Marked({
     },
     link({ href, title, tokens }) {
       const text = this.parser.parseInline(tokens);
+      // An answer's [n] marker (ui/citations.ts): stays on the page, opens its source.
+      if (/^#cite-\d{1,2}$/.test(href))
+        return `<a href="${href}" class="cite-ref" aria-label="Source ${href.slice(6)}">${text}</a>`;
       const safe = /^(https?:|mailto:)/i.test(href) ? escapeHtml(href) : '#';
       const titleAttr = title ? ` title="${escapeHtml(title)}"` : '';
       return `<a href="${safe}"${titleAttr} target="_blank" rel="noopener noreferrer">${text}</a>`;

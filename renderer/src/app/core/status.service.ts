@@ -11,6 +11,23 @@ export const SERVICE_LABELS: Record<ServiceName, string> = {
   api: 'Assistant API',
 };
 
+/** What each service gives the person, in their words. */
+export const PLAIN_SERVICES: Record<ServiceName, string> = {
+  idp: 'Signing in',
+  ticketing: 'Tickets',
+  organizations: 'Customer organizations',
+  chroma: 'Documentation search',
+  api: 'The assistant',
+};
+export const PLAIN_STATES: Record<ServiceState, string> = {
+  ready: 'Working',
+  starting: 'Starting…',
+  restarting: 'Restarting…',
+  not_responding: 'Not answering right now',
+  failed: 'Not working',
+  stopped: 'Off',
+};
+
 /** A service state in words. */
 export const STATE_LABELS: Record<ServiceState, string> = {
   stopped: 'stopped',

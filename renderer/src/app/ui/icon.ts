@@ -16,6 +16,10 @@ const PATHS = {
   tool: 'M14 6a4 4 0 0 0 5 5l-8 8a2 2 0 0 1-3-3l8-8a4 4 0 0 0-2-2z',
   check: 'M5 12l5 5 9-10',
   x: 'M6 6l12 12M18 6L6 18',
+  pin: 'M9 4h6l-1 6 4 4H6l4-4-1-6zM12 14v7',
+  sidebar: 'M4 5h16v14H4zM9 5v14',
+  search: 'M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14zM20 20l-4-4',
+  doc: 'M6 3h8l4 4v14H6zM14 3v4h4M9 12h6M9 16h6',
 } as const;
 
 export type IconName = keyof typeof PATHS;

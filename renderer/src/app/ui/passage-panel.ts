@@ -3,14 +3,20 @@ import {
   Component,
   ElementRef,
   Injectable,
+  Injector,
+  SecurityContext,
+  afterNextRender,
   effect,
   inject,
   signal,
   viewChild,
 } from '@angular/core';
-import type { Citation, Passage } from '@msi/contracts/api';
+import { DomSanitizer } from '@angular/platform-browser';
+import type { Citation, DocumentContent, Passage } from '@msi/contracts/api';
 import { ApiService } from '../core/api.service';
 import { messageOf } from '../core/config';
+import { MarkdownService } from '../core/markdown.service';
+import { firstSentence, markSentence } from './citations';
 import { Icon } from './icon';
 import { sectionLabel } from './section-label';
 
@@ -20,6 +26,8 @@ export class PassageService {
   private readonly api = inject(ApiService);
   readonly citation = signal<Citation | null>(null);
   readonly passage = signal<Passage | null>(null);
+  /** The whole document, once the person chose "Open document". */
+  readonly document = signal<DocumentContent | null>(null);
   readonly error = signal<string | null>(null);
   private seq = 0;
 
@@ -27,6 +35,7 @@ export class PassageService {
     const seq = ++this.seq;
     this.citation.set(citation);
     this.passage.set(null);
+    this.document.set(null);
     this.error.set(null);
     try {
       const passage = await this.api.passage(citation.chunkId);
@@ -36,10 +45,28 @@ export class PassageService {
     }
   }
 
+  async openDocument(): Promise<void> {
+    const citation = this.citation();
+    if (!citation) return;
+    const seq = this.seq;
+    try {
+      const doc = await this.api.documentContent(citation.documentId);
+      if (seq === this.seq) this.document.set(doc);
+    } catch (error) {
+      if (seq === this.seq) this.error.set(`Could not open the document: ${messageOf(error)}`);
+    }
+  }
+
+  /** Back from the whole document to the cited passage. */
+  closeDocument(): void {
+    this.document.set(null);
+  }
+
   close(): void {
     this.seq++;
     this.citation.set(null);
     this.passage.set(null);
+    this.document.set(null);
   }
 }
 
@@ -75,7 +102,29 @@ export class PassageService {
         @if (service.error(); as error) {
           <p role="alert" class="error-text">{{ error }}</p>
         } @else if (service.passage(); as passage) {
-          <div class="passage-text">{{ passage.text }}</div>
+          <div class="passage-actions">
+            @if (service.document()) {
+              <button type="button" class="ghost small" (click)="service.closeDocument()">
+                Back to the passage
+              </button>
+            } @else {
+              <button
+                type="button"
+                class="ghost small"
+                data-testid="open-document"
+                (click)="service.openDocument()"
+              >
+                <msi-icon name="doc" /> Open document
+              </button>
+            }
+          </div>
+          @if (markdown.render()) {
+            <div class="passage-text markdown" #body data-testid="passage-text"></div>
+          } @else {
+            <div class="passage-text plain" data-testid="passage-text">
+              {{ service.document()?.content ?? passage.text }}
+            </div>
+          }
         } @else {
           <p class="muted" role="status">Loading the passage…</p>
         }
@@ -87,10 +136,30 @@ export class PassageService {
 })
 export class PassagePanel {
   protected readonly service = inject(PassageService);
+  protected readonly markdown = inject(MarkdownService);
+  private readonly sanitizer = inject(DomSanitizer);
+  private readonly injector = inject(Injector);
   private readonly heading = viewChild<ElementRef<HTMLElement>>('heading');
+  private readonly body = viewChild<ElementRef<HTMLElement>>('body');
   private opener: HTMLElement | null = null;
 
   constructor() {
+    // The passage (or the whole document) as Markdown, the cited sentence marked and scrolled to.
+    effect(() => {
+      const body = this.body()?.nativeElement;
+      const render = this.markdown.render();
+      const passage = this.service.passage();
+      const doc = this.service.document();
+      const citation = this.service.citation();
+      if (!body || !render || !passage || !citation) return;
+      const source = doc?.content ?? passage.text;
+      body.innerHTML = this.sanitizer.sanitize(SecurityContext.HTML, render(source)) ?? '';
+      const mark = markSentence(body, firstSentence(citation.snippet));
+      if (mark && doc)
+        afterNextRender(() => mark.scrollIntoView?.({ block: 'center' }), {
+          injector: this.injector,
+        });
+    });
     effect(() => {
       const heading = this.heading();
       if (this.service.citation() && heading) {

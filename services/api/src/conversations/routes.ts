@@ -1,8 +1,8 @@
 /**
- * Conversation routes: list (?q= title search, newest first), create, get (with the turn still running
- * in it), rename, delete, and POST …/messages which starts one agent turn (turns/runner.ts) and answers
- * its events as Server-Sent Events. Someone else's conversation answers 404, exactly like one that does
- * not exist.
+ * Conversation routes: list (?q= search of titles and messages, newest first), pin, create, get (with
+ * the turn still running in it), rename, delete, and POST …/messages which starts one agent turn
+ * (turns/runner.ts) and answers its events as Server-Sent Events. Someone else's conversation answers
+ * 404, exactly like one that does not exist.
  */
 import type { FastifyInstance, FastifyReply, preHandlerHookHandler } from 'fastify';
 import { z } from 'zod';
@@ -106,14 +106,24 @@ export function registerConversationRoutes(app: FastifyInstance, opts: Conversat
 
   app.patch<{ Params: { id: string } }>(API_ROUTES.conversation, { preHandler }, async (req, reply) => {
     const parsed = z
-      .object({ title: titleSchema })
+      .object({
+        title: titleSchema.optional(),
+        pinned: z.boolean({ invalid_type_error: 'pinned must be true or false' }).optional(),
+      })
       .strict()
+      .refine((b) => b.title !== undefined || b.pinned !== undefined, 'give title, pinned or both')
       .safeParse(req.body ?? {});
     if (!parsed.success) return invalid(reply, parsed.error);
-    return (
-      (await store.rename(req.principal!.sub, req.params.id, parsed.data.title)) ??
-      notFound(reply, req.params.id)
-    );
+    const { sub } = req.principal!;
+    const { title, pinned } = parsed.data;
+    if (pinned !== undefined && !(await store.pin(sub, req.params.id, pinned))) {
+      return notFound(reply, req.params.id);
+    }
+    const out =
+      title !== undefined
+        ? await store.rename(sub, req.params.id, title)
+        : await store.summary(sub, req.params.id);
+    return out ?? notFound(reply, req.params.id);
   });
 
   app.delete<{ Params: { id: string } }>(API_ROUTES.conversation, { preHandler }, async (req, reply) => {

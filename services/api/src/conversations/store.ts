@@ -142,6 +142,11 @@ export const conversationMigrations: Migration[] = [
    );
    CREATE INDEX approvals_conversation ON approvals (conversation_id);`,
   },
+  // Pinned conversations stay on top of the person's list.
+  {
+    sqlite: `ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;`,
+    postgres: `ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 /** The tables as Kysely sees them (`rowid`: SQLite's implicit one, PostgreSQL's bigserial). */
@@ -153,6 +158,7 @@ export interface ConversationTables {
     title: string;
     created_at: string;
     updated_at: string;
+    pinned: Generated<number>;
   };
   messages: {
     rowid: Generated<number>;
@@ -212,7 +218,10 @@ interface ConvRow {
   title: string;
   created_at: string;
   updated_at: string;
+  pinned: number;
   message_count: number;
+  match?: string | null;
+  search_words?: string[];
 }
 type MsgRow = Omit<ConversationTables['messages'], 'rowid' | 'conversation_id'>;
 type CallRow = ConversationTables['tool_calls'];
@@ -233,6 +242,7 @@ function summaries(db: Db) {
     'c.title',
     'c.created_at',
     'c.updated_at',
+    'c.pinned',
     eb
       .selectFrom('messages as m')
       .whereRef('m.conversation_id', '=', 'c.id')
@@ -252,25 +262,54 @@ function listConversations(db: Db, owner: string, limit: number): Promise<ConvRo
 }
 
 /**
- * The owner's conversations whose title contains `text` (case-insensitive for ASCII on both backends:
- * SQLite's LIKE, PostgreSQL's ILIKE; `%`, `_` and `\` match themselves).
+ * The one search of the conversation list: a conversation matches when each word of `search` is in its
+ * title or in one of its messages (case-insensitive for ASCII on both backends: SQLite's LIKE,
+ * PostgreSQL's ILIKE; `%`, `_` and `\` match themselves). `match` is the newest message that has the first
+ * word, for a snippet of where.
  */
-function searchConversations(
+async function searchConversations(
   db: Db,
   dialect: Dialect,
   owner: string,
-  text: string,
+  search: string,
   limit: number,
 ): Promise<ConvRow[]> {
-  const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const words = search.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 8);
+  if (!words.length) return [];
   const like = dialect === 'postgres' ? sql`ILIKE` : sql`LIKE`;
-  return summaries(db)
-    .where('c.owner', '=', owner)
-    .where(sql<boolean>`c.title ${like} ${pattern} ESCAPE '\\'`)
+  const pattern = (w: string) => `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  let q = summaries(db)
+    .select((eb) =>
+      eb
+        .selectFrom('messages as mm')
+        .select('mm.content')
+        .whereRef('mm.conversation_id', '=', 'c.id')
+        .where(sql<boolean>`mm.content ${like} ${pattern(words[0]!)} ESCAPE '\\'`)
+        .orderBy('mm.rowid', 'desc')
+        .limit(1)
+        .as('match'),
+    )
+    .where('c.owner', '=', owner);
+  for (const w of words) {
+    q = q.where((eb) =>
+      eb.or([
+        sql<boolean>`c.title ${like} ${pattern(w)} ESCAPE '\\'`,
+        eb.exists(
+          eb
+            .selectFrom('messages as m2')
+            .select(sql`1`.as('one'))
+            .whereRef('m2.conversation_id', '=', 'c.id')
+            .where(sql<boolean>`m2.content ${like} ${pattern(w)} ESCAPE '\\'`),
+        ),
+      ]),
+    );
+  }
+  const rows = (await q
     .orderBy('c.updated_at', 'desc')
     .orderBy('c.rowid', 'desc')
     .limit(limit)
-    .execute() as Promise<ConvRow[]>;
+    .execute()) as ConvRow[];
+  return rows.map((r) => ({ ...r, search_words: words }));
 }
 
 function oneConversation(db: Db, owner: string, id: string): Promise<ConvRow | undefined> {
@@ -361,6 +400,8 @@ export function createConversationStore(store: Store<ConversationTables>) {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     messageCount: Number(r.message_count),
+    pinned: Number(r.pinned) === 1,
+    ...(r.match ? { match: matchSnippet(r.match, r.search_words ?? []) } : {}),
   });
 
   const toMessage = (r: MsgRow, calls: CallRow[], cites: CiteRow[]): Message => ({
@@ -417,7 +458,17 @@ export function createConversationStore(store: Store<ConversationTables>) {
         .insertInto('conversations')
         .values({ id, owner, title: t, created_at: at, updated_at: at })
         .execute();
-      return { id, title: t, createdAt: at, updatedAt: at, messageCount: 0 };
+      return { id, title: t, createdAt: at, updatedAt: at, messageCount: 0, pinned: false };
+    },
+    async pin(owner: string, id: string, pinned: boolean): Promise<ConversationSummary | undefined> {
+      const r = await db
+        .updateTable('conversations')
+        .set({ pinned: pinned ? 1 : 0 })
+        .where('owner', '=', owner)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) return undefined;
+      return this.summary(owner, id);
     },
     async summary(owner: string, id: string): Promise<ConversationSummary | undefined> {
       const r = await oneConversation(db, owner, id);
@@ -546,6 +597,32 @@ export function createConversationStore(store: Store<ConversationTables>) {
             )
             .execute();
         }
+        // The first answer that opened one ticket names a conversation the person has not renamed after it.
+        const ticket = ticketOf(rec.toolCalls);
+        if (ticket) {
+          const answers = await trx
+            .selectFrom('messages')
+            .select((e) => e.fn.countAll<number>().as('n'))
+            .where('conversation_id', '=', conversationId)
+            .where('role', '=', 'assistant')
+            .executeTakeFirstOrThrow();
+          const first = await trx
+            .selectFrom('messages')
+            .select('content')
+            .where('conversation_id', '=', conversationId)
+            .where('role', '=', 'user')
+            .orderBy('rowid')
+            .limit(1)
+            .executeTakeFirst();
+          if (Number(answers.n) === 1 && first) {
+            await trx
+              .updateTable('conversations')
+              .set({ title: ticketTitle(ticket) })
+              .where('id', '=', conversationId)
+              .where('title', '=', titleFrom(first.content))
+              .execute();
+          }
+        }
         await trx
           .updateTable('conversations')
           .set({ updated_at: at })
@@ -590,6 +667,41 @@ export function createConversationStore(store: Store<ConversationTables>) {
         .execute();
     },
   };
+}
+
+/** About 120 characters of `text` around the first of `words` it contains, on one line. */
+export function matchSnippet(text: string, words: string[]): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  const lower = line.toLowerCase();
+  const at = Math.max(0, Math.min(...words.map((w) => lower.indexOf(w)).filter((i) => i >= 0)));
+  const start = Math.max(0, at - 40);
+  const cut = clip(line.slice(start), 120);
+  return `${start > 0 ? '…' : ''}${cut}${start + cut.length < line.length ? '…' : ''}`;
+}
+
+interface TicketRef {
+  number: string;
+  title: string;
+}
+
+/** The one ticket an answer's tool calls were about (get, create, change or a one-ticket search), if any. */
+export function ticketOf(calls: ToolCall[]): TicketRef | undefined {
+  const found = new Map<string, TicketRef>();
+  for (const c of calls) {
+    if (c.server !== 'ticketing' || !c.ok || !c.result || typeof c.result !== 'object') continue;
+    const r = c.result as { ticket?: Partial<TicketRef>; tickets?: Partial<TicketRef>[] };
+    const list = r.ticket ? [r.ticket] : r.tickets?.length === 1 ? r.tickets : [];
+    for (const t of list)
+      if (typeof t.number === 'string' && typeof t.title === 'string')
+        found.set(t.number, { number: t.number, title: t.title });
+  }
+  return found.size === 1 ? [...found.values()][0] : undefined;
+}
+
+/** "TCK-1301 · DS-8 dock not charging" */
+export function ticketTitle(t: TicketRef): string {
+  const full = `${t.number} · ${t.title.replace(/\s+/g, ' ').trim()}`;
+  return full.length > 80 ? `${clip(full, 77).trimEnd()}…` : full;
 }
 
 function titleFrom(content: string): string {

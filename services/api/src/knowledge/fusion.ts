@@ -20,12 +20,88 @@ export function reciprocalRankFusion(lists: string[][], k = RRF_K): { id: string
   return [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score);
 }
 
+/** A passage's Markdown as plain sentences: markup dropped, one entry per sentence (list items and lines apart). */
+export function sentences(markdown: string): { text: string; heading: boolean }[] {
+  const out: { text: string; heading: boolean }[] = [];
+  // Lines of one paragraph are one text (plain text wraps its lines); a heading, list item, table row or
+  // quote starts a new one.
+  const lines: string[] = [];
+  for (const line of markdown.replace(/```[\s\S]*?```/g, ' ').split('\n')) {
+    const starts = /^\s{0,3}(#{1,6}\s|[-*+]\s|\d+[.)]\s|>|\|)/.test(line);
+    if (!line.trim()) lines.push('');
+    else if (!starts && lines.length && lines.at(-1) && !/^\s{0,3}#{1,6}\s/.test(lines.at(-1)!))
+      lines[lines.length - 1] += ` ${line.trim()}`;
+    else lines.push(line);
+  }
+  for (const raw of lines) {
+    const heading = /^\s{0,3}#{1,6}\s/.test(raw);
+    const line = plainInline(
+      raw.replace(/^\s{0,3}(#{1,6}|[-*+]|\d+[.)]|>)\s+/, '').replace(/^\|(.*)\|$/, '$1'),
+    );
+    if (!line || /^[-:| ]+$/.test(line)) continue;
+    for (const part of line.split(/(?<=[.!?])\s+(?=["“(]?[\p{Lu}\d])/u))
+      if (part) out.push({ text: part, heading });
+  }
+  return out;
+}
+
+/** Inline Markdown as the words a reader sees: links by their text, emphasis and code marks dropped. */
+export function plainInline(text: string): string {
+  return text
+    .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
+    .replace(/(\*\*|__|\*|_|`)(?=\S)([^*_`]*?\S)\1/g, '$2')
+    .replace(/\s*\|\s*/g, ' · ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
 /**
- * A ~`size`-character excerpt of `text` around the densest run of query words (by stem), cut at word
- * boundaries, with an ellipsis where text was left out.
+ * The snippet of `text` that answers: it starts at the sentence (not a heading) with the most distinct
+ * query words by stem, then the most hits (the first sentence when none has any), and goes on with the
+ * text after it up to `size` characters. A sentence longer than `size` is cut
+ * around its densest run of query words, with an ellipsis where text was left out. A question that asks
+ * for an amount or a time ("how long", "how many", "when", "which version") prefers a sentence with a number.
  */
-export function snippet(text: string, terms: string[], size = 240): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+export function snippet(text: string, terms: string[], size = 240, question = ''): string {
+  const all = sentences(text);
+  const body = all.filter((s) => !s.heading);
+  const candidates = body.length ? body : all;
+  if (!candidates.length) return window(text.replace(/\s+/g, ' ').trim(), terms, size);
+  const wanted = new Set(terms.map(stem));
+  const wantsNumber =
+    /\b(how (long|many|much|often|soon|fast)|when|what (version|time|size|limit)|which version|until)\b/i.test(
+      question,
+    );
+  let best = candidates[0]!;
+  let bestScore = 0;
+  for (const s of candidates) {
+    const hits = wordSpans(s.text).filter((w) => wanted.has(stem(w.word)));
+    const number = wantsNumber && hits.length > 0 && /\d/.test(s.text) ? 50 : 0;
+    const score = new Set(hits.map((h) => stem(h.word))).size * 100 + number + hits.length;
+    if (score > bestScore) {
+      best = s;
+      bestScore = score;
+    }
+  }
+  // A sentence longer than the snippet: the part of it around the query words.
+  if (best.text.length > size) return window(best.text, terms, size);
+  // Else the answering sentence leads and the text after it fills the snippet up to `size` (an answer
+  // often runs on into the next sentence). The renderer marks that first sentence in the passage.
+  const at = candidates.indexOf(best);
+  const tail = (from: number) =>
+    candidates
+      .slice(from)
+      .map((c) => c.text)
+      .join(' ');
+  const flat = tail(at);
+  if (flat.length <= size) return flat;
+  const space = flat.lastIndexOf(' ', size);
+  return `${flat.slice(0, space > size / 2 ? space : size)}…`;
+}
+
+/** A ~`size`-character excerpt of one line around its densest run of query words, cut at word boundaries. */
+function window(flat: string, terms: string[], size: number): string {
   if (flat.length <= size) return flat;
   const wanted = new Set(terms.map(stem));
   const spans = wordSpans(flat);
@@ -55,4 +131,17 @@ export function snippet(text: string, terms: string[], size = 240): string {
     end = space > start + size / 2 ? space : end;
   }
   return `${start > 0 ? '…' : ''}${flat.slice(start, end)}${end < flat.length ? '…' : ''}`;
+}
+
+/** The words of a passage, for telling repeated passages apart (the user guide repeats the admin guide's). */
+export function passageKey(text: string): string {
+  return sentences(text)
+    .filter((s) => !s.heading)
+    .map((s) =>
+      s.text
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}]+/gu, ' ')
+        .trim(),
+    )
+    .join(' ');
 }

@@ -13,10 +13,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { isUnavailable, type Logger, type Store } from '@msi/kit';
-import type { Citation, KnowledgeDocument, KnowledgeUpload, Passage } from '../contract.js';
+import type { Citation, DocumentContent, KnowledgeDocument, KnowledgeUpload, Passage } from '../contract.js';
 import { CHUNKER_VERSION, chunkDocument } from './chunker.js';
 import type { Embedder } from './embedder.js';
-import { reciprocalRankFusion, snippet } from './fusion.js';
+import { passageKey, reciprocalRankFusion, snippet } from './fusion.js';
 import type { KnowledgeTables } from './schema.js';
 import { KnowledgeStore, type PendingChunk } from './store.js';
 import { queryTerms } from './text.js';
@@ -35,6 +35,8 @@ export interface KnowledgeBase {
   searchWithNote(query: string, k?: number, opts?: SearchOptions): Promise<SearchResult>;
   list(): Promise<KnowledgeDocument[]>;
   get(id: string): Promise<KnowledgeDocument | undefined>;
+  /** The whole document as it was added ("Open document" from a citation). */
+  content(id: string): Promise<DocumentContent | undefined>;
   /** Validates and stores; returns the document `queued` (or the existing one with the same content). */
   upload(u: KnowledgeUpload, uploadedBy?: string): Promise<KnowledgeDocument>;
   /** Like `upload`, and says whether the document is new (false: same content was already there). */
@@ -421,15 +423,21 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
       const fused = reciprocalRankFusion([semantic, lexical]);
       const hits = await store.passages(fused.slice(0, limit * 2).map((f) => f.id));
       const out: Citation[] = [];
+      const seen = new Set<string>();
       for (const f of fused) {
         const h = hits.get(f.id);
         if (!h) continue; // a vector whose chunk is gone (its deletion from Chroma is pending)
+        // A passage repeated word for word in another document (the user guide repeats the admin
+        // guide's Users section) is one source: the better-ranked copy stands for both.
+        const key = passageKey(h.text) || h.chunkId;
+        if (seen.has(key)) continue;
+        seen.add(key);
         out.push({
           documentId: h.documentId,
           chunkId: h.chunkId,
           title: h.title,
           section: h.section,
-          snippet: snippet(h.text, terms),
+          snippet: snippet(h.text, terms, 240, q),
           score: f.score,
         });
         if (out.length === limit) break;
@@ -439,6 +447,13 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
 
     list: () => store.list(),
     get: (id) => store.get(id),
+    async content(id) {
+      const doc = await store.get(id);
+      const content = doc && (await store.content(id));
+      return doc && content !== undefined
+        ? { id: doc.id, title: doc.title, mediaType: doc.mediaType, content }
+        : undefined;
+    },
 
     async add(u, uploadedBy) {
       const valid = validateUpload(u);

@@ -96,6 +96,11 @@ export function registerKnowledgeRoutes(
     },
   );
 
+  app.get<{ Params: { id: string } }>(API_ROUTES.documentContent, { preHandler }, async (req, reply) => {
+    const doc = kb.content(req.params.id);
+    return doc ?? fail(reply, 404, 'not_found', `no knowledge document ${req.params.id}`);
+  });
+
   app.get<{ Params: { chunkId: string } }>(API_ROUTES.chunk, { preHandler }, async (req, reply) => {
     const p = await kb.passage(req.params.chunkId);
     return p ?? fail(reply, 404, 'not_found', `no passage ${req.params.chunkId}`);

@@ -188,6 +188,16 @@ export class KnowledgeStore {
     return r && toDocument(r);
   }
 
+  /** The document's text as it was added (Markdown or plain text). */
+  async content(id: string): Promise<string | undefined> {
+    const r = await this.db
+      .selectFrom('kb_documents')
+      .select('content')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return r?.content;
+  }
+
   row(id: string, db: Db = this.db): Promise<DocRow | undefined> {
     return db.selectFrom('kb_documents').select(DOC_COLUMNS).where('id', '=', id).executeTakeFirst();
   }

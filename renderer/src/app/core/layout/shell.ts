@@ -14,7 +14,7 @@ import { Icon } from '../../ui/icon';
 import { AuthService } from '../auth.service';
 import { sessionHint } from '../session-hint';
 import { SessionService } from '../session.service';
-import { SERVICE_LABELS, STATE_LABELS, StatusService } from '../status.service';
+import { PLAIN_SERVICES, PLAIN_STATES, StatusService } from '../status.service';
 import { ThemeService } from '../theme.service';
 
 /** The frame around every page: navigation, warnings, who is signed in, theme, sign out. */
@@ -26,7 +26,8 @@ import { ThemeService } from '../theme.service';
     <a class="skip-link" href="#main" (click)="skipToContent($event)">Skip to content</a>
     <header class="topbar">
       <a class="brand" routerLink="/" aria-label="MSI Assistant home"
-        ><span class="logo" aria-hidden="true">M</span> MSI Assistant</a
+        ><span class="logo" aria-hidden="true">M</span>
+        <span class="brand-name">MSI Assistant</span></a
       >
       <nav aria-label="Main" class="main-nav">
         <a
@@ -49,8 +50,8 @@ import { ThemeService } from '../theme.service';
           <msi-icon name="warn" />
           {{
             count === 1
-              ? labels[status.degraded()[0].name] + ' is ' + states[status.degraded()[0].state]
-              : count + ' services need attention'
+              ? plain[status.degraded()[0].name] + ': ' + plainStates[status.degraded()[0].state]
+              : count + ' parts of the app need attention'
           }}
         </a>
       }
@@ -61,7 +62,7 @@ import { ThemeService } from '../theme.service';
           class="badge basic"
           data-testid="basic-mode"
           title="No AI model is configured: the assistant picks tools from the words of your request and answers from templates. Set a model in Settings → Model."
-          >Basic mode · no AI model</a
+          >Basic mode<span class="badge-detail"> · no AI model</span></a
         >
       }
       <button
@@ -95,8 +96,8 @@ export class Shell {
   protected readonly auth = inject(AuthService);
   protected readonly session = inject(SessionService);
   protected readonly status = inject(StatusService);
-  protected readonly labels = SERVICE_LABELS;
-  protected readonly states = STATE_LABELS;
+  protected readonly plain = PLAIN_SERVICES;
+  protected readonly plainStates = PLAIN_STATES;
   protected readonly theme = inject(ThemeService);
   private readonly url = toSignal(
     inject(Router).events.pipe(

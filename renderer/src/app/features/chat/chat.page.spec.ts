@@ -3,7 +3,7 @@ import { provideRouter } from '@angular/router';
 import type { ConversationSummary } from '@msi/contracts/api';
 import { ApiRequestError, ApiService } from '../../core/api.service';
 import { chatMatcher } from '../../app.routes';
-import { ChatPage } from './chat.page';
+import { ChatPage, shortcutOf } from './chat.page';
 
 const summary: ConversationSummary = {
   id: 'c1',
@@ -11,6 +11,7 @@ const summary: ConversationSummary = {
   createdAt: '2026-01-01T00:00:00Z',
   updatedAt: '2026-01-01T00:00:00Z',
   messageCount: 0,
+  pinned: false,
 };
 
 /** A fake API whose answer stream the test writes event by event. */
@@ -23,6 +24,12 @@ class FakeApi {
   decide = vi.fn(async () => ({}));
   passage = vi.fn();
   me = vi.fn(async () => ({ provider: 'offline' }));
+  home = vi.fn(async () => ({
+    role: 'agent',
+    queue: { total: 0, tickets: [] },
+    suggestions: ['Show my open tickets'],
+    unavailable: [],
+  }));
   sendMessage = vi.fn(async (_id: string, _content: string, signal: AbortSignal) => {
     this.signal = signal;
     return new ReadableStream<Uint8Array>({
@@ -395,5 +402,23 @@ describe('ChatPage', () => {
     await settle();
     expect(dialog.hasAttribute('open')).toBe(false);
     expect(api.decide).not.toHaveBeenCalled();
+  });
+});
+
+describe('keyboard shortcuts', () => {
+  const key = (init: KeyboardEventInit, target?: HTMLElement) => {
+    const e = new KeyboardEvent('keydown', init);
+    if (target) Object.defineProperty(e, 'target', { value: target });
+    return shortcutOf(e);
+  };
+  it('Ctrl/⌘+K search, Ctrl/⌘+Shift+O new chat, / the composer unless typing', () => {
+    expect(key({ key: 'k', ctrlKey: true })).toBe('search');
+    expect(key({ key: 'K', metaKey: true })).toBe('search');
+    expect(key({ key: 'O', ctrlKey: true, shiftKey: true })).toBe('new-chat');
+    expect(key({ key: 'o', ctrlKey: true })).toBeNull();
+    expect(key({ key: '/' }, document.createElement('button'))).toBe('composer');
+    expect(key({ key: '/' }, document.createElement('textarea'))).toBeNull();
+    expect(key({ key: '/' }, document.createElement('input'))).toBeNull();
+    expect(key({ key: 'k' })).toBeNull();
   });
 });

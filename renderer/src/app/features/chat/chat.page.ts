@@ -21,24 +21,54 @@ import { ApprovalDialog } from './approval-dialog';
 import { ChatStore, MESSAGE_LIMIT } from './chat.store';
 import { MessageView } from './message-view';
 import { PassagePanel, PassageService } from '../../ui/passage-panel';
+import { Home } from '../home/home';
 
-const SUGGESTIONS = [
-  'Show my open tickets',
-  'What is the status of Dallas Police?',
-  'How do I assign a body camera to an officer?',
-];
+/** Ctrl/⌘+K search, Ctrl/⌘+Shift+O new chat, `/` the composer (when not typing somewhere). */
+export type Shortcut = 'search' | 'new-chat' | 'composer';
+export function shortcutOf(e: KeyboardEvent): Shortcut | null {
+  const mod = e.ctrlKey || e.metaKey;
+  const key = e.key.toLowerCase();
+  if (mod && !e.shiftKey && !e.altKey && key === 'k') return 'search';
+  if (mod && e.shiftKey && !e.altKey && key === 'o') return 'new-chat';
+  if (e.key === '/' && !mod && !e.altKey && !isTyping(e.target)) return 'composer';
+  return null;
+}
+function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el || typeof el.closest !== 'function') return false;
+  return !!el.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]');
+}
 
 /** The chat: conversation list, messages streamed as they arrive, composer, approval dialog, passage panel. */
 @Component({
   selector: 'msi-chat-page',
-  imports: [ApprovalDialog, ConversationList, Icon, MessageView, PassagePanel],
+  imports: [ApprovalDialog, ConversationList, Home, Icon, MessageView, PassagePanel],
+  host: { '(document:keydown)': 'onShortcut($event)' },
   template: `
-    <div class="chat-layout" [class.with-panel]="passages.citation()">
+    <div
+      class="chat-layout"
+      [class.with-panel]="passages.citation()"
+      [class.sidebar-open]="sidebarOpen()"
+      (keydown.escape)="sidebarOpen.set(false)"
+    >
       <msi-conversation-list
+        id="conversation-sidebar"
         [activeId]="store.conversationId()"
         (newChat)="newChat()"
         (deleted)="onDeleted($event)"
+        (opened)="sidebarOpen.set(false)"
       />
+      <button
+        type="button"
+        class="icon-button sidebar-toggle"
+        data-testid="sidebar-toggle"
+        aria-controls="conversation-sidebar"
+        [attr.aria-expanded]="sidebarOpen()"
+        [attr.aria-label]="sidebarOpen() ? 'Hide conversations' : 'Show conversations'"
+        (click)="sidebarOpen.set(!sidebarOpen())"
+      >
+        <msi-icon name="sidebar" />
+      </button>
       <section
         class="chat"
         aria-label="Chat"
@@ -58,24 +88,12 @@ const SUGGESTIONS = [
             @if (store.loading()) {
               <p class="muted center" role="status">Loading the conversation…</p>
             } @else if (!store.messages().length && store.state() !== 'error') {
-              <div class="empty-chat">
-                <h1>How can I help?</h1>
-                <p class="muted">
-                  Ask about tickets, customer organizations and their users, or the product
-                  documentation.
-                </p>
-                <div class="suggestions">
-                  @for (s of suggestions; track s) {
-                    <button type="button" class="suggestion" (click)="useSuggestion(s)">
-                      {{ s }}
-                    </button>
-                  }
-                </div>
-              </div>
+              <msi-home (ask)="ask($event)" (suggest)="useSuggestion($event)" />
             }
             @for (m of store.messages(); track m.id; let last = $last) {
               <msi-message
                 [message]="m"
+                [index]="$index"
                 [last]="last"
                 [streaming]="last && busy() && m.role === 'assistant'"
                 [awaitingApproval]="store.state() === 'awaiting-approval'"
@@ -96,8 +114,9 @@ const SUGGESTIONS = [
             #input
             aria-label="Message"
             aria-describedby="composer-count"
+            aria-keyshortcuts="/"
             rows="1"
-            placeholder="Message the assistant"
+            placeholder="Message the assistant (press / to come back here)"
             [value]="draft()"
             (input)="onInput($any($event.target))"
             (keydown)="onKeydown($event)"
@@ -116,7 +135,10 @@ const SUGGESTIONS = [
           @if (store.reconnecting()) {
             <span role="status" data-testid="reconnecting">Reconnecting to the answer…</span>
           } @else {
-            <span>Enter to send · Shift+Enter for a new line</span>
+            <span
+              >Enter to send · Shift+Enter for a new line · Ctrl+K search · Ctrl+Shift+O new
+              chat</span
+            >
           }
           <span id="composer-count" class="char-count" aria-live="polite" data-testid="char-count">
             @if (nearLimit()) {
@@ -146,7 +168,9 @@ export class ChatPage {
   /** The route's `:id` (absent for a new conversation). */
   readonly id = input<string>();
 
-  protected readonly suggestions = SUGGESTIONS;
+  /** The conversation list over the chat in a narrow window (below 1000 px it is folded away). */
+  protected readonly sidebarOpen = signal(false);
+  private readonly list = viewChild.required(ConversationList);
   protected readonly draft = signal('');
   protected readonly limit = MESSAGE_LIMIT;
   /** The counter shows from 90% of the limit on. */
@@ -244,12 +268,30 @@ export class ChatPage {
     void this.store.retry((id) => this.showConversation(id));
   }
 
+  /** A row of the home page: asked at once. */
+  protected ask(text: string): void {
+    this.draft.set(text);
+    this.submit();
+  }
+
+  protected onShortcut(event: KeyboardEvent): void {
+    const shortcut = shortcutOf(event);
+    if (!shortcut) return;
+    event.preventDefault();
+    if (shortcut === 'search') {
+      this.sidebarOpen.set(true);
+      this.list().focusSearch();
+    } else if (shortcut === 'new-chat') this.newChat();
+    else this.inputBox().nativeElement.focus();
+  }
+
   protected useSuggestion(text: string): void {
     this.draft.set(text);
     this.inputBox().nativeElement.focus();
   }
 
   protected newChat(): void {
+    this.sidebarOpen.set(false);
     this.passages.close();
     void this.router.navigateByUrl('/');
     this.inputBox().nativeElement.focus();

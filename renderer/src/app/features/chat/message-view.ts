@@ -11,6 +11,7 @@ import type { Citation, Message } from '@msi/contracts/api';
 import { MarkdownService } from '../../core/markdown.service';
 import { SessionService } from '../../core/session.service';
 import { Icon } from '../../ui/icon';
+import { citeLinks, citeNumber } from '../../ui/citations';
 import { sectionLabel } from '../../ui/section-label';
 import { ToolCard } from './tool-card';
 
@@ -28,6 +29,10 @@ import { ToolCard } from './tool-card';
       [attr.data-role]="m.role"
       [attr.data-status]="streaming() ? 'streaming' : m.status"
     >
+      <!-- A heading per message, so a screen reader can move from answer to answer. -->
+      <h2 class="visually-hidden">
+        {{ m.role === 'user' ? 'You asked' : 'Answer ' + answerNumber() }}
+      </h2>
       @if (m.role === 'assistant') {
         <div class="who">
           Assistant
@@ -49,7 +54,31 @@ import { ToolCard } from './tool-card';
         <div class="user-text">{{ m.content }}</div>
       } @else if (m.content) {
         @if (html(); as html) {
-          <div class="markdown" [innerHTML]="html"></div>
+          <div
+            class="markdown"
+            [innerHTML]="html"
+            (click)="onMarkdownClick($event)"
+            (mouseover)="showPreview($event)"
+            (focusin)="showPreview($event)"
+            (mouseout)="hidePreview($event)"
+            (focusout)="hidePreview($event)"
+          ></div>
+          @if (preview(); as p) {
+            <div
+              class="cite-preview"
+              role="tooltip"
+              [id]="previewId()"
+              data-testid="cite-preview"
+              [style.left.px]="p.left"
+              [style.top.px]="p.top"
+            >
+              <strong>[{{ p.n }}] {{ p.citation.title }}</strong>
+              @if (sectionOf(p.citation); as section) {
+                <span class="muted"> — {{ section }}</span>
+              }
+              <span class="cite-preview-text">{{ p.citation.snippet }}</span>
+            </div>
+          }
         } @else {
           <div class="markdown plain">{{ m.content }}</div>
         }
@@ -114,6 +143,8 @@ import { ToolCard } from './tool-card';
 })
 export class MessageView {
   readonly message = input.required<Message>();
+  /** Its place in the conversation (0 first): answers are numbered for their headings. */
+  readonly index = input(0);
   /** This answer is being streamed now. */
   readonly streaming = input(false);
   /** Waiting for the person to approve a change. */
@@ -125,7 +156,19 @@ export class MessageView {
 
   private readonly markdown = inject(MarkdownService).render;
   protected readonly session = inject(SessionService);
-  protected readonly html = computed(() => this.markdown()?.(this.message().content) ?? null);
+  protected readonly html = computed(() => {
+    const m = this.message();
+    return this.markdown()?.(citeLinks(m.content, m.citations.length)) ?? null;
+  });
+  protected readonly answerNumber = computed(() => Math.ceil((this.index() + 1) / 2));
+  protected readonly previewId = computed(() => `cite-preview-${this.message().id}`);
+  /** The source under the pointer (or focus) of an inline [n] marker. */
+  protected readonly preview = signal<{
+    n: number;
+    citation: Citation;
+    left: number;
+    top: number;
+  } | null>(null);
   protected readonly copied = signal<string | null>(null);
   protected readonly canRetry = computed(
     () =>
@@ -135,6 +178,44 @@ export class MessageView {
     if (this.awaitingApproval()) return 'Waiting for your approval…';
     return this.message().toolCalls.length ? 'Working with the tools…' : 'Thinking…';
   });
+
+  private markerOf(
+    event: Event,
+  ): { anchor: HTMLAnchorElement; n: number; citation: Citation } | null {
+    const anchor = (event.target as HTMLElement | null)?.closest?.(
+      'a.cite-ref',
+    ) as HTMLAnchorElement | null;
+    const n = citeNumber(anchor?.getAttribute('href') ?? null);
+    const citation = n === null ? undefined : this.message().citations[n - 1];
+    return anchor && n !== null && citation ? { anchor, n, citation } : null;
+  }
+
+  protected onMarkdownClick(event: MouseEvent): void {
+    const marker = this.markerOf(event);
+    if (!marker) return;
+    event.preventDefault();
+    this.preview.set(null);
+    this.cite.emit(marker.citation);
+  }
+
+  protected showPreview(event: Event): void {
+    const marker = this.markerOf(event);
+    if (!marker) return;
+    const article = marker.anchor.closest('article');
+    const box = marker.anchor.getBoundingClientRect();
+    const frame = article?.getBoundingClientRect() ?? { left: 0, top: 0, width: 600 };
+    marker.anchor.setAttribute('aria-describedby', this.previewId());
+    this.preview.set({
+      n: marker.n,
+      citation: marker.citation,
+      left: Math.max(0, Math.min(box.left - frame.left, frame.width - 320)),
+      top: box.bottom - frame.top + 4,
+    });
+  }
+
+  protected hidePreview(event: Event): void {
+    if (this.markerOf(event)) this.preview.set(null);
+  }
 
   protected sectionOf(c: Citation): string {
     return sectionLabel(c.title, c.section);

@@ -5,7 +5,7 @@ import { messageOf } from '../../core/config';
 
 const UNDO_MS = 6000;
 
-/** The person's conversations (newest first), with search by title, rename and delete-with-undo. */
+/** The person's conversations (newest first), with search inside messages, pin, rename and delete-with-undo. */
 @Injectable({ providedIn: 'root' })
 export class ConversationsStore {
   private readonly api = inject(ApiService);
@@ -42,11 +42,23 @@ export class ConversationsStore {
 
   /** Adds or updates one conversation (after create, rename or a new message). */
   upsert(conversation: ConversationSummary): void {
-    const query = this.query().trim().toLowerCase();
-    if (query && !conversation.title.toLowerCase().includes(query)) return;
-    this.list.update((list) =>
-      sortNewest([conversation, ...list.filter((c) => c.id !== conversation.id)]),
-    );
+    // While searching, the list is the API's matches: update those, add nothing the search did not find.
+    if (this.query().trim() && !this.list().some((c) => c.id === conversation.id)) return;
+    this.list.update((list) => {
+      const old = list.find((c) => c.id === conversation.id);
+      const merged =
+        old?.match && !conversation.match ? { ...conversation, match: old.match } : conversation;
+      return sortNewest([merged, ...list.filter((c) => c.id !== conversation.id)]);
+    });
+  }
+
+  async pin(id: string, pinned: boolean): Promise<void> {
+    try {
+      this.upsert(await this.api.pinConversation(id, pinned));
+      this.error.set(null);
+    } catch (error) {
+      this.error.set(`Could not ${pinned ? 'pin' : 'unpin'} the conversation: ${messageOf(error)}`);
+    }
   }
 
   async rename(id: string, title: string): Promise<void> {
@@ -86,6 +98,41 @@ export class ConversationsStore {
       this.upsert(conversation);
     });
   }
+}
+
+export interface ConversationGroup {
+  label: 'Pinned' | 'Today' | 'Yesterday' | 'Last 7 days' | 'Older';
+  conversations: ConversationSummary[];
+}
+
+/** Pinned first, then by the day of the last message: Today, Yesterday, Last 7 days, Older (empty groups left out). */
+export function groupConversations(
+  list: ConversationSummary[],
+  now = new Date(),
+): ConversationGroup[] {
+  const midnight = new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
+  const day = 86_400_000;
+  const groups: ConversationGroup[] = [
+    { label: 'Pinned', conversations: [] },
+    { label: 'Today', conversations: [] },
+    { label: 'Yesterday', conversations: [] },
+    { label: 'Last 7 days', conversations: [] },
+    { label: 'Older', conversations: [] },
+  ];
+  for (const c of list) {
+    const at = Date.parse(c.updatedAt);
+    const index = c.pinned
+      ? 0
+      : at >= midnight
+        ? 1
+        : at >= midnight - day
+          ? 2
+          : at >= midnight - 6 * day
+            ? 3
+            : 4;
+    groups[index]!.conversations.push(c);
+  }
+  return groups.filter((g) => g.conversations.length);
 }
 
 function sortNewest(list: ConversationSummary[]): ConversationSummary[] {

@@ -1,7 +1,10 @@
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import type { ConnectionCheck, ServiceStatus, Settings, SettingsUpdate } from '@msi/contracts/host';
+import { signal, type WritableSignal } from '@angular/core';
+import { CAN_NOTHING, canOf, type Can } from '@msi/contracts/roles';
 import { AuthService } from '../../core/auth.service';
+import { SessionService } from '../../core/session.service';
 import { BrowserLocation } from '../../core/browser-location';
 import { ConfigService } from '../../core/config';
 import { LOCAL_CONFIG } from '../../../testing/config';
@@ -55,18 +58,21 @@ const service = (name: ServiceStatus['name'], state: ServiceStatus['state']): Se
 describe('SettingsPage', () => {
   let host: FakeHost;
   let location: { assign: ReturnType<typeof vi.fn>; origin: string };
-  let auth: { signOutHere: ReturnType<typeof vi.fn> };
+  let auth: { signOutHere: ReturnType<typeof vi.fn>; signedIn: WritableSignal<boolean> };
+  let can: WritableSignal<Can>;
 
   beforeEach(() => {
     host = new FakeHost();
     location = { assign: vi.fn(), origin: 'http://127.0.0.1:4200' };
-    auth = { signOutHere: vi.fn(async () => undefined) };
+    auth = { signOutHere: vi.fn(async () => undefined), signedIn: signal(false) };
+    can = signal(CAN_NOTHING);
     TestBed.configureTestingModule({
       providers: [
         provideRouter([]),
         { provide: HOST, useValue: host },
         { provide: BrowserLocation, useValue: location },
         { provide: AuthService, useValue: auth },
+        { provide: SessionService, useValue: { can, error: signal(null) } },
       ],
     });
     TestBed.inject(ConfigService).set(LOCAL_CONFIG);
@@ -182,5 +188,22 @@ describe('SettingsPage', () => {
     expect(root.textContent).toContain('Saved.');
     expect(auth.signOutHere).not.toHaveBeenCalled();
     expect(location.assign).not.toHaveBeenCalled();
+  });
+
+  it('endpoints are for support staff: a signed-in customer does not see them, but the form keeps them', async () => {
+    auth.signedIn.set(true);
+    can.set(canOf(['customer']));
+    const fixture = TestBed.createComponent(SettingsPage);
+    await fixture.whenStable();
+    await new Promise((r) => setTimeout(r));
+    await fixture.whenStable();
+    const root = fixture.nativeElement as HTMLElement;
+    const endpoints = root.querySelector<HTMLElement>('[data-testid="endpoints"]')!;
+    expect(endpoints.hidden).toBe(true);
+    // Still in the form, so a save writes back the addresses it had.
+    expect(root.querySelector<HTMLInputElement>('input[name="issuer"]')).not.toBeNull();
+    can.set(canOf(['agent']));
+    await fixture.whenStable();
+    expect(endpoints.hidden).toBe(false);
   });
 });

@@ -15,6 +15,7 @@ import { BrowserLocation } from '../../core/browser-location';
 import { ConfigService, messageOf } from '../../core/config';
 import { HOST } from '../../core/host.service';
 import { sessionHint } from '../../core/session-hint';
+import { SessionService } from '../../core/session.service';
 import { ThemeChoice, ThemeService } from '../../core/theme.service';
 
 interface Endpoints {
@@ -36,7 +37,8 @@ const LOCAL_START_TIMEOUT_MS = 180_000;
       }
       @if (settings(); as s) {
         <form (submit)="save($event, form)" #form class="settings-form">
-          <fieldset class="card">
+          <!-- Hidden, never removed, for customers: the form still saves the addresses it has. -->
+          <fieldset class="card" [hidden]="!showEndpoints()" data-testid="endpoints">
             <legend>Endpoints</legend>
             <div class="radio-row" role="radiogroup" aria-label="Mode">
               <label
@@ -201,6 +203,7 @@ export default class SettingsPage {
   private readonly host = inject(HOST);
   private readonly config = inject(ConfigService);
   private readonly auth = inject(AuthService);
+  private readonly session = inject(SessionService);
   private readonly location = inject(BrowserLocation);
   private readonly injector = inject(Injector);
   protected readonly theme = inject(ThemeService);
@@ -213,6 +216,11 @@ export default class SettingsPage {
     },
     { name: 'apiUrl', label: 'API URL', placeholder: 'https://assistant.example.com' },
   ] as const;
+  /** Where the app connects is support staff's business; before sign-in (or when the API cannot be
+   *  reached to say who this is) everyone sees it, or nobody could connect at all. */
+  protected readonly showEndpoints = computed(
+    () => !this.auth.signedIn() || !!this.session.error() || this.session.can().configureEndpoints,
+  );
   protected readonly settings = signal<Settings | null>(null);
   protected readonly mode = signal<Settings['mode']>('local');
   protected readonly loadError = signal<string | null>(null);

@@ -1,10 +1,41 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, inject, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  computed,
+  inject,
+  signal,
+} from '@angular/core';
 import type { ServiceName, ServiceStatus } from '@msi/contracts/host';
 import { messageOf } from '../../core/config';
-import { SERVICE_LABELS, STATE_LABELS, StatusService } from '../../core/status.service';
+import { SessionService } from '../../core/session.service';
+import {
+  PLAIN_SERVICES,
+  PLAIN_STATES,
+  SERVICE_LABELS,
+  STATE_LABELS,
+  StatusService,
+} from '../../core/status.service';
 import { ParsedLogLine, parseLogLine } from './log-line';
 
-/** Each local service: state, port, uptime, restarts, restart button and its recent log lines. */
+/** One sentence for everyone: all is well, or what does not work. */
+export function statusSentence(services: ServiceStatus[]): string {
+  const down = services.filter((s) => s.state !== 'ready');
+  if (!services.length) return 'This window uses a remote assistant; its services are run for you.';
+  if (!down.length) return 'Everything is working.';
+  const names = down.map((s) => PLAIN_SERVICES[s.name].toLowerCase());
+  const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0];
+  const starting = down.every((s) => s.state === 'starting' || s.state === 'restarting');
+  return starting
+    ? `Starting up: ${list} will be ready in a moment.`
+    : `Some things do not work right now: ${list}. The app keeps trying; ask an administrator if it lasts.`;
+}
+
+/**
+ * Status in plain words for everyone (what works, what does not); for admins (`can.seeDiagnostics`)
+ * the console under Diagnostics: each local service's state, port, pid, uptime, restarts, Restart and
+ * its recent log lines.
+ */
 @Component({
   selector: 'msi-status-page',
   template: `
@@ -13,84 +44,104 @@ import { ParsedLogLine, parseLogLine } from './log-line';
       @if (status.error(); as e) {
         <p role="alert" class="error-text">{{ e }}</p>
       }
-      @if (status.loaded() && !status.services().length) {
-        <p class="muted">No local services run in this mode (remote endpoints are used).</p>
+      @if (status.loaded()) {
+        <p class="status-sentence" data-testid="status-sentence" role="status">{{ sentence() }}</p>
       }
-      <ul class="services" aria-label="Services">
-        @for (s of status.services(); track s.name) {
-          <li
-            class="card service"
-            data-testid="service"
-            [attr.data-service]="s.name"
-            [attr.data-state]="s.state"
-          >
-            <div class="service-head">
-              <h2>{{ labels[s.name] }}</h2>
-              <span class="state" [attr.data-state]="s.state">{{ states[s.state] }}</span>
-              <span class="spacer"></span>
+      @if (status.services().length) {
+        <ul class="plain-status" aria-label="What works">
+          @for (s of status.services(); track s.name) {
+            <li [attr.data-state]="s.state" data-testid="plain-service">
+              <span class="dot" aria-hidden="true"></span>
+              <span>{{ plain[s.name] }}</span>
+              <span class="muted">{{ plainStates[s.state] }}</span>
+            </li>
+          }
+        </ul>
+      }
+      @if (diagnostics()) {
+        <h2 class="diagnostics-title">Diagnostics</h2>
+        <p class="muted small">
+          The local services as processes: ports, pids, raw logs and restart.
+        </p>
+        @if (status.loaded() && !status.services().length) {
+          <p class="muted">No local services run in this mode (remote endpoints are used).</p>
+        }
+        <ul class="services" aria-label="Services">
+          @for (s of status.services(); track s.name) {
+            <li
+              class="card service"
+              data-testid="service"
+              [attr.data-service]="s.name"
+              [attr.data-state]="s.state"
+            >
+              <div class="service-head">
+                <h3>{{ labels[s.name] }}</h3>
+                <span class="state" [attr.data-state]="s.state">{{ states[s.state] }}</span>
+                <span class="spacer"></span>
+                <button
+                  type="button"
+                  (click)="restart(s.name)"
+                  [disabled]="restarting() === s.name"
+                  [attr.aria-label]="'Restart ' + s.name"
+                >
+                  {{ restarting() === s.name ? 'Restarting…' : 'Restart' }}
+                </button>
+              </div>
+              <dl class="service-facts">
+                <div>
+                  <dt>Port</dt>
+                  <dd>{{ s.port ?? '—' }}</dd>
+                </div>
+                <div>
+                  <dt>Uptime</dt>
+                  <dd>{{ uptime(s) }}</dd>
+                </div>
+                <div>
+                  <dt>Restarts</dt>
+                  <dd>{{ s.restarts }}</dd>
+                </div>
+                <div>
+                  <dt>PID</dt>
+                  <dd>{{ s.pid ?? '—' }}</dd>
+                </div>
+                @if (s.url) {
+                  <div class="wide">
+                    <dt>URL</dt>
+                    <dd>{{ s.url }}</dd>
+                  </div>
+                }
+              </dl>
+              @if (s.lastError) {
+                <p class="error-text small">Last error: {{ s.lastError }}</p>
+              }
+              @if (actionError()[s.name]; as e) {
+                <p role="alert" class="error-text small">{{ e }}</p>
+              }
               <button
                 type="button"
-                (click)="restart(s.name)"
-                [disabled]="restarting() === s.name"
-                [attr.aria-label]="'Restart ' + s.name"
+                class="ghost small"
+                [attr.aria-expanded]="!!logs()[s.name]"
+                (click)="toggleLogs(s.name)"
               >
-                {{ restarting() === s.name ? 'Restarting…' : 'Restart' }}
+                {{ logs()[s.name] ? 'Hide log' : 'Show recent log lines' }}
               </button>
-            </div>
-            <dl class="service-facts">
-              <div>
-                <dt>Port</dt>
-                <dd>{{ s.port ?? '—' }}</dd>
-              </div>
-              <div>
-                <dt>Uptime</dt>
-                <dd>{{ uptime(s) }}</dd>
-              </div>
-              <div>
-                <dt>Restarts</dt>
-                <dd>{{ s.restarts }}</dd>
-              </div>
-              <div>
-                <dt>PID</dt>
-                <dd>{{ s.pid ?? '—' }}</dd>
-              </div>
-              @if (s.url) {
-                <div class="wide">
-                  <dt>URL</dt>
-                  <dd>{{ s.url }}</dd>
-                </div>
+              @if (logs()[s.name]; as lines) {
+                <ol class="log" tabindex="0" [attr.aria-label]="s.name + ' log'" data-testid="log">
+                  @for (l of lines; track $index) {
+                    <li [attr.data-level]="l.level" [class.error]="l.isError">
+                      <time>{{ l.time }}</time>
+                      <span class="level">{{ l.level }}</span>
+                      <span class="message">{{ l.message }}</span>
+                    </li>
+                  } @empty {
+                    <li class="muted">No log lines yet.</li>
+                  }
+                </ol>
               }
-            </dl>
-            @if (s.lastError) {
-              <p class="error-text small">Last error: {{ s.lastError }}</p>
-            }
-            @if (actionError()[s.name]; as e) {
-              <p role="alert" class="error-text small">{{ e }}</p>
-            }
-            <button
-              type="button"
-              class="ghost small"
-              [attr.aria-expanded]="!!logs()[s.name]"
-              (click)="toggleLogs(s.name)"
-            >
-              {{ logs()[s.name] ? 'Hide log' : 'Show recent log lines' }}
-            </button>
-            @if (logs()[s.name]; as lines) {
-              <ol class="log" tabindex="0" [attr.aria-label]="s.name + ' log'" data-testid="log">
-                @for (l of lines; track $index) {
-                  <li [attr.data-level]="l.level" [class.error]="l.isError">
-                    <time>{{ l.time }}</time>
-                    <span class="level">{{ l.level }}</span>
-                    <span class="message">{{ l.message }}</span>
-                  </li>
-                } @empty {
-                  <li class="muted">No log lines yet.</li>
-                }
-              </ol>
-            }
-          </li>
-        }
-      </ul>
+            </li>
+          }
+        </ul>
+      }
     </div>
   `,
   styleUrl: './status.page.css',
@@ -98,6 +149,12 @@ import { ParsedLogLine, parseLogLine } from './log-line';
 })
 export default class StatusPage {
   protected readonly status = inject(StatusService);
+  private readonly session = inject(SessionService);
+  protected readonly plain = PLAIN_SERVICES;
+  protected readonly plainStates = PLAIN_STATES;
+  protected readonly sentence = computed(() => statusSentence(this.status.services()));
+  /** The console is for admins only (and only once the API said so). */
+  protected readonly diagnostics = computed(() => this.session.can().seeDiagnostics);
   protected readonly labels = SERVICE_LABELS;
   protected readonly states = STATE_LABELS;
   protected readonly restarting = signal<ServiceName | null>(null);

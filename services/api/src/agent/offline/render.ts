@@ -247,7 +247,8 @@ export function renderDocs(o: ToolResult): string {
       .split(' › ')
       .filter((part, j) => !(j === 0 && part === title))
       .join(' › ');
-    return `**${i + 1}. ${title}${section ? ` — ${section}` : ''}**\n\n${excerpt}`;
+    // [n] is the answer's n-th source (the citations keep the results' order): a marker the reader can open.
+    return `**${i + 1}. ${title}${section ? ` — ${section}` : ''}**\n\n${excerpt} [${i + 1}]`;
   });
   return `From the documentation:\n\n${parts.join('\n\n')}\n\nSources are listed below.`;
 }
