@@ -1,11 +1,16 @@
 /**
  * The deterministic demo set: the same seed and anchor time give the same tickets, comments and events.
  * Reporters are members of the ticket's organization (kit demo directory); assignees are support staff
- * whose organizations cover it. One transaction with prepared statements, so 100k tickets take seconds.
+ * whose organizations cover it. One transaction of batched multi-row inserts (either backend), so 100k
+ * tickets take seconds; on PostgreSQL the search vectors are computed in the insert and their GIN indexes
+ * built once at the end.
  * The server's directory gets the demo organizations and support staff (the seed is the only reader of the
  * demo data; the running server knows only its own tables).
  */
-import { prng, type Db, type Prng } from '@msi/kit';
+import { sql } from 'kysely';
+import { prng, type Prng } from '@msi/kit';
+import type { TicketingStore } from './db.js';
+import type { Db } from './store/index.js';
 import { DEMO_ORGANIZATIONS, DEMO_USERS, demoMembers, type DemoMember } from '@msi/kit/demo';
 import { FIRST_NUMBER, slaDue, type Category, type Priority, type Product, type Status } from './model.js';
 import { Directory, type StaffMember } from './store/directory.js';
@@ -257,23 +262,87 @@ function staffFor(org: string): string[] {
 }
 
 /** The demo organizations and support staff, into the server's own directory. */
-export function seedDirectory(db: Db, now = new Date()): void {
+export async function seedDirectory(store: TicketingStore, db: Db, now = new Date()): Promise<void> {
   const staff = DEMO_USERS.filter(
     (u): u is typeof u & { role: StaffMember['role'] } => u.role !== 'customer',
   );
-  new Directory(db, () => now.toISOString()).import({
-    organizations: DEMO_ORGANIZATIONS.map((o) => ({ slug: o.slug, name: o.name, legacyName: o.legacyName })),
-    staff: staff.map((u) => ({
-      username: u.username,
-      name: u.name,
-      role: u.role,
-      organizations: u.organizations,
-    })),
-  });
+  await new Directory(store, () => now.toISOString()).import(
+    {
+      organizations: DEMO_ORGANIZATIONS.map((o) => ({
+        slug: o.slug,
+        name: o.name,
+        legacyName: o.legacyName,
+      })),
+      staff: staff.map((u) => ({
+        username: u.username,
+        name: u.name,
+        role: u.role,
+        organizations: u.organizations,
+      })),
+    },
+    db,
+  );
 }
 
-/** Fills an empty ticketing database (tickets and directory). Returns how many tickets were written. */
-export function seedTickets(db: Db, opts: SeedOptions = {}): number {
+/** Rows of one table waiting to be written, in batches of multi-row inserts. */
+class Batch {
+  rows: unknown[][] = [];
+  constructor(
+    readonly table: 'tickets' | 'comments' | 'events' | 'tickets_fts',
+    readonly columns: string[],
+  ) {}
+}
+
+/** The largest number of parameters per statement (SQLite allows 32766, PostgreSQL 65535). */
+const MAX_PARAMS = 30_000;
+
+async function flush(db: Db, dialect: TicketingStore['dialect'], b: Batch): Promise<void> {
+  const per = Math.max(1, Math.floor(MAX_PARAMS / b.columns.length));
+  for (let i = 0; i < b.rows.length; i += per) {
+    const rows = b.rows.slice(i, i + per);
+    const values = sql.join(rows.map((r) => sql`(${sql.join(r)})`));
+    const cols = sql.join(b.columns.map((c) => sql.ref(c)));
+    if (dialect === 'postgres' && b.table === 'tickets') {
+      // The search vectors computed in the same statement (the last two values are the comment texts).
+      await sql`INSERT INTO tickets (${cols}, search_public, search_all)
+        SELECT x.id::int, x.org, x.title, x.description, x.status, x.priority, x.category, x.product,
+          x.reporter, x.assignee, x.created_at::timestamptz, x.updated_at::timestamptz,
+          x.resolved_at::timestamptz, x.resolution, x.sla_due_at::timestamptz, v.pub,
+          v.pub || ticket_search_internal(x.internal_comments)
+        FROM (VALUES ${values}) AS x (${cols}, public_comments, internal_comments)
+        CROSS JOIN LATERAL (SELECT ticket_search_public(x.title, x.description, x.public_comments) AS pub) v`.execute(
+        db,
+      );
+    } else {
+      await sql`INSERT INTO ${sql.table(b.table)} (${cols}) VALUES ${values}`.execute(db);
+    }
+  }
+  b.rows = [];
+}
+
+const TICKET_COLUMNS = [
+  'id',
+  'org',
+  'title',
+  'description',
+  'status',
+  'priority',
+  'category',
+  'product',
+  'reporter',
+  'assignee',
+  'created_at',
+  'updated_at',
+  'resolved_at',
+  'resolution',
+  'sla_due_at',
+];
+
+/**
+ * Fills an empty ticketing database (tickets and directory). Returns how many tickets were written: 0
+ * when it has tickets already (another instance seeded it first).
+ */
+export async function seedTickets(store: TicketingStore, opts: SeedOptions = {}): Promise<number> {
   const count = opts.tickets ?? 300;
   const r = prng(opts.seed ?? 1042);
   const anchorDate = opts.anchor ?? new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z');
@@ -282,26 +351,49 @@ export function seedTickets(db: Db, opts: SeedOptions = {}): number {
   const byOrg = new Map<string, DemoMember[]>();
   for (const m of members) byOrg.set(m.org, [...(byOrg.get(m.org) ?? []), m]);
   const named = DEMO_USERS.filter((u) => u.role === 'customer');
+  const { dialect } = store;
+  const pg = dialect === 'postgres';
+  const flag = (v: number) => (pg ? v === 1 : v);
 
-  const insTicket = db.prepare(
-    `INSERT INTO tickets (id, org, title, description, status, priority, category, product, reporter, assignee,
-       created_at, updated_at, resolved_at, resolution, sla_due_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-  );
-  const insComment = db.prepare(
-    'INSERT INTO comments (id, ticket_id, author, body, internal, created_at) VALUES (?,?,?,?,?,?)',
-  );
-  const insFts = db.prepare(
-    'INSERT INTO tickets_fts (rowid, title, description, public_comments, internal_comments) VALUES (?,?,?,?,?)',
-  );
-  const insEvent = db.prepare(
-    'INSERT INTO events (ticket_id, actor, action, at, before, after, internal) VALUES (?,?,?,?,?,?,?)',
-  );
+  const tickets = new Batch('tickets', TICKET_COLUMNS);
+  const commentRows = new Batch('comments', ['id', 'ticket_id', 'author', 'body', 'internal', 'created_at']);
+  const fts = new Batch('tickets_fts', [
+    'rowid',
+    'title',
+    'description',
+    'public_comments',
+    'internal_comments',
+  ]);
+  const eventRows = new Batch('events', [
+    'ticket_id',
+    'actor',
+    'action',
+    'at',
+    'before',
+    'after',
+    'internal',
+  ]);
 
-  // A large page cache for the bulk write (the indexes are written in random order).
-  const cache = db.pragma('cache_size', { simple: true }) as number;
-  db.pragma('cache_size = -262144');
-  db.transaction(() => {
-    seedDirectory(db, anchorDate);
+  const written = await store.transaction(async (db) => {
+    if (pg) {
+      // One seeder at a time; the second finds tickets and writes nothing.
+      await sql`SELECT pg_advisory_xact_lock(hashtext('msi:ticketing:seed'))`.execute(db);
+      if (!(await isEmpty(db))) return 0;
+      // The GIN indexes are built once after the rows, not row by row.
+      await sql`SET LOCAL maintenance_work_mem = '256MB'`.execute(db);
+      await sql`DROP INDEX tickets_search_public, tickets_search_all`.execute(db);
+    } else {
+      // A large page cache for the bulk write (the indexes are written in random order).
+      await sql`PRAGMA cache_size = -262144`.execute(db);
+    }
+    await seedDirectory(store, db, anchorDate);
+    const flushAll = async () => {
+      // Parents first (foreign keys).
+      await flush(db, dialect, tickets);
+      await flush(db, dialect, commentRows);
+      await flush(db, dialect, eventRows);
+      if (!pg) await flush(db, dialect, fts);
+    };
     let commentId = 0;
     for (let i = 0; i < count; i++) {
       const id = FIRST_NUMBER + i;
@@ -377,7 +469,12 @@ export function seedTickets(db: Db, opts: SeedOptions = {}): number {
         }
       }
       const createdIso = iso(created);
-      insTicket.run(
+      const bodies = (internal: number) =>
+        comments
+          .filter((c) => c[4] === internal)
+          .map((c) => c[3])
+          .join(' ');
+      const ticket = [
         id,
         org,
         title,
@@ -393,24 +490,38 @@ export function seedTickets(db: Db, opts: SeedOptions = {}): number {
         resolvedAt,
         resolution,
         slaDue(createdIso, priority),
-      );
-      for (const c of comments) insComment.run(...c);
-      const bodies = (internal: number) =>
-        comments
-          .filter((c) => c[4] === internal)
-          .map((c) => c[3])
-          .join(' ');
-      insFts.run(id, title, description, bodies(0), bodies(1));
-      for (const e of events) insEvent.run(...e);
+      ];
+      if (pg) tickets.rows.push([...ticket, bodies(0), bodies(1)]);
+      else {
+        tickets.rows.push(ticket);
+        fts.rows.push([id, title, description, bodies(0), bodies(1)]);
+      }
+      for (const c of comments) commentRows.rows.push([c[0], c[1], c[2], c[3], flag(c[4] as number), c[5]]);
+      for (const e of events) eventRows.rows.push([e[0], e[1], e[2], e[3], e[4], e[5], flag(e[6] as number)]);
+      if (tickets.rows.length >= 1000) await flushAll();
     }
-  })();
-  db.pragma(`cache_size = ${cache}`);
+    await flushAll();
+    if (pg) {
+      await sql`CREATE INDEX tickets_search_public ON tickets USING GIN (search_public)`.execute(db);
+      await sql`CREATE INDEX tickets_search_all ON tickets USING GIN (search_all)`.execute(db);
+      // Comment numbers were given here: the next one the server adds comes after them.
+      await sql`SELECT setval(pg_get_serial_sequence('comments', 'id'), greatest(max(id), 1)) FROM comments`.execute(
+        db,
+      );
+    }
+    return count;
+  });
   // Statistics for the query planner (e.g. skip-scans over the facets index for an agent's organizations).
-  db.exec('ANALYZE');
-  return count;
+  if (written > 0) await sql`ANALYZE`.execute(store.db);
+  if (!pg) await sql`PRAGMA cache_size = -2000`.execute(store.db);
+  return written;
 }
 
-/** Whether the ticket tables are empty (a fresh data dir). */
-export function isEmpty(db: Db): boolean {
-  return !db.prepare('SELECT 1 FROM tickets LIMIT 1').get();
+/** Whether the ticket tables are empty (a fresh store). */
+export async function isEmpty(db: Db): Promise<boolean> {
+  return !(await db
+    .selectFrom('tickets')
+    .select(sql`1`.as('x'))
+    .limit(1)
+    .executeTakeFirst());
 }
