@@ -284,36 +284,45 @@ export async function seedDirectory(store: TicketingStore, db: Db, now = new Dat
   );
 }
 
-/** Rows of one table waiting to be written, in batches of multi-row inserts. */
+/** Rows of one table waiting to be written, in batches. */
 class Batch {
   rows: unknown[][] = [];
   constructor(
     readonly table: 'tickets' | 'comments' | 'events' | 'tickets_fts',
     readonly columns: string[],
+    /** PostgreSQL: each column's type, for one array parameter per column (`unnest`). */
+    readonly pgTypes: string[] = [],
   ) {}
 }
 
-/** The largest number of parameters per statement (SQLite allows 32766, PostgreSQL 65535). */
+/** SQLite: the largest number of parameters per multi-row INSERT (it allows 32766). */
 const MAX_PARAMS = 30_000;
 
 async function flush(db: Db, dialect: TicketingStore['dialect'], b: Batch): Promise<void> {
-  const per = Math.max(1, Math.floor(MAX_PARAMS / b.columns.length));
-  for (let i = 0; i < b.rows.length; i += per) {
-    const rows = b.rows.slice(i, i + per);
-    const values = sql.join(rows.map((r) => sql`(${sql.join(r)})`));
-    const cols = sql.join(b.columns.map((c) => sql.ref(c)));
-    if (dialect === 'postgres' && b.table === 'tickets') {
-      // The search vectors computed in the same statement (the last two values are the comment texts).
-      await sql`INSERT INTO tickets (${cols}, search_public, search_all)
-        SELECT x.id::int, x.org, x.title, x.description, x.status, x.priority, x.category, x.product,
-          x.reporter, x.assignee, x.created_at::timestamptz, x.updated_at::timestamptz,
-          x.resolved_at::timestamptz, x.resolution, x.sla_due_at::timestamptz, v.pub,
-          v.pub || ticket_search_internal(x.internal_comments)
-        FROM (VALUES ${values}) AS x (${cols}, public_comments, internal_comments)
-        CROSS JOIN LATERAL (SELECT ticket_search_public(x.title, x.description, x.public_comments) AS pub) v`.execute(
-        db,
-      );
+  if (b.rows.length === 0) return;
+  const cols = sql.join(b.columns.map((c) => sql.ref(c)));
+  if (dialect === 'postgres') {
+    // One array parameter per column, unnested into rows: no per-row parameters to parse or plan.
+    const arrays = b.columns.map((_, i) => b.rows.map((r) => r[i]));
+    const input = b.pgTypes.map((t, i) => sql`${arrays[i]}::${sql.raw(t === 'jsonb' ? 'text' : t)}[]`);
+    const names = b.pgTypes.map((_, i) => sql.raw(`c${i}`));
+    const x = (i: number) => sql.raw(`x.c${i}${b.pgTypes[i] === 'jsonb' ? '::jsonb' : ''}`);
+    const from = sql`unnest(${sql.join(input)}) AS x (${sql.join(names)})`;
+    if (b.table === 'tickets') {
+      // The search vectors computed in the same statement (the last two columns are the comment texts).
+      const n = TICKET_COLUMNS.length;
+      await sql`INSERT INTO tickets (${sql.join(TICKET_COLUMNS.map((c) => sql.ref(c)))}, search_public, search_all)
+        SELECT ${sql.join(TICKET_COLUMNS.map((_, i) => x(i)))}, v.pub, v.pub || ticket_search_internal(${x(n + 1)})
+        FROM ${from}
+        CROSS JOIN LATERAL (SELECT ticket_search_public(x.c2, x.c3, ${x(n)}) AS pub) v`.execute(db);
     } else {
+      await sql`INSERT INTO ${sql.table(b.table)} (${cols})
+        SELECT ${sql.join(b.columns.map((_, i) => x(i)))} FROM ${from}`.execute(db);
+    }
+  } else {
+    const per = Math.max(1, Math.floor(MAX_PARAMS / b.columns.length));
+    for (let i = 0; i < b.rows.length; i += per) {
+      const values = sql.join(b.rows.slice(i, i + per).map((r) => sql`(${sql.join(r)})`));
       await sql`INSERT INTO ${sql.table(b.table)} (${cols}) VALUES ${values}`.execute(db);
     }
   }
@@ -355,8 +364,17 @@ export async function seedTickets(store: TicketingStore, opts: SeedOptions = {})
   const pg = dialect === 'postgres';
   const flag = (v: number) => (pg ? v === 1 : v);
 
-  const tickets = new Batch('tickets', TICKET_COLUMNS);
-  const commentRows = new Batch('comments', ['id', 'ticket_id', 'author', 'body', 'internal', 'created_at']);
+  const T = 'timestamptz';
+  const tickets = new Batch(
+    'tickets',
+    pg ? [...TICKET_COLUMNS, 'public_comments', 'internal_comments'] : TICKET_COLUMNS,
+    ['int', ...Array<string>(9).fill('text'), T, T, T, 'text', T, 'text', 'text'],
+  );
+  const commentRows = new Batch(
+    'comments',
+    ['id', 'ticket_id', 'author', 'body', 'internal', 'created_at'],
+    ['bigint', 'int', 'text', 'text', 'bool', T],
+  );
   const fts = new Batch('tickets_fts', [
     'rowid',
     'title',
@@ -364,24 +382,22 @@ export async function seedTickets(store: TicketingStore, opts: SeedOptions = {})
     'public_comments',
     'internal_comments',
   ]);
-  const eventRows = new Batch('events', [
-    'ticket_id',
-    'actor',
-    'action',
-    'at',
-    'before',
-    'after',
-    'internal',
-  ]);
+  const eventRows = new Batch(
+    'events',
+    ['ticket_id', 'actor', 'action', 'at', 'before', 'after', 'internal'],
+    ['int', 'text', 'text', T, 'jsonb', 'jsonb', 'bool'],
+  );
 
+  let deferred: string[] = [];
   const written = await store.transaction(async (db) => {
     if (pg) {
       // One seeder at a time; the second finds tickets and writes nothing.
       await sql`SELECT pg_advisory_xact_lock(hashtext('msi:ticketing:seed'))`.execute(db);
       if (!(await isEmpty(db))) return 0;
-      // The GIN indexes are built once after the rows, not row by row.
+      // The secondary indexes (GIN and b-tree) and the foreign keys are built and checked once after the
+      // rows, not row by row; their definitions come from the schema, so they come back as migrated.
       await sql`SET LOCAL maintenance_work_mem = '256MB'`.execute(db);
-      await sql`DROP INDEX tickets_search_public, tickets_search_all`.execute(db);
+      deferred = await deferIndexesAndKeys(db);
     } else {
       // A large page cache for the bulk write (the indexes are written in random order).
       await sql`PRAGMA cache_size = -262144`.execute(db);
@@ -498,12 +514,11 @@ export async function seedTickets(store: TicketingStore, opts: SeedOptions = {})
       }
       for (const c of comments) commentRows.rows.push([c[0], c[1], c[2], c[3], flag(c[4] as number), c[5]]);
       for (const e of events) eventRows.rows.push([e[0], e[1], e[2], e[3], e[4], e[5], flag(e[6] as number)]);
-      if (tickets.rows.length >= 1000) await flushAll();
+      if (tickets.rows.length >= (pg ? 5000 : 1000)) await flushAll();
     }
     await flushAll();
     if (pg) {
-      await sql`CREATE INDEX tickets_search_public ON tickets USING GIN (search_public)`.execute(db);
-      await sql`CREATE INDEX tickets_search_all ON tickets USING GIN (search_all)`.execute(db);
+      for (const statement of deferred) await sql.raw(statement).execute(db);
       // Comment numbers were given here: the next one the server adds comes after them.
       await sql`SELECT setval(pg_get_serial_sequence('comments', 'id'), greatest(max(id), 1)) FROM comments`.execute(
         db,
@@ -512,9 +527,39 @@ export async function seedTickets(store: TicketingStore, opts: SeedOptions = {})
     return count;
   });
   // Statistics for the query planner (e.g. skip-scans over the facets index for an agent's organizations).
-  if (written > 0) await sql`ANALYZE`.execute(store.db);
+  // On PostgreSQL VACUUM too: the visibility map lets counts read the indexes only.
+  if (written > 0)
+    await sql.raw(pg ? 'VACUUM (ANALYZE) tickets, comments, events' : 'ANALYZE').execute(store.db);
   if (!pg) await sql`PRAGMA cache_size = -2000`.execute(store.db);
   return written;
+}
+
+const BULK_TABLES = ['tickets', 'comments', 'events'];
+
+/**
+ * PostgreSQL: drops the secondary indexes and the foreign keys of the ticket tables (inside the seed's
+ * transaction) and returns the statements that make them again.
+ */
+async function deferIndexesAndKeys(db: Db): Promise<string[]> {
+  const keys = (
+    await sql<{ tbl: string; name: string; def: string }>`SELECT conrelid::regclass::text AS tbl,
+        conname AS name, pg_get_constraintdef(oid) AS def
+      FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text IN (${sql.join(BULK_TABLES)})`.execute(
+      db,
+    )
+  ).rows;
+  const indexes = (
+    await sql<{ name: string; def: string }>`SELECT i.indexname AS name, i.indexdef AS def FROM pg_indexes i
+      WHERE i.schemaname = current_schema() AND i.tablename IN (${sql.join(BULK_TABLES)})
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)`.execute(db)
+  ).rows;
+  const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  for (const k of keys) await sql.raw(`ALTER TABLE ${k.tbl} DROP CONSTRAINT ${q(k.name)}`).execute(db);
+  for (const i of indexes) await sql.raw(`DROP INDEX ${q(i.name)}`).execute(db);
+  return [
+    ...indexes.map((i) => i.def),
+    ...keys.map((k) => `ALTER TABLE ${k.tbl} ADD CONSTRAINT ${q(k.name)} ${k.def}`),
+  ];
 }
 
 /** Whether the ticket tables are empty (a fresh store). */
