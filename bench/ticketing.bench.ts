@@ -34,7 +34,8 @@ const BACKENDS: Backend[] = process.env.BENCH_BACKENDS
 try {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const idp = await startIdp({ audiences: { ticketing: url } });
+  // Tokens that outlive the run: seeding and a few thousand calls take longer than the default 5 min.
+  const idp = await startIdp({ audiences: { ticketing: url }, env: { IDP_EXCHANGED_TOKEN_TTL: '3600' } });
   stops.push(() => idp.stop());
   const servers: Partial<Record<Backend, string>> = {};
   const seedMs: Partial<Record<Backend, number>> = {};

@@ -284,47 +284,35 @@ export async function seedDirectory(store: TicketingStore, db: Db, now = new Dat
   );
 }
 
-/** Rows of one table waiting to be written, in batches. */
+/** PostgreSQL: rows of one table waiting to be written in one statement. */
 class Batch {
   rows: unknown[][] = [];
   constructor(
-    readonly table: 'tickets' | 'comments' | 'events' | 'tickets_fts',
+    readonly table: 'tickets' | 'comments' | 'events',
     readonly columns: string[],
-    /** PostgreSQL: each column's type, for one array parameter per column (`unnest`). */
-    readonly pgTypes: string[] = [],
+    /** Each column's type: one array parameter per column (`unnest`). */
+    readonly pgTypes: string[],
   ) {}
 }
 
-/** SQLite: the largest number of parameters per multi-row INSERT (it allows 32766). */
-const MAX_PARAMS = 30_000;
-
-async function flush(db: Db, dialect: TicketingStore['dialect'], b: Batch): Promise<void> {
+/** One array parameter per column, unnested into rows: no per-row parameters to parse or plan. */
+async function flush(db: Db, b: Batch): Promise<void> {
   if (b.rows.length === 0) return;
-  const cols = sql.join(b.columns.map((c) => sql.ref(c)));
-  if (dialect === 'postgres') {
-    // One array parameter per column, unnested into rows: no per-row parameters to parse or plan.
-    const arrays = b.columns.map((_, i) => b.rows.map((r) => r[i]));
-    const input = b.pgTypes.map((t, i) => sql`${arrays[i]}::${sql.raw(t === 'jsonb' ? 'text' : t)}[]`);
-    const names = b.pgTypes.map((_, i) => sql.raw(`c${i}`));
-    const x = (i: number) => sql.raw(`x.c${i}${b.pgTypes[i] === 'jsonb' ? '::jsonb' : ''}`);
-    const from = sql`unnest(${sql.join(input)}) AS x (${sql.join(names)})`;
-    if (b.table === 'tickets') {
-      // The search vectors computed in the same statement (the last two columns are the comment texts).
-      const n = TICKET_COLUMNS.length;
-      await sql`INSERT INTO tickets (${sql.join(TICKET_COLUMNS.map((c) => sql.ref(c)))}, search_public, search_all)
-        SELECT ${sql.join(TICKET_COLUMNS.map((_, i) => x(i)))}, v.pub, v.pub || ticket_search_internal(${x(n + 1)})
-        FROM ${from}
-        CROSS JOIN LATERAL (SELECT ticket_search_public(x.c2, x.c3, ${x(n)}) AS pub) v`.execute(db);
-    } else {
-      await sql`INSERT INTO ${sql.table(b.table)} (${cols})
-        SELECT ${sql.join(b.columns.map((_, i) => x(i)))} FROM ${from}`.execute(db);
-    }
+  const arrays = b.columns.map((_, i) => b.rows.map((r) => r[i]));
+  const input = b.pgTypes.map((t, i) => sql`${arrays[i]}::${sql.raw(t === 'jsonb' ? 'text' : t)}[]`);
+  const names = b.pgTypes.map((_, i) => sql.raw(`c${i}`));
+  const x = (i: number) => sql.raw(`x.c${i}${b.pgTypes[i] === 'jsonb' ? '::jsonb' : ''}`);
+  const from = sql`unnest(${sql.join(input)}) AS x (${sql.join(names)})`;
+  if (b.table === 'tickets') {
+    // The search vectors computed in the same statement (the last two columns are the comment texts).
+    const n = TICKET_COLUMNS.length;
+    await sql`INSERT INTO tickets (${sql.join(TICKET_COLUMNS.map((c) => sql.ref(c)))}, search_public, search_all)
+      SELECT ${sql.join(TICKET_COLUMNS.map((_, i) => x(i)))}, v.pub, v.pub || ticket_search_internal(${x(n + 1)})
+      FROM ${from}
+      CROSS JOIN LATERAL (SELECT ticket_search_public(x.c2, x.c3, ${x(n)}) AS pub) v`.execute(db);
   } else {
-    const per = Math.max(1, Math.floor(MAX_PARAMS / b.columns.length));
-    for (let i = 0; i < b.rows.length; i += per) {
-      const values = sql.join(b.rows.slice(i, i + per).map((r) => sql`(${sql.join(r)})`));
-      await sql`INSERT INTO ${sql.table(b.table)} (${cols}) VALUES ${values}`.execute(db);
-    }
+    await sql`INSERT INTO ${sql.table(b.table)} (${sql.join(b.columns.map((c) => sql.ref(c)))})
+      SELECT ${sql.join(b.columns.map((_, i) => x(i)))} FROM ${from}`.execute(db);
   }
   b.rows = [];
 }
@@ -362,12 +350,11 @@ export async function seedTickets(store: TicketingStore, opts: SeedOptions = {})
   const named = DEMO_USERS.filter((u) => u.role === 'customer');
   const { dialect } = store;
   const pg = dialect === 'postgres';
-  const flag = (v: number) => (pg ? v === 1 : v);
 
   const T = 'timestamptz';
   const tickets = new Batch(
     'tickets',
-    pg ? [...TICKET_COLUMNS, 'public_comments', 'internal_comments'] : TICKET_COLUMNS,
+    [...TICKET_COLUMNS, 'public_comments', 'internal_comments'],
     ['int', ...Array<string>(9).fill('text'), T, T, T, 'text', T, 'text', 'text'],
   );
   const commentRows = new Batch(
@@ -375,13 +362,6 @@ export async function seedTickets(store: TicketingStore, opts: SeedOptions = {})
     ['id', 'ticket_id', 'author', 'body', 'internal', 'created_at'],
     ['bigint', 'int', 'text', 'text', 'bool', T],
   );
-  const fts = new Batch('tickets_fts', [
-    'rowid',
-    'title',
-    'description',
-    'public_comments',
-    'internal_comments',
-  ]);
   const eventRows = new Batch(
     'events',
     ['ticket_id', 'actor', 'action', 'at', 'before', 'after', 'internal'],
@@ -404,11 +384,24 @@ export async function seedTickets(store: TicketingStore, opts: SeedOptions = {})
     }
     await seedDirectory(store, db, anchorDate);
     const flushAll = async () => {
-      // Parents first (foreign keys).
-      await flush(db, dialect, tickets);
-      await flush(db, dialect, commentRows);
-      await flush(db, dialect, eventRows);
-      if (!pg) await flush(db, dialect, fts);
+      await flush(db, tickets);
+      await flush(db, commentRows);
+      await flush(db, eventRows);
+    };
+    const raw = store.sqlite;
+    const sqlite = raw && {
+      ticket: raw.prepare(
+        `INSERT INTO tickets (${TICKET_COLUMNS.join(', ')}) VALUES (${TICKET_COLUMNS.map(() => '?').join(',')})`,
+      ),
+      comment: raw.prepare(
+        'INSERT INTO comments (id, ticket_id, author, body, internal, created_at) VALUES (?,?,?,?,?,?)',
+      ),
+      fts: raw.prepare(
+        'INSERT INTO tickets_fts (rowid, title, description, public_comments, internal_comments) VALUES (?,?,?,?,?)',
+      ),
+      event: raw.prepare(
+        'INSERT INTO events (ticket_id, actor, action, at, before, after, internal) VALUES (?,?,?,?,?,?,?)',
+      ),
     };
     let commentId = 0;
     for (let i = 0; i < count; i++) {
@@ -507,16 +500,20 @@ export async function seedTickets(store: TicketingStore, opts: SeedOptions = {})
         resolution,
         slaDue(createdIso, priority),
       ];
-      if (pg) tickets.rows.push([...ticket, bodies(0), bodies(1)]);
-      else {
-        tickets.rows.push(ticket);
-        fts.rows.push([id, title, description, bodies(0), bodies(1)]);
+      if (sqlite) {
+        // SQLite: prepared statements on the store's one connection, in this transaction.
+        sqlite.ticket.run(...ticket);
+        for (const c of comments) sqlite.comment.run(...c);
+        sqlite.fts.run(id, title, description, bodies(0), bodies(1));
+        for (const e of events) sqlite.event.run(...e);
+        continue;
       }
-      for (const c of comments) commentRows.rows.push([c[0], c[1], c[2], c[3], flag(c[4] as number), c[5]]);
-      for (const e of events) eventRows.rows.push([e[0], e[1], e[2], e[3], e[4], e[5], flag(e[6] as number)]);
-      if (tickets.rows.length >= (pg ? 5000 : 1000)) await flushAll();
+      tickets.rows.push([...ticket, bodies(0), bodies(1)]);
+      for (const c of comments) commentRows.rows.push([c[0], c[1], c[2], c[3], c[4] === 1, c[5]]);
+      for (const e of events) eventRows.rows.push([e[0], e[1], e[2], e[3], e[4], e[5], e[6] === 1]);
+      if (tickets.rows.length >= 5000) await flushAll();
     }
-    await flushAll();
+    if (pg) await flushAll();
     if (pg) {
       for (const statement of deferred) await sql.raw(statement).execute(db);
       // Comment numbers were given here: the next one the server adds comes after them.

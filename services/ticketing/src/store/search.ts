@@ -122,6 +122,9 @@ interface PageQuery {
   offset: number;
 }
 
+/** How many of the newest matches a relevance-ranked search ranks (see readPage). */
+export const RANK_WINDOW = 2000;
+
 const ORDER = {
   id: sql`id`,
   updated: sql`updated_at DESC, id DESC`,
@@ -145,16 +148,29 @@ async function readPage(s: Reader, q: PageQuery): Promise<SearchResult> {
     ).rows[0]!.n;
   let rows: (SummaryRow & { total?: number })[];
   let total: number | undefined;
-  if (text) {
-    // A text search ranks every match anyway: rank only ids and sort keys, take the total from the same
-    // pass (a window count), then read the page's rows. Ranking alone needs no ticket rows on SQLite.
-    const ftsOnly = text.fromOnly !== undefined && q.where.length === 0 && q.order === 'score';
-    const matched = ftsOnly
-      ? sql`tickets_fts.rowid AS id, NULL AS updated_at, NULL AS created_at`
-      : sql`t.id, t.updated_at, t.created_at`;
+  if (text && q.order === 'score') {
+    // Ranked by relevance among the newest RANK_WINDOW matches (by number): a word most tickets have is
+    // ranked over a bounded set instead of every match, and the total is counted on its own (from the
+    // index). Fewer matches than the window (nearly every search): exactly as ranking them all.
+    const ftsOnly = text.fromOnly !== undefined && q.where.length === 0;
+    const id = ftsOnly ? sql`tickets_fts.rowid` : sql`t.id`;
+    const window = Math.max(RANK_WINDOW, offset + limit);
+    const [counted, page] = await Promise.all([
+      count(),
+      sql<SummaryRow>`WITH m AS (SELECT ${id} AS id, ${text.score} AS score
+           FROM ${ftsOnly ? text.fromOnly! : text.from} WHERE ${cond} ORDER BY ${id} DESC LIMIT ${window}),
+         p AS (SELECT id, row_number() OVER (ORDER BY ${order}) AS pos FROM m
+               ORDER BY pos LIMIT ${limit} OFFSET ${offset})
+       SELECT ${columns} FROM p JOIN tickets t ON t.id = p.id ORDER BY p.pos`.execute(s.db),
+    ]);
+    total = counted;
+    rows = page.rows;
+  } else if (text) {
+    // Sorted by time: every match's sort keys, the total from the same pass (a window count), then the
+    // page's rows.
     rows = (
-      await sql<SummaryRow & { total: number }>`WITH m AS (SELECT ${matched}, ${text.score} AS score
-           FROM ${ftsOnly ? text.fromOnly! : text.from} WHERE ${cond}),
+      await sql<SummaryRow & { total: number }>`WITH m AS (SELECT t.id, t.updated_at, t.created_at
+           FROM ${text.from} WHERE ${cond}),
          p AS (SELECT id, count(*) OVER () AS total, row_number() OVER (ORDER BY ${order}) AS pos FROM m
                ORDER BY pos LIMIT ${limit} OFFSET ${offset})
        SELECT ${columns}, p.total FROM p JOIN tickets t ON t.id = p.id ORDER BY p.pos`.execute(s.db)
