@@ -27,6 +27,11 @@ export interface Backend {
   login(username: string): Promise<string>;
   /** Starts another API process against this back end; stopped with it. */
   startApi(env?: Record<string, string | undefined>): Promise<RunningService>;
+  /**
+   * Ends the API process (`kill -9` with `crash`, as a process that dies; else a normal stop) and starts
+   * it again on the same data dir and port; `api` is the new process afterwards.
+   */
+  restartApi(opts?: { crash?: boolean }): Promise<RunningService>;
   stop(): Promise<void>;
 }
 
@@ -64,7 +69,8 @@ export async function startBackend(
         { port: ticketingPort },
       ),
       startService('organizations', common, { port: orgsPort }),
-      startChroma({ dataDir: join(dataDir, 'chroma') }),
+      // With its token, as the desktop stack runs it.
+      startChroma({ dataDir: join(dataDir, 'chroma'), token: true }),
     ]);
     started.push(ticketing, organizations, chroma);
 
@@ -75,6 +81,7 @@ export async function startBackend(
       TICKETING_URL: ticketingUrl,
       ORGANIZATIONS_URL: orgsUrl,
       CHROMA_URL: chroma.url,
+      CHROMA_TOKEN: chroma.token,
       API_CLIENT_ID: 'msi-api',
       API_CLIENT_SECRET: TEST_API_CLIENT_SECRET,
       RATE_LIMIT_REQUESTS: '1000',
@@ -84,7 +91,7 @@ export async function startBackend(
     started.push(api);
 
     let extra = 0;
-    return {
+    const backend: Backend = {
       dataDir,
       idp,
       ticketing,
@@ -100,11 +107,25 @@ export async function startBackend(
         started.push(svc);
         return svc;
       },
+      async restartApi({ crash = false } = {}) {
+        const old = backend.api;
+        if (crash && old.proc.exitCode === null) {
+          const exited = new Promise((r) => old.proc.once('exit', r));
+          old.proc.kill('SIGKILL');
+          await exited;
+        } else await old.stop();
+        started.splice(started.indexOf(old), 1);
+        const svc = await startService('api', apiEnv(dataDir, opts.apiEnv ?? {}), { port: apiPort });
+        started.push(svc);
+        backend.api = svc;
+        return svc;
+      },
       async stop() {
         await stopAll();
         temp.cleanup();
       },
     };
+    return backend;
   } catch (err) {
     await stopAll();
     temp.cleanup();

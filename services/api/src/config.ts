@@ -2,6 +2,7 @@ import {
   baseSpec,
   CLIENT_IDS,
   ConfigError,
+  databaseSpec,
   DEFAULT_PORTS,
   defaultUrl,
   env,
@@ -13,10 +14,17 @@ import {
 /** The API's environment (DESIGN.md, "Running the parts"; the variables in README.md). */
 export const apiSpec = {
   ...baseSpec(DEFAULT_PORTS.api),
+  /**
+   * PostgreSQL (its own database, `msi_api`; docs/postgresql.md) instead of the SQLite file in the data
+   * dir; conversations and the knowledge base share one pool of DATABASE_POOL_MAX connections.
+   */
+  ...databaseSpec(),
   IDP_ISSUER: env.url(defaultUrl('idp')),
   TICKETING_URL: env.url(defaultUrl('ticketing')),
   ORGANIZATIONS_URL: env.url(defaultUrl('organizations')),
   CHROMA_URL: env.url(defaultUrl('chroma')),
+  /** Chroma's token (its CHROMA_TOKEN), sent as X-Chroma-Token with every request. */
+  CHROMA_TOKEN: env.optionalString(),
   API_CLIENT_ID: env.string(CLIENT_IDS.api),
   API_CLIENT_SECRET: env.string(),
   ALLOWED_ORIGINS: env.list([defaultUrl('host'), `http://localhost:${DEFAULT_PORTS.host}`]),

@@ -134,7 +134,7 @@ export async function runTurn(deps: TurnDeps, ctx: TurnContext): Promise<Message
     deps.metrics.tokens(provider.name, usage);
     if (status !== 'cancelled') ctx.emit('usage', usage);
   }
-  const message = deps.store.saveAssistantMessage(ctx.conversationId, {
+  const message = await deps.store.saveAssistantMessage(ctx.conversationId, {
     content,
     status,
     provider: provider.name,
@@ -196,7 +196,7 @@ async function runCall(
   if (tool.requiresApproval) {
     const { approvalId, decision } = deps.approvals.request(ctx.principal.sub, ctx.signal);
     const summary = summarize(tool, args);
-    deps.store.recordApproval({
+    await deps.store.recordApproval({
       approvalId,
       owner: ctx.principal.sub,
       conversationId: ctx.conversationId,
@@ -209,16 +209,22 @@ async function runCall(
     ctx.emit('approval.required', { approvalId, callId, tool: tool.name, args, summary });
     approval = await decision;
     const d = approval.decision;
-    deps.store.decideApproval(approvalId, d);
+    await deps.store.decideApproval(approvalId, d);
     record.approval = { approvalId, decision: d };
+    // Told before the change is sent: a reader that reconnects closes the dialog; a checkpoint knows it
+    // was approved (if the process dies while it runs, its outcome is unknown, not "cancelled").
+    ctx.emit('approval.decided', { approvalId, callId, decision: d });
     if (d !== 'approved')
       return { ...finish(deps, ctx, record, 0, { ok: false, error: declined(d) }, d), approval };
   }
 
   const t0 = performance.now();
-  const result = await ctx.toolbox.run(tool, args, ctx.signal);
+  // An approved change, once sent, runs to its end even when the turn is stopped meanwhile: cutting the
+  // request off would leave it made or not without anyone knowing. Its result is recorded; the turn
+  // stops after it.
+  const result = await ctx.toolbox.run(tool, args, approval ? undefined : ctx.signal);
   const ms = performance.now() - t0;
-  const outcome = ctx.signal.aborted ? 'cancelled' : result.ok ? 'ok' : 'error';
+  const outcome = !approval && ctx.signal.aborted ? 'cancelled' : result.ok ? 'ok' : 'error';
   return { ...finish(deps, ctx, record, ms, result, outcome), ...(approval ? { approval } : {}) };
 }
 
