@@ -46,6 +46,11 @@ export interface Store<DB> {
   readonly wasCreated: boolean;
   /** False after a query failed for want of the database, true again after one succeeds. */
   readonly available: boolean;
+  /**
+   * SQLite only: the connection under the query layer, for bulk work with prepared statements (a seed
+   * of 100k rows) inside `transaction` — the one connection, so it runs in that transaction.
+   */
+  readonly sqlite?: BetterSqlite3.Database;
   /** Resolves when the database answers a query; rejects with DatabaseUnavailableError. For /readyz. */
   ping(): Promise<void>;
   /**
@@ -99,9 +104,17 @@ function openSqlite<DB>(opts: OpenStoreOptions, label: string): Store<DB> {
   const db = new Kysely<DB>({
     dialect: guarded(new SqliteDialect({ database: raw }), label, health, 'begin immediate'),
   });
-  return makeStore(db, 'sqlite', label, created, health, async () => {
-    await db.destroy();
-  });
+  return makeStore(
+    db,
+    'sqlite',
+    label,
+    created,
+    health,
+    async () => {
+      await db.destroy();
+    },
+    raw,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -256,10 +269,12 @@ function makeStore<DB>(
   created: boolean,
   health: { available: boolean },
   close: () => Promise<void>,
+  sqlite?: BetterSqlite3.Database,
 ): Store<DB> {
   let closed: Promise<void> | undefined;
   return {
     db,
+    ...(sqlite ? { sqlite } : {}),
     dialect,
     label,
     wasCreated: created,

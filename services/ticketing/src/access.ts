@@ -2,6 +2,7 @@
  * Who may see and change which tickets (DESIGN.md roles table), from the verified principal only.
  * A ticket the principal may not see does not exist for them.
  */
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { primaryRole, type Logger, type Principal, type Role } from '@msi/kit';
 import type { TicketStore } from './store/index.js';
 import type { StaffMember } from './store/directory.js';
@@ -31,15 +32,18 @@ export const seesAll = (p: Who) => {
 };
 export const canAssign = seesAll;
 
-/** SQL condition over `t` (tickets) for the tickets the principal may see, with its parameters. */
-export function visibility(p: Who): { sql: string; params: unknown[] } {
+/**
+ * SQL condition over `t` (tickets) for the tickets the principal may see; undefined for a principal who
+ * sees every ticket (no condition at all).
+ */
+export function visibility(p: Who): RawBuilder<SqlBool> | undefined {
   const role = roleOf(p);
-  if (role === 'supervisor' || role === 'admin') return { sql: '1 = 1', params: [] };
+  if (role === 'supervisor' || role === 'admin') return undefined;
   const orgs = p.organizations;
-  if (!role || orgs.length === 0) return { sql: '0 = 1', params: [] };
-  const inOrgs = `t.org IN (${orgs.map(() => '?').join(', ')})`;
-  if (role === 'agent') return { sql: inOrgs, params: [...orgs] };
-  return { sql: `t.reporter = ? AND ${inOrgs}`, params: [p.username, ...orgs] };
+  if (!role || orgs.length === 0) return sql<SqlBool>`1 = 0`;
+  const inOrgs = sql<SqlBool>`t.org IN (${sql.join(orgs)})`;
+  if (role === 'agent') return inOrgs;
+  return sql<SqlBool>`t.reporter = ${p.username} AND ${inOrgs}`;
 }
 
 /** Whether tickets of the organization `slug` can exist for the principal (supervisors and admins: all). */

@@ -1,9 +1,19 @@
-import { baseSpec, DEFAULT_PORTS, env, mcpServerSpec, parseConfig, type ConfigOf } from '@msi/kit';
+import {
+  baseSpec,
+  databaseSpec,
+  DEFAULT_PORTS,
+  env,
+  mcpServerSpec,
+  parseConfig,
+  type ConfigOf,
+} from '@msi/kit';
 
 /** The ticketing server's environment (DESIGN.md, "Running the parts"; the variables in README.md). */
 export const ticketingSpec = {
   ...baseSpec(DEFAULT_PORTS.ticketing),
   ...mcpServerSpec(),
+  /** DATABASE_URL (PostgreSQL, its own database `msi_ticketing`) or the SQLite file in the data dir. */
+  ...databaseSpec(),
   /** Seed of the demo tickets a fresh data dir is filled with (the same seed gives the same tickets). */
   SEED: env.int(0, 2 ** 31 - 1, 1042),
   /** How many demo tickets a fresh data dir gets (0: none). */

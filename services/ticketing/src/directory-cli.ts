@@ -1,16 +1,18 @@
 /**
  * `node services/ticketing directory import FILE.json`: the administrator's way to name organizations and
  * register support staff in the ticketing server's own directory (README.md). The file is checked whole
- * before anything is written; the import is one transaction. Runs next to a live server (SQLite WAL).
+ * before anything is written; the import is one transaction. Runs next to a live server (SQLite WAL, or
+ * the PostgreSQL database DATABASE_URL names).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { ROLES, UsageError } from '@msi/kit';
-import { openTicketingDb, ticketingDbFile } from './db.js';
+import { ROLES, UsageError, databaseSpec, parseConfig } from '@msi/kit';
+import { openTicketingStore, whereIs } from './db.js';
 import { Directory } from './store/directory.js';
 
-const USAGE = 'usage: node services/ticketing directory import FILE.json   (into MSI_DATA_DIR)';
+const USAGE =
+  'usage: node services/ticketing directory import FILE.json   (into DATABASE_URL, else MSI_DATA_DIR)';
 
 const slug = z
   .string()
@@ -48,7 +50,7 @@ export function describeIssues(err: z.ZodError): string {
 }
 
 /** Runs under the kit's `runCommand`: a bad command line or file ends with one line and EX_USAGE (64). */
-export function directoryCli(args: string[]): void {
+export async function directoryCli(args: string[]): Promise<void> {
   if (args[0] !== 'import' || args.length !== 2) throw new UsageError(USAGE);
   const file = resolve(args[1]!);
   let json: unknown;
@@ -63,12 +65,18 @@ export function directoryCli(args: string[]): void {
       `${file} is not a directory file; nothing was imported:\n${describeIssues(parsed.error)}`,
     );
   }
-  const dbFile = ticketingDbFile(resolve(process.env.MSI_DATA_DIR || './.data'));
-  const db = openTicketingDb(dbFile);
+  const cfg = parseConfig(databaseSpec(), process.env);
+  const dataDir = resolve(process.env.MSI_DATA_DIR || './.data');
+  const store = await openTicketingStore({
+    dataDir,
+    url: cfg.DATABASE_URL,
+    connectTimeoutMs: cfg.DATABASE_CONNECT_TIMEOUT_MS,
+  });
   try {
-    const n = new Directory(db, () => new Date().toISOString()).import(parsed.data);
-    process.stdout.write(`imported ${n.organizations} organizations and ${n.staff} staff into ${dbFile}\n`);
+    const n = await new Directory(store, () => new Date().toISOString()).import(parsed.data);
+    const where = whereIs(store, dataDir, cfg.DATABASE_URL);
+    process.stdout.write(`imported ${n.organizations} organizations and ${n.staff} staff into ${where}\n`);
   } finally {
-    db.close();
+    await store.close();
   }
 }

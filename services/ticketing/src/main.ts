@@ -1,13 +1,27 @@
 /**
  * The ticketing MCP server (`node services/ticketing`, configured by the environment: README.md), or with
  * `seed` the bulk seed CLI: `node services/ticketing seed --tickets 100000 [--seed N] [--anchor YYYY-MM-DD]`
- * (into MSI_DATA_DIR, which must be fresh; the same seed and anchor give the same data).
+ * (into the database DATABASE_URL names, else MSI_DATA_DIR's SQLite file; it must have no tickets yet;
+ * the same seed and anchor give the same data).
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EXIT, exitWith, mcpAccess, mountMcp, runCommand, runService, SCOPES, UsageError } from '@msi/kit';
+import {
+  EXIT,
+  exitWith,
+  mcpAccess,
+  mountMcp,
+  parseConfig,
+  databaseSpec,
+  registerReadiness,
+  runCommand,
+  runService,
+  SCOPES,
+  storeCheck,
+  UsageError,
+} from '@msi/kit';
 import { parseTicketingConfig } from './config.js';
-import { openTicketingDb, ticketingDbFile } from './db.js';
+import { openTicketingStore, whereIs } from './db.js';
 import { isEmpty, seedTickets } from './seed.js';
 import { TicketStore } from './store/index.js';
 
@@ -19,17 +33,34 @@ function serve() {
     name: 'ticketing',
     version: VERSION,
     config: parseTicketingConfig,
-    open(cfg, log) {
-      const file = ticketingDbFile(resolve(cfg.MSI_DATA_DIR));
-      const db = openTicketingDb(file);
-      if (isEmpty(db) && cfg.SEED_TICKETS > 0) {
-        const n = seedTickets(db, { tickets: cfg.SEED_TICKETS, seed: cfg.SEED });
-        log.info({ tickets: n, file }, 'seeded a fresh data dir');
+    async open(cfg, log) {
+      const dataDir = resolve(cfg.MSI_DATA_DIR);
+      const store = await openTicketingStore({
+        dataDir,
+        url: cfg.DATABASE_URL,
+        log,
+        connectTimeoutMs: cfg.DATABASE_CONNECT_TIMEOUT_MS,
+        poolMax: cfg.DATABASE_POOL_MAX,
+      });
+      try {
+        if (cfg.SEED_TICKETS > 0 && (await isEmpty(store.db))) {
+          // Another instance starting on the same empty database at once: only one of them seeds.
+          const n = await seedTickets(store, { tickets: cfg.SEED_TICKETS, seed: cfg.SEED });
+          if (n > 0)
+            log.info(
+              { tickets: n, where: whereIs(store, dataDir, cfg.DATABASE_URL) },
+              'seeded a fresh store',
+            );
+        }
+      } catch (err) {
+        await store.close();
+        throw err;
       }
-      return db;
+      return store;
     },
-    build({ cfg, data: db, app, log }) {
-      const store = new TicketStore(db);
+    build({ cfg, data, app, log }) {
+      const store = new TicketStore(data);
+      registerReadiness(app, [storeCheck(data)]);
       mountMcp(app, {
         name: 'msi-ticketing',
         version: VERSION,
@@ -37,6 +68,7 @@ function serve() {
         scopesSupported: [SCOPES.ticketsRead, SCOPES.ticketsWrite],
         readScope: SCOPES.ticketsRead,
         toolScopes: async () => (await tools()).TOOL_SCOPES,
+        store: data,
         // The tools (and the MCP SDK values they use) are loaded after start-up, not before listening.
         build: async (server, caller) =>
           (await tools()).buildTicketingServer(server, { store, principal: caller, log }),
@@ -48,7 +80,7 @@ function serve() {
 
 const USAGE = 'usage: node services/ticketing seed [--tickets N] [--seed N] [--anchor YYYY-MM-DD]';
 
-function seedCli(args: string[]) {
+async function seedCli(args: string[]) {
   const usage = (why: string) => new UsageError(`${why}\n${USAGE}`);
   let values: { tickets?: string; seed?: string; anchor?: string };
   try {
@@ -70,20 +102,29 @@ function seedCli(args: string[]) {
   const anchor = values.anchor === undefined ? undefined : new Date(`${values.anchor}T00:00:00Z`);
   if (anchor && Number.isNaN(anchor.getTime()))
     throw usage(`--anchor must be a date YYYY-MM-DD (got ${values.anchor})`);
-  const file = ticketingDbFile(resolve(process.env.MSI_DATA_DIR || './.data'));
-  const db = openTicketingDb(file);
-  if (!isEmpty(db)) {
-    db.close();
-    exitWith(
-      'ticketing seed',
-      EXIT.wouldOverwrite,
-      `${file} already has tickets; it is never overwritten (use a fresh MSI_DATA_DIR)`,
-    );
+  const db = parseConfig(databaseSpec(), process.env);
+  const dataDir = resolve(process.env.MSI_DATA_DIR || './.data');
+  const store = await openTicketingStore({
+    dataDir,
+    url: db.DATABASE_URL,
+    connectTimeoutMs: db.DATABASE_CONNECT_TIMEOUT_MS,
+  });
+  const where = whereIs(store, dataDir, db.DATABASE_URL);
+  try {
+    if (!(await isEmpty(store.db))) {
+      await store.close();
+      exitWith(
+        'ticketing seed',
+        EXIT.wouldOverwrite,
+        `${where} already has tickets; it is never overwritten (use a fresh MSI_DATA_DIR or database)`,
+      );
+    }
+    const t = performance.now();
+    const n = await seedTickets(store, { tickets, seed, ...(anchor ? { anchor } : {}) });
+    process.stdout.write(`seeded ${n} tickets into ${where} in ${Math.round(performance.now() - t)} ms\n`);
+  } finally {
+    await store.close();
   }
-  const t = performance.now();
-  const n = seedTickets(db, { tickets, seed, anchor });
-  db.close();
-  process.stdout.write(`seeded ${n} tickets into ${file} in ${Math.round(performance.now() - t)} ms\n`);
 }
 
 if (process.argv[2] === 'seed') await runCommand('ticketing seed', () => seedCli(process.argv.slice(3)));

@@ -1,11 +1,16 @@
 /**
  * The deterministic demo set: the same seed and anchor time give the same tickets, comments and events.
  * Reporters are members of the ticket's organization (kit demo directory); assignees are support staff
- * whose organizations cover it. One transaction with prepared statements, so 100k tickets take seconds.
+ * whose organizations cover it. One transaction of batched multi-row inserts (either backend), so 100k
+ * tickets take seconds; on PostgreSQL the search vectors are computed in the insert and their GIN indexes
+ * built once at the end.
  * The server's directory gets the demo organizations and support staff (the seed is the only reader of the
  * demo data; the running server knows only its own tables).
  */
-import { prng, type Db, type Prng } from '@msi/kit';
+import { sql } from 'kysely';
+import { prng, type Prng } from '@msi/kit';
+import type { TicketingStore } from './db.js';
+import type { Db } from './store/index.js';
 import { DEMO_ORGANIZATIONS, DEMO_USERS, demoMembers, type DemoMember } from '@msi/kit/demo';
 import { FIRST_NUMBER, slaDue, type Category, type Priority, type Product, type Status } from './model.js';
 import { Directory, type StaffMember } from './store/directory.js';
@@ -257,23 +262,84 @@ function staffFor(org: string): string[] {
 }
 
 /** The demo organizations and support staff, into the server's own directory. */
-export function seedDirectory(db: Db, now = new Date()): void {
+export async function seedDirectory(store: TicketingStore, db: Db, now = new Date()): Promise<void> {
   const staff = DEMO_USERS.filter(
     (u): u is typeof u & { role: StaffMember['role'] } => u.role !== 'customer',
   );
-  new Directory(db, () => now.toISOString()).import({
-    organizations: DEMO_ORGANIZATIONS.map((o) => ({ slug: o.slug, name: o.name, legacyName: o.legacyName })),
-    staff: staff.map((u) => ({
-      username: u.username,
-      name: u.name,
-      role: u.role,
-      organizations: u.organizations,
-    })),
-  });
+  await new Directory(store, () => now.toISOString()).import(
+    {
+      organizations: DEMO_ORGANIZATIONS.map((o) => ({
+        slug: o.slug,
+        name: o.name,
+        legacyName: o.legacyName,
+      })),
+      staff: staff.map((u) => ({
+        username: u.username,
+        name: u.name,
+        role: u.role,
+        organizations: u.organizations,
+      })),
+    },
+    db,
+  );
 }
 
-/** Fills an empty ticketing database (tickets and directory). Returns how many tickets were written. */
-export function seedTickets(db: Db, opts: SeedOptions = {}): number {
+/** PostgreSQL: rows of one table waiting to be written in one statement. */
+class Batch {
+  rows: unknown[][] = [];
+  constructor(
+    readonly table: 'tickets' | 'comments' | 'events',
+    readonly columns: string[],
+    /** Each column's type: one array parameter per column (`unnest`). */
+    readonly pgTypes: string[],
+  ) {}
+}
+
+/** One array parameter per column, unnested into rows: no per-row parameters to parse or plan. */
+async function flush(db: Db, b: Batch): Promise<void> {
+  if (b.rows.length === 0) return;
+  const arrays = b.columns.map((_, i) => b.rows.map((r) => r[i]));
+  const input = b.pgTypes.map((t, i) => sql`${arrays[i]}::${sql.raw(t === 'jsonb' ? 'text' : t)}[]`);
+  const names = b.pgTypes.map((_, i) => sql.raw(`c${i}`));
+  const x = (i: number) => sql.raw(`x.c${i}${b.pgTypes[i] === 'jsonb' ? '::jsonb' : ''}`);
+  const from = sql`unnest(${sql.join(input)}) AS x (${sql.join(names)})`;
+  if (b.table === 'tickets') {
+    // The search vectors computed in the same statement (the last two columns are the comment texts).
+    const n = TICKET_COLUMNS.length;
+    await sql`INSERT INTO tickets (${sql.join(TICKET_COLUMNS.map((c) => sql.ref(c)))}, search_public, search_all)
+      SELECT ${sql.join(TICKET_COLUMNS.map((_, i) => x(i)))}, v.pub, v.pub || ticket_search_internal(${x(n + 1)})
+      FROM ${from}
+      CROSS JOIN LATERAL (SELECT ticket_search_public(x.c2, x.c3, ${x(n)}) AS pub) v`.execute(db);
+  } else {
+    await sql`INSERT INTO ${sql.table(b.table)} (${sql.join(b.columns.map((c) => sql.ref(c)))})
+      SELECT ${sql.join(b.columns.map((_, i) => x(i)))} FROM ${from}`.execute(db);
+  }
+  b.rows = [];
+}
+
+const TICKET_COLUMNS = [
+  'id',
+  'org',
+  'title',
+  'description',
+  'status',
+  'priority',
+  'category',
+  'product',
+  'reporter',
+  'assignee',
+  'created_at',
+  'updated_at',
+  'resolved_at',
+  'resolution',
+  'sla_due_at',
+];
+
+/**
+ * Fills an empty ticketing database (tickets and directory). Returns how many tickets were written: 0
+ * when it has tickets already (another instance seeded it first).
+ */
+export async function seedTickets(store: TicketingStore, opts: SeedOptions = {}): Promise<number> {
   const count = opts.tickets ?? 300;
   const r = prng(opts.seed ?? 1042);
   const anchorDate = opts.anchor ?? new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z');
@@ -282,26 +348,61 @@ export function seedTickets(db: Db, opts: SeedOptions = {}): number {
   const byOrg = new Map<string, DemoMember[]>();
   for (const m of members) byOrg.set(m.org, [...(byOrg.get(m.org) ?? []), m]);
   const named = DEMO_USERS.filter((u) => u.role === 'customer');
+  const { dialect } = store;
+  const pg = dialect === 'postgres';
 
-  const insTicket = db.prepare(
-    `INSERT INTO tickets (id, org, title, description, status, priority, category, product, reporter, assignee,
-       created_at, updated_at, resolved_at, resolution, sla_due_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+  const T = 'timestamptz';
+  const tickets = new Batch(
+    'tickets',
+    [...TICKET_COLUMNS, 'public_comments', 'internal_comments'],
+    ['int', ...Array<string>(9).fill('text'), T, T, T, 'text', T, 'text', 'text'],
   );
-  const insComment = db.prepare(
-    'INSERT INTO comments (id, ticket_id, author, body, internal, created_at) VALUES (?,?,?,?,?,?)',
+  const commentRows = new Batch(
+    'comments',
+    ['id', 'ticket_id', 'author', 'body', 'internal', 'created_at'],
+    ['bigint', 'int', 'text', 'text', 'bool', T],
   );
-  const insFts = db.prepare(
-    'INSERT INTO tickets_fts (rowid, title, description, public_comments, internal_comments) VALUES (?,?,?,?,?)',
-  );
-  const insEvent = db.prepare(
-    'INSERT INTO events (ticket_id, actor, action, at, before, after, internal) VALUES (?,?,?,?,?,?,?)',
+  const eventRows = new Batch(
+    'events',
+    ['ticket_id', 'actor', 'action', 'at', 'before', 'after', 'internal'],
+    ['int', 'text', 'text', T, 'jsonb', 'jsonb', 'bool'],
   );
 
-  // A large page cache for the bulk write (the indexes are written in random order).
-  const cache = db.pragma('cache_size', { simple: true }) as number;
-  db.pragma('cache_size = -262144');
-  db.transaction(() => {
-    seedDirectory(db, anchorDate);
+  let deferred: string[] = [];
+  const written = await store.transaction(async (db) => {
+    if (pg) {
+      // One seeder at a time; the second finds tickets and writes nothing.
+      await sql`SELECT pg_advisory_xact_lock(hashtext('msi:ticketing:seed'))`.execute(db);
+      if (!(await isEmpty(db))) return 0;
+      // The secondary indexes (GIN and b-tree) and the foreign keys are built and checked once after the
+      // rows, not row by row; their definitions come from the schema, so they come back as migrated.
+      await sql`SET LOCAL maintenance_work_mem = '256MB'`.execute(db);
+      deferred = await deferIndexesAndKeys(db);
+    } else {
+      // A large page cache for the bulk write (the indexes are written in random order).
+      await sql`PRAGMA cache_size = -262144`.execute(db);
+    }
+    await seedDirectory(store, db, anchorDate);
+    const flushAll = async () => {
+      await flush(db, tickets);
+      await flush(db, commentRows);
+      await flush(db, eventRows);
+    };
+    const raw = store.sqlite;
+    const sqlite = raw && {
+      ticket: raw.prepare(
+        `INSERT INTO tickets (${TICKET_COLUMNS.join(', ')}) VALUES (${TICKET_COLUMNS.map(() => '?').join(',')})`,
+      ),
+      comment: raw.prepare(
+        'INSERT INTO comments (id, ticket_id, author, body, internal, created_at) VALUES (?,?,?,?,?,?)',
+      ),
+      fts: raw.prepare(
+        'INSERT INTO tickets_fts (rowid, title, description, public_comments, internal_comments) VALUES (?,?,?,?,?)',
+      ),
+      event: raw.prepare(
+        'INSERT INTO events (ticket_id, actor, action, at, before, after, internal) VALUES (?,?,?,?,?,?,?)',
+      ),
+    };
     let commentId = 0;
     for (let i = 0; i < count; i++) {
       const id = FIRST_NUMBER + i;
@@ -377,7 +478,12 @@ export function seedTickets(db: Db, opts: SeedOptions = {}): number {
         }
       }
       const createdIso = iso(created);
-      insTicket.run(
+      const bodies = (internal: number) =>
+        comments
+          .filter((c) => c[4] === internal)
+          .map((c) => c[3])
+          .join(' ');
+      const ticket = [
         id,
         org,
         title,
@@ -393,24 +499,71 @@ export function seedTickets(db: Db, opts: SeedOptions = {}): number {
         resolvedAt,
         resolution,
         slaDue(createdIso, priority),
-      );
-      for (const c of comments) insComment.run(...c);
-      const bodies = (internal: number) =>
-        comments
-          .filter((c) => c[4] === internal)
-          .map((c) => c[3])
-          .join(' ');
-      insFts.run(id, title, description, bodies(0), bodies(1));
-      for (const e of events) insEvent.run(...e);
+      ];
+      if (sqlite) {
+        // SQLite: prepared statements on the store's one connection, in this transaction.
+        sqlite.ticket.run(...ticket);
+        for (const c of comments) sqlite.comment.run(...c);
+        sqlite.fts.run(id, title, description, bodies(0), bodies(1));
+        for (const e of events) sqlite.event.run(...e);
+        continue;
+      }
+      tickets.rows.push([...ticket, bodies(0), bodies(1)]);
+      for (const c of comments) commentRows.rows.push([c[0], c[1], c[2], c[3], c[4] === 1, c[5]]);
+      for (const e of events) eventRows.rows.push([e[0], e[1], e[2], e[3], e[4], e[5], e[6] === 1]);
+      if (tickets.rows.length >= 5000) await flushAll();
     }
-  })();
-  db.pragma(`cache_size = ${cache}`);
+    if (pg) await flushAll();
+    if (pg) {
+      for (const statement of deferred) await sql.raw(statement).execute(db);
+      // Comment numbers were given here: the next one the server adds comes after them.
+      await sql`SELECT setval(pg_get_serial_sequence('comments', 'id'), greatest(max(id), 1)) FROM comments`.execute(
+        db,
+      );
+    }
+    return count;
+  });
   // Statistics for the query planner (e.g. skip-scans over the facets index for an agent's organizations).
-  db.exec('ANALYZE');
-  return count;
+  // On PostgreSQL VACUUM too: the visibility map lets counts read the indexes only.
+  if (written > 0)
+    await sql.raw(pg ? 'VACUUM (ANALYZE) tickets, comments, events' : 'ANALYZE').execute(store.db);
+  if (!pg) await sql`PRAGMA cache_size = -2000`.execute(store.db);
+  return written;
 }
 
-/** Whether the ticket tables are empty (a fresh data dir). */
-export function isEmpty(db: Db): boolean {
-  return !db.prepare('SELECT 1 FROM tickets LIMIT 1').get();
+const BULK_TABLES = ['tickets', 'comments', 'events'];
+
+/**
+ * PostgreSQL: drops the secondary indexes and the foreign keys of the ticket tables (inside the seed's
+ * transaction) and returns the statements that make them again.
+ */
+async function deferIndexesAndKeys(db: Db): Promise<string[]> {
+  const keys = (
+    await sql<{ tbl: string; name: string; def: string }>`SELECT conrelid::regclass::text AS tbl,
+        conname AS name, pg_get_constraintdef(oid) AS def
+      FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text IN (${sql.join(BULK_TABLES)})`.execute(
+      db,
+    )
+  ).rows;
+  const indexes = (
+    await sql<{ name: string; def: string }>`SELECT i.indexname AS name, i.indexdef AS def FROM pg_indexes i
+      WHERE i.schemaname = current_schema() AND i.tablename IN (${sql.join(BULK_TABLES)})
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)`.execute(db)
+  ).rows;
+  const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  for (const k of keys) await sql.raw(`ALTER TABLE ${k.tbl} DROP CONSTRAINT ${q(k.name)}`).execute(db);
+  for (const i of indexes) await sql.raw(`DROP INDEX ${q(i.name)}`).execute(db);
+  return [
+    ...indexes.map((i) => i.def),
+    ...keys.map((k) => `ALTER TABLE ${k.tbl} ADD CONSTRAINT ${q(k.name)} ${k.def}`),
+  ];
+}
+
+/** Whether the ticket tables are empty (a fresh store). */
+export async function isEmpty(db: Db): Promise<boolean> {
+  return !(await db
+    .selectFrom('tickets')
+    .select(sql`1`.as('x'))
+    .limit(1)
+    .executeTakeFirst());
 }

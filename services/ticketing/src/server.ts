@@ -12,8 +12,8 @@ export { TOOL_SCOPES, TOOLS } from './tools/index.js';
  * Everything the ticketing MCP server offers, bound to one verified principal. The principal's directory
  * entry (organizations, and for staff their role) is kept current from the claims first.
  */
-export function buildTicketingServer(server: McpServer, ctx: Ctx): void {
-  ctx.store.directory.noteCaller(ctx.principal);
+export async function buildTicketingServer(server: McpServer, ctx: Ctx): Promise<void> {
+  await ctx.store.directory.noteCaller(ctx.principal);
   registerTools(server, ctx, TOOLS);
   registerTicketResource(server, ctx);
   registerSummarizeTicket(server, ctx);

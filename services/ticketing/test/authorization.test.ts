@@ -1,15 +1,14 @@
 /**
  * The authorization matrix: every tool × every seeded role, against the real server with real tokens.
  * Expected outcomes come from the roles table in DESIGN.md; what a caller may see is checked against the
- * server's own SQLite file (read directly), and every refused write must leave that file unchanged.
+ * server's own store (read directly), and every refused write must leave it unchanged. On both backends.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '@msi/kit/demo';
 import { writeToolNames } from '@msi/kit';
 import { TOOLS } from '../src/tools/index.js';
-import { call, errorText, openDb, snapshot, startHarness, type Harness } from './harness.js';
+import { backends, call, errorText, startHarness, type Harness } from './harness.js';
 
 type Role = 'customer' | 'agent' | 'supervisor' | 'admin';
 type Outcome = 'ok' | 'not_found' | 'refused';
@@ -34,33 +33,17 @@ function visibleTo(role: Role, t: Row): boolean {
 }
 
 let stack: Harness;
-let db: Database.Database;
 const clients = {} as Record<Role, Client>;
 /** Seeded tickets: james's own; another reporter's in his org; one of an org outside alex's claim. */
 const seeded = { own: '', other: '', outside: '' };
 
-const number = (where: string) => {
-  const row = db.prepare(`SELECT id FROM tickets WHERE ${where} ORDER BY id LIMIT 1`).get() as { id: number };
-  return `TCK-${row.id}`;
+const number = async (where: string) => {
+  const [row] = await stack.query<{ id: number }>(
+    `SELECT id FROM tickets WHERE ${where} ORDER BY id LIMIT 1`,
+  );
+  return `TCK-${row!.id}`;
 };
-const allRows = () => db.prepare('SELECT org, reporter FROM tickets').all() as Row[];
-
-beforeAll(async () => {
-  stack = await startHarness();
-  db = openDb(stack.dbFile);
-  for (const role of ROLES) clients[role] = await stack.client(USERS[role]);
-  seeded.own = number(
-    "reporter = 'james_smith' AND status <> 'closed' AND EXISTS (SELECT 1 FROM comments c WHERE c.ticket_id = tickets.id AND c.internal = 1)",
-  );
-  seeded.other = number(
-    "org = 'dallas-police' AND reporter <> 'james_smith' AND status IN ('open', 'in_progress')",
-  );
-  seeded.outside = number("org = 'la-city' AND status IN ('open', 'in_progress')");
-});
-afterAll(async () => {
-  db?.close();
-  await stack?.stop();
-});
+const allRows = () => stack.query<Row>('SELECT org, reporter FROM tickets');
 
 /** A new ticket for one cell: james's own in dallas-police, or the admin's in la-city (outside alex's claim). */
 async function fresh(kind: 'own' | 'outside'): Promise<string> {
@@ -81,7 +64,7 @@ interface Cell {
   args: (number: string) => Record<string, unknown>;
   expect: Record<Role, Outcome>;
   /** Extra checks of a successful answer. */
-  check?: (role: Role, result: Record<string, unknown>) => void;
+  check?: (role: Role, result: Record<string, unknown>) => void | Promise<void>;
   /** For refusals: what the message must say. */
   refusal?: RegExp;
 }
@@ -101,9 +84,9 @@ const MATRIX: Cell[] = [
     tool: 'search_tickets',
     args: () => ({ limit: 100 }),
     expect: all('ok'),
-    check: (role, r) => {
+    check: async (role, r) => {
       const tickets = r.tickets as { organization: string; reporter: string }[];
-      expect(r.total).toBe(allRows().filter((t) => visibleTo(role, t)).length);
+      expect(r.total).toBe((await allRows()).filter((t) => visibleTo(role, t)).length);
       for (const t of tickets)
         expect(visibleTo(role, { org: t.organization, reporter: t.reporter })).toBe(true);
     },
@@ -154,8 +137,8 @@ const MATRIX: Cell[] = [
     tool: 'ticket_stats',
     args: () => ({}),
     expect: all('ok'),
-    check: (role, r) => {
-      const rows = allRows().filter((t) => visibleTo(role, t));
+    check: async (role, r) => {
+      const rows = (await allRows()).filter((t) => visibleTo(role, t));
       expect(r.total).toBe(rows.length);
       expect(Object.keys(r.byOrganization as object).sort()).toEqual(
         [...new Set(rows.map((t) => t.org))].sort(),
@@ -266,125 +249,144 @@ const MATRIX: Cell[] = [
 
 const WRITE_TOOLS = writeToolNames(TOOLS);
 
-describe('authorization matrix', () => {
-  it('covers every tool', () => {
-    expect(new Set(MATRIX.map((c) => c.tool))).toEqual(new Set(TOOLS.map((t) => t.name)));
+describe.each(backends())('on %s', (backend) => {
+  beforeAll(async () => {
+    stack = await startHarness({}, backend);
+    for (const role of ROLES) clients[role] = await stack.client(USERS[role]);
+    seeded.own = await number(
+      "reporter = 'james_smith' AND status <> 'closed' AND EXISTS (SELECT 1 FROM comments c WHERE c.ticket_id = tickets.id AND c.internal = TRUE)",
+    );
+    seeded.other = await number(
+      "org = 'dallas-police' AND reporter <> 'james_smith' AND status IN ('open', 'in_progress')",
+    );
+    seeded.outside = await number("org = 'la-city' AND status IN ('open', 'in_progress')");
+  });
+  afterAll(async () => {
+    await stack?.stop();
   });
 
-  for (const cell of MATRIX) {
-    for (const role of ROLES) {
-      const outcome = cell.expect[role];
-      it(`${cell.tool}: ${cell.name} as ${role} (${USERS[role]}) → ${outcome}`, async () => {
-        const target =
-          cell.target === undefined
-            ? ''
-            : typeof cell.target === 'string'
-              ? seeded[cell.target]
-              : await fresh(cell.target.fresh);
-        const before = snapshot(stack.dbFile);
-        const r = await call(clients[role], cell.tool, cell.args(target));
-        if (outcome === 'ok') {
-          expect(r.isError, errorText(r)).toBeFalsy();
-          cell.check?.(role, r.structuredContent!);
-          if (WRITE_TOOLS.includes(cell.tool)) expect(snapshot(stack.dbFile)).not.toBe(before);
-          return;
-        }
-        expect(r.isError).toBe(true);
-        if (outcome === 'not_found') expect(errorText(r)).toMatch(/not found/);
-        else {
-          expect(errorText(r)).not.toMatch(/not found/);
-          expect(errorText(r)).toMatch(cell.refusal!);
-        }
-        expect(snapshot(stack.dbFile)).toBe(before);
-      });
-    }
-  }
-});
+  describe('authorization matrix', () => {
+    it('covers every tool', () => {
+      expect(new Set(MATRIX.map((c) => c.tool))).toEqual(new Set(TOOLS.map((t) => t.name)));
+    });
 
-describe('what each caller can see', () => {
-  it('a customer never sees another reporter’s ticket, by number, search or stats', async () => {
-    const others = db
-      .prepare("SELECT id FROM tickets WHERE reporter <> 'james_smith' ORDER BY id LIMIT 25")
-      .all() as { id: number }[];
-    for (const { id } of others) {
-      const r = await call(clients.customer, 'get_ticket', { number: `TCK-${id}` });
-      expect(errorText(r)).toBe(`ticket TCK-${id} not found`);
+    for (const cell of MATRIX) {
+      for (const role of ROLES) {
+        const outcome = cell.expect[role];
+        it(`${cell.tool}: ${cell.name} as ${role} (${USERS[role]}) → ${outcome}`, async () => {
+          const target =
+            cell.target === undefined
+              ? ''
+              : typeof cell.target === 'string'
+                ? seeded[cell.target]
+                : await fresh(cell.target.fresh);
+          const before = await stack.snapshot();
+          const r = await call(clients[role], cell.tool, cell.args(target));
+          if (outcome === 'ok') {
+            expect(r.isError, errorText(r)).toBeFalsy();
+            await cell.check?.(role, r.structuredContent!);
+            if (WRITE_TOOLS.includes(cell.tool)) expect(await stack.snapshot()).not.toBe(before);
+            return;
+          }
+          expect(r.isError).toBe(true);
+          if (outcome === 'not_found') expect(errorText(r)).toMatch(/not found/);
+          else {
+            expect(errorText(r)).not.toMatch(/not found/);
+            expect(errorText(r)).toMatch(cell.refusal!);
+          }
+          expect(await stack.snapshot()).toBe(before);
+        });
+      }
     }
-    const s = await call(clients.customer, 'search_tickets', { reporter: 'linda_baker' });
-    expect(s.structuredContent!.total).toBe(0);
-    const org = await call(clients.customer, 'search_tickets', { org: 'allen-firestation' });
-    expect(errorText(org)).toMatch(/org: organization "allen-firestation" not found/);
   });
 
-  it('an agent never sees a ticket of an organization outside the claim', async () => {
-    const outside = db
-      .prepare(
+  describe('what each caller can see', () => {
+    it('a customer never sees another reporter’s ticket, by number, search or stats', async () => {
+      const others = await stack.query<{ id: number }>(
+        "SELECT id FROM tickets WHERE reporter <> 'james_smith' ORDER BY id LIMIT 25",
+      );
+      for (const { id } of others) {
+        const r = await call(clients.customer, 'get_ticket', { number: `TCK-${id}` });
+        expect(errorText(r)).toBe(`ticket TCK-${id} not found`);
+      }
+      const s = await call(clients.customer, 'search_tickets', { reporter: 'linda_baker' });
+      expect(s.structuredContent!.total).toBe(0);
+      const org = await call(clients.customer, 'search_tickets', { org: 'allen-firestation' });
+      expect(errorText(org)).toMatch(/org: organization "allen-firestation" not found/);
+    });
+
+    it('an agent never sees a ticket of an organization outside the claim', async () => {
+      const outside = await stack.query<{ id: number }>(
         `SELECT id FROM tickets WHERE org NOT IN (${orgsOf('alex_agent')
           .map(() => '?')
           .join(',')}) LIMIT 25`,
-      )
-      .all(...orgsOf('alex_agent')) as { id: number }[];
-    expect(outside.length).toBeGreaterThan(0);
-    for (const { id } of outside) {
-      expect(errorText(await call(clients.agent, 'get_ticket', { number: `TCK-${id}` }))).toMatch(
+        ...orgsOf('alex_agent'),
+      );
+      expect(outside.length).toBeGreaterThan(0);
+      for (const { id } of outside) {
+        expect(errorText(await call(clients.agent, 'get_ticket', { number: `TCK-${id}` }))).toMatch(
+          /not found/,
+        );
+      }
+      const riley = await stack.client('riley_agent');
+      const mine = await call(riley, 'search_tickets', { limit: 100 });
+      for (const t of mine.structuredContent!.tickets as { organization: string }[]) {
+        expect(orgsOf('riley_agent')).toContain(t.organization);
+      }
+      expect(errorText(await call(riley, 'get_ticket', { number: seeded.own }))).toMatch(/not found/);
+      expect(errorText(await call(clients.agent, 'ticket_stats', { org: 'la-city' }))).toMatch(
+        /org: organization "la-city" not found/,
+      );
+    });
+
+    it('a customer’s text search never matches internal comments', async () => {
+      const note = await call(clients.agent, 'add_comment', {
+        number: seeded.own,
+        body: 'Internal: the zeppelin firmware branch has the fix.',
+        internal: true,
+      });
+      expect(note.isError, errorText(note)).toBeFalsy();
+      const staff = await call(clients.agent, 'search_tickets', { text: 'zeppelin' });
+      expect((staff.structuredContent!.tickets as { number: string }[]).map((t) => t.number)).toEqual([
+        seeded.own,
+      ]);
+      const own = await call(clients.customer, 'search_tickets', { text: 'zeppelin' });
+      expect(own.structuredContent!.total).toBe(0);
+    });
+
+    it('resources and prompts follow the same rules', async () => {
+      const own = await clients.customer.readResource({ uri: `ticket://${seeded.own}` });
+      const body = JSON.parse((own.contents[0] as { text: string }).text) as {
+        comments: { internal: boolean }[];
+      };
+      expect(body.comments.every((c) => !c.internal)).toBe(true);
+      await expect(clients.customer.readResource({ uri: `ticket://${seeded.other}` })).rejects.toThrow(
         /not found/,
       );
-    }
-    const riley = await stack.client('riley_agent');
-    const mine = await call(riley, 'search_tickets', { limit: 100 });
-    for (const t of mine.structuredContent!.tickets as { organization: string }[]) {
-      expect(orgsOf('riley_agent')).toContain(t.organization);
-    }
-    expect(errorText(await call(riley, 'get_ticket', { number: seeded.own }))).toMatch(/not found/);
-    expect(errorText(await call(clients.agent, 'ticket_stats', { org: 'la-city' }))).toMatch(
-      /org: organization "la-city" not found/,
-    );
-  });
-
-  it('a customer’s text search never matches internal comments', async () => {
-    const note = await call(clients.agent, 'add_comment', {
-      number: seeded.own,
-      body: 'Internal: the zeppelin firmware branch has the fix.',
-      internal: true,
-    });
-    expect(note.isError, errorText(note)).toBeFalsy();
-    const staff = await call(clients.agent, 'search_tickets', { text: 'zeppelin' });
-    expect((staff.structuredContent!.tickets as { number: string }[]).map((t) => t.number)).toEqual([
-      seeded.own,
-    ]);
-    const own = await call(clients.customer, 'search_tickets', { text: 'zeppelin' });
-    expect(own.structuredContent!.total).toBe(0);
-  });
-
-  it('resources and prompts follow the same rules', async () => {
-    const own = await clients.customer.readResource({ uri: `ticket://${seeded.own}` });
-    const body = JSON.parse((own.contents[0] as { text: string }).text) as {
-      comments: { internal: boolean }[];
-    };
-    expect(body.comments.every((c) => !c.internal)).toBe(true);
-    await expect(clients.customer.readResource({ uri: `ticket://${seeded.other}` })).rejects.toThrow(
-      /not found/,
-    );
-    await expect(clients.agent.readResource({ uri: `ticket://${seeded.outside}` })).rejects.toThrow(
-      /not found/,
-    );
-    const listed = await clients.customer.listResources();
-    expect(listed.resources.length).toBeGreaterThan(0);
-    for (const r of listed.resources) {
-      const id = Number(r.uri.replace('ticket://TCK-', ''));
-      expect(db.prepare('SELECT reporter FROM tickets WHERE id = ?').get(id)).toEqual({
-        reporter: 'james_smith',
+      await expect(clients.agent.readResource({ uri: `ticket://${seeded.outside}` })).rejects.toThrow(
+        /not found/,
+      );
+      const listed = await clients.customer.listResources();
+      expect(listed.resources.length).toBeGreaterThan(0);
+      for (const r of listed.resources) {
+        const id = Number(r.uri.replace('ticket://TCK-', ''));
+        expect(await stack.query('SELECT reporter FROM tickets WHERE id = ?', id)).toEqual([
+          { reporter: 'james_smith' },
+        ]);
+      }
+      const p = await clients.agent.getPrompt({
+        name: 'summarize_ticket',
+        arguments: { number: seeded.own },
       });
-    }
-    const p = await clients.agent.getPrompt({ name: 'summarize_ticket', arguments: { number: seeded.own } });
-    expect(JSON.stringify(p.messages)).toContain(seeded.own);
-    const reply = await clients.customer.getPrompt({
-      name: 'draft_reply',
-      arguments: { number: seeded.own },
+      expect(JSON.stringify(p.messages)).toContain(seeded.own);
+      const reply = await clients.customer.getPrompt({
+        name: 'draft_reply',
+        arguments: { number: seeded.own },
+      });
+      expect(JSON.stringify(reply.messages)).not.toContain('(internal)');
+      await expect(
+        clients.customer.getPrompt({ name: 'summarize_ticket', arguments: { number: seeded.other } }),
+      ).rejects.toThrow(/not found/);
     });
-    expect(JSON.stringify(reply.messages)).not.toContain('(internal)');
-    await expect(
-      clients.customer.getPrompt({ name: 'summarize_ticket', arguments: { number: seeded.other } }),
-    ).rejects.toThrow(/not found/);
   });
 });

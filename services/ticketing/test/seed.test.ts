@@ -1,4 +1,7 @@
-/** The seed generator on temp SQLite files: deterministic, realistic, consistent with the demo directory. */
+/**
+ * The seed generator on fresh stores of both backends: deterministic, realistic, consistent with the demo
+ * directory; its CLI.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,39 +9,55 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_ORGANIZATIONS, DEMO_USERS, demoMembers } from '@msi/kit/demo';
-import { assignableTo } from '../src/access.js';
-import { openTicketingDb, ticketingDbFile } from '../src/db.js';
+import { assignableTo, type Who } from '../src/access.js';
+import { openTicketingStore, ticketingDbFile } from '../src/db.js';
 import { seedTickets } from '../src/seed.js';
 import { Directory } from '../src/store/directory.js';
-import { snapshot } from './harness.js';
+import { TicketStore } from '../src/store/index.js';
+import { backends, queryDb, snapshot, storeDatabase, type Backend, type DbTarget } from './harness.js';
 
 const dirs: string[] = [];
+const drops: (() => Promise<void>)[] = [];
 const fresh = () => {
   const d = mkdtempSync(join(tmpdir(), 'msi-seed-'));
   dirs.push(d);
   return d;
 };
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(async () => {
+  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  for (const drop of drops) await drop();
+});
 
-const anchor = new Date('2026-03-01T00:00:00Z');
-function seeded(opts: { seed?: number; tickets?: number } = {}) {
-  const file = ticketingDbFile(fresh());
-  const db = openTicketingDb(file);
-  seedTickets(db, { anchor, ...opts });
-  db.close();
-  return file;
+/** A fresh empty store's place on `backend`: its data dir and, on PostgreSQL, its database URL. */
+async function place(backend: Backend): Promise<{ dataDir: string; url?: string; target: DbTarget }> {
+  const dataDir = fresh();
+  const database = await storeDatabase(backend, 'seed');
+  if (!database) return { dataDir, target: { backend: 'sqlite', file: ticketingDbFile(dataDir) } };
+  drops.push(database.drop);
+  return { dataDir, url: database.url, target: { backend: 'postgres', url: database.url } };
 }
 
-describe('seed', () => {
-  it('is deterministic: same seed, same data; another seed, other data', () => {
-    const a = seeded({ seed: 5 });
-    expect(snapshot(seeded({ seed: 5 }))).toBe(snapshot(a));
-    expect(snapshot(seeded({ seed: 6 }))).not.toBe(snapshot(a));
+const anchor = new Date('2026-03-01T00:00:00Z');
+async function seeded(backend: Backend, opts: { seed?: number; tickets?: number } = {}) {
+  const p = await place(backend);
+  const store = await openTicketingStore({ dataDir: p.dataDir, url: p.url });
+  await seedTickets(store, { anchor, ...opts });
+  await store.close();
+  return p;
+}
+
+describe.each(backends())('seed on %s', (backend) => {
+  it('is deterministic: same seed, same data; another seed, other data', async () => {
+    const a = (await seeded(backend, { seed: 5 })).target;
+    expect(await snapshot((await seeded(backend, { seed: 5 })).target)).toBe(await snapshot(a));
+    expect(await snapshot((await seeded(backend, { seed: 6 })).target)).not.toBe(await snapshot(a));
   });
 
-  it('builds a realistic demo set that matches the demo directory', () => {
-    const db = openTicketingDb(seeded());
-    const tickets = db.prepare('SELECT * FROM tickets').all() as {
+  it('builds a realistic demo set that matches the demo directory', async () => {
+    const p = await seeded(backend);
+    const q = <T>(text: string) => queryDb<T>(p.target, text);
+    const store = await openTicketingStore({ dataDir: p.dataDir, url: p.url });
+    const tickets = (await q('SELECT * FROM tickets ORDER BY id')) as {
       id: number;
       org: string;
       reporter: string;
@@ -49,12 +68,12 @@ describe('seed', () => {
     expect(tickets).toHaveLength(300);
     expect(tickets[0]!.id).toBe(1001);
     const members = demoMembers();
-    const directory = new Directory(db, () => new Date().toISOString());
+    const directory = new Directory(store, () => new Date().toISOString());
     for (const t of tickets) {
       expect(DEMO_ORGANIZATIONS.map((o) => o.slug)).toContain(t.org);
       expect(members.some((m) => m.org === t.org && m.username === t.reporter)).toBe(true);
       if (t.assignee)
-        expect(assignableTo(directory.staff(t.assignee), t.assignee, t.org)).toEqual({ ok: true });
+        expect(assignableTo(await directory.staff(t.assignee), t.assignee, t.org)).toEqual({ ok: true });
     }
     for (const u of DEMO_USERS.filter((x) => x.role === 'customer')) {
       const own = tickets.filter((t) => t.reporter === u.username);
@@ -67,61 +86,80 @@ describe('seed', () => {
     }
     const assignees = new Set(tickets.map((t) => t.assignee));
     for (const a of ['alex_agent', 'riley_agent', 'sam_supervisor', null]) expect(assignees).toContain(a);
-    const internal = db.prepare('SELECT count(*) AS n FROM comments WHERE internal = 1').get() as {
-      n: number;
-    };
-    expect(internal.n).toBeGreaterThan(20);
-    const withoutCreated = db
-      .prepare(
+    const n = async (text: string) => (await q<{ n: number }>(text))[0]!.n;
+    expect(await n('SELECT count(*) AS n FROM comments WHERE internal = TRUE')).toBeGreaterThan(20);
+    expect(
+      await n(
         "SELECT count(*) AS n FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.action = 'created')",
-      )
-      .get() as { n: number };
-    expect(withoutCreated.n).toBe(0);
-    const resolvedWithout = db
-      .prepare(
+      ),
+    ).toBe(0);
+    expect(
+      await n(
         "SELECT count(*) AS n FROM tickets WHERE status IN ('resolved','closed') AND resolution IS NULL",
-      )
-      .get() as { n: number };
-    expect(resolvedWithout.n).toBe(0);
+      ),
+    ).toBe(0);
     // No generator slips such as "the the north precinct".
-    const texts = db.prepare("SELECT title || ' ' || description AS s FROM tickets").all() as { s: string }[];
+    const texts = await q<{ s: string }>("SELECT title || ' ' || description AS s FROM tickets");
     for (const { s } of texts) expect(s).not.toMatch(/\b(\w+) \1\b/i);
     // The server's own directory gets the demo organizations (named) and support staff.
-    expect(directory.nameOf('dallas-police')).toBe('Dallas Police Department');
-    expect(directory.organization('Dallas_Police')?.slug).toBe('dallas-police');
-    expect(directory.staff('alex_agent')).toMatchObject({ role: 'agent' });
-    expect(directory.staff('james_smith')).toBeUndefined();
-    expect(
-      db.prepare("SELECT count(*) AS n FROM tickets_fts WHERE tickets_fts MATCH 'firmware'").get(),
-    ).not.toEqual({ n: 0 });
-    db.close();
+    expect(await directory.nameOf('dallas-police')).toBe('Dallas Police Department');
+    expect((await directory.organization('Dallas_Police'))?.slug).toBe('dallas-police');
+    expect(await directory.staff('alex_agent')).toMatchObject({ role: 'agent' });
+    expect(await directory.staff('james_smith')).toBeUndefined();
+    // Every ticket is searchable, internal notes only by staff.
+    const tickets$ = new TicketStore(store);
+    const sam: Who = {
+      username: 'sam_supervisor',
+      roles: ['supervisor'],
+      organizations: [],
+      isService: false,
+    };
+    const firmware = await tickets$.search(sam, { text: 'firmware', limit: 1 });
+    expect(firmware.total).toBeGreaterThan(20);
+    expect((await tickets$.search(sam, { text: 'escalated engineering', limit: 1 })).total).toBeGreaterThan(
+      0,
+    );
+    const james: Who = {
+      username: 'james_smith',
+      roles: ['customer'],
+      organizations: ['dallas-police'],
+      isService: false,
+    };
+    expect((await tickets$.search(james, { text: 'escalated engineering', limit: 1 })).total).toBe(0);
+    // The server's next comment number follows the seeded ones.
+    const [own] = (await tickets$.search(james, { status: ['open'], limit: 1 })).tickets;
+    const added = await tickets$.comment(james, own!.number, { body: 'Still happening.' });
+    expect(added.comment.id).toBe(await n('SELECT max(id) AS n FROM comments'));
+    expect(added.comment.id).toBeGreaterThan(400);
+    await store.close();
   });
 
-  it('the CLI builds a set into a fresh data dir and refuses an existing one', () => {
-    const dir = fresh();
+  it('the CLI builds a set into a fresh store and refuses one that has tickets', async () => {
+    const main = fileURLToPath(new URL('..', import.meta.url));
+    const envOf = (p: { dataDir: string; url?: string }) => ({
+      PATH: process.env.PATH,
+      MSI_DATA_DIR: p.dataDir,
+      ...(p.url ? { DATABASE_URL: p.url } : {}),
+    });
+    const p = await place(backend);
     const cli = (args: string[]) =>
-      spawnSync(process.execPath, [fileURLToPath(new URL('..', import.meta.url)), 'seed', ...args], {
-        env: { PATH: process.env.PATH, MSI_DATA_DIR: dir },
-        encoding: 'utf8',
-      });
+      spawnSync(process.execPath, [main, 'seed', ...args], { env: envOf(p), encoding: 'utf8' });
     const ok = cli(['--tickets', '2000', '--seed', '9']);
     expect(ok.stderr).toBe('');
     expect(ok.stdout).toMatch(/seeded 2000 tickets/);
-    const before = snapshot(ticketingDbFile(dir));
+    const before = await snapshot(p.target);
     const again = cli(['--tickets', '5']);
     expect(again.status).toBe(73);
     expect(again.stderr).toMatch(/already has tickets; it is never overwritten/);
-    expect(snapshot(ticketingDbFile(dir))).toBe(before);
-    const twin = fresh();
+    expect(await snapshot(p.target)).toBe(before);
     const args = ['seed', '--tickets', '200', '--seed', '3', '--anchor', '2026-02-01'];
-    const run = (d: string) =>
-      spawnSync(process.execPath, [fileURLToPath(new URL('..', import.meta.url)), ...args], {
-        env: { PATH: process.env.PATH, MSI_DATA_DIR: d },
-      });
-    const other = fresh();
+    const run = (q: { dataDir: string; url?: string }) =>
+      spawnSync(process.execPath, [main, ...args], { env: envOf(q) });
+    const twin = await place(backend);
+    const other = await place(backend);
     run(twin);
     run(other);
-    expect(snapshot(ticketingDbFile(twin))).toBe(snapshot(ticketingDbFile(other)));
+    expect(await snapshot(twin.target)).toBe(await snapshot(other.target));
     const bad = cli(['--tickets', 'many']);
     expect(bad.status).toBe(64);
     expect(bad.stderr).toMatch(/usage/);

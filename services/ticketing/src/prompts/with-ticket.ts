@@ -3,8 +3,8 @@ import type { Ctx } from '../access.js';
 import { ticketText } from '../tools/get-ticket.js';
 
 /** A prompt's messages: the ticket as the caller may see it (resource), then the instructions. */
-export function withTicket(ctx: Ctx, number: string, instructions: string): GetPromptResult {
-  const t = ctx.store.get(ctx.principal, number);
+export async function withTicket(ctx: Ctx, number: string, instructions: string): Promise<GetPromptResult> {
+  const t = await ctx.store.get(ctx.principal, number);
   return {
     messages: [
       {

@@ -1,6 +1,6 @@
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { ToolError, callerOf } from '@msi/kit';
+import { DatabaseUnavailableError, ToolError, callerOf } from '@msi/kit';
 import type { Ctx } from '../access.js';
 
 /** MCP's "resource not found" error code. */
@@ -12,7 +12,7 @@ export function registerTicketResource(server: McpServer, { store, principal, lo
     'ticket',
     new ResourceTemplate('ticket://{number}', {
       list: async () => ({
-        resources: store.recent(principal, 20).map((t) => ({
+        resources: (await store.recent(principal, 20)).map((t) => ({
           uri: `ticket://${t.number}`,
           name: t.number,
           title: `${t.number}: ${t.title}`,
@@ -27,13 +27,15 @@ export function registerTicketResource(server: McpServer, { store, principal, lo
     },
     async (uri, { number }) => {
       try {
-        const t = store.get(principal, String(number));
+        const t = await store.get(principal, String(number));
         return {
           contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(t, null, 2) }],
         };
       } catch (err) {
         if (err instanceof ToolError)
           throw new McpError(RESOURCE_NOT_FOUND, `resource ${uri.href} not found`);
+        if (err instanceof DatabaseUnavailableError)
+          throw new McpError(ErrorCode.InternalError, `reading ${uri.href}: ${err.message}`);
         log.error({ err, resource: uri.href, caller: callerOf(principal) }, 'resource read failed');
         throw new McpError(ErrorCode.InternalError, `reading ${uri.href} failed; see the service log`);
       }

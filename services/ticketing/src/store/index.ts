@@ -1,9 +1,13 @@
 /**
- * Tickets as the principal may see and change them. Every read is limited to what the verified principal
- * may see (access.ts); every write runs in one transaction together with its append-only event row
- * (writes.ts). Organization names and assignable staff come from this server's own directory.
+ * Tickets as the principal may see and change them, on either backend (the kit's Store: SQLite or
+ * PostgreSQL through one query layer). Every read is limited to what the verified principal may see
+ * (access.ts); every write runs in one transaction together with its append-only event row, the ticket
+ * row locked first (writes.ts). Organization names and assignable staff come from this server's own
+ * directory.
  */
-import { ToolError, type Db } from '@msi/kit';
+import { sql, type Kysely } from 'kysely';
+import { ToolError } from '@msi/kit';
+import type { TicketingDb, TicketingStore } from '../db.js';
 import { isStaff, seesOrganization, visibility, type Who } from '../access.js';
 import { LIMITS, parseTicketNumber } from '../model.js';
 import { Directory } from './directory.js';
@@ -29,6 +33,7 @@ import {
 export type { SearchFilters, SearchResult } from './search.js';
 export type { CommentOut, EventOut, TicketCore, TicketRow, TicketSummary } from './rows.js';
 export type Clock = () => Date;
+export type Db = Kysely<TicketingDb>;
 
 export interface TicketDetail {
   ticket: TicketCore;
@@ -38,60 +43,88 @@ export interface TicketDetail {
 
 export class TicketStore implements Reader, Writer {
   readonly directory: Directory;
+  readonly db: Db;
 
   constructor(
-    readonly db: Db,
+    readonly store: TicketingStore,
     private readonly clock: Clock = () => new Date(),
   ) {
-    this.directory = new Directory(db, () => this.now());
+    this.db = store.db;
+    this.directory = new Directory(store, () => this.now());
+  }
+
+  get dialect() {
+    return this.store.dialect;
   }
 
   now(): string {
     return this.clock().toISOString();
   }
 
-  /** The ticket `ref` if the principal may see it, else "not found" (also for numbers that do not exist). */
-  load(p: Who, ref: string): TicketRow {
+  /** A flag column's value for this backend (0/1 on SQLite, a boolean on PostgreSQL). */
+  flag(v: boolean): number | boolean {
+    return this.store.dialect === 'sqlite' ? (v ? 1 : 0) : v;
+  }
+
+  /**
+   * The ticket `ref` if the principal may see it, else "not found" (also for numbers that do not exist).
+   * With `lock` (inside a write's transaction) the row stays locked until it commits: two writers of one
+   * ticket take turns (SQLite's write lock does the same for the whole file).
+   */
+  async load(p: Who, ref: string, db: Db = this.db, lock = false): Promise<TicketRow> {
     const id = parseTicketNumber(ref);
     const vis = visibility(p);
     const row =
       id === undefined
         ? undefined
-        : (this.db
-            .prepare(`SELECT t.* FROM tickets t WHERE t.id = ? AND ${vis.sql}`)
-            .get(id, ...vis.params) as TicketRow | undefined);
+        : await sql<TicketRow>`SELECT t.id, t.org, t.title, t.description, t.status, t.priority, t.category,
+            t.product, t.reporter, t.assignee, t.created_at, t.updated_at, t.resolved_at, t.resolution,
+            t.sla_due_at FROM tickets t WHERE t.id = ${id}${vis ? sql` AND ${vis}` : sql``}${
+              lock && this.dialect === 'postgres' ? sql` FOR UPDATE` : sql``
+            }`
+            .execute(db)
+            .then((r) => r.rows[0]);
     if (!row) throw new ToolError(`ticket ${ref.trim()} not found`);
     return row;
   }
 
   /** An organization slug from a slug, display name or legacy name, if the principal could see its tickets. */
-  resolveOrg(p: Who, ref: string, field: string): string {
-    const org = this.directory.organization(ref);
+  async resolveOrg(p: Who, ref: string, field: string): Promise<string> {
+    const org = await this.directory.organization(ref);
     if (!org || !seesOrganization(p, org.slug)) {
       throw new ToolError(`${field}: organization "${ref.slice(0, LIMITS.org)}" not found`);
     }
     return org.slug;
   }
 
-  get(p: Who, ref: string): TicketDetail {
-    const row = this.load(p, ref);
-    const hidden = isStaff(p) ? '' : ' AND internal = 0';
-    const comments = this.db
-      .prepare(
-        `SELECT id, author, body, internal, created_at FROM comments WHERE ticket_id = ?${hidden} ORDER BY id`,
-      )
-      .all(row.id) as Parameters<typeof toComment>[0][];
-    const history = this.db
-      .prepare(`SELECT at, actor, action, before, after FROM events WHERE ticket_id = ?${hidden} ORDER BY id`)
-      .all(row.id) as Parameters<typeof toEvent>[0][];
+  async get(p: Who, ref: string): Promise<TicketDetail> {
+    const row = await this.load(p, ref);
+    const staff = isStaff(p);
+    const [comments, history, orgName] = await Promise.all([
+      this.db
+        .selectFrom('comments')
+        .select(['id', 'author', 'body', 'internal', 'created_at'])
+        .where('ticket_id', '=', row.id)
+        .$if(!staff, (q) => q.where('internal', '=', this.flag(false)))
+        .orderBy('id')
+        .execute(),
+      this.db
+        .selectFrom('events')
+        .select(['at', 'actor', 'action', 'before', 'after'])
+        .where('ticket_id', '=', row.id)
+        .$if(!staff, (q) => q.where('internal', '=', this.flag(false)))
+        .orderBy('id')
+        .execute(),
+      this.directory.nameOf(row.org),
+    ]);
     return {
-      ticket: toCore({ ...row, org_name: this.directory.nameOf(row.org) }, this.now()),
+      ticket: toCore({ ...row, org_name: orgName }, this.now()),
       comments: comments.map(toComment),
       history: history.map(toEvent),
     };
   }
 
-  search(p: Who, f: SearchFilters): SearchResult {
+  search(p: Who, f: SearchFilters): Promise<SearchResult> {
     return searchTickets(this, p, f);
   }
 
@@ -100,8 +133,13 @@ export class TicketStore implements Reader, Writer {
   }
 
   /** Recently updated tickets the principal may see (for resource listings). */
-  recent(p: Who, limit = 20) {
-    return this.search(p, { limit }).tickets;
+  async recent(p: Who, limit = 20) {
+    return (await this.search(p, { limit })).tickets;
+  }
+
+  /** Runs `fn` in one transaction of the store (SQLite: BEGIN IMMEDIATE). */
+  transaction<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
+    return this.store.transaction(fn);
   }
 
   create(p: Who, input: NewTicket) {

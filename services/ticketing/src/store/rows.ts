@@ -1,5 +1,5 @@
 /**
- * Rows as SQLite holds them, and the shapes the tools answer with: the latter are inferred from the output
+ * Rows as the database hands them back (both backends), and the shapes the tools answer with: the latter are inferred from the output
  * schemas in inputs.ts (type-only, so the store loads no zod at start-up).
  */
 import type { z } from 'zod';
@@ -70,24 +70,29 @@ export function toComment(c: {
   id: number;
   author: string;
   body: string;
-  internal: number;
+  internal: number | boolean;
   created_at: string;
 }): CommentOut {
-  return { id: c.id, author: c.author, body: c.body, internal: c.internal === 1, createdAt: c.created_at };
+  return { id: c.id, author: c.author, body: c.body, internal: Boolean(c.internal), createdAt: c.created_at };
+}
+
+/** JSON text (SQLite) or already parsed (PostgreSQL jsonb). */
+export function fromJson<T>(v: string | T | null): T | null {
+  return typeof v === 'string' ? (JSON.parse(v) as T) : v;
 }
 
 export function toEvent(e: {
   at: string;
   actor: string;
   action: string;
-  before: string | null;
-  after: string | null;
+  before: string | Record<string, unknown> | null;
+  after: string | Record<string, unknown> | null;
 }): EventOut {
   return {
     at: e.at,
     actor: e.actor,
     action: e.action,
-    before: e.before ? (JSON.parse(e.before) as Record<string, unknown>) : null,
-    after: e.after ? (JSON.parse(e.after) as Record<string, unknown>) : null,
+    before: fromJson(e.before),
+    after: fromJson(e.after),
   };
 }

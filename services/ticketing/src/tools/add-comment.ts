@@ -16,8 +16,8 @@ export const addComment = defineTool({
   annotations: { destructiveHint: false, idempotentHint: false },
   scope: SCOPES.ticketsWrite,
   write: true,
-  handler: ({ number, body, internal }, { store, principal }: Ctx) => {
-    const r = store.comment(principal, number, { body, internal });
+  handler: async ({ number, body, internal }, { store, principal }: Ctx) => {
+    const r = await store.comment(principal, number, { body, internal });
     return {
       structured: r,
       text: `Added ${internal ? 'an internal' : 'a public'} comment to ${r.ticket.number}.`,

@@ -23,8 +23,8 @@ export const createTicket = defineTool({
   annotations: { destructiveHint: false, idempotentHint: false },
   scope: SCOPES.ticketsWrite,
   write: true,
-  handler: (args, { store, principal }: Ctx) => {
-    const r = store.create(principal, args);
+  handler: async (args, { store, principal }: Ctx) => {
+    const r = await store.create(principal, args);
     return { structured: r, text: `Created ${ticketLine(r.ticket)}. SLA due ${r.ticket.slaDueAt}.` };
   },
 });

@@ -26,8 +26,8 @@ export const getTicket = defineTool({
   annotations: { destructiveHint: false, idempotentHint: true },
   scope: SCOPES.ticketsRead,
   write: false,
-  handler: ({ number }, { store, principal }: Ctx) => {
-    const t = store.get(principal, number);
+  handler: async ({ number }, { store, principal }: Ctx) => {
+    const t = await store.get(principal, number);
     return { structured: t, text: ticketText(t) };
   },
 });

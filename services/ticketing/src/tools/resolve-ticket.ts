@@ -14,8 +14,8 @@ export const resolveTicket = defineTool({
   annotations: { destructiveHint: false, idempotentHint: false },
   scope: SCOPES.ticketsWrite,
   write: true,
-  handler: ({ number, resolution }, { store, principal }: Ctx) => {
-    const r = store.resolve(principal, number, resolution);
+  handler: async ({ number, resolution }, { store, principal }: Ctx) => {
+    const r = await store.resolve(principal, number, resolution);
     return { structured: r, text: `Resolved ${ticketLine(r.ticket)}\nResolution: ${resolution}` };
   },
 });

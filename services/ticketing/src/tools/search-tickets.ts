@@ -45,8 +45,8 @@ export const searchTickets = defineTool({
   annotations: { destructiveHint: false, idempotentHint: true },
   scope: SCOPES.ticketsRead,
   write: false,
-  handler: (args, { store, principal }: Ctx) => {
-    const r = store.search(principal, args);
+  handler: async (args, { store, principal }: Ctx) => {
+    const r = await store.search(principal, args);
     const head =
       r.total === 0
         ? 'No tickets found.'

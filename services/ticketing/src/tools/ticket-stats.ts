@@ -29,8 +29,8 @@ export const ticketStats = defineTool({
   annotations: { destructiveHint: false, idempotentHint: true },
   scope: SCOPES.ticketsRead,
   write: false,
-  handler: ({ org }, { store, principal }: Ctx) => {
-    const s = store.stats(principal, org);
+  handler: async ({ org }, { store, principal }: Ctx) => {
+    const s = await store.stats(principal, org);
     return {
       structured: s,
       text: [

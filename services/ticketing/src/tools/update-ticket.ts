@@ -20,8 +20,8 @@ export const updateTicket = defineTool({
   annotations: { destructiveHint: false, idempotentHint: true },
   scope: SCOPES.ticketsWrite,
   write: true,
-  handler: ({ number, ...changes }, { store, principal }: Ctx) => {
-    const r = store.update(principal, number, changes);
+  handler: async ({ number, ...changes }, { store, principal }: Ctx) => {
+    const r = await store.update(principal, number, changes);
     const what = r.changed.length ? `Changed ${r.changed.join(', ')}` : 'Nothing to change';
     return { structured: r, text: `${what}: ${ticketLine(r.ticket)}` };
   },
