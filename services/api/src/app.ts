@@ -36,6 +36,7 @@ import { registerMeRoutes } from './me-routes.js';
 import { createMetrics } from './metrics.js';
 import { httpCheck, registerReadiness } from './readiness.js';
 import { createTokenExchanger } from './token-exchange.js';
+import { registerToolRunRoutes } from './tool-runs.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The product's own documentation, next to the built service in the repository (or KNOWLEDGE_DOCS_DIR). */
@@ -131,6 +132,7 @@ export async function buildApi(
     turn: { provider, approvals, store, metrics, log },
     maxMessageChars: cfg.MAX_MESSAGE_CHARS,
   });
+  registerToolRunRoutes(app, { preHandler, mcp, docs: kb, store });
   registerApprovalRoutes(app, approvals, { preHandler });
   // Fastify runs an array of preHandlers in order; the knowledge routes' option is typed for one.
   registerKnowledgeRoutes(app, kb, { preHandler: preHandler as unknown as preHandlerHookHandler });
