@@ -16,6 +16,7 @@ import {
   type SearchResults,
   type ToolInfo,
   type ToolList,
+  type ToolRunResult,
 } from '@msi/contracts/api';
 import { AuthError, AuthService } from './auth.service';
 import { ConfigService, messageOf } from './config';
@@ -81,6 +82,17 @@ export class ApiService {
     if (!response.body)
       throw new ApiRequestError('The API answered without a stream.', 'bad_response');
     return response.body;
+  }
+  /** Runs one tool for the signed-in person (their own click: no approval), recorded in `conversationId`. */
+  runTool(
+    server: string,
+    name: string,
+    args: Record<string, unknown>,
+    conversationId?: string | null,
+  ): Promise<ToolRunResult> {
+    return this.json('POST', apiPath(API_ROUTES.toolRun, { server, name }), {
+      body: { arguments: args, ...(conversationId ? { conversationId } : {}) },
+    });
   }
   decide(approvalId: string, decision: ApprovalDecision['decision']): Promise<unknown> {
     return this.json('POST', apiPath(API_ROUTES.approval, { id: approvalId }), {
