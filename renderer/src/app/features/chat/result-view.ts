@@ -1,4 +1,5 @@
 import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
+import { DataTable } from '../workspace/data-table';
 
 type Row = Record<string, unknown>;
 interface Table {
@@ -26,12 +27,31 @@ export function formatValue(value: unknown): string {
   return String(value);
 }
 
+/** Tickets show these, in this order (the rest is in the ticket panel). */
+const TICKET_COLUMNS = [
+  'number',
+  'title',
+  'status',
+  'priority',
+  'organizationName',
+  'assignee',
+  'slaDueAt',
+  'updatedAt',
+];
+/** Long text, or a slug whose display name is shown: never a column. */
+const NOT_COLUMNS = new Set(['description', 'resolution']);
+
 function table(caption: string, rows: Row[]): Table {
+  const first = rows[0] ?? {};
+  if ('number' in first && 'status' in first && 'title' in first)
+    return { caption, columns: TICKET_COLUMNS.filter((c) => c in first), rows };
   const columns: string[] = [];
   for (const row of rows.slice(0, 20)) {
     for (const [key, value] of Object.entries(row)) {
       const simple = isScalar(value) || (Array.isArray(value) && value.every(isScalar));
-      if (simple && !columns.includes(key) && columns.length < 7) columns.push(key);
+      if (key === 'organization' && 'organizationName' in row) continue;
+      if (simple && !NOT_COLUMNS.has(key) && !columns.includes(key) && columns.length < 7)
+        columns.push(key);
     }
   }
   return { caption, columns, rows };
@@ -61,6 +81,7 @@ export function viewOf(value: unknown): View {
 /** A tool result or arguments, shown for people: fields, tables, and JSON only for what remains. */
 @Component({
   selector: 'msi-result-view',
+  imports: [DataTable],
   template: `
     @let v = view();
     @if (v.fields.length) {
@@ -72,34 +93,11 @@ export function viewOf(value: unknown): View {
       </dl>
     }
     @for (t of v.tables; track t.caption) {
-      <div class="table-wrap" tabindex="0" [attr.aria-label]="t.caption + ' table'">
-        <table>
-          <caption>
-            {{
-              t.caption
-            }}
-            ({{
-              t.rows.length
-            }})
-          </caption>
-          <thead>
-            <tr>
-              @for (column of t.columns; track column) {
-                <th scope="col">{{ column }}</th>
-              }
-            </tr>
-          </thead>
-          <tbody>
-            @for (row of t.rows; track $index) {
-              <tr>
-                @for (column of t.columns; track column) {
-                  <td>{{ format(row[column]) }}</td>
-                }
-              </tr>
-            }
-          </tbody>
-        </table>
-      </div>
+      @defer (prefetch on idle) {
+        <msi-data-table [caption]="t.caption" [rows]="t.rows" [fields]="t.columns" />
+      } @placeholder {
+        <p class="muted">{{ t.caption }}: {{ t.rows.length }} rows</p>
+      }
     }
     @if (v.rest) {
       <pre class="block json">{{ v.rest }}</pre>
@@ -111,5 +109,4 @@ export function viewOf(value: unknown): View {
 export class ResultView {
   readonly value = input<unknown>();
   protected readonly view = computed(() => viewOf(this.value()));
-  protected readonly format = formatValue;
 }

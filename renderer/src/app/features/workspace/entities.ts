@@ -46,6 +46,8 @@ const WORDS: Record<string, string> = {
 /** A slug in words: `in_progress` → "In progress", `body_camera` → "Body camera". */
 export function words(value: string): string {
   if (WORDS[value]) return WORDS[value];
+  // Only slugs: a name ("Docking Station DS-8") stays as it is.
+  if (!/^[a-z0-9]+([_-][a-z0-9]+)*$/.test(value)) return value;
   const spaced = value.replace(/[_-]+/g, ' ').trim();
   return spaced ? spaced[0]!.toUpperCase() + spaced.slice(1) : value;
 }

@@ -104,7 +104,7 @@ import { Pill } from './pill';
         </section>
 
         @if (service.notice(); as notice) {
-          <p class="notice" role="status" data-testid="panel-notice">{{ notice }}</p>
+          <p class="notice ok" role="status" data-testid="panel-notice">{{ notice }}</p>
         }
         @if (service.actionError(); as error) {
           <p class="error-text" role="alert" data-testid="panel-error">{{ error }}</p>
@@ -129,10 +129,12 @@ import { Pill } from './pill';
                   }
                 </datalist>
                 <button type="submit" [disabled]="!!service.busy()">Assign</button>
+              </form>
+              <div class="row quick">
                 @if (t.assignee !== me()) {
                   <button
                     type="button"
-                    class="ghost"
+                    class="ghost small"
                     [disabled]="!!service.busy()"
                     (click)="assignTo(me())"
                   >
@@ -142,14 +144,14 @@ import { Pill } from './pill';
                 @if (t.assignee) {
                   <button
                     type="button"
-                    class="ghost"
+                    class="ghost small"
                     [disabled]="!!service.busy()"
                     (click)="assignTo(null)"
                   >
                     Unassign
                   </button>
                 }
-              </form>
+              </div>
             }
             @if (mayWork()) {
               <div class="row">
@@ -164,6 +166,8 @@ import { Pill } from './pill';
                     <option [value]="s">{{ words(s) }}</option>
                   }
                 </select>
+              </div>
+              <div class="row">
                 <label for="priority-select">Priority</label>
                 <select
                   id="priority-select"
