@@ -257,8 +257,10 @@ import { Pill } from './pill';
           <ol class="history">
             @for (e of d.history; track $index) {
               <li>
-                <span class="nowrap muted">{{ date(e.at) }}</span>
-                <strong>{{ e.actor }}</strong> {{ describe(e) }}
+                <span class="nowrap muted">{{ date(e.at) }}</span>&ensp;<strong>{{
+                  e.actor
+                }}</strong>
+                {{ describe(e) }}
               </li>
             }
           </ol>
@@ -367,10 +369,12 @@ export class TicketPanel {
   protected describe(e: TicketEvent): string {
     const after = e.after ?? {};
     const before = e.before ?? {};
+    const action = words(e.action).toLowerCase();
+    if (e.action === 'commented') return after['internal'] ? 'added an internal note' : 'commented';
+    if (!e.before) return action;
     const changes = Object.keys(after)
       .filter((k) => !['body', 'description', 'title', 'internal', 'id'].includes(k))
       .map((k) => `${k} ${fmt(before[k])} → ${fmt(after[k])}`);
-    const action = words(e.action).toLowerCase();
     return changes.length ? `${action}: ${changes.join(', ')}` : action;
   }
 
