@@ -1,4 +1,6 @@
-import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, input } from '@angular/core';
+import { isTicketNumber } from '../workspace/entities';
+import { EntityPanelService } from '../workspace/entity-panel.service';
 import { DataTable } from '../workspace/data-table';
 
 type Row = Record<string, unknown>;
@@ -8,6 +10,8 @@ interface Table {
   rows: Row[];
 }
 interface View {
+  /** The organization slug the result is about (its rows' people belong to it). */
+  organization: string | null;
   fields: [string, string][];
   tables: Table[];
   rest: string | null;
@@ -59,19 +63,32 @@ function table(caption: string, rows: Row[]): Table {
 
 /** Lists of objects (tickets, users, deployments…) become tables; scalar fields a list; the rest JSON. */
 export function viewOf(value: unknown): View {
-  if (isRows(value)) return { fields: [], tables: [table('Results', value)], rest: null };
+  if (isRows(value))
+    return { organization: null, fields: [], tables: [table('Results', value)], rest: null };
   if (!isRow(value))
     return {
+      organization: null,
       fields: [],
       tables: [],
       rest: typeof value === 'string' ? value : JSON.stringify(value, null, 2),
     };
-  const view: View = { fields: [], tables: [], rest: null };
+  const view: View = {
+    organization: typeof value['organization'] === 'string' ? value['organization'] : null,
+    fields: [],
+    tables: [],
+    rest: null,
+  };
   const rest: Row = {};
   for (const [key, entry] of Object.entries(value)) {
     if (isRows(entry)) view.tables.push(table(key, entry));
     else if (isScalar(entry) || (Array.isArray(entry) && entry.every(isScalar)))
       view.fields.push([key, formatValue(entry)]);
+    else if (
+      isRow(entry) &&
+      Object.values(entry).every((v) => isScalar(v) || (Array.isArray(v) && v.every(isScalar)))
+    )
+      // One record (get_ticket's ticket): its fields, prefixed with its name.
+      for (const [k, v] of Object.entries(entry)) view.fields.push([`${key}.${k}`, formatValue(v)]);
     else rest[key] = entry;
   }
   if (Object.keys(rest).length) view.rest = JSON.stringify(rest, null, 2);
@@ -88,13 +105,26 @@ export function viewOf(value: unknown): View {
       <dl class="fields">
         @for (field of v.fields; track field[0]) {
           <dt>{{ field[0] }}</dt>
-          <dd>{{ field[1] }}</dd>
+          <dd>
+            @if (isTicket(field[1])) {
+              <button type="button" class="entity ticket-ref" (click)="openTicket(field[1])">
+                {{ field[1] }}
+              </button>
+            } @else {
+              {{ field[1] }}
+            }
+          </dd>
         }
       </dl>
     }
     @for (t of v.tables; track t.caption) {
       @defer (prefetch on idle) {
-        <msi-data-table [caption]="t.caption" [rows]="t.rows" [fields]="t.columns" />
+        <msi-data-table
+          [caption]="t.caption"
+          [rows]="t.rows"
+          [fields]="t.columns"
+          [organization]="v.organization"
+        />
       } @placeholder {
         <p class="muted">{{ t.caption }}: {{ t.rows.length }} rows</p>
       }
@@ -109,4 +139,10 @@ export function viewOf(value: unknown): View {
 export class ResultView {
   readonly value = input<unknown>();
   protected readonly view = computed(() => viewOf(this.value()));
+  private readonly entities = inject(EntityPanelService);
+  protected readonly isTicket = isTicketNumber;
+  /** A ticket number in a tool card opens the ticket panel. */
+  protected openTicket(number: string): void {
+    void this.entities.openTicket(number);
+  }
 }

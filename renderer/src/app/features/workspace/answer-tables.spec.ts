@@ -26,6 +26,7 @@ describe('enhanceTable', () => {
     expect(visible(t)).toHaveLength(10);
     const more = t.parentElement!.querySelector<HTMLButtonElement>('button.show-all')!;
     expect(more.textContent).toBe('Show all 14');
+    expect(more.style.display).toBe('');
     more.click();
     expect(visible(t)).toHaveLength(14);
     expect(more.textContent).toBe('Show fewer');

@@ -7,7 +7,7 @@ import {
   inject,
   input,
 } from '@angular/core';
-import { pillTone } from './entities';
+import { pillTone, words } from './entities';
 import {
   FIRST_ROWS,
   compareCells,
@@ -17,6 +17,7 @@ import {
 } from './table-tools';
 
 const PILL_HEADERS = /^(status|priority|overall status)$/i;
+const SLUG_LIST = /^[a-z]+(_[a-z]+)+(,\s*[a-z]+(_[a-z]+)+)*$/;
 const DATE_TEXT = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?(\.\d+)?Z?)?$/;
 
 /**
@@ -45,6 +46,9 @@ export function enhanceTable(table: HTMLTableElement): void {
       if (!td) continue;
       const text = td.textContent?.trim() ?? '';
       if (DATE_TEXT.test(text) || td.querySelector('.ticket-ref')) td.classList.add('nowrap');
+      // Slugs in words: "view_records, edit_records" → "View records, Edit records".
+      if (SLUG_LIST.test(text) && td.children.length === 0)
+        td.textContent = text.split(/,\s*/).map(words).join(', ');
       if (pill && text && text !== '—' && td.children.length === 0) {
         const span = doc.createElement('span');
         span.className = 'pill';
@@ -93,7 +97,8 @@ export function enhanceTable(table: HTMLTableElement): void {
     count.textContent = filter.value
       ? `${list.length} of ${original.length}`
       : `${original.length} rows`;
-    more.hidden = list.length <= FIRST_ROWS;
+    // (Buttons are display: inline-flex, which `hidden` does not override.)
+    more.style.display = list.length <= FIRST_ROWS ? 'none' : '';
     more.textContent = all ? 'Show fewer' : `Show all ${list.length}`;
     headers.forEach((th, i) => {
       const dir = sort?.column === String(i) ? sort.direction : null;

@@ -153,6 +153,8 @@ export class DataTable {
   readonly rows = input.required<Row[]>();
   /** The fields to show (simple values), in order. */
   readonly fields = input.required<string[]>();
+  /** The organization the rows belong to when they do not say (get_organization_users' members). */
+  readonly organization = input<string | null>(null);
   private readonly entities = inject(EntityPanelService);
 
   protected readonly firstRows = FIRST_ROWS;
@@ -206,8 +208,9 @@ export class DataTable {
   }
   /** The organization a cell links to: an organization's own cells, and a reporter's or member's. */
   protected orgOf(row: Row, column: string): string | null {
-    const org = typeof row['organization'] === 'string' ? row['organization'] : null;
-    if (column === 'organizationName' || column === 'organization') return org;
+    const org = typeof row['organization'] === 'string' ? row['organization'] : this.organization();
+    if (column === 'organizationName' || column === 'organization')
+      return typeof row['organization'] === 'string' ? row['organization'] : null;
     if (column === 'name' && typeof row['slug'] === 'string' && 'region' in row) return row['slug'];
     if ((column === 'reporter' || column === 'username') && org) return org;
     return null;

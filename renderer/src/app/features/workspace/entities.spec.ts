@@ -1,5 +1,5 @@
 import type { ToolCall } from '@msi/contracts/api';
-import { entityOf, knownEntities, linkEntities, slaState, words } from './entities';
+import { entityOf, knownEntities, linkEntities, slaState, ticketSegments, words } from './entities';
 
 const search: ToolCall = {
   callId: 'c1',
@@ -101,5 +101,18 @@ describe('words', () => {
     expect(words('in_car_video')).toBe('In-car video');
     expect(words('view_agency_users')).toBe('View agency users');
     expect(words('Docking Station DS-8')).toBe('Docking Station DS-8');
+  });
+});
+
+describe('ticketSegments', () => {
+  it('cuts text at its ticket numbers', () => {
+    expect(ticketSegments('Same as TCK-1001, see TCK-9.')).toEqual([
+      { text: 'Same as ' },
+      { text: 'TCK-1001', ticket: 'TCK-1001' },
+      { text: ', see ' },
+      { text: 'TCK-9', ticket: 'TCK-9' },
+      { text: '.' },
+    ]);
+    expect(ticketSegments('none')).toEqual([{ text: 'none' }]);
   });
 });

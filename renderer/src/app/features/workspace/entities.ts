@@ -251,3 +251,16 @@ export function entityOf(href: string | null | undefined): EntityRef | null {
   }
   return null;
 }
+
+/** Text cut at its ticket numbers, for templates that link them without HTML. */
+export function ticketSegments(text: string): { text: string; ticket?: string }[] {
+  const out: { text: string; ticket?: string }[] = [];
+  let at = 0;
+  for (const m of text.matchAll(TICKET_NUMBER)) {
+    if (m.index > at) out.push({ text: text.slice(at, m.index) });
+    out.push({ text: m[0], ticket: m[0] });
+    at = m.index + m[0].length;
+  }
+  if (at < text.length) out.push({ text: text.slice(at) });
+  return out;
+}

@@ -19,6 +19,7 @@ import {
   UNRESOLVED,
   shortDate,
   slaState,
+  ticketSegments,
   words,
   type TicketStatus,
 } from './entities';
@@ -93,7 +94,20 @@ import { Pill } from './pill';
             <dd class="nowrap">{{ date(t.resolvedAt) }}</dd>
           }
         </dl>
-        <p class="description">{{ t.description }}</p>
+        <p class="description">
+          @for (part of segments(t.description); track $index) {
+            @if (part.ticket) {
+              <button
+                type="button"
+                class="entity ticket-ref"
+                [textContent]="part.text"
+                (click)="service.openTicket(part.ticket)"
+              ></button>
+            } @else {
+              <span [textContent]="part.text"></span>
+            }
+          }
+        </p>
         @if (t.resolution) {
           <p class="resolution"><strong>Resolution:</strong> {{ t.resolution }}</p>
         }
@@ -246,7 +260,20 @@ import { Pill } from './pill';
                   <span class="badge warn">Internal</span>
                 }
               </p>
-              <p class="body">{{ c.body }}</p>
+              <p class="body">
+                @for (part of segments(c.body); track $index) {
+                  @if (part.ticket) {
+                    <button
+                      type="button"
+                      class="entity ticket-ref"
+                      [textContent]="part.text"
+                      (click)="service.openTicket(part.ticket)"
+                    ></button>
+                  } @else {
+                    <span [textContent]="part.text"></span>
+                  }
+                }
+              </p>
             </article>
           } @empty {
             <p class="muted">No comments yet.</p>
@@ -283,6 +310,7 @@ export class TicketPanel {
 
   protected readonly priorities = PRIORITIES;
   protected readonly words = words;
+  protected readonly segments = ticketSegments;
   protected readonly resolving = signal(false);
 
   protected readonly number = computed(() => {
