@@ -137,4 +137,11 @@ test('screenshots of the workspace at 1280×800 and 1920×1080, light and dark',
       await app.screenshot({ path: join(SCREENS, `ticket-panel-${width}x${height}-${scheme}.png`) });
     }
   }
+  await app.setViewportSize({ width: 1280, height: 800 });
+  await app.getByTestId('ticket-panel').getByRole('button', { name: 'Dallas Police Department' }).click();
+  await expect(app.getByTestId('org-card').getByTestId('deployment').first()).toBeVisible();
+  for (const scheme of ['light', 'dark'] as const) {
+    await app.evaluate(`document.documentElement.setAttribute('data-theme', ${JSON.stringify(scheme)})`);
+    await app.screenshot({ path: join(SCREENS, `org-card-1280x800-${scheme}.png`) });
+  }
 });
