@@ -220,7 +220,11 @@ export class ChatPage {
         { injector: this.injector },
       );
     });
-    afterNextRender(() => this.inputBox().nativeElement.focus());
+    afterNextRender(() => {
+      this.inputBox().nativeElement.focus();
+      // What the first ticket panel needs (the person's tools), once the page has settled.
+      setTimeout(() => this.entities.prefetch(), 1500);
+    });
   }
 
   protected onInput(textarea: HTMLTextAreaElement): void {

@@ -142,6 +142,11 @@ export class EntityPanelService {
     });
   }
 
+  /** Asks for the person's tools ahead of the first panel (the page calls it once it is idle). */
+  prefetch(): void {
+    if (this.session.me()) void this.loadTools();
+  }
+
   /** Opens what an entity link points at. */
   open(ref: EntityRef): void {
     if (ref.kind === 'ticket') void this.openTicket(ref.number);
