@@ -49,6 +49,7 @@ import { createMemoryEventLog } from './turns/events.js';
 import { registerTurnRoutes } from './turns/routes.js';
 import { createTurnRunner } from './turns/runner.js';
 import { createTurnStore, turnMigrations, type TurnTables } from './turns/store.js';
+import { registerToolRunRoutes } from './tool-runs.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The product's own documentation, next to the built service in the repository (or KNOWLEDGE_DOCS_DIR). */
@@ -206,6 +207,7 @@ export async function buildApi(
     maxMessageChars: cfg.MAX_MESSAGE_CHARS,
   });
   registerTurnRoutes(app, { preHandler, turns, events, runner });
+  registerToolRunRoutes(app, { preHandler, mcp, docs: kb, store });
   registerApprovalRoutes(app, approvals, { preHandler });
   // Fastify runs an array of preHandlers in order; the knowledge routes' option is typed for one.
   registerKnowledgeRoutes(app, kb, { preHandler: preHandler as unknown as preHandlerHookHandler });

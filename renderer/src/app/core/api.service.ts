@@ -19,6 +19,7 @@ import {
   type ToolInfo,
   type ToolList,
   type TurnStopResult,
+  type ToolRunResult,
 } from '@msi/contracts/api';
 import { AuthError, AuthService } from './auth.service';
 import { ConfigService, messageOf } from './config';
@@ -111,6 +112,17 @@ export class ApiService {
   /** Stops a running turn (its stream then ends with `cancelled`). */
   stopTurn(turnId: string): Promise<TurnStopResult> {
     return this.json('POST', apiPath(API_ROUTES.turnStop, { id: turnId }));
+  }
+  /** Runs one tool for the signed-in person (their own click: no approval), recorded in `conversationId`. */
+  runTool(
+    server: string,
+    name: string,
+    args: Record<string, unknown>,
+    conversationId?: string | null,
+  ): Promise<ToolRunResult> {
+    return this.json('POST', apiPath(API_ROUTES.toolRun, { server, name }), {
+      body: { arguments: args, ...(conversationId ? { conversationId } : {}) },
+    });
   }
   decide(approvalId: string, decision: ApprovalDecision['decision']): Promise<unknown> {
     return this.json('POST', apiPath(API_ROUTES.approval, { id: approvalId }), {

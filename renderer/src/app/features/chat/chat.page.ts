@@ -22,6 +22,9 @@ import { ChatStore, MESSAGE_LIMIT } from './chat.store';
 import { MessageView } from './message-view';
 import { PassagePanel, PassageService } from '../../ui/passage-panel';
 import { Home } from '../home/home';
+import { EntityPanelService } from '../workspace/entity-panel.service';
+import { OrgCard } from '../workspace/org-card';
+import { TicketPanel } from '../workspace/ticket-panel';
 
 /** Ctrl/⌘+K search, Ctrl/⌘+Shift+O new chat, `/` the composer (when not typing somewhere). */
 export type Shortcut = 'search' | 'new-chat' | 'composer';
@@ -42,12 +45,21 @@ function isTyping(target: EventTarget | null): boolean {
 /** The chat: conversation list, messages streamed as they arrive, composer, approval dialog, passage panel. */
 @Component({
   selector: 'msi-chat-page',
-  imports: [ApprovalDialog, ConversationList, Home, Icon, MessageView, PassagePanel],
+  imports: [
+    ApprovalDialog,
+    ConversationList,
+    Home,
+    Icon,
+    MessageView,
+    OrgCard,
+    PassagePanel,
+    TicketPanel,
+  ],
   host: { '(document:keydown)': 'onShortcut($event)' },
   template: `
     <div
       class="chat-layout"
-      [class.with-panel]="passages.citation()"
+      [class.with-panel]="passages.citation() || entities.panel()"
       [class.sidebar-open]="sidebarOpen()"
       (keydown.escape)="sidebarOpen.set(false)"
     >
@@ -152,7 +164,24 @@ function isTyping(target: EventTarget | null): boolean {
           </span>
         </div>
       </section>
-      <msi-passage-panel />
+      <!-- The ticket panel and org card are a chunk of their own, fetched once the page is idle. -->
+      @defer (when entities.panel(); prefetch on idle) {
+        @switch (entities.panel()?.kind) {
+          @case ('ticket') {
+            <msi-ticket-panel />
+          }
+          @case ('org') {
+            <msi-org-card />
+          }
+          @default {
+            <msi-passage-panel />
+          }
+        }
+      } @placeholder {
+        <msi-passage-panel />
+      } @loading {
+        <aside class="panel-loading muted" role="status">Opening…</aside>
+      }
     </div>
     <msi-approval-dialog />
   `,
@@ -162,6 +191,7 @@ function isTyping(target: EventTarget | null): boolean {
 export class ChatPage {
   protected readonly store = inject(ChatStore);
   protected readonly passages = inject(PassageService);
+  protected readonly entities = inject(EntityPanelService);
   private readonly conversations = inject(ConversationsStore);
   private readonly router = inject(Router);
   private readonly injector = inject(Injector);
@@ -219,7 +249,11 @@ export class ChatPage {
         { injector: this.injector },
       );
     });
-    afterNextRender(() => this.inputBox().nativeElement.focus());
+    afterNextRender(() => {
+      this.inputBox().nativeElement.focus();
+      // What the first ticket panel needs (the person's tools), once the page has settled.
+      setTimeout(() => this.entities.prefetch(), 1500);
+    });
   }
 
   protected onInput(textarea: HTMLTextAreaElement): void {
@@ -293,6 +327,7 @@ export class ChatPage {
   protected newChat(): void {
     this.sidebarOpen.set(false);
     this.passages.close();
+    this.entities.close();
     void this.router.navigateByUrl('/');
     this.inputBox().nativeElement.focus();
   }
@@ -302,6 +337,7 @@ export class ChatPage {
   }
 
   protected openCitation(citation: Citation): void {
+    this.entities.close();
     void this.passages.show(citation);
   }
 

@@ -14,11 +14,14 @@ import { Icon } from '../../ui/icon';
 import { citeLinks, citeNumber } from '../../ui/citations';
 import { sectionLabel } from '../../ui/section-label';
 import { ToolCard } from './tool-card';
+import { AnswerTables } from '../workspace/answer-tables';
+import { entityOf, knownEntities, linkEntities } from '../workspace/entities';
+import { EntityPanelService } from '../workspace/entity-panel.service';
 
 /** One message: Markdown text, tool cards, citations, and Copy / Retry for answers. */
 @Component({
   selector: 'msi-message',
-  imports: [Icon, ToolCard],
+  imports: [AnswerTables, Icon, ToolCard],
   template: `
     @let m = message();
     <article
@@ -57,6 +60,7 @@ import { ToolCard } from './tool-card';
           <div
             class="markdown"
             [innerHTML]="html"
+            [msiAnswerTables]="html"
             (click)="onMarkdownClick($event)"
             (mouseover)="showPreview($event)"
             (focusin)="showPreview($event)"
@@ -156,9 +160,13 @@ export class MessageView {
 
   private readonly markdown = inject(MarkdownService).render;
   protected readonly session = inject(SessionService);
+  private readonly entities = inject(EntityPanelService);
+  /** Organizations and people this answer's tools returned: its text links them to their card. */
+  private readonly known = computed(() => knownEntities(this.message().toolCalls));
   protected readonly html = computed(() => {
     const m = this.message();
-    return this.markdown()?.(citeLinks(m.content, m.citations.length)) ?? null;
+    const html = this.markdown()?.(citeLinks(m.content, m.citations.length));
+    return html === undefined ? null : linkEntities(html, this.known());
   });
   protected readonly answerNumber = computed(() => Math.ceil((this.index() + 1) / 2));
   protected readonly previewId = computed(() => `cite-preview-${this.message().id}`);
@@ -190,9 +198,10 @@ export class MessageView {
     return anchor && n !== null && citation ? { anchor, n, citation } : null;
   }
 
+  /** An [n] marker opens its source; a ticket number, organization or person its panel. */
   protected onMarkdownClick(event: MouseEvent): void {
     const marker = this.markerOf(event);
-    if (!marker) return;
+    if (!marker) return this.openEntity(event);
     event.preventDefault();
     this.preview.set(null);
     this.cite.emit(marker.citation);
@@ -215,6 +224,15 @@ export class MessageView {
 
   protected hidePreview(event: Event): void {
     if (this.markerOf(event)) this.preview.set(null);
+  }
+
+  /** A ticket number, organization or person in the answer opens its panel. */
+  protected openEntity(event: MouseEvent): void {
+    const link = (event.target as Element | null)?.closest?.('a.entity');
+    const ref = entityOf(link?.getAttribute('href'));
+    if (!ref) return;
+    event.preventDefault();
+    this.entities.open(ref);
   }
 
   protected sectionOf(c: Citation): string {
