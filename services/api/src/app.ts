@@ -14,6 +14,7 @@ import {
   warmUpLater,
   type AfterListen,
   type Db,
+  verifierIdentity,
   type Logger,
 } from '@msi/kit';
 import { createApprovals } from './agent/approvals.js';
@@ -34,6 +35,7 @@ import { createRateLimiter, rateLimit } from './limits.js';
 import { createMcpGateway } from './mcp-clients.js';
 import { registerMeRoutes } from './me-routes.js';
 import { createMetrics } from './metrics.js';
+import { hardeningChecks } from './hardening.js';
 import { httpCheck, registerReadiness } from './readiness.js';
 import { createTokenExchanger } from './token-exchange.js';
 
@@ -86,7 +88,7 @@ export async function buildApi(
   guardHosts(app, { publicUrl: cfg.publicUrl, extraHosts: cfg.ALLOWED_HOSTS });
   refuseRepeatedQuery(app);
   const metrics = createMetrics();
-  metrics.register(app);
+  metrics.register(app, cfg.METRICS_TOKEN);
   await app.register(cors, {
     origin: (origin, cb) =>
       cb(null, !origin || cfg.ALLOWED_ORIGINS.includes(origin) ? (origin ?? false) : false),
@@ -98,7 +100,7 @@ export async function buildApi(
 
   const limiter = createRateLimiter(cfg.RATE_LIMIT_REQUESTS);
   const preHandler = [
-    ...requirePerson(apiVerifier(cfg.IDP_ISSUER, cfg.publicUrl)),
+    ...requirePerson(apiVerifier(cfg.IDP_ISSUER, cfg.audience, verifierIdentity(cfg))),
     rateLimit(limiter, cfg.RATE_LIMIT_REQUESTS),
   ];
 
@@ -106,6 +108,11 @@ export async function buildApi(
     issuer: cfg.IDP_ISSUER,
     clientId: cfg.API_CLIENT_ID,
     clientSecret: cfg.API_CLIENT_SECRET,
+    target: cfg.TOKEN_EXCHANGE_TARGET,
+    audiences: {
+      [cfg.TICKETING_URL]: cfg.TICKETING_AUDIENCE ?? cfg.TICKETING_URL,
+      [cfg.ORGANIZATIONS_URL]: cfg.ORGANIZATIONS_AUDIENCE ?? cfg.ORGANIZATIONS_URL,
+    },
     log,
     onExchange: (audience, ok) => metrics.tokenExchange(audience, ok),
   });
@@ -141,6 +148,8 @@ export async function buildApi(
     { name: 'chroma', check: () => kb.readiness() },
     // Ready means a question can be answered from the documentation: its first ingestion is done.
     { name: 'documentation', check: async () => kb.ingestion() },
+    // Production mode: the seed's Security Hardening checklist, each item a check (hardening.ts).
+    ...(cfg.MSI_ENV === 'production' ? hardeningChecks(cfg) : []),
   ]);
 
   return (url) => {

@@ -4,15 +4,22 @@ import { createTokenVerifier, insufficientScope, requireBearer } from './auth.js
 import { allowedHosts, hostAllowed } from './host-guard.js';
 import { warmUpLater } from './lifecycle.js';
 import { calledTool, invalidParams, ownEntry, toolCallProblem, type JsonRpcMessage } from './mcp-requests.js';
+import type { ClaimMapping } from './identity.js';
 import type { Principal } from './principal.js';
 
 export interface McpHttpOptions {
   /** Server name and version as announced to clients. */
   name: string;
   version: string;
-  /** This server's resource URL: the token audience and the RFC 9728 `resource`. */
+  /** This server's resource URL: the RFC 9728 `resource`, and the token audience unless `audience` is given. */
   resource: string;
+  /** The `aud` its tokens must carry (default: `resource`). */
+  audience?: string;
+  /** The one issuer whose tokens are accepted. */
   issuer: string;
+  /** How the tokens' claims read, and the accepted algorithms (default: ours, RS256/PS256/ES256). */
+  claims?: ClaimMapping;
+  algorithms?: string[];
   scopesSupported: string[];
   /** Scope every request needs (e.g. `tickets:read`). */
   readScope: string;
@@ -90,7 +97,12 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
   };
 
   // Tokens from the issuer whose audience is this very resource, and no other.
-  const verifier = createTokenVerifier({ issuer: opts.issuer, audience: opts.resource });
+  const verifier = createTokenVerifier({
+    issuer: opts.issuer,
+    audience: opts.audience ?? opts.resource,
+    ...(opts.claims ? { claims: opts.claims } : {}),
+    ...(opts.algorithms ? { algorithms: opts.algorithms } : {}),
+  });
   const auth = requireBearer(verifier, {
     resourceMetadataUrl: metadataUrl,
     requiredScopes: [opts.readScope],

@@ -1,4 +1,12 @@
-import { baseSpec, DEFAULT_PORTS, env, mcpServerSpec, parseConfig, type ConfigOf } from '@msi/kit';
+import {
+  baseSpec,
+  checkMcpServerConfig,
+  DEFAULT_PORTS,
+  env,
+  mcpServerSpec,
+  parseConfig,
+  type ConfigOf,
+} from '@msi/kit';
 
 /** The ticketing server's environment (DESIGN.md, "Running the parts"; the variables in README.md). */
 export const ticketingSpec = {
@@ -14,5 +22,5 @@ export type TicketingConfig = ConfigOf<typeof ticketingSpec>;
 
 /** Reads the environment; throws ConfigError naming the first bad variable. */
 export function parseTicketingConfig(source: NodeJS.ProcessEnv = process.env): TicketingConfig {
-  return parseConfig(ticketingSpec, source);
+  return checkMcpServerConfig(parseConfig(ticketingSpec, source));
 }
