@@ -6,7 +6,7 @@
  */
 import { readdirSync, statSync, accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
-import { secretProblem } from '@msi/kit';
+import { sameIssuer, secretProblem } from '@msi/kit';
 import type { ApiConfig } from './config.js';
 import type { Check, CheckResult } from './readiness.js';
 
@@ -87,7 +87,7 @@ async function identityProviderCheck(cfg: ApiConfig, timeoutMs: number): Promise
   } catch (err) {
     return fail(`${url}: ${(err as Error).message}`, 'is not reachable');
   }
-  if (doc.issuer !== cfg.IDP_ISSUER)
+  if (!sameIssuer(doc.issuer, cfg.IDP_ISSUER))
     return fail(
       `discovery names issuer ${String(doc.issuer)}, IDP_ISSUER is ${cfg.IDP_ISSUER}`,
       'is misconfigured',

@@ -5,7 +5,7 @@
  * The target is named per deployment: `resource` (RFC 8707: the server's URL) or `audience` (RFC 8693
  * §2.1: the server's logical name at the IDP, as Keycloak 26 and Okta take it).
  */
-import type { Logger } from '@msi/kit';
+import { sameIssuer, type Logger } from '@msi/kit';
 
 export class ExchangeError extends Error {
   constructor(message: string) {
@@ -62,7 +62,7 @@ export function createTokenExchanger(opts: TokenExchangeOptions): TokenExchanger
       });
       if (!res.ok) throw new ExchangeError(`the identity provider's discovery answered ${res.status}`);
       const doc = (await res.json()) as { issuer?: string; token_endpoint?: string };
-      if (doc.issuer !== opts.issuer)
+      if (!sameIssuer(doc.issuer, opts.issuer))
         throw new ExchangeError(
           `the identity provider's discovery names issuer ${doc.issuer}, expected ${opts.issuer}`,
         );

@@ -63,15 +63,18 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
   const algorithms = (opts.algorithms ?? DEFAULT_ALGORITHMS).filter((a) => ALLOWED_ALGORITHMS.includes(a));
   if (!algorithms.length) throw new Error('a token verifier needs at least one asymmetric algorithm');
   const claims = opts.claims ?? DEFAULT_CLAIMS;
+  /** The issuer exactly as the provider spells it (Auth0's ends with a slash; our config drops it). */
+  let exactIssuer = opts.issuer;
   let keySet: Promise<JWTVerifyGetKey> | undefined;
 
   const getKeySet = () => {
     keySet ??= (async () => {
-      const [uri, { createRemoteJWKSet }] = await Promise.all([
-        opts.jwksUri ?? discoverJwksUri(opts.issuer),
+      const [found, { createRemoteJWKSet }] = await Promise.all([
+        opts.jwksUri ? { jwksUri: opts.jwksUri, issuer: opts.issuer } : discover(opts.issuer),
         loadJose(),
       ]);
-      return createRemoteJWKSet(new URL(uri), {
+      exactIssuer = found.issuer;
+      return createRemoteJWKSet(new URL(found.jwksUri), {
         cooldownDuration: opts.jwksCooldownMs ?? 1000,
         cacheMaxAge: 10 * 60 * 1000,
         timeoutDuration: 5000,
@@ -91,7 +94,7 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
       let payload: JWTPayload;
       try {
         ({ payload } = await jose.jwtVerify(token, keys, {
-          issuer: opts.issuer,
+          issuer: exactIssuer,
           audience: opts.audience,
           algorithms,
           clockTolerance: opts.clockToleranceSeconds ?? 5,
@@ -105,15 +108,22 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
   };
 }
 
-async function discoverJwksUri(issuer: string): Promise<string> {
-  const res = await fetch(`${issuer}/.well-known/openid-configuration`, {
+/** The same issuer, but for a trailing slash (which env.url drops from IDP_ISSUER). */
+export function sameIssuer(a: unknown, b: string): boolean {
+  return typeof a === 'string' && a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+}
+
+/** The JWKS URL from the issuer's discovery document, which must name this very issuer (OIDC Discovery §4.3). */
+async function discover(issuer: string): Promise<{ jwksUri: string; issuer: string }> {
+  const res = await fetch(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`, {
     signal: AbortSignal.timeout(5000),
   });
   if (!res.ok) throw new Error(`discovery answered ${res.status}`);
   const doc = (await res.json()) as { issuer?: string; jwks_uri?: string };
-  if (doc.issuer !== issuer) throw new Error(`discovery names issuer ${doc.issuer}, expected ${issuer}`);
+  if (!sameIssuer(doc.issuer, issuer))
+    throw new Error(`discovery names issuer ${doc.issuer}, expected ${issuer}`);
   if (!doc.jwks_uri) throw new Error('discovery has no jwks_uri');
-  return doc.jwks_uri;
+  return { jwksUri: doc.jwks_uri, issuer: doc.issuer! };
 }
 
 function describeJoseError(joseErrors: typeof import('jose').errors, err: unknown): string {
