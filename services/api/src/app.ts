@@ -36,7 +36,7 @@ import { createMcpGateway } from './mcp-clients.js';
 import { registerMeRoutes } from './me-routes.js';
 import { createMetrics } from './metrics.js';
 import { hardeningChecks } from './hardening.js';
-import { httpCheck, registerReadiness } from './readiness.js';
+import { httpCheck, registerReadiness } from '@msi/kit';
 import { createTokenExchanger } from './token-exchange.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -6,9 +6,8 @@
  */
 import { readdirSync, statSync, accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
-import { sameIssuer, secretProblem } from '@msi/kit';
+import { sameIssuer, secretProblem, type Check, type CheckResult } from '@msi/kit';
 import type { ApiConfig } from './config.js';
-import type { Check, CheckResult } from './readiness.js';
 
 /** More than this many requests a minute per person is no limit worth the name. */
 export const MAX_RATE_LIMIT_PER_MINUTE = 1000;

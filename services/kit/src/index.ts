@@ -9,6 +9,8 @@ export * from './identity.js';
 export * from './production.js';
 export * from './principal.js';
 export * from './sqlite.js';
+export * from './database.js';
+export * from './readiness.js';
 export * from './net.js';
 export * from './mcp.js';
 export * from './mcp-result.js';
