@@ -21,6 +21,8 @@ import {
 } from '../../../test/support/external-idp.js';
 import { loginWithPassword, startIdp, type RunningIdp } from '../../../test/support/idp.js';
 import { callTool, connectMcp } from '../../../test/support/mcp.js';
+import { createLogger } from '@msi/kit';
+import { createTokenExchanger, ExchangeError } from '../src/token-exchange.js';
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS = 'urn:ietf:params:oauth:token-type:access_token';
@@ -160,6 +162,41 @@ describe('the back end on a third-party OpenID provider', () => {
     const orgs = await connectMcp(`${stack.organizations.url}/mcp`, orgsToken);
     expect((await orgs.listTools()).tools.length).toBeGreaterThan(0);
     await orgs.close();
+  });
+});
+
+describe("the API's token exchanger at the third-party provider", () => {
+  const exchanger = (opts: { target: 'resource' | 'audience'; issuer?: string }) =>
+    createTokenExchanger({
+      issuer: opts.issuer ?? stack.idp.issuer,
+      clientId: 'msi-api',
+      clientSecret: EXTERNAL_API_SECRET,
+      log: createLogger('test', 'silent'),
+      target: opts.target,
+      audiences: { [stack.ticketing.url]: stack.idp.audiences.ticketing },
+    });
+
+  it('names the server by resource (RFC 8707) or by audience, as configured; both give its audience', async () => {
+    for (const target of ['resource', 'audience'] as const) {
+      const token = await exchanger({ target }).tokenFor('alex', tokens.alex_agent!, stack.ticketing.url);
+      expect(decodeJwt(token), target).toMatchObject({
+        aud: 'msi-ticketing',
+        preferred_username: 'alex_agent',
+        scope: 'tickets:read tickets:write',
+      });
+    }
+  });
+
+  it('refuses a provider whose discovery names another issuer (the issuer is pinned)', async () => {
+    // The same provider reached as localhost: its discovery still says 127.0.0.1.
+    const elsewhere = stack.idp.issuer.replace('127.0.0.1', 'localhost');
+    const err = await exchanger({ target: 'audience', issuer: elsewhere })
+      .tokenFor('alex', tokens.alex_agent!, stack.ticketing.url)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExchangeError);
+    expect((err as Error).message).toBe(
+      `the identity provider's discovery names issuer ${stack.idp.issuer}, expected ${elsewhere}`,
+    );
   });
 });
 
