@@ -143,7 +143,8 @@ async function startParts<I extends { stop(): Promise<void> }>(
         { MSI_DATA_DIR: dataDir, ...identity.mcpEnv(idp, 'organizations') },
         { port: orgsPort },
       ),
-      startChroma({ dataDir: join(dataDir, 'chroma') }),
+      // With its token, as the desktop stack runs it.
+      startChroma({ dataDir: join(dataDir, 'chroma'), token: true }),
     ]);
     started.push(ticketing, organizations, chroma);
 
@@ -153,6 +154,7 @@ async function startParts<I extends { stop(): Promise<void> }>(
       TICKETING_URL: ticketingUrl,
       ORGANIZATIONS_URL: orgsUrl,
       CHROMA_URL: chroma.url,
+      CHROMA_TOKEN: chroma.token,
       ...identity.apiEnv(idp),
       RATE_LIMIT_REQUESTS: '1000',
       ...env,

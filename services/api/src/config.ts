@@ -16,7 +16,7 @@ import {
 } from '@msi/kit';
 
 /** Secrets that may also come from a file (`NAME_FILE`). */
-export const API_SECRETS = ['API_CLIENT_SECRET', 'OPENAI_API_KEY', 'METRICS_TOKEN'] as const;
+export const API_SECRETS = ['API_CLIENT_SECRET', 'OPENAI_API_KEY', 'METRICS_TOKEN', 'CHROMA_TOKEN'] as const;
 
 /** The API's environment (DESIGN.md, "Running the parts"; the variables in README.md). */
 export const apiSpec = {
@@ -25,6 +25,8 @@ export const apiSpec = {
   TICKETING_URL: env.url(defaultUrl('ticketing')),
   ORGANIZATIONS_URL: env.url(defaultUrl('organizations')),
   CHROMA_URL: env.url(defaultUrl('chroma')),
+  /** Chroma's token (its CHROMA_TOKEN), sent as X-Chroma-Token with every request. */
+  CHROMA_TOKEN: env.optionalString(),
   API_CLIENT_ID: env.string(CLIENT_IDS.api),
   API_CLIENT_SECRET: env.string(),
   /**
