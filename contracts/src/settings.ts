@@ -20,6 +20,24 @@ const optionalUrl = z
   .refine((u) => u === '' || isHttpUrl(u), 'must be an http(s) URL (or empty)')
   .transform((u) => u.replace(/\/+$/, ''));
 
+/** A client id at the remote provider: printable ASCII (RFC 6749 §A.1). */
+const clientId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[\x20-\x7E]+$/, 'must be printable ASCII');
+/** Space-separated scope tokens (RFC 6749 §3.3) that include `openid` (the app signs people in). */
+const scopes = z
+  .string()
+  .trim()
+  .max(1000)
+  .regex(
+    /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/,
+    'must be scopes separated by single spaces',
+  )
+  .refine((v) => v.split(' ').includes('openid'), 'must include openid');
+
 export const MODES = ['local', 'remote'] as const;
 export const MODEL_PROVIDERS = ['offline', 'openai'] as const;
 export const THEMES = ['system', 'light', 'dark'] as const;
@@ -32,7 +50,14 @@ export const StoredSettingsSchema = z
   .object({
     mode: z.enum(MODES).default('local'),
     remote: z
-      .object({ issuer: optionalUrl.default(''), apiUrl: optionalUrl.default('') })
+      .object({
+        issuer: optionalUrl.default(''),
+        apiUrl: optionalUrl.default(''),
+        /** The app's client id at the remote provider (default msi-desktop). */
+        clientId: clientId.optional(),
+        /** The scopes it asks for there (default DESKTOP_SCOPES: openid profile email offline_access api). */
+        scopes: scopes.optional(),
+      })
       .strict()
       .default({}),
     model: z
@@ -57,7 +82,15 @@ export type Mode = Settings['mode'];
 export const SettingsUpdateSchema = z
   .object({
     mode: z.enum(MODES).optional(),
-    remote: z.object({ issuer: optionalUrl.optional(), apiUrl: optionalUrl.optional() }).strict().optional(),
+    remote: z
+      .object({
+        issuer: optionalUrl.optional(),
+        apiUrl: optionalUrl.optional(),
+        clientId: clientId.optional(),
+        scopes: scopes.optional(),
+      })
+      .strict()
+      .optional(),
     model: z
       .object({
         provider: z.enum(MODEL_PROVIDERS).optional(),

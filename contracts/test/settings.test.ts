@@ -24,4 +24,21 @@ describe('settings schemas', () => {
     ]);
     expect(paths({ colour: 'red' })).toEqual([expect.stringContaining('colour')]);
   });
+
+  it("takes a remote provider's client id and scopes; the scopes must be scope tokens with openid", () => {
+    expect(
+      SettingsUpdateSchema.parse({
+        remote: { clientId: ' msi-desktop-prod ', scopes: 'openid profile offline_access msi:api' },
+      }),
+    ).toEqual({ remote: { clientId: 'msi-desktop-prod', scopes: 'openid profile offline_access msi:api' } });
+    const problems = (remote: unknown) => {
+      const r = SettingsUpdateSchema.safeParse({ remote });
+      return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    expect(problems({ scopes: 'profile api' })).toEqual(['remote.scopes: must include openid']);
+    expect(problems({ scopes: 'openid  "api"' })).toEqual([
+      'remote.scopes: must be scopes separated by single spaces',
+    ]);
+    expect(problems({ clientId: 'café' })).toEqual(['remote.clientId: must be printable ASCII']);
+  });
 });

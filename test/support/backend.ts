@@ -5,18 +5,21 @@
  * through the IDP's real login form and returns an access token for the API. `startApi(env)` starts one
  * more API process (same audience, its own data dir and port) — e.g. with the `openai` provider pointed
  * at a scripted model. `stop()` ends everything it started and removes the data dir.
+ * `startExternalBackend` is the same back end trusting a third-party OpenID provider instead of ours
+ * (test/support/external-idp.ts: oidc-provider, Keycloak-shaped claims); our IDP is not started.
  */
 import { join } from 'node:path';
 import { freePort } from '@msi/kit';
 import { startChroma, type RunningChroma } from './chroma.js';
+import { externalSignIn, startExternalIdp, type ExternalIdp } from './external-idp.js';
 import { loginWithPassword, startIdp, TEST_API_CLIENT_SECRET, type RunningIdp } from './idp.js';
 import { tempDataDir } from './data-dir.js';
 import { startService, type RunningService } from './services.js';
 
 /** The running back end: each service's process and URL, and one data dir for all. */
-export interface Backend {
+interface Parts<I> {
   dataDir: string;
-  idp: RunningIdp;
+  idp: I;
   ticketing: RunningService;
   organizations: RunningService;
   chroma: RunningChroma;
@@ -35,15 +38,84 @@ export interface Backend {
   stop(): Promise<void>;
 }
 
+export type Backend = Parts<RunningIdp>;
+export type ExternalBackend = Parts<ExternalIdp>;
+
+/** How a back end's identity provider is started and signs people in. */
+interface Identity<I> {
+  start(urls: { api: string; ticketing: string; organizations: string }, dataDir: string): Promise<I>;
+  issuer(idp: I): string;
+  /** Environment of the API and of each MCP server for this provider. */
+  apiEnv(idp: I): Record<string, string>;
+  mcpEnv(idp: I, server: 'ticketing' | 'organizations'): Record<string, string>;
+  login(idp: I, username: string, apiAudience: string): Promise<string>;
+}
+
+const OUR_IDP: Identity<RunningIdp> = {
+  start: (urls, dataDir) =>
+    startIdp({
+      dataDir: join(dataDir, 'idp-data'),
+      audiences: { api: urls.api, ticketing: urls.ticketing, organizations: urls.organizations },
+    }),
+  issuer: (idp) => idp.issuer,
+  apiEnv: (idp) => ({
+    IDP_ISSUER: idp.issuer,
+    API_CLIENT_ID: 'msi-api',
+    API_CLIENT_SECRET: TEST_API_CLIENT_SECRET,
+  }),
+  mcpEnv: (idp) => ({ IDP_ISSUER: idp.issuer }),
+  login: async (idp, username) => (await loginWithPassword(idp.issuer, username)).access_token,
+};
+
+export function startBackend(
+  opts: { apiEnv?: Record<string, string | undefined>; seedTickets?: number } = {},
+): Promise<Backend> {
+  return startParts(OUR_IDP, opts);
+}
+
+/**
+ * The back end on the third-party provider: `rendererOrigins` are registered there (the renderer's
+ * /auth/callback) and allowed by the API's CORS.
+ */
+export function startExternalBackend(
+  opts: {
+    apiEnv?: Record<string, string | undefined>;
+    seedTickets?: number;
+    rendererOrigins?: string[];
+    logicalAudiences?: boolean;
+  } = {},
+): Promise<ExternalBackend> {
+  const identity: Identity<ExternalIdp> = {
+    start: (urls) =>
+      startExternalIdp({
+        apiUrl: urls.api,
+        ticketingUrl: urls.ticketing,
+        organizationsUrl: urls.organizations,
+        ...(opts.rendererOrigins ? { rendererOrigins: opts.rendererOrigins } : {}),
+        ...(opts.logicalAudiences !== undefined ? { logicalAudiences: opts.logicalAudiences } : {}),
+      }),
+    issuer: (idp) => idp.issuer,
+    apiEnv: (idp) => ({
+      ...idp.apiEnv,
+      ...(opts.rendererOrigins ? { ALLOWED_ORIGINS: opts.rendererOrigins.join(',') } : {}),
+    }),
+    mcpEnv: (idp, server) => idp.mcpEnv(server),
+    login: async (idp, username, apiAudience) =>
+      (await externalSignIn(idp, username, { resource: apiAudience })).access_token,
+  };
+  return startParts(identity, opts);
+}
+
 async function distinctPorts(n: number): Promise<number[]> {
   const ports = new Set<number>();
   while (ports.size < n) ports.add(await freePort());
   return [...ports];
 }
 
-export async function startBackend(
-  opts: { apiEnv?: Record<string, string | undefined>; seedTickets?: number } = {},
-): Promise<Backend> {
+async function startParts<I extends { stop(): Promise<void> }>(
+  identity: Identity<I>,
+  opts: { apiEnv?: Record<string, string | undefined>; seedTickets?: number },
+): Promise<Parts<I>> {
   const temp = tempDataDir('msi-backend-');
   const dataDir = temp.dir;
   const started: { stop(): Promise<void> }[] = [];
@@ -56,19 +128,26 @@ export async function startBackend(
     const apiAudience = `http://127.0.0.1:${apiPort}`;
     const ticketingUrl = `http://127.0.0.1:${ticketingPort}`;
     const orgsUrl = `http://127.0.0.1:${orgsPort}`;
-    const idp = await startIdp({
-      dataDir: join(dataDir, 'idp-data'),
-      audiences: { api: apiAudience, ticketing: ticketingUrl, organizations: orgsUrl },
-    });
+    const idp = await identity.start(
+      { api: apiAudience, ticketing: ticketingUrl, organizations: orgsUrl },
+      dataDir,
+    );
     started.push(idp);
-    const common = { MSI_DATA_DIR: dataDir, IDP_ISSUER: idp.issuer };
     const [ticketing, organizations, chroma] = await Promise.all([
       startService(
         'ticketing',
-        { ...common, ...(opts.seedTickets !== undefined ? { SEED_TICKETS: String(opts.seedTickets) } : {}) },
+        {
+          MSI_DATA_DIR: dataDir,
+          ...identity.mcpEnv(idp, 'ticketing'),
+          ...(opts.seedTickets !== undefined ? { SEED_TICKETS: String(opts.seedTickets) } : {}),
+        },
         { port: ticketingPort },
       ),
-      startService('organizations', common, { port: orgsPort }),
+      startService(
+        'organizations',
+        { MSI_DATA_DIR: dataDir, ...identity.mcpEnv(idp, 'organizations') },
+        { port: orgsPort },
+      ),
       // With its token, as the desktop stack runs it.
       startChroma({ dataDir: join(dataDir, 'chroma'), token: true }),
     ]);
@@ -77,13 +156,11 @@ export async function startBackend(
     const apiEnv = (dir: string, env: Record<string, string | undefined>) => ({
       MSI_DATA_DIR: dir,
       PUBLIC_URL: apiAudience,
-      IDP_ISSUER: idp.issuer,
       TICKETING_URL: ticketingUrl,
       ORGANIZATIONS_URL: orgsUrl,
       CHROMA_URL: chroma.url,
       CHROMA_TOKEN: chroma.token,
-      API_CLIENT_ID: 'msi-api',
-      API_CLIENT_SECRET: TEST_API_CLIENT_SECRET,
+      ...identity.apiEnv(idp),
       RATE_LIMIT_REQUESTS: '1000',
       ...env,
     });
@@ -99,9 +176,7 @@ export async function startBackend(
       chroma,
       api,
       apiAudience,
-      async login(username) {
-        return (await loginWithPassword(idp.issuer, username)).access_token;
-      },
+      login: (username) => identity.login(idp, username, apiAudience),
       async startApi(env = {}) {
         const svc = await startService('api', apiEnv(join(dataDir, `api-${++extra}`), env));
         started.push(svc);

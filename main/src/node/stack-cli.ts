@@ -1,5 +1,6 @@
 /**
- * `npm run stack [-- --data-dir DIR] [--mode local|remote] [--issuer URL --api-url URL] [--port N] [--open]`:
+ * `npm run stack [-- --data-dir DIR] [--mode local|remote] [--issuer URL --api-url URL] [--client-id ID]
+ * [--scopes "openid …"] [--port N] [--open]`:
  * the whole app without Electron. Prints the URL and each service's state as it changes, keeps
  * DIR/stack.json current, and stops everything on Ctrl-C / SIGTERM.
  */
@@ -18,7 +19,7 @@ import { PortInUse, Stack } from './stack.js';
 import { HostRequestError } from './host/host.js';
 
 const USAGE =
-  'usage: npm run stack -- [--data-dir DIR] [--mode local|remote] [--issuer URL] [--api-url URL] [--port N] [--open]';
+  'usage: npm run stack -- [--data-dir DIR] [--mode local|remote] [--issuer URL] [--api-url URL] [--client-id ID] [--scopes "openid …"] [--port N] [--open]';
 
 export async function runStack(argv: string[]): Promise<void> {
   let values;
@@ -30,6 +31,8 @@ export async function runStack(argv: string[]): Promise<void> {
         mode: { type: 'string' },
         issuer: { type: 'string' },
         'api-url': { type: 'string' },
+        'client-id': { type: 'string' },
+        scopes: { type: 'string' },
         port: { type: 'string' },
         open: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -55,17 +58,16 @@ export async function runStack(argv: string[]): Promise<void> {
   let stack: Stack;
   try {
     stack = new Stack({ dataDir, shell: 'browser', ...(port ? { hostPort: port } : {}) });
-    if (values.mode || values.issuer || values['api-url']) {
+    const remote = {
+      ...(values.issuer ? { issuer: values.issuer } : {}),
+      ...(values['api-url'] ? { apiUrl: values['api-url'] } : {}),
+      ...(values['client-id'] ? { clientId: values['client-id'] } : {}),
+      ...(values.scopes ? { scopes: values.scopes } : {}),
+    };
+    if (values.mode || Object.keys(remote).length) {
       stack.settings.update({
         ...(values.mode ? { mode: values.mode as 'local' | 'remote' } : {}),
-        ...(values.issuer || values['api-url']
-          ? {
-              remote: {
-                ...(values.issuer ? { issuer: values.issuer } : {}),
-                ...(values['api-url'] ? { apiUrl: values['api-url'] } : {}),
-              },
-            }
-          : {}),
+        ...(Object.keys(remote).length ? { remote } : {}),
       });
     }
   } catch (err) {

@@ -127,9 +127,10 @@ export class Stack extends EventEmitter<Events> implements HostService {
     return {
       mode: s.mode,
       issuer: local ? this.supervisor!.context.urls.idp : s.remote.issuer,
-      clientId: CLIENT_IDS.desktop,
+      // A remote provider may know the app under its own client id and scopes (settings.json's remote).
+      clientId: local ? CLIENT_IDS.desktop : (s.remote.clientId ?? CLIENT_IDS.desktop),
       apiUrl: local ? this.supervisor!.context.urls.api : s.remote.apiUrl,
-      scopes: DESKTOP_SCOPES,
+      scopes: local ? DESKTOP_SCOPES : (s.remote.scopes ?? DESKTOP_SCOPES),
       ...(this.opts.shell === 'browser' ? { host: { url: this.url, secret: this.secret } } : {}),
     };
   }

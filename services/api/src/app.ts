@@ -17,6 +17,7 @@ import {
   storeCheck,
   warmUpLater,
   type AfterListen,
+  verifierIdentity,
   type Logger,
   type Store,
 } from '@msi/kit';
@@ -44,6 +45,7 @@ import { createMcpGateway } from './mcp-clients.js';
 import { registerHomeRoutes } from './home-routes.js';
 import { registerMeRoutes } from './me-routes.js';
 import { createMetrics } from './metrics.js';
+import { hardeningChecks } from './hardening.js';
 import { createTokenExchanger } from './token-exchange.js';
 import { createMemoryEventLog } from './turns/events.js';
 import { registerTurnRoutes } from './turns/routes.js';
@@ -146,7 +148,7 @@ export async function buildApi(
   guardHosts(app, { publicUrl: cfg.publicUrl, extraHosts: cfg.ALLOWED_HOSTS });
   refuseRepeatedQuery(app);
   const metrics = createMetrics();
-  metrics.register(app);
+  metrics.register(app, cfg.METRICS_TOKEN);
   await app.register(cors, {
     origin: (origin, cb) =>
       cb(null, !origin || cfg.ALLOWED_ORIGINS.includes(origin) ? (origin ?? false) : false),
@@ -158,7 +160,7 @@ export async function buildApi(
 
   const limiter = createRateLimiter(cfg.RATE_LIMIT_REQUESTS);
   const preHandler = [
-    ...requirePerson(apiVerifier(cfg.IDP_ISSUER, cfg.publicUrl)),
+    ...requirePerson(apiVerifier(cfg.IDP_ISSUER, cfg.audience, verifierIdentity(cfg))),
     rateLimit(limiter, cfg.RATE_LIMIT_REQUESTS),
   ];
 
@@ -166,6 +168,11 @@ export async function buildApi(
     issuer: cfg.IDP_ISSUER,
     clientId: cfg.API_CLIENT_ID,
     clientSecret: cfg.API_CLIENT_SECRET,
+    target: cfg.TOKEN_EXCHANGE_TARGET,
+    audiences: {
+      [cfg.TICKETING_URL]: cfg.TICKETING_AUDIENCE ?? cfg.TICKETING_URL,
+      [cfg.ORGANIZATIONS_URL]: cfg.ORGANIZATIONS_AUDIENCE ?? cfg.ORGANIZATIONS_URL,
+    },
     log,
     onExchange: (audience, ok) => metrics.tokenExchange(audience, ok),
   });
@@ -219,6 +226,8 @@ export async function buildApi(
     { name: 'chroma', check: () => kb.readiness() },
     // Ready means a question can be answered from the documentation: its first ingestion is done.
     { name: 'documentation', check: async () => kb.ingestion() },
+    // Production mode: the seed's Security Hardening checklist, each item a check (hardening.ts).
+    ...(cfg.MSI_ENV === 'production' ? hardeningChecks(cfg) : []),
   ]);
 
   return (url) => {

@@ -3,10 +3,22 @@
  * issued to a person. A token meant for an MCP server (another audience) is refused.
  */
 import type { FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
-import { bearerChallenge, createTokenVerifier, requireBearer, SCOPES, type TokenVerifier } from '@msi/kit';
+import {
+  bearerChallenge,
+  createTokenVerifier,
+  requireBearer,
+  SCOPES,
+  type TokenVerifier,
+  type verifierIdentity,
+} from '@msi/kit';
 
-export function apiVerifier(issuer: string, audience: string): TokenVerifier {
-  return createTokenVerifier({ issuer, audience });
+/** The API's own tokens: from `issuer` only, for `audience`, read through the deployment's claim mapping. */
+export function apiVerifier(
+  issuer: string,
+  audience: string,
+  identity?: ReturnType<typeof verifierIdentity>,
+): TokenVerifier {
+  return createTokenVerifier({ issuer, audience, ...identity });
 }
 
 /** The preHandlers every /api route runs: a valid token for this API, held by a person. */

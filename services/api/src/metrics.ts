@@ -1,4 +1,5 @@
 /** Prometheus text metrics: request latency, tool calls by tool and outcome, model tokens, errors, turns. */
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 
 type Labels = Record<string, string>;
@@ -98,8 +99,8 @@ export function createMetrics() {
     render(): string {
       return [requests, toolCalls, tokens, errors, exchanges, turns].map((m) => m.render()).join('\n') + '\n';
     },
-    /** Times every request and serves GET /metrics. */
-    register(app: FastifyInstance) {
+    /** Times every request and serves GET /metrics (with `token` set, only to `Authorization: Bearer <token>`). */
+    register(app: FastifyInstance, token?: string) {
       app.addHook('onResponse', (req, reply, done) => {
         const route = req.routeOptions.url ?? 'unmatched';
         if (route !== '/metrics') {
@@ -111,9 +112,18 @@ export function createMetrics() {
         }
         done();
       });
-      app.get('/metrics', async (_req, reply) =>
-        reply.type('text/plain; version=0.0.4; charset=utf-8').send(this.render()),
-      );
+      const expected = token ? Buffer.from(`Bearer ${token}`) : undefined;
+      app.get('/metrics', async (req, reply) => {
+        if (expected) {
+          const got = Buffer.from(req.headers.authorization ?? '');
+          if (got.length !== expected.length || !timingSafeEqual(got, expected))
+            return reply
+              .status(401)
+              .header('WWW-Authenticate', 'Bearer realm="metrics"')
+              .send({ error: 'unauthorized', message: 'GET /metrics needs the METRICS_TOKEN bearer token' });
+        }
+        return reply.type('text/plain; version=0.0.4; charset=utf-8').send(this.render());
+      });
     },
   };
 }

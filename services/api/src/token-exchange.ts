@@ -2,8 +2,10 @@
  * RFC 8693 token exchange at the IDP: the person's API token becomes a token for one MCP server
  * (same person, that server as audience, narrowed scope). The person's own token is never forwarded.
  * Exchanged tokens are cached per person and audience until shortly before they expire.
+ * The target is named per deployment: `resource` (RFC 8707: the server's URL) or `audience` (RFC 8693
+ * §2.1: the server's logical name at the IDP, as Keycloak 26 and Okta take it).
  */
-import type { Logger } from '@msi/kit';
+import { sameIssuer, type Logger } from '@msi/kit';
 
 export class ExchangeError extends Error {
   constructor(message: string) {
@@ -21,8 +23,15 @@ export interface TokenExchanger {
   readonly exchanges: number;
 }
 
+export type ExchangeTarget = 'resource' | 'audience';
+
 export interface TokenExchangeOptions {
+  /** The one issuer: its discovery document must name exactly this issuer. */
   issuer: string;
+  /** How the MCP server is named in the request (default `resource`). */
+  target?: ExchangeTarget;
+  /** With `target: 'audience'`: the audience value for a server URL (default: the URL itself). */
+  audiences?: Record<string, string>;
   clientId: string;
   clientSecret: string;
   log: Logger;
@@ -52,7 +61,11 @@ export function createTokenExchanger(opts: TokenExchangeOptions): TokenExchanger
         signal: AbortSignal.timeout(5000),
       });
       if (!res.ok) throw new ExchangeError(`the identity provider's discovery answered ${res.status}`);
-      const doc = (await res.json()) as { token_endpoint?: string };
+      const doc = (await res.json()) as { issuer?: string; token_endpoint?: string };
+      if (!sameIssuer(doc.issuer, opts.issuer))
+        throw new ExchangeError(
+          `the identity provider's discovery names issuer ${doc.issuer}, expected ${opts.issuer}`,
+        );
       if (!doc.token_endpoint)
         throw new ExchangeError("the identity provider's discovery has no token_endpoint");
       return doc.token_endpoint;
@@ -67,13 +80,17 @@ export function createTokenExchanger(opts: TokenExchangeOptions): TokenExchanger
     for (const [k, v] of cache) if (v.expiresAt - renewBefore <= t) cache.delete(k);
   };
 
+  /** The request's name for the server at `url`: `resource=url`, or `audience=<its audience>`. */
+  const target = (url: string): Record<string, string> =>
+    opts.target === 'audience' ? { audience: opts.audiences?.[url] ?? url } : { resource: url };
+
   const exchange = (subjectToken: string, audience: string) =>
     tokenRequest(audience, {
       grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
       subject_token: subjectToken,
       subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
       requested_token_type: 'urn:ietf:params:oauth:token-type:access_token',
-      resource: audience,
+      ...target(audience),
     });
 
   const tokenRequest = async (audience: string, params: Record<string, string>): Promise<Cached> => {
@@ -121,7 +138,7 @@ export function createTokenExchanger(opts: TokenExchangeOptions): TokenExchanger
       return exchanges;
     },
     async serviceToken(audience) {
-      return (await tokenRequest(audience, { grant_type: 'client_credentials', resource: audience })).token;
+      return (await tokenRequest(audience, { grant_type: 'client_credentials', ...target(audience) })).token;
     },
     async tokenFor(sub, subjectToken, audience) {
       const key = `${sub}\n${audience}`;

@@ -5,7 +5,10 @@ import {
   defaultUrl,
   env,
   parseConfig,
+  productionSpec,
   publicUrl,
+  refuseDemoSettings,
+  withSecretFiles,
   type ConfigOf,
 } from '@msi/kit';
 
@@ -33,14 +36,29 @@ export const idpSpec = {
   IDP_ACCESS_TOKEN_TTL: env.int(10, 86_400, 15 * 60),
   IDP_EXCHANGED_TOKEN_TTL: env.int(10, 3600, 5 * 60),
   IDP_REFRESH_TOKEN_TTL: env.int(60, 30 * 86_400, 12 * 3600),
+  ...productionSpec(),
 };
 
 export type IdpConfig = ConfigOf<typeof idpSpec> & { issuer: string };
 
-/** Reads the environment; throws ConfigError naming the first bad variable. */
+/**
+ * Reads the environment (API_CLIENT_SECRET also from API_CLIENT_SECRET_FILE); throws ConfigError naming
+ * the first bad variable. In production mode (MSI_ENV=production) demo mode, a known or short secret and
+ * plain-http URLs are refused (kit production.ts).
+ */
 export function parseIdpConfig(source: NodeJS.ProcessEnv = process.env): IdpConfig {
-  const cfg = parseConfig(idpSpec, source);
+  const cfg = parseConfig(idpSpec, withSecretFiles(source, ['API_CLIENT_SECRET']));
   const bad = cfg.ALLOWED_ORIGINS.find((o) => !URL.canParse(o) || !/^https?:$/.test(new URL(o).protocol));
   if (bad !== undefined) throw new ConfigError('ALLOWED_ORIGINS', 'http(s) origins', bad);
+  refuseDemoSettings(cfg, {
+    off: { IDP_DEMO: cfg.IDP_DEMO },
+    secrets: { API_CLIENT_SECRET: cfg.API_CLIENT_SECRET },
+    urls: {
+      PUBLIC_URL: cfg.PUBLIC_URL,
+      API_URL: cfg.API_URL,
+      TICKETING_URL: cfg.TICKETING_URL,
+      ORGANIZATIONS_URL: cfg.ORGANIZATIONS_URL,
+    },
+  });
   return { ...cfg, issuer: publicUrl(cfg) };
 }

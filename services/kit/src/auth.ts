@@ -1,5 +1,12 @@
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  ASYMMETRIC_ALGORITHMS,
+  claimAt,
+  DEFAULT_ALGORITHMS,
+  DEFAULT_CLAIMS,
+  type ClaimMapping,
+} from './identity.js';
 import { ROLES, type Principal, type Role } from './principal.js';
 
 declare module 'fastify' {
@@ -27,7 +34,10 @@ export interface TokenVerifierOptions {
   audience: string | string[];
   /** Skips discovery when given. */
   jwksUri?: string;
+  /** Accepted JWS algorithms (default RS256, PS256, ES256); symmetric ones are dropped. */
   algorithms?: string[];
+  /** Where the person's username, roles, organizations and scopes are in the token (default: ours). */
+  claims?: ClaimMapping;
   clockToleranceSeconds?: number;
   /** Minimum time between JWKS refetches on an unknown `kid` (ms). */
   jwksCooldownMs?: number;
@@ -45,7 +55,7 @@ let joseModule: Promise<typeof import('jose')> | undefined;
 export const loadJose = () => (joseModule ??= import('jose'));
 
 /** Only asymmetric algorithms: never `none`, never HS* (which would accept a public key as a secret). */
-export const ALLOWED_ALGORITHMS = ['RS256', 'ES256'];
+export const ALLOWED_ALGORITHMS: readonly string[] = ASYMMETRIC_ALGORITHMS;
 
 /**
  * Verifies bearer JWTs for a resource server against the issuer's JWKS: signature (remote JWKS, cached,
@@ -53,16 +63,21 @@ export const ALLOWED_ALGORITHMS = ['RS256', 'ES256'];
  * allowlist. The JWKS URL comes from the issuer's discovery document on first use.
  */
 export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
-  const algorithms = (opts.algorithms ?? ALLOWED_ALGORITHMS).filter((a) => ALLOWED_ALGORITHMS.includes(a));
+  const algorithms = (opts.algorithms ?? DEFAULT_ALGORITHMS).filter((a) => ALLOWED_ALGORITHMS.includes(a));
+  if (!algorithms.length) throw new Error('a token verifier needs at least one asymmetric algorithm');
+  const claims = opts.claims ?? DEFAULT_CLAIMS;
+  /** The issuer exactly as the provider spells it (Auth0's ends with a slash; our config drops it). */
+  let exactIssuer = opts.issuer;
   let keySet: Promise<JWTVerifyGetKey> | undefined;
 
   const getKeySet = () => {
     keySet ??= (async () => {
-      const [uri, { createRemoteJWKSet }] = await Promise.all([
-        opts.jwksUri ?? discoverJwksUri(opts.issuer),
+      const [found, { createRemoteJWKSet }] = await Promise.all([
+        opts.jwksUri ? { jwksUri: opts.jwksUri, issuer: opts.issuer } : discover(opts.issuer),
         loadJose(),
       ]);
-      return createRemoteJWKSet(new URL(uri), {
+      exactIssuer = found.issuer;
+      return createRemoteJWKSet(new URL(found.jwksUri), {
         cooldownDuration: opts.jwksCooldownMs ?? 1000,
         cacheMaxAge: 10 * 60 * 1000,
         timeoutDuration: 5000,
@@ -82,7 +97,7 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
       let payload: JWTPayload;
       try {
         ({ payload } = await jose.jwtVerify(token, keys, {
-          issuer: opts.issuer,
+          issuer: exactIssuer,
           audience: opts.audience,
           algorithms,
           clockTolerance: opts.clockToleranceSeconds ?? 5,
@@ -91,20 +106,27 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
       } catch (err) {
         throw new TokenError(describeJoseError(jose.errors, err));
       }
-      return principalFromClaims(payload, ([] as string[]).concat(opts.audience)[0]!);
+      return principalFromClaims(payload, ([] as string[]).concat(opts.audience)[0]!, claims);
     },
   };
 }
 
-async function discoverJwksUri(issuer: string): Promise<string> {
-  const res = await fetch(`${issuer}/.well-known/openid-configuration`, {
+/** The same issuer, but for a trailing slash (which env.url drops from IDP_ISSUER). */
+export function sameIssuer(a: unknown, b: string): boolean {
+  return typeof a === 'string' && a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+}
+
+/** The JWKS URL from the issuer's discovery document, which must name this very issuer (OIDC Discovery §4.3). */
+async function discover(issuer: string): Promise<{ jwksUri: string; issuer: string }> {
+  const res = await fetch(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`, {
     signal: AbortSignal.timeout(5000),
   });
   if (!res.ok) throw new Error(`discovery answered ${res.status}`);
   const doc = (await res.json()) as { issuer?: string; jwks_uri?: string };
-  if (doc.issuer !== issuer) throw new Error(`discovery names issuer ${doc.issuer}, expected ${issuer}`);
+  if (!sameIssuer(doc.issuer, issuer))
+    throw new Error(`discovery names issuer ${doc.issuer}, expected ${issuer}`);
   if (!doc.jwks_uri) throw new Error('discovery has no jwks_uri');
-  return doc.jwks_uri;
+  return { jwksUri: doc.jwks_uri, issuer: doc.issuer! };
 }
 
 function describeJoseError(joseErrors: typeof import('jose').errors, err: unknown): string {
@@ -128,23 +150,45 @@ function strings(v: unknown): string[] {
   return [];
 }
 
-export function principalFromClaims(c: JWTPayload, audience: string): Principal {
-  const clientId = typeof c.client_id === 'string' ? c.client_id : '';
-  const roles = strings(c.roles).filter((r): r is Role => (ROLES as readonly string[]).includes(r));
-  const username = typeof c.preferred_username === 'string' ? c.preferred_username : (c.sub ?? '');
+/**
+ * The person (or service) a verified token names, read through the deployment's claim mapping: roles
+ * mapped onto ours (others ignored), organizations filtered by their prefix. `client_id` (RFC 9068), else
+ * `azp` (Keycloak, Okta), is the client.
+ */
+export function principalFromClaims(
+  c: JWTPayload,
+  audience: string,
+  mapping: ClaimMapping = DEFAULT_CLAIMS,
+): Principal {
+  const clientId = typeof c.client_id === 'string' ? c.client_id : typeof c.azp === 'string' ? c.azp : '';
+  const known = ROLES as readonly string[];
+  const roles = [
+    ...new Set(
+      strings(claimAt(c, mapping.roles))
+        .map((r) => mapping.roleMap[r] ?? r)
+        .filter((r): r is Role => known.includes(r)),
+    ),
+  ];
+  const prefix = mapping.organizationsPrefix;
+  const organizations = strings(claimAt(c, mapping.organizations)).flatMap((o) =>
+    !prefix ? [o] : o.startsWith(prefix) && o.length > prefix.length ? [o.slice(prefix.length)] : [],
+  );
+  const name = claimAt(c, mapping.username);
+  const hasUsername = typeof name === 'string' && name !== '';
+  const username = hasUsername ? name : (c.sub ?? '');
   return {
     sub: c.sub ?? '',
     username,
     ...(typeof c.name === 'string' ? { name: c.name } : {}),
     ...(typeof c.email === 'string' ? { email: c.email } : {}),
     roles,
-    organizations: strings(c.organizations),
-    scopes: strings(c.scope),
+    organizations,
+    scopes: strings(claimAt(c, mapping.scope)),
     clientId,
     audience,
     ...(typeof c.jti === 'string' ? { jti: c.jti } : {}),
     expiresAt: c.exp ?? 0,
-    isService: c.sub === clientId && typeof c.preferred_username !== 'string',
+    isService: c.sub === clientId && !hasUsername,
   };
 }
 

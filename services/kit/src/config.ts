@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { EXIT, exitWith } from './exit-codes.js';
+import { identitySpec, verifierIdentity } from './identity.js';
+import { productionSpec, refuseDemoSettings } from './production.js';
 
 /**
  * Configuration from the environment, validated with zod. A missing or malformed variable stops the
@@ -200,20 +202,40 @@ export function publicUrl(cfg: { PUBLIC_URL?: string | undefined; HOST: string; 
   return `http://${host.includes(':') ? `[${host}]` : host}:${cfg.PORT}`;
 }
 
-/** The variables every MCP server reads besides `baseSpec`: whose tokens it takes and who may call it. */
+/**
+ * The variables every MCP server reads besides `baseSpec`: whose tokens it takes (the issuer, how its
+ * claims read: identitySpec), who may call it, and production mode.
+ */
 export function mcpServerSpec() {
   return {
     IDP_ISSUER: env.url(),
     ALLOWED_HOSTS: env.list([]),
     ALLOWED_ORIGINS: env.list([]),
+    ...identitySpec(),
+    ...productionSpec(),
   };
 }
 
-/** What `mountMcp` takes from an MCP server's config: its resource URL (the token audience), issuer, Host and Origin lists. */
-export function mcpAccess(cfg: ConfigOf<ReturnType<typeof mcpServerSpec>> & Parameters<typeof publicUrl>[0]) {
+type McpServerConfig = ConfigOf<ReturnType<typeof mcpServerSpec>> & Parameters<typeof publicUrl>[0];
+
+/** An MCP server's config checks beyond the fields: the claim mapping, and production mode's refusals. */
+export function checkMcpServerConfig<C extends McpServerConfig>(cfg: C): C {
+  verifierIdentity(cfg);
+  refuseDemoSettings(cfg, { urls: { PUBLIC_URL: cfg.PUBLIC_URL, IDP_ISSUER: cfg.IDP_ISSUER } });
+  return cfg;
+}
+
+/**
+ * What `mountMcp` takes from an MCP server's config: its resource URL, the token audience (TOKEN_AUDIENCE,
+ * else the resource URL), the issuer and how its tokens read, Host and Origin lists.
+ */
+export function mcpAccess(cfg: McpServerConfig) {
+  const resource = publicUrl(cfg);
   return {
-    resource: publicUrl(cfg),
+    resource,
+    audience: cfg.TOKEN_AUDIENCE ?? resource,
     issuer: cfg.IDP_ISSUER,
+    ...verifierIdentity(cfg),
     allowedHosts: cfg.ALLOWED_HOSTS,
     allowedOrigins: cfg.ALLOWED_ORIGINS,
   };

@@ -5,6 +5,8 @@ export * from './lifecycle.js';
 export * from './exit-codes.js';
 export * from './service.js';
 export * from './auth.js';
+export * from './identity.js';
+export * from './production.js';
 export * from './principal.js';
 export * from './sqlite.js';
 export * from './database.js';

@@ -4,15 +4,22 @@ import { createTokenVerifier, insufficientScope, requireBearer } from './auth.js
 import { allowedHosts, hostAllowed } from './host-guard.js';
 import { warmUpLater } from './lifecycle.js';
 import { calledTool, invalidParams, ownEntry, toolCallProblem, type JsonRpcMessage } from './mcp-requests.js';
+import type { ClaimMapping } from './identity.js';
 import type { Principal } from './principal.js';
 
 export interface McpHttpOptions {
   /** Server name and version as announced to clients. */
   name: string;
   version: string;
-  /** This server's resource URL: the token audience and the RFC 9728 `resource`. */
+  /** This server's resource URL: the RFC 9728 `resource`, and an accepted token audience. */
   resource: string;
+  /** Another `aud` its tokens may carry: the provider's name for it (TOKEN_AUDIENCE). */
+  audience?: string;
+  /** The one issuer whose tokens are accepted. */
   issuer: string;
+  /** How the tokens' claims read, and the accepted algorithms (default: ours, RS256/PS256/ES256). */
+  claims?: ClaimMapping;
+  algorithms?: string[];
   scopesSupported: string[];
   /** Scope every request needs (e.g. `tickets:read`). */
   readScope: string;
@@ -102,7 +109,13 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
   };
 
   // Tokens from the issuer whose audience is this very resource, and no other.
-  const verifier = createTokenVerifier({ issuer: opts.issuer, audience: [opts.resource, mcpResource] });
+  // With TOKEN_AUDIENCE (a provider's logical name for this server) that name comes first.
+  const verifier = createTokenVerifier({
+    issuer: opts.issuer,
+    audience: [...(opts.audience ? [opts.audience] : []), opts.resource, mcpResource],
+    ...(opts.claims ? { claims: opts.claims } : {}),
+    ...(opts.algorithms ? { algorithms: opts.algorithms } : {}),
+  });
   const auth = requireBearer(verifier, {
     resourceMetadataUrl: metadataUrl,
     requiredScopes: [opts.readScope],

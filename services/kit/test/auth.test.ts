@@ -3,6 +3,7 @@
  * discovery document come from a tiny local HTTP server (this tests the kit, it mocks no service). The
  * last test uses the real IDP.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,8 @@ let server: Server;
 let issuer: string;
 let jwksHits = 0;
 let published: JWK[] = [];
+/** What the discovery document says the issuer is (default: exactly `issuer`). */
+let discoveredIssuer: string | undefined;
 let key: { kid: string; privateKey: CryptoKey; publicKey: CryptoKey };
 
 async function newKey(kid: string) {
@@ -34,7 +37,7 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
     if (req.url === '/.well-known/openid-configuration') {
-      res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }));
+      res.end(JSON.stringify({ issuer: discoveredIssuer ?? issuer, jwks_uri: `${issuer}/jwks` }));
     } else if (req.url === '/jwks') {
       jwksHits++;
       res.end(JSON.stringify({ keys: published }));
@@ -133,6 +136,47 @@ describe('kit token verifier', () => {
         .setExpirationTime(now + 300)
         .sign(new TextEncoder().encode(secret));
       expect(await refusal(token)).toBe('the token uses an algorithm that is not allowed');
+    }
+  });
+
+  it("takes the issuer as discovery spells it (Auth0's trailing slash), and no other issuer", async () => {
+    discoveredIssuer = `${issuer}/`;
+    try {
+      const v = verifier();
+      expect((await v.verify(await sign({}, { iss: `${issuer}/` }))).username).toBe('alex_agent');
+      expect(await refusal(await sign(), v)).toBe('the token was not issued by the trusted issuer');
+      discoveredIssuer = 'http://127.0.0.1:1';
+      expect(await refusal(await sign())).toMatch(
+        /cannot reach the issuer.*discovery names issuer http:\/\/127\.0\.0\.1:1/,
+      );
+    } finally {
+      discoveredIssuer = undefined;
+    }
+  });
+
+  it('accepts PS256 and RS256 keys as well as ES256; a key of an algorithm not configured is refused', async () => {
+    // A Node KeyObject (not a WebCrypto key, which is bound to one algorithm): RS256 and PS256 both.
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    published = [...published, { ...(publicKey.export({ format: 'jwk' }) as JWK), kid: 'rsa', use: 'sig' }];
+    const now = Math.floor(Date.now() / 1000);
+    const rsaToken = (alg: 'PS256' | 'RS256') =>
+      new SignJWT({ preferred_username: 'sam_supervisor', roles: ['supervisor'] })
+        .setProtectedHeader({ alg, kid: 'rsa' })
+        .setIssuer(issuer)
+        .setAudience(AUD)
+        .setSubject('u2')
+        .setIssuedAt(now)
+        .setExpirationTime(now + 300)
+        .sign(privateKey);
+    try {
+      for (const alg of ['PS256', 'RS256'] as const)
+        expect((await verifier().verify(await rsaToken(alg))).roles).toEqual(['supervisor']);
+      const esOnly = createTokenVerifier({ issuer, audience: AUD, algorithms: ['ES256'], jwksCooldownMs: 0 });
+      expect(await refusal(await rsaToken('PS256'), esOnly)).toBe(
+        'the token uses an algorithm that is not allowed',
+      );
+    } finally {
+      published = published.filter((k) => k.kid !== 'rsa');
     }
   });
 

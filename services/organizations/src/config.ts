@@ -1,4 +1,12 @@
-import { baseSpec, DEFAULT_PORTS, env, mcpServerSpec, parseConfig, type ConfigOf } from '@msi/kit';
+import {
+  baseSpec,
+  checkMcpServerConfig,
+  DEFAULT_PORTS,
+  env,
+  mcpServerSpec,
+  parseConfig,
+  type ConfigOf,
+} from '@msi/kit';
 import { DEFAULT_SEED } from './seed.js';
 
 /** The organizations server's environment (DESIGN.md, "Running the parts"; the variables in README.md). */
@@ -13,5 +21,5 @@ export type OrganizationsConfig = ConfigOf<typeof organizationsSpec>;
 
 /** Reads the environment; throws ConfigError naming the first bad variable. */
 export function parseOrganizationsConfig(source: NodeJS.ProcessEnv = process.env): OrganizationsConfig {
-  return parseConfig(organizationsSpec, source);
+  return checkMcpServerConfig(parseConfig(organizationsSpec, source));
 }

@@ -1,6 +1,7 @@
 import {
   baseSpec,
   databaseSpec,
+  checkMcpServerConfig,
   DEFAULT_PORTS,
   env,
   mcpServerSpec,
@@ -24,5 +25,5 @@ export type TicketingConfig = ConfigOf<typeof ticketingSpec>;
 
 /** Reads the environment; throws ConfigError naming the first bad variable. */
 export function parseTicketingConfig(source: NodeJS.ProcessEnv = process.env): TicketingConfig {
-  return parseConfig(ticketingSpec, source);
+  return checkMcpServerConfig(parseConfig(ticketingSpec, source));
 }

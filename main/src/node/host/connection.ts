@@ -13,7 +13,8 @@ export async function testConnection(
     check('idp', `${issuer}/.well-known/openid-configuration`, timeoutMs, (body) => {
       const doc = body as Record<string, unknown> | null;
       if (!doc || typeof doc !== 'object') return 'the discovery document is not a JSON object';
-      if (doc.issuer !== issuer)
+      // The same issuer but for a trailing slash (Auth0 spells its issuer with one).
+      if (typeof doc.issuer !== 'string' || doc.issuer.replace(/\/+$/, '') !== issuer)
         return `the discovery document names issuer ${JSON.stringify(doc.issuer)}, expected ${issuer}`;
       for (const k of ['authorization_endpoint', 'token_endpoint', 'jwks_uri']) {
         if (typeof doc[k] !== 'string') return `the discovery document has no ${k}`;

@@ -198,3 +198,37 @@ describe('host without a built renderer', () => {
     }
   });
 });
+
+describe("a remote provider's client", () => {
+  it('/config.json gives the remote client id and scopes from the settings; Local mode keeps ours', async () => {
+    const d = tempDataDir('msi-host-remote-client-');
+    const s = new Stack({ dataDir: d.dir, shell: 'electron', hostPort: 0, supervisor: { only: [] } });
+    try {
+      s.settings.update({
+        mode: 'remote',
+        remote: {
+          issuer: 'https://id.example.com/realms/msi',
+          apiUrl: 'https://msi.example.com/api',
+          clientId: 'msi-desktop-prod',
+          scopes: 'openid profile offline_access msi-api',
+        },
+      });
+      await s.start();
+      const cfg = (await (await fetch(`${s.rendererUrl}/config.json`)).json()) as RendererConfig;
+      expect(cfg).toMatchObject({
+        mode: 'remote',
+        issuer: 'https://id.example.com/realms/msi',
+        clientId: 'msi-desktop-prod',
+        scopes: 'openid profile offline_access msi-api',
+      });
+      await s.updateSettings({ mode: 'local' });
+      expect(s.rendererConfig()).toMatchObject({
+        clientId: 'msi-desktop',
+        scopes: expect.stringContaining('api'),
+      });
+    } finally {
+      await s.stop();
+      d.cleanup();
+    }
+  });
+});

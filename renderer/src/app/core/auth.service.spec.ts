@@ -14,9 +14,10 @@ const discovery = {
   end_session_endpoint: `${ISSUER}/end-session`,
 };
 
+/** An ID token of the configured provider for the desktop client (override iss/aud to test the checks). */
 function jwt(claims: Record<string, unknown>): string {
   const part = (value: unknown) => base64Url(new TextEncoder().encode(JSON.stringify(value)));
-  return `${part({ alg: 'none' })}.${part(claims)}.sig`;
+  return `${part({ alg: 'none' })}.${part({ iss: ISSUER, aud: 'msi-desktop', ...claims })}.sig`;
 }
 
 const json = (body: unknown, status = 200) =>
@@ -171,6 +172,46 @@ describe('AuthService', () => {
       auth.completeSignIn('http://127.0.0.1:4200/auth/callback?code=abc&state=forged'),
     ).rejects.toThrow(/does not match/);
     expect(auth.signedIn()).toBe(false);
+  });
+
+  it('pins the issuer: another issuer in discovery, in the answer (RFC 9207) or in the ID token is refused', async () => {
+    fetchMock.mockImplementationOnce(async () =>
+      json({ ...discovery, issuer: 'https://evil.example' }),
+    );
+    await expect(auth.signIn()).rejects.toThrow(
+      `names the issuer https://evil.example, not the configured ${ISSUER}`,
+    );
+
+    await auth.signIn('/c/1');
+    let url = new URL(location.assign.mock.calls[0][0] as string);
+    await expect(
+      auth.completeSignIn(
+        `http://127.0.0.1:4200/auth/callback?code=c&state=${url.searchParams.get('state')}&iss=https%3A%2F%2Fevil.example`,
+      ),
+    ).rejects.toThrow('comes from https://evil.example, not from the configured identity provider');
+    expect(tokenBodies).toHaveLength(0);
+
+    for (const [claims, message] of [
+      [{ iss: 'https://evil.example' }, 'issued by https://evil.example'],
+      [{ aud: 'someone-else' }, 'not meant for this app'],
+    ] as const) {
+      location.assign.mockClear();
+      await auth.signIn('/c/1');
+      url = new URL(location.assign.mock.calls[0][0] as string);
+      tokenReplies.push(
+        json({
+          access_token: 'a',
+          id_token: jwt({ ...claims, nonce: url.searchParams.get('nonce') }),
+          expires_in: 300,
+        }),
+      );
+      await expect(
+        auth.completeSignIn(
+          `http://127.0.0.1:4200/auth/callback?code=c&state=${url.searchParams.get('state')}&iss=${encodeURIComponent(ISSUER)}`,
+        ),
+      ).rejects.toThrow(message);
+      expect(auth.signedIn()).toBe(false);
+    }
   });
 
   it('shows the provider’s error when the sign-in was refused', async () => {

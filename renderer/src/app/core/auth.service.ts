@@ -55,6 +55,30 @@ export function safeReturnTo(returnTo: string | undefined | null): string {
   return returnTo && returnTo.startsWith('/') && !returnTo.startsWith('//') ? returnTo : '/';
 }
 
+/**
+ * The ID token must be from the configured issuer and for this client (OIDC Core §3.1.3.7, items 2-3).
+ * It comes straight from the token endpoint over the connection the app opened, so its signature is not
+ * checked here (§3.1.3.7 item 6); the API checks the access token's.
+ */
+export function checkIdToken(
+  claims: Record<string, unknown>,
+  issuer: string,
+  clientId: string,
+): void {
+  const iss = typeof claims['iss'] === 'string' ? claims['iss'].replace(/\/+$/, '') : undefined;
+  if (iss !== issuer)
+    throw new AuthError(
+      `The ID token was issued by ${iss ?? 'nobody named'}, not by the configured identity provider ${issuer}. Sign in again.`,
+      'issuer_mismatch',
+    );
+  const aud = claims['aud'];
+  if (!(aud === clientId || (Array.isArray(aud) && aud.includes(clientId))))
+    throw new AuthError(
+      `The ID token is not meant for this app (audience ${JSON.stringify(aud)}, expected ${clientId}). Sign in again.`,
+      'audience_mismatch',
+    );
+}
+
 const PENDING_KEY = 'msi.signin';
 /** Refresh this long before the access token expires (or a fifth of its lifetime when that is shorter). */
 const REFRESH_MARGIN_MS = 60_000;
@@ -130,6 +154,15 @@ export class AuthService {
     const raw = sessionStorage.getItem(PENDING_KEY);
     sessionStorage.removeItem(PENDING_KEY);
     const pending = raw ? (JSON.parse(raw) as PendingSignIn) : null;
+    const { issuer, clientId } = this.config.config;
+    // RFC 9207: a provider that names itself in the answer must be the configured one (mix-up attacks).
+    const answeredBy = params.get('iss');
+    if (answeredBy !== null && answeredBy.replace(/\/+$/, '') !== issuer)
+      throw new AuthError(
+        `The sign-in answer comes from ${answeredBy}, not from the configured identity provider ${issuer}. Sign in again.`,
+        'issuer_mismatch',
+        pending?.returnTo,
+      );
     const error = params.get('error');
     if (error && pending?.silent && ['login_required', 'interaction_required'].includes(error))
       throw new AuthError(
@@ -156,6 +189,7 @@ export class AuthService {
       code_verifier: pending.verifier,
     });
     const claims = tokens.idToken ? decodeJwt(tokens.idToken) : {};
+    if (tokens.idToken) checkIdToken(claims, issuer, clientId);
     if (tokens.idToken && claims['nonce'] !== undefined && claims['nonce'] !== pending.nonce)
       throw new AuthError(
         'The ID token does not match the sign-in request (nonce). Sign in again.',
@@ -261,13 +295,15 @@ export class AuthService {
         grant_type: 'refresh_token',
         refresh_token: refreshToken,
       });
+      const claims = tokens.idToken ? decodeJwt(tokens.idToken) : null;
+      if (claims) checkIdToken(claims, this.config.config.issuer, this.config.config.clientId);
       this.accept(
         {
           ...tokens,
           refreshToken: tokens.refreshToken ?? refreshToken,
           idToken: tokens.idToken ?? this.tokens?.idToken,
         },
-        tokens.idToken ? decodeJwt(tokens.idToken) : (this.idClaims() ?? {}),
+        claims ?? this.idClaims() ?? {},
       );
       return tokens.accessToken;
     } catch (error) {
@@ -350,6 +386,13 @@ export class AuthService {
         `The identity provider's discovery document (${url}) answered HTTP ${response.status}.`,
       );
     const discovery = (await response.json()) as Discovery;
+    // The issuer is pinned: a discovery document naming another one is not this provider's (OIDC
+    // Discovery §4.3), whatever its endpoints say.
+    if (typeof discovery.issuer !== 'string' || discovery.issuer.replace(/\/+$/, '') !== issuer)
+      throw new AuthError(
+        `The discovery document at ${url} names the issuer ${String(discovery.issuer)}, not the configured ${issuer}.`,
+        'issuer_mismatch',
+      );
     if (!discovery.authorization_endpoint || !discovery.token_endpoint)
       throw new AuthError(
         `The discovery document at ${url} has no authorization or token endpoint.`,
