@@ -23,6 +23,7 @@ import type { ModelProvider } from './agent/provider.js';
 import { apiVerifier, requirePerson } from './auth.js';
 import type { ApiConfig } from './config.js';
 import { registerConversationRoutes } from './conversations/routes.js';
+import { registerCopilotRoutes } from './copilot/routes.js';
 import { conversationMigrations, createConversationStore } from './conversations/store.js';
 import {
   createKnowledgeBase,
@@ -132,6 +133,7 @@ export async function buildApi(
     maxMessageChars: cfg.MAX_MESSAGE_CHARS,
   });
   registerApprovalRoutes(app, approvals, { preHandler });
+  registerCopilotRoutes(app, { preHandler, provider, mcp, docs: kb, embedder });
   // Fastify runs an array of preHandlers in order; the knowledge routes' option is typed for one.
   registerKnowledgeRoutes(app, kb, { preHandler: preHandler as unknown as preHandlerHookHandler });
   registerReadiness(app, [
