@@ -20,6 +20,8 @@ export const CAN = {
   assignTickets: ['supervisor', 'admin'],
   /** Change an organization member's permissions. */
   changeMemberPermissions: ['admin'],
+  /** Set tools to "always ask" for approval (the approval policy). */
+  changeApprovalPolicy: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Ability = keyof typeof CAN;

@@ -16,11 +16,12 @@ import {
   type Db,
   type Logger,
 } from '@msi/kit';
+import { createApprovalPolicy, registerApprovalPolicyRoutes } from './agent/approval-policy.js';
 import { createApprovals } from './agent/approvals.js';
 import { registerApprovalRoutes } from './agent/approvals.js';
 import { offlineProvider } from './agent/offline/index.js';
 import type { ModelProvider } from './agent/provider.js';
-import { apiVerifier, requirePerson } from './auth.js';
+import { apiVerifier, bearerToken, requirePerson } from './auth.js';
 import type { ApiConfig } from './config.js';
 import { registerConversationRoutes } from './conversations/routes.js';
 import { registerCopilotRoutes } from './copilot/routes.js';
@@ -37,6 +38,7 @@ import { registerMeRoutes } from './me-routes.js';
 import { createMetrics } from './metrics.js';
 import { httpCheck, registerReadiness } from './readiness.js';
 import { createTokenExchanger } from './token-exchange.js';
+import { createToolbox } from './tools.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The product's own documentation, next to the built service in the repository (or KNOWLEDGE_DOCS_DIR). */
@@ -122,6 +124,7 @@ export async function buildApi(
   onShutdown(() => mcp.close());
   const store = createConversationStore(db);
   const approvals = createApprovals({ timeoutMs: cfg.APPROVAL_TIMEOUT_MS });
+  const policy = createApprovalPolicy(db);
 
   registerMeRoutes(app, { preHandler, provider, mcp, docs: kb });
   registerConversationRoutes(app, {
@@ -129,10 +132,22 @@ export async function buildApi(
     store,
     mcp,
     docs: kb,
-    turn: { provider, approvals, store, metrics, log },
+    turn: { provider, approvals, policy, store, metrics, log },
     maxMessageChars: cfg.MAX_MESSAGE_CHARS,
   });
   registerApprovalRoutes(app, approvals, { preHandler });
+  registerApprovalPolicyRoutes(app, policy, {
+    preHandler,
+    async changingTools(req) {
+      const session = mcp.session(req.principal!, bearerToken(req));
+      try {
+        const tools = await createToolbox(session, kb).list();
+        return tools.filter((t) => t.requiresApproval).map((t) => t.name);
+      } finally {
+        await session.close();
+      }
+    },
+  });
   registerCopilotRoutes(app, { preHandler, provider, mcp, docs: kb, embedder });
   // Fastify runs an array of preHandlers in order; the knowledge routes' option is typed for one.
   registerKnowledgeRoutes(app, kb, { preHandler: preHandler as unknown as preHandlerHookHandler });

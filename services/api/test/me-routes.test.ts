@@ -30,6 +30,7 @@ const EXPECTED: Record<(typeof USERS)[number], Record<string, boolean>> = {
     workTickets: false,
     assignTickets: false,
     changeMemberPermissions: false,
+    changeApprovalPolicy: false,
   },
   alex_agent: {
     changeKnowledge: true,
@@ -38,6 +39,7 @@ const EXPECTED: Record<(typeof USERS)[number], Record<string, boolean>> = {
     workTickets: true,
     assignTickets: false,
     changeMemberPermissions: false,
+    changeApprovalPolicy: false,
   },
   sam_supervisor: {
     changeKnowledge: true,
@@ -46,6 +48,7 @@ const EXPECTED: Record<(typeof USERS)[number], Record<string, boolean>> = {
     workTickets: true,
     assignTickets: true,
     changeMemberPermissions: false,
+    changeApprovalPolicy: false,
   },
   admin: {
     changeKnowledge: true,
@@ -54,6 +57,7 @@ const EXPECTED: Record<(typeof USERS)[number], Record<string, boolean>> = {
     workTickets: true,
     assignTickets: true,
     changeMemberPermissions: true,
+    changeApprovalPolicy: true,
   },
 };
 

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db, Migration } from '@msi/kit';
+import { approvalPolicyMigration } from '../agent/approval-policy.js';
 import { clip } from '../clip.js';
 import type { ApiError, ConversationDetail, ConversationSummary, Message, ToolCall } from '../contract.js';
 
@@ -69,6 +70,8 @@ export const conversationMigrations: Migration[] = [
      created_at TEXT NOT NULL,
      decided_at TEXT
    );`,
+  // The approval policy: allowances per conversation, the admin's "always ask", and what the record keeps.
+  approvalPolicyMigration,
 ];
 
 interface ConvRow {
@@ -101,6 +104,7 @@ interface CallRow {
   ms: number | null;
   approval_id: string | null;
   approval_decision: string | null;
+  approval_json: string | null;
 }
 interface CiteRow {
   message_id: string;
@@ -154,8 +158,8 @@ export function createConversationStore(db: Db) {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertCall: db.prepare(
-      `INSERT INTO tool_calls (id, message_id, seq, server, tool, args_json, ok, result_json, error, ms, approval_id, approval_decision)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO tool_calls (id, message_id, seq, server, tool, args_json, ok, result_json, error, ms, approval_id, approval_decision, approval_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertCite: db.prepare(
       `INSERT INTO citations (message_id, seq, document_id, chunk_id, title, section, snippet, score)
@@ -166,10 +170,11 @@ export function createConversationStore(db: Db) {
          ORDER BY rowid DESC LIMIT ?) ORDER BY rowid`,
     ),
     insertApproval: db.prepare(
-      `INSERT INTO approvals (id, owner, conversation_id, call_id, tool, args_json, summary, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO approvals (id, owner, conversation_id, call_id, tool, args_json, summary, created_at, decision, decided_at, rule)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     decideApproval: db.prepare(
-      `UPDATE approvals SET decision = ?, decided_at = ? WHERE id = ? AND decision = 'pending'`,
+      `UPDATE approvals SET decision = ?, decided_at = ?, sent_args_json = ?, rule = ? WHERE id = ? AND decision = 'pending'`,
     ),
   };
 
@@ -194,6 +199,13 @@ export function createConversationStore(db: Db) {
             approval: {
               approvalId: c.approval_id,
               decision: (c.approval_decision ?? 'pending') as NonNullable<ToolCall['approval']>['decision'],
+              // How it was settled beyond the decision: by a rule (auto), or with edited arguments.
+              ...(c.approval_json
+                ? (JSON.parse(c.approval_json) as Pick<
+                    NonNullable<ToolCall['approval']>,
+                    'auto' | 'proposed'
+                  >)
+                : {}),
             },
           }
         : {}),
@@ -241,6 +253,12 @@ export function createConversationStore(db: Db) {
         c.ms === undefined ? null : Math.round(c.ms),
         c.approval?.approvalId ?? null,
         c.approval?.decision ?? null,
+        c.approval?.auto || c.approval?.proposed
+          ? JSON.stringify({
+              ...(c.approval.auto ? { auto: c.approval.auto } : {}),
+              ...(c.approval.proposed ? { proposed: c.approval.proposed } : {}),
+            })
+          : null,
       ),
     );
     rec.citations.forEach((c, i) =>
@@ -315,7 +333,10 @@ export function createConversationStore(db: Db) {
       tool: string;
       args: Record<string, unknown>;
       summary: string;
+      /** Approved without asking, by this rule (the record says so). */
+      rule?: string;
     }): void {
+      const at = now();
       q.insertApproval.run(
         a.approvalId,
         a.owner,
@@ -324,11 +345,25 @@ export function createConversationStore(db: Db) {
         a.tool,
         JSON.stringify(a.args),
         a.summary,
-        now(),
+        at,
+        a.rule ? 'approved' : 'pending',
+        a.rule ? at : null,
+        a.rule ?? null,
       );
     },
-    decideApproval(approvalId: string, decision: string): void {
-      q.decideApproval.run(decision, now(), approvalId);
+    /** The decision; `sentArgs` when the person edited the arguments, `rule` when they allowed the kind. */
+    decideApproval(
+      approvalId: string,
+      decision: string,
+      extra: { sentArgs?: Record<string, unknown>; rule?: string } = {},
+    ): void {
+      q.decideApproval.run(
+        decision,
+        now(),
+        extra.sentArgs ? JSON.stringify(extra.sentArgs) : null,
+        extra.rule ?? null,
+        approvalId,
+      );
     },
   };
 }
