@@ -280,6 +280,24 @@ export interface CopilotSimilar extends CopilotBase {
 }
 export type CopilotResult = CopilotSummary | CopilotDraft | CopilotSimilar;
 
+/**
+ * POST /api/tools/:server/:name — runs one tool the person's GET /api/tools lists, with their own rights,
+ * because they asked for it themselves (a button in the ticket panel or org card): no approval. With
+ * `conversationId` the call is recorded in that conversation as a tool call of an answer (`message`).
+ * Errors: 400 invalid_request (the arguments do not fit the tool's schema), 404 not_found (no such tool
+ * for this person, no such conversation, or a ticket/organization they cannot see), 422 tool_error
+ * (the tool refused: e.g. a customer changing the assignee), 503 service_unavailable.
+ */
+export interface ToolRunRequest {
+  conversationId?: string;
+  arguments: Record<string, unknown>;
+}
+export interface ToolRunResult {
+  call: ToolCall;
+  /** The message that records the call, when a conversation was given. */
+  message?: Message;
+}
+
 /** The bodies that wrap a list. */
 export interface ToolList {
   tools: ToolInfo[];
@@ -303,6 +321,7 @@ export const API_ROUTES = {
   metrics: '/metrics',
   me: '/api/me',
   tools: '/api/tools',
+  toolRun: '/api/tools/:server/:name',
   conversations: '/api/conversations',
   conversation: '/api/conversations/:id',
   messages: '/api/conversations/:id/messages',

@@ -39,6 +39,7 @@ import { createMetrics } from './metrics.js';
 import { httpCheck, registerReadiness } from './readiness.js';
 import { createTokenExchanger } from './token-exchange.js';
 import { createToolbox } from './tools.js';
+import { registerToolRunRoutes } from './tool-runs.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The product's own documentation, next to the built service in the repository (or KNOWLEDGE_DOCS_DIR). */
@@ -135,6 +136,7 @@ export async function buildApi(
     turn: { provider, approvals, policy, store, metrics, log },
     maxMessageChars: cfg.MAX_MESSAGE_CHARS,
   });
+  registerToolRunRoutes(app, { preHandler, mcp, docs: kb, store });
   registerApprovalRoutes(app, approvals, { preHandler });
   registerApprovalPolicyRoutes(app, policy, {
     preHandler,

@@ -20,6 +20,7 @@ import {
   type SearchResults,
   type ToolInfo,
   type ToolList,
+  type ToolRunResult,
 } from '@msi/contracts/api';
 import { AuthError, AuthService } from './auth.service';
 import { ConfigService, messageOf } from './config';
@@ -85,6 +86,17 @@ export class ApiService {
     if (!response.body)
       throw new ApiRequestError('The API answered without a stream.', 'bad_response');
     return response.body;
+  }
+  /** Runs one tool for the signed-in person (their own click: no approval), recorded in `conversationId`. */
+  runTool(
+    server: string,
+    name: string,
+    args: Record<string, unknown>,
+    conversationId?: string | null,
+  ): Promise<ToolRunResult> {
+    return this.json('POST', apiPath(API_ROUTES.toolRun, { server, name }), {
+      body: { arguments: args, ...(conversationId ? { conversationId } : {}) },
+    });
   }
   /** The decision; with `args` (the form's edited arguments) and `remember` (allow for this conversation). */
   decide(

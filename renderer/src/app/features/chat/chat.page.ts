@@ -21,6 +21,9 @@ import { ApprovalDialog } from './approval-dialog';
 import { ChatStore, MESSAGE_LIMIT } from './chat.store';
 import { MessageView } from './message-view';
 import { PassagePanel, PassageService } from '../../ui/passage-panel';
+import { EntityPanelService } from '../workspace/entity-panel.service';
+import { OrgCard } from '../workspace/org-card';
+import { TicketPanel } from '../workspace/ticket-panel';
 
 const SUGGESTIONS = [
   'Show my open tickets',
@@ -31,9 +34,17 @@ const SUGGESTIONS = [
 /** The chat: conversation list, messages streamed as they arrive, composer, approval dialog, passage panel. */
 @Component({
   selector: 'msi-chat-page',
-  imports: [ApprovalDialog, ConversationList, Icon, MessageView, PassagePanel],
+  imports: [
+    ApprovalDialog,
+    ConversationList,
+    Icon,
+    MessageView,
+    OrgCard,
+    PassagePanel,
+    TicketPanel,
+  ],
   template: `
-    <div class="chat-layout" [class.with-panel]="passages.citation()">
+    <div class="chat-layout" [class.with-panel]="passages.citation() || entities.panel()">
       <msi-conversation-list
         [activeId]="store.conversationId()"
         (newChat)="newChat()"
@@ -126,7 +137,24 @@ const SUGGESTIONS = [
           </span>
         </div>
       </section>
-      <msi-passage-panel />
+      <!-- The ticket panel and org card are a chunk of their own, fetched once the page is idle. -->
+      @defer (when entities.panel(); prefetch on idle) {
+        @switch (entities.panel()?.kind) {
+          @case ('ticket') {
+            <msi-ticket-panel />
+          }
+          @case ('org') {
+            <msi-org-card />
+          }
+          @default {
+            <msi-passage-panel />
+          }
+        }
+      } @placeholder {
+        <msi-passage-panel />
+      } @loading {
+        <aside class="panel-loading muted" role="status">Opening…</aside>
+      }
     </div>
     <msi-approval-dialog />
   `,
@@ -136,6 +164,7 @@ const SUGGESTIONS = [
 export class ChatPage {
   protected readonly store = inject(ChatStore);
   protected readonly passages = inject(PassageService);
+  protected readonly entities = inject(EntityPanelService);
   private readonly conversations = inject(ConversationsStore);
   private readonly router = inject(Router);
   private readonly injector = inject(Injector);
@@ -247,6 +276,7 @@ export class ChatPage {
 
   protected newChat(): void {
     this.passages.close();
+    this.entities.close();
     void this.router.navigateByUrl('/');
     this.inputBox().nativeElement.focus();
   }
@@ -256,6 +286,7 @@ export class ChatPage {
   }
 
   protected openCitation(citation: Citation): void {
+    this.entities.close();
     void this.passages.show(citation);
   }
 

@@ -13,6 +13,8 @@ import { SessionService } from '../../core/session.service';
 import { Icon } from '../../ui/icon';
 import { sectionLabel } from '../../ui/section-label';
 import { ToolCard } from './tool-card';
+import { entityOf, knownEntities, linkEntities } from '../workspace/entities';
+import { EntityPanelService } from '../workspace/entity-panel.service';
 
 /** One message: Markdown text, tool cards, citations, and Copy / Retry for answers. */
 @Component({
@@ -49,7 +51,7 @@ import { ToolCard } from './tool-card';
         <div class="user-text">{{ m.content }}</div>
       } @else if (m.content) {
         @if (html(); as html) {
-          <div class="markdown" [innerHTML]="html"></div>
+          <div class="markdown" [innerHTML]="html" (click)="openEntity($event)"></div>
         } @else {
           <div class="markdown plain">{{ m.content }}</div>
         }
@@ -125,7 +127,13 @@ export class MessageView {
 
   private readonly markdown = inject(MarkdownService).render;
   protected readonly session = inject(SessionService);
-  protected readonly html = computed(() => this.markdown()?.(this.message().content) ?? null);
+  private readonly entities = inject(EntityPanelService);
+  /** Organizations and people this answer's tools returned: its text links them to their card. */
+  private readonly known = computed(() => knownEntities(this.message().toolCalls));
+  protected readonly html = computed(() => {
+    const html = this.markdown()?.(this.message().content);
+    return html === undefined ? null : linkEntities(html, this.known());
+  });
   protected readonly copied = signal<string | null>(null);
   protected readonly canRetry = computed(
     () =>
@@ -135,6 +143,15 @@ export class MessageView {
     if (this.awaitingApproval()) return 'Waiting for your approval…';
     return this.message().toolCalls.length ? 'Working with the tools…' : 'Thinking…';
   });
+
+  /** A ticket number, organization or person in the answer opens its panel. */
+  protected openEntity(event: MouseEvent): void {
+    const link = (event.target as Element | null)?.closest?.('a.entity');
+    const ref = entityOf(link?.getAttribute('href'));
+    if (!ref) return;
+    event.preventDefault();
+    this.entities.open(ref);
+  }
 
   protected sectionOf(c: Citation): string {
     return sectionLabel(c.title, c.section);
