@@ -110,6 +110,7 @@ describe('Basic mode (offline, extractive)', () => {
     const markers = [...r.body.draft.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1]));
     expect(Math.max(...markers)).toBeLessThanOrEqual(r.body.citations.length);
     expect(r.body.draft).toContain('Alex Rivera');
+    expect(r.body.draft).toMatch(/\n\nSources:\n\[1\] /);
     expect(alexTicket.internal_body).toBeTruthy();
     expect(r.body.draft).not.toContain(alexTicket.internal_body!.slice(0, 40));
   });

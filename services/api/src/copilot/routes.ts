@@ -5,7 +5,13 @@
  */
 import type { FastifyInstance, FastifyReply, preHandlerHookHandler } from 'fastify';
 import { may } from '@msi/contracts/roles';
-import { API_ROUTES, COPILOT_ACTIONS, type CopilotAction, type CopilotResult } from '@msi/contracts/api';
+import {
+  API_ROUTES,
+  COPILOT_ACTIONS,
+  type Citation,
+  type CopilotAction,
+  type CopilotResult,
+} from '@msi/contracts/api';
 import { EXTRACTIVE_NOTE } from '../agent/offline/copilot.js';
 import { ModelError, type ModelProvider } from '../agent/provider.js';
 import { bearerToken } from '../auth.js';
@@ -83,7 +89,13 @@ export function registerCopilotRoutes(app: FastifyInstance, opts: CopilotRouteOp
             const { passages, note } = await passagesFor(opts.docs, detail.ticket, 4);
             if (note) notes.push(note);
             const { draft, citations } = await writer.draft(detail, passages, ac.signal);
-            result = { ...base, action: 'draft_reply', ticket, draft, citations };
+            result = {
+              ...base,
+              action: 'draft_reply',
+              ticket,
+              draft: withSources(draft, citations),
+              citations,
+            };
             break;
           }
           case 'similar': {
@@ -119,6 +131,18 @@ export function registerCopilotRoutes(app: FastifyInstance, opts: CopilotRouteOp
       }
     },
   );
+}
+
+/** The reply goes to a customer who cannot open our citations: its [n] sources are listed under it. */
+export function withSources(draft: string, citations: Citation[]): string {
+  if (!citations.length) return draft;
+  const section = (c: Citation) => {
+    const parts = c.section
+      .split(' › ')
+      .filter((p) => p.trim().toLowerCase() !== c.title.trim().toLowerCase());
+    return parts.length ? ` — ${parts.join(' › ')}` : '';
+  };
+  return `${draft.trimEnd()}\n\nSources:\n${citations.map((c, i) => `[${i + 1}] ${c.title}${section(c)}`).join('\n')}`;
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -142,7 +142,7 @@ export function modelWriter(provider: ModelProvider, principal: Principal): Writ
         `You write replies to customers for ${principal.name ?? principal.username}, a support agent. Write the reply to the ` +
           "ticket's reporter in Markdown: greet them, answer from the numbered documentation passages only and cite each " +
           'passage you use with its number in square brackets, e.g. [1]; say what they should try or what happens next; ' +
-          `sign with ${principal.name ?? principal.username}. Answer with the reply only.`,
+          `sign with ${principal.name ?? principal.username}. Do not list the sources: they are added under the reply. Answer with the reply only.`,
         // Internal comments are for staff: the customer's reply is written without them.
         `${ticketForModel({ ...d, comments: d.comments.filter((c) => !c.internal) })}\n\n${passagesForModel(passages)}`,
         signal,

@@ -24,6 +24,7 @@ import { PassagePanel, PassageService } from '../../ui/passage-panel';
 import { EntityPanelService } from '../workspace/entity-panel.service';
 import { OrgCard } from '../workspace/org-card';
 import { TicketPanel } from '../workspace/ticket-panel';
+import { CopilotActions } from '../copilot/copilot-actions';
 
 const SUGGESTIONS = [
   'Show my open tickets',
@@ -42,6 +43,7 @@ const SUGGESTIONS = [
     OrgCard,
     PassagePanel,
     TicketPanel,
+    CopilotActions,
   ],
   template: `
     <div class="chat-layout" [class.with-panel]="passages.citation() || entities.panel()">
@@ -141,7 +143,14 @@ const SUGGESTIONS = [
       @defer (when entities.panel(); prefetch on idle) {
         @switch (entities.panel()?.kind) {
           @case ('ticket') {
-            <msi-ticket-panel />
+            <msi-ticket-panel>
+              <msi-copilot-actions
+                copilotActions
+                [ticket]="entities.ticket()?.ticket?.number"
+                (draft)="useDraft($event)"
+                (openTicket)="entities.openTicket($event)"
+              />
+            </msi-ticket-panel>
           }
           @case ('org') {
             <msi-org-card />
@@ -165,6 +174,12 @@ export class ChatPage {
   protected readonly store = inject(ChatStore);
   protected readonly passages = inject(PassageService);
   protected readonly entities = inject(EntityPanelService);
+
+  /** Draft reply: the copilot's draft goes into the ticket panel's comment box, to edit and send there. */
+  protected useDraft(draft: { body: string; internal: boolean }): void {
+    this.entities.commentDraft.set(draft.body);
+    this.entities.commentInternal.set(draft.internal);
+  }
   private readonly conversations = inject(ConversationsStore);
   private readonly router = inject(Router);
   private readonly injector = inject(Injector);

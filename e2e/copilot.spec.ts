@@ -1,0 +1,60 @@
+/**
+ * Journey: an agent opens a ticket from an answer, asks the copilot (Basic mode) to summarize it and to
+ * draft a reply, edits the draft in the comment box and sends it; the comment is in the ticketing
+ * database as a public comment by the agent, and the copilot's Similar tickets lists resolved ones.
+ */
+import { test, expect, uniqueTag } from './fixtures.js';
+import { signIn } from './support/auth.js';
+import { ask } from './support/chat.js';
+import { query, ticketingDb } from './support/db.js';
+
+const AGENT = 'alex_agent';
+
+test('draft a reply on a ticket with the copilot, edit it and send it', async ({ app, stack }) => {
+  await signIn(app, AGENT);
+  const answer = await ask(app, 'open tickets of Dallas Police');
+  const link = answer.locator('a.ticket-ref').first();
+  const number = (await link.textContent())!.trim();
+  await link.click();
+
+  const panel = app.getByTestId('ticket-panel');
+  await expect(panel).toBeVisible();
+  const copilot = panel.getByTestId('copilot-actions');
+  await expect(copilot).toHaveAttribute('data-ticket', number);
+  await expect(copilot).toContainText('Basic mode');
+
+  await copilot.getByRole('button', { name: 'Summarize' }).click();
+  const summary = copilot.getByTestId('copilot-summary');
+  await expect(summary).toContainText('Problem');
+  await expect(summary).toContainText('Next step');
+  await expect(copilot.getByTestId('copilot-note')).toContainText(/Basic mode · no AI model/);
+
+  await copilot.getByRole('button', { name: 'Draft reply' }).click();
+  await expect(copilot.getByTestId('copilot-draft')).toContainText('inserted in the comment box');
+  const box = panel.getByTestId('comment-box');
+  await expect(box).toHaveValue(new RegExp(`Thank you for your report .*\\(${number}\\)`));
+  const draft = await box.inputValue();
+  expect(draft).toMatch(/Sources:\n\[1\] /);
+
+  // The agent edits the draft before sending it.
+  const tag = uniqueTag('copilot');
+  const edited = draft.replace('Hello,', `Hello, (${tag})`);
+  await box.fill(edited);
+  await panel.getByRole('button', { name: 'Send reply' }).click();
+  await expect(panel.getByTestId('comment').filter({ hasText: tag })).toBeVisible();
+
+  const rows = query<{ author: string; internal: number; body: string }>(
+    ticketingDb(stack.dataDir),
+    "SELECT author, internal, body FROM comments WHERE ticket_id = ? AND body LIKE '%' || ? || '%'",
+    Number(number.replace('TCK-', '')),
+    tag,
+  );
+  expect(rows, 'the sent reply in the ticketing database').toHaveLength(1);
+  expect(rows[0]).toMatchObject({ author: AGENT, internal: 0 });
+  expect(rows[0]!.body).toBe(edited);
+
+  await copilot.getByRole('button', { name: 'Similar tickets' }).click();
+  const similar = copilot.getByTestId('copilot-similar');
+  await expect(similar.locator('li').first()).toContainText(/Resolution:|Closed without/);
+  await app.screenshot({ path: 'e2e-artifacts/copilot-similar.png' });
+});
