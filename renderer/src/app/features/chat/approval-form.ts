@@ -70,7 +70,10 @@ export function fieldsOf(
     const items = (p['items'] ?? {}) as Schema;
     let kind: FieldKind = 'json';
     let options: string[] | undefined;
-    if (enumValues) {
+    if (!props[name]) {
+      // An argument the schema does not name: text when it is text, else JSON.
+      kind = typeof args[name] === 'string' ? 'text' : 'json';
+    } else if (enumValues) {
       kind = 'select';
       options = enumValues;
     } else if (types.includes('boolean')) kind = 'checkbox';
@@ -78,7 +81,7 @@ export function fieldsOf(
     else if (types.includes('array') && Array.isArray(items['enum'])) {
       kind = 'multi';
       options = (items['enum'] as unknown[]).map(String);
-    } else if (types.includes('string') || !props[name]) {
+    } else if (types.includes('string')) {
       const max = typeof p['maxLength'] === 'number' ? p['maxLength'] : 0;
       kind = LONG.has(name) || max > 500 ? 'textarea' : 'text';
     }
