@@ -36,7 +36,7 @@ import { createRateLimiter, rateLimit } from './limits.js';
 import { createMcpGateway } from './mcp-clients.js';
 import { registerMeRoutes } from './me-routes.js';
 import { createMetrics } from './metrics.js';
-import { httpCheck, registerReadiness } from './readiness.js';
+import { httpCheck, registerReadiness } from '@msi/kit';
 import { createTokenExchanger } from './token-exchange.js';
 import { createToolbox } from './tools.js';
 import { registerToolRunRoutes } from './tool-runs.js';

@@ -65,12 +65,34 @@ export const env = {
     ),
   oneOf: <T extends string>(values: readonly [T, ...T[]], def?: T) =>
     field(z.enum(values), `one of ${values.join(', ')}`, def),
+  /** A PostgreSQL connection URL when set; its password never appears in an error line. */
+  optionalDatabaseUrl: () => ({
+    ...field(
+      z
+        .string()
+        .refine((u) => {
+          try {
+            const url = new URL(u);
+            return (
+              /^postgres(ql)?:$/.test(url.protocol) && (url.hostname !== '' || url.searchParams.has('host'))
+            );
+          } catch {
+            return false;
+          }
+        })
+        .optional(),
+      'a postgres://user@host:port/database URL when set',
+    ),
+    redact: true,
+  }),
 };
 
 export interface Field<T> {
   schema: z.ZodType<T, z.ZodTypeDef, unknown>;
   expected: string;
   def: unknown;
+  /** The value may hold a secret (a password in a URL): error lines show it with the secret masked. */
+  redact?: boolean;
 }
 
 function field<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, expected: string, def?: unknown): Field<T> {
@@ -91,10 +113,17 @@ export function parseConfig<S extends Record<string, Field<unknown>>>(
     const raw = source[name];
     const value = raw === undefined || raw === '' ? f.def : raw;
     const parsed = f.schema.safeParse(value);
-    if (!parsed.success) throw new ConfigError(name, f.expected, raw === '' ? '' : raw);
+    if (!parsed.success) {
+      throw new ConfigError(name, f.expected, raw === '' ? '' : f.redact && raw ? maskSecret(raw) : raw);
+    }
     out[name] = parsed.data;
   }
   return out as ConfigOf<S>;
+}
+
+/** `scheme://user:secret@host…` → `scheme://user:***@host…`: a password never reaches a log line. */
+export function maskSecret(value: string): string {
+  return value.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?[^:@/]*:)[^@/]*@/i, '$1***@');
 }
 
 /** Like parseConfig, but a bad variable prints one line to stderr and exits with EXIT.config (78). */
@@ -119,6 +148,19 @@ export function baseSpec(defaultPort: number) {
     MSI_DATA_DIR: env.string('./.data'),
     PUBLIC_URL: env.optionalUrl(),
     LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  };
+}
+
+/**
+ * The data store of a service that keeps one (DESIGN.md; docs/postgresql.md): `DATABASE_URL` set selects
+ * PostgreSQL, else the SQLite file in the data dir. `DATABASE_CONNECT_TIMEOUT_MS`: how long start-up
+ * waits for an unreachable server before giving up (exit 69).
+ */
+export function databaseSpec() {
+  return {
+    DATABASE_URL: env.optionalDatabaseUrl(),
+    DATABASE_CONNECT_TIMEOUT_MS: env.int(0, 600_000, 30_000),
+    DATABASE_POOL_MAX: env.int(1, 1000, 10),
   };
 }
 

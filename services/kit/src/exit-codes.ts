@@ -11,6 +11,11 @@ export const EXIT = {
   crash: 1,
   /** EX_USAGE: an unknown command or a bad command-line argument. */
   usage: 64,
+  /**
+   * EX_UNAVAILABLE: a server the service needs (its PostgreSQL database) did not answer within the
+   * connect timeout. Worth a restart: it may be back.
+   */
+  unavailable: 69,
   /** EX_CANTCREAT: a command refused to write over data it never overwrites (seeding a used data dir). */
   wouldOverwrite: 73,
   /**
@@ -43,6 +48,7 @@ const MEANINGS: ExitMeaning[] = [
   { name: 'ok', code: EXIT.ok, summary: 'stopped', supervisor: 'restart' },
   { name: 'crash', code: EXIT.crash, summary: 'crashed', supervisor: 'restart' },
   { name: 'usage', code: EXIT.usage, summary: 'bad command line', supervisor: 'give-up' },
+  { name: 'unavailable', code: EXIT.unavailable, summary: 'database unavailable', supervisor: 'restart' },
   {
     name: 'wouldOverwrite',
     code: EXIT.wouldOverwrite,

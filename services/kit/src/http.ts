@@ -9,6 +9,7 @@ import type { Logger } from './log.js';
 import { createLogger } from './log.js';
 import { EXIT, exitWith } from './exit-codes.js';
 import { onShutdown, installLifecycle } from './lifecycle.js';
+import { DatabaseUnavailableError } from './database-errors.js';
 
 export interface HttpServiceOptions {
   /** Service name: log tag and `/healthz` body. */
@@ -91,6 +92,11 @@ export function createHttpService(opts: HttpServiceOptions): HttpService {
 
   app.setErrorHandler(
     (err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
+      if (err instanceof DatabaseUnavailableError) {
+        req.log.warn({ err: err.message }, 'database unavailable');
+        void reply.status(503).header('retry-after', '2').send({ error: 'unavailable', message: err.message });
+        return;
+      }
       const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
       if (status >= 500) req.log.error({ err }, 'request failed');
       const error =

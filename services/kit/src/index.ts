@@ -7,6 +7,8 @@ export * from './service.js';
 export * from './auth.js';
 export * from './principal.js';
 export * from './sqlite.js';
+export * from './database.js';
+export * from './readiness.js';
 export * from './net.js';
 export * from './mcp.js';
 export * from './mcp-result.js';

@@ -1,3 +1,4 @@
+import { DatabaseUnavailableError } from './database-errors.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
 /**
@@ -37,6 +38,8 @@ export function guardTool<A extends unknown[], R>(
       return await callback(...args);
     } catch (err) {
       if (err instanceof ToolError) throw err;
+      // The database is away: say so (the person can try again), not "internal error".
+      if (err instanceof DatabaseUnavailableError) throw new ToolError(`${where.tool}: ${err.message}`);
       log.error({ err, ...where }, 'tool failed');
       throw new ToolError(`${where.tool} failed with an internal error; see the service log`);
     }

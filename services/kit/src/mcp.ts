@@ -33,6 +33,11 @@ export interface McpHttpOptions {
   build(server: McpServer, principal: Principal): void | Promise<void>;
   /** Loads what `build` needs (its tool modules); called a moment after listening, with the SDK. */
   preload?(): Promise<unknown>;
+  /**
+   * The server's data store: while its database is away (a query failed for want of it and a ping
+   * still fails), every MCP request is answered 503 `unavailable` naming the database.
+   */
+  store?: { readonly available: boolean; readonly label: string; ping(): Promise<void> };
 }
 
 /**
@@ -98,6 +103,18 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
 
   app.post('/mcp', { preHandler: [guardHostAndOrigin, auth] }, async (req, reply) => {
     const principal = req.principal!;
+    if (opts.store && !opts.store.available) {
+      const down = await opts.store.ping().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      if (down) {
+        return reply
+          .status(503)
+          .header('retry-after', '2')
+          .send({ error: 'unavailable', message: (down as Error).message });
+      }
+    }
     const calls = (Array.isArray(req.body) ? req.body : [req.body]) as (JsonRpcMessage | null)[];
     for (const msg of calls) {
       const problem = msg && toolCallProblem(msg);

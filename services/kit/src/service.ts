@@ -12,6 +12,7 @@ import { createHttpService, type HttpServiceOptions } from './http.js';
 import { installLifecycle, onShutdown } from './lifecycle.js';
 import { createLogger, type Logger } from './log.js';
 import { DataDirError } from './sqlite.js';
+import { DatabaseUnavailableError } from './database-errors.js';
 
 /** What start-up reads from every service's config (the kit's `baseSpec`). */
 export interface ServiceBaseConfig {
@@ -102,6 +103,7 @@ export function exitForError(who: string, err: unknown): never {
   if (err instanceof ConfigError) exitWith(who, EXIT.config, err.message);
   if (err instanceof DataDirError) exitWith(who, EXIT.dataUnusable, err.message);
   if (err instanceof UsageError) exitWith(who, EXIT.usage, err.message);
+  if (err instanceof DatabaseUnavailableError) exitWith(who, EXIT.unavailable, err.message);
   exitWith(who, EXIT.crash, `failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
 }
 

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 export type Db = Database.Database;
 
 /** A migration: SQL text, or a function for what SQL alone cannot do. Applied in order, once. */
-export type Migration = string | ((db: Db) => void);
+export type SqliteMigration = string | ((db: Db) => void);
 
 export class DataDirError extends Error {
   constructor(message: string) {
@@ -32,7 +32,11 @@ function unusable(file: string, err: unknown): DataDirError {
  * do; the kit's start-up turns it into one line and exit code 74. More modules can share the file with
  * `applyMigrations`.
  */
-export function openDatabase(file: string, migrations: Migration[], opts: { readonly?: boolean } = {}): Db {
+export function openDatabase(
+  file: string,
+  migrations: SqliteMigration[],
+  opts: { readonly?: boolean; module?: string } = {},
+): Db {
   if (file !== ':memory:') {
     try {
       mkdirSync(dirname(file), { recursive: true });
@@ -57,7 +61,9 @@ export function openDatabase(file: string, migrations: Migration[], opts: { read
   Object.defineProperty(db, 'wasCreated', { value: isNew });
   if (!opts.readonly) {
     try {
-      applyMigrations(db, 'main', migrations, file);
+      const module = opts.module ?? 'main';
+      Object.defineProperty(db, 'moduleCreated', { value: moduleVersion(db, module) === 0 });
+      applyMigrations(db, module, migrations, file);
     } catch (err) {
       db.close();
       if (STORAGE_ERRORS.test(String((err as { code?: unknown }).code))) throw unusable(file, err);
@@ -71,11 +77,8 @@ export function openDatabase(file: string, migrations: Migration[], opts: { read
  * Applies the migrations of `module` not yet applied (tracked per module in `schema_migrations`), each in
  * its own transaction: a failed migration leaves the file as it was.
  */
-export function applyMigrations(db: Db, module: string, migrations: Migration[], file = db.name): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (module TEXT PRIMARY KEY, version INTEGER NOT NULL)');
-  const row = db.prepare('SELECT version FROM schema_migrations WHERE module = ?').get(module) as
-    { version: number } | undefined;
-  const version = row?.version ?? 0;
+export function applyMigrations(db: Db, module: string, migrations: SqliteMigration[], file = db.name): void {
+  const version = moduleVersion(db, module);
   if (version > migrations.length) {
     throw new DataDirError(
       `${file} has schema version ${version} for ${module}, newer than this build knows (${migrations.length}); use a newer build`,
@@ -91,6 +94,18 @@ export function applyMigrations(db: Db, module: string, migrations: Migration[],
       ).run(module, v + 1);
     })();
   }
+}
+
+function moduleVersion(db: Db, module: string): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (module TEXT PRIMARY KEY, version INTEGER NOT NULL)');
+  const row = db.prepare('SELECT version FROM schema_migrations WHERE module = ?').get(module) as
+    { version: number } | undefined;
+  return row?.version ?? 0;
+}
+
+/** True when `openDatabase` found none of its module's migrations applied (a fresh module to seed). */
+export function moduleCreated(db: Db): boolean {
+  return (db as Db & { moduleCreated?: boolean }).moduleCreated === true;
 }
 
 /** True when `openDatabase` created the file (a fresh data dir to seed). */

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { openDatabase, sqlCheckIn, wasCreated, type Db, type Migration } from '@msi/kit';
+import { openDatabase, sqlCheckIn, wasCreated, type Db, type SqliteMigration } from '@msi/kit';
 import { MEMBER_PERMISSIONS, ORG_STATUSES, ORG_TYPES, PRODUCTS, TIERS } from './model.js';
 import { seed, DEFAULT_SEED } from './seed.js';
 
 /** The organizations database (MSI_DATA_DIR/organizations/organizations.sqlite). Applied in order, once. */
-export const MIGRATIONS: Migration[] = [
+export const MIGRATIONS: SqliteMigration[] = [
   `
   CREATE TABLE organizations (
     id            INTEGER PRIMARY KEY,

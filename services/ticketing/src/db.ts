@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ROLES, openDatabase, sqlCheckIn, type Db, type Migration } from '@msi/kit';
+import { ROLES, openDatabase, sqlCheckIn, type Db, type SqliteMigration } from '@msi/kit';
 import { PRIORITIES, STATUSES } from './model.js';
 
 /**
@@ -9,7 +9,7 @@ import { PRIORITIES, STATUSES } from './model.js';
  * `organizations` and `staff` are this server's own directory (store/directory.ts): filled by the demo seed,
  * kept current from verified token claims, and imported by an administrator (`directory import`).
  */
-export const MIGRATIONS: Migration[] = [
+export const MIGRATIONS: SqliteMigration[] = [
   `
   CREATE TABLE tickets (
     id          INTEGER PRIMARY KEY,

@@ -3,14 +3,14 @@
  * scoped to their owner: a conversation of someone else does not exist for the caller.
  */
 import { randomUUID } from 'node:crypto';
-import type { Db, Migration } from '@msi/kit';
+import type { Db, SqliteMigration } from '@msi/kit';
 import { approvalPolicyMigration } from '../agent/approval-policy.js';
 import { clip } from '../clip.js';
 import type { ApiError, ConversationDetail, ConversationSummary, Message, ToolCall } from '../contract.js';
 
 export const DEFAULT_TITLE = 'New conversation';
 
-export const conversationMigrations: Migration[] = [
+export const conversationMigrations: SqliteMigration[] = [
   `CREATE TABLE conversations (
      id TEXT PRIMARY KEY,
      owner TEXT NOT NULL,

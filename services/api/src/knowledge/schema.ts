@@ -1,7 +1,7 @@
 /** The knowledge module's tables in the API's SQLite file (kit `applyMigrations`, module "knowledge"). */
-import { applyMigrations, type Db, type Migration } from '@msi/kit';
+import { applyMigrations, type Db, type SqliteMigration } from '@msi/kit';
 
-const MIGRATIONS: Migration[] = [
+const MIGRATIONS: SqliteMigration[] = [
   `CREATE TABLE kb_documents (
      id           TEXT PRIMARY KEY,
      title        TEXT NOT NULL,

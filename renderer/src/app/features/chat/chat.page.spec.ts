@@ -55,6 +55,8 @@ describe('ChatPage', () => {
   });
 
   async function setup() {
+    // The entity panels are a deferred block of the page.
+    await TestBed.configureTestingModule({ imports: [ChatPage] }).compileComponents();
     const fixture = TestBed.createComponent(ChatPage);
     await fixture.whenStable();
     const root = fixture.nativeElement as HTMLElement;

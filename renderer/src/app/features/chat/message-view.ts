@@ -13,13 +13,14 @@ import { SessionService } from '../../core/session.service';
 import { Icon } from '../../ui/icon';
 import { sectionLabel } from '../../ui/section-label';
 import { ToolCard } from './tool-card';
+import { AnswerTables } from '../workspace/answer-tables';
 import { entityOf, knownEntities, linkEntities } from '../workspace/entities';
 import { EntityPanelService } from '../workspace/entity-panel.service';
 
 /** One message: Markdown text, tool cards, citations, and Copy / Retry for answers. */
 @Component({
   selector: 'msi-message',
-  imports: [Icon, ToolCard],
+  imports: [AnswerTables, Icon, ToolCard],
   template: `
     @let m = message();
     <article
@@ -51,7 +52,12 @@ import { EntityPanelService } from '../workspace/entity-panel.service';
         <div class="user-text">{{ m.content }}</div>
       } @else if (m.content) {
         @if (html(); as html) {
-          <div class="markdown" [innerHTML]="html" (click)="openEntity($event)"></div>
+          <div
+            class="markdown"
+            [innerHTML]="html"
+            [msiAnswerTables]="html"
+            (click)="openEntity($event)"
+          ></div>
         } @else {
           <div class="markdown plain">{{ m.content }}</div>
         }

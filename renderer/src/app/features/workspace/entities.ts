@@ -46,6 +46,8 @@ const WORDS: Record<string, string> = {
 /** A slug in words: `in_progress` → "In progress", `body_camera` → "Body camera". */
 export function words(value: string): string {
   if (WORDS[value]) return WORDS[value];
+  // Only slugs: a name ("Docking Station DS-8") stays as it is.
+  if (!/^[a-z0-9]+([_-][a-z0-9]+)*$/.test(value)) return value;
   const spaced = value.replace(/[_-]+/g, ' ').trim();
   return spaced ? spaced[0]!.toUpperCase() + spaced.slice(1) : value;
 }
@@ -248,4 +250,17 @@ export function entityOf(href: string | null | undefined): EntityRef | null {
       : { kind: 'org', organization };
   }
   return null;
+}
+
+/** Text cut at its ticket numbers, for templates that link them without HTML. */
+export function ticketSegments(text: string): { text: string; ticket?: string }[] {
+  const out: { text: string; ticket?: string }[] = [];
+  let at = 0;
+  for (const m of text.matchAll(TICKET_NUMBER)) {
+    if (m.index > at) out.push({ text: text.slice(at, m.index) });
+    out.push({ text: m[0], ticket: m[0] });
+    at = m.index + m[0].length;
+  }
+  if (at < text.length) out.push({ text: text.slice(at) });
+  return out;
 }

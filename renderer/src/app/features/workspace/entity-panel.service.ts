@@ -1,4 +1,4 @@
-import { Injectable, computed, inject, signal } from '@angular/core';
+import { Injectable, computed, effect, inject, signal, untracked } from '@angular/core';
 import type { Message, ToolInfo } from '@msi/contracts/api';
 import { ApiService } from '../../core/api.service';
 import { messageOf } from '../../core/config';
@@ -115,6 +115,7 @@ export class EntityPanelService {
 
   private readonly tools = signal<ToolInfo[] | null>(null);
   private toolsLoading: Promise<void> | null = null;
+  private toolsFor: string | null = null;
   private seq = 0;
 
   /** Whether the person's GET /api/tools lists this tool. */
@@ -123,6 +124,23 @@ export class EntityPanelService {
     return (name: string) => names.has(name);
   });
   readonly can = this.session.can;
+
+  constructor() {
+    // Another person (or nobody) signed in: nothing of the last one's panel stays on screen.
+    let last = this.session.me()?.sub;
+    effect(() => {
+      const sub = this.session.me()?.sub;
+      untracked(() => {
+        if (sub === last) return;
+        last = sub;
+        this.close();
+        this.ticket.set(null);
+        this.organization.set(null);
+        this.members.set(null);
+        this.commentDraft.set('');
+      });
+    });
+  }
 
   /** Opens what an entity link points at. */
   open(ref: EntityRef): void {
@@ -216,10 +234,19 @@ export class EntityPanelService {
     }
   }
 
+  /** The person's tools, asked once per signed-in person (someone else signing in asks again). */
   private loadTools(): Promise<void> {
+    const sub = this.session.me()?.sub ?? '';
+    if (this.toolsFor !== sub) {
+      this.toolsFor = sub;
+      this.tools.set(null);
+      this.toolsLoading = null;
+    }
     if (this.tools()) return Promise.resolve();
     return (this.toolsLoading ??= this.api.tools().then(
-      (tools) => this.tools.set(tools),
+      (tools) => {
+        if (this.toolsFor === sub) this.tools.set(tools);
+      },
       () => {
         // Without the list no action is offered; the next open asks again.
         this.toolsLoading = null;
@@ -243,14 +270,5 @@ export class EntityPanelService {
     } catch {
       // The conversation shows what it had; the error is in the panel.
     }
-  }
-
-  /** Forget what was loaded for the last person (on sign-out). */
-  reset(): void {
-    this.close();
-    this.tools.set(null);
-    this.toolsLoading = null;
-    this.ticket.set(null);
-    this.organization.set(null);
   }
 }

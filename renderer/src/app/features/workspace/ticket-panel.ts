@@ -19,6 +19,7 @@ import {
   UNRESOLVED,
   shortDate,
   slaState,
+  ticketSegments,
   words,
   type TicketStatus,
 } from './entities';
@@ -93,7 +94,20 @@ import { Pill } from './pill';
             <dd class="nowrap">{{ date(t.resolvedAt) }}</dd>
           }
         </dl>
-        <p class="description">{{ t.description }}</p>
+        <p class="description">
+          @for (part of segments(t.description); track $index) {
+            @if (part.ticket) {
+              <button
+                type="button"
+                class="entity ticket-ref"
+                [textContent]="part.text"
+                (click)="service.openTicket(part.ticket)"
+              ></button>
+            } @else {
+              <span [textContent]="part.text"></span>
+            }
+          }
+        </p>
         @if (t.resolution) {
           <p class="resolution"><strong>Resolution:</strong> {{ t.resolution }}</p>
         }
@@ -104,7 +118,7 @@ import { Pill } from './pill';
         </section>
 
         @if (service.notice(); as notice) {
-          <p class="notice" role="status" data-testid="panel-notice">{{ notice }}</p>
+          <p class="notice ok" role="status" data-testid="panel-notice">{{ notice }}</p>
         }
         @if (service.actionError(); as error) {
           <p class="error-text" role="alert" data-testid="panel-error">{{ error }}</p>
@@ -129,10 +143,12 @@ import { Pill } from './pill';
                   }
                 </datalist>
                 <button type="submit" [disabled]="!!service.busy()">Assign</button>
+              </form>
+              <div class="row quick">
                 @if (t.assignee !== me()) {
                   <button
                     type="button"
-                    class="ghost"
+                    class="ghost small"
                     [disabled]="!!service.busy()"
                     (click)="assignTo(me())"
                   >
@@ -142,14 +158,14 @@ import { Pill } from './pill';
                 @if (t.assignee) {
                   <button
                     type="button"
-                    class="ghost"
+                    class="ghost small"
                     [disabled]="!!service.busy()"
                     (click)="assignTo(null)"
                   >
                     Unassign
                   </button>
                 }
-              </form>
+              </div>
             }
             @if (mayWork()) {
               <div class="row">
@@ -164,6 +180,8 @@ import { Pill } from './pill';
                     <option [value]="s">{{ words(s) }}</option>
                   }
                 </select>
+              </div>
+              <div class="row">
                 <label for="priority-select">Priority</label>
                 <select
                   id="priority-select"
@@ -242,7 +260,20 @@ import { Pill } from './pill';
                   <span class="badge warn">Internal</span>
                 }
               </p>
-              <p class="body">{{ c.body }}</p>
+              <p class="body">
+                @for (part of segments(c.body); track $index) {
+                  @if (part.ticket) {
+                    <button
+                      type="button"
+                      class="entity ticket-ref"
+                      [textContent]="part.text"
+                      (click)="service.openTicket(part.ticket)"
+                    ></button>
+                  } @else {
+                    <span [textContent]="part.text"></span>
+                  }
+                }
+              </p>
             </article>
           } @empty {
             <p class="muted">No comments yet.</p>
@@ -253,8 +284,10 @@ import { Pill } from './pill';
           <ol class="history">
             @for (e of d.history; track $index) {
               <li>
-                <span class="nowrap muted">{{ date(e.at) }}</span>
-                <strong>{{ e.actor }}</strong> {{ describe(e) }}
+                <span class="nowrap muted">{{ date(e.at) }}</span>&ensp;<strong>{{
+                  e.actor
+                }}</strong>
+                {{ describe(e) }}
               </li>
             }
           </ol>
@@ -277,6 +310,7 @@ export class TicketPanel {
 
   protected readonly priorities = PRIORITIES;
   protected readonly words = words;
+  protected readonly segments = ticketSegments;
   protected readonly resolving = signal(false);
 
   protected readonly number = computed(() => {
@@ -363,10 +397,12 @@ export class TicketPanel {
   protected describe(e: TicketEvent): string {
     const after = e.after ?? {};
     const before = e.before ?? {};
+    const action = words(e.action).toLowerCase();
+    if (e.action === 'commented') return after['internal'] ? 'added an internal note' : 'commented';
+    if (!e.before) return action;
     const changes = Object.keys(after)
       .filter((k) => !['body', 'description', 'title', 'internal', 'id'].includes(k))
       .map((k) => `${k} ${fmt(before[k])} → ${fmt(after[k])}`);
-    const action = words(e.action).toLowerCase();
     return changes.length ? `${action}: ${changes.join(', ')}` : action;
   }
 

@@ -1,6 +1,8 @@
 /**
- * GET /readyz: the IDP (discovery), both MCP servers (their RFC 9728 metadata), Chroma, and the built-in
- * documentation's first ingestion; each check with a timeout, so a hung dependency is reported, not waited for.
+ * GET /readyz for every service: named checks (a dependency over HTTP, the service's own database, …),
+ * each with a timeout so a hung dependency is reported, not waited for; 200 `ready` or 503 `not_ready`
+ * with a message naming what is down. The API checks the IDP, both MCP servers, Chroma and its
+ * documentation; the others their database.
  */
 import type { FastifyInstance } from 'fastify';
 
@@ -63,4 +65,40 @@ export function registerReadiness(app: FastifyInstance, checks: Check[]): void {
       checks: Object.fromEntries(results),
     });
   });
+}
+
+/** The service's own database (a Store of database.ts): answers a query within `timeoutMs`. */
+export function storeCheck(
+  store: { readonly label: string; ping(): Promise<void> },
+  name = 'database',
+  timeoutMs = 3000,
+): Check {
+  return {
+    name,
+    async check() {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<CheckResult>((resolve) => {
+        timer = setTimeout(
+          () =>
+            resolve({
+              ok: false,
+              detail: `${store.label} is not responding (no answer within ${timeoutMs / 1000} s)`,
+              summary: 'is not responding',
+            }),
+          timeoutMs,
+        );
+      });
+      try {
+        return await Promise.race([
+          store.ping().then(
+            (): CheckResult => ({ ok: true, detail: 'ok' }),
+            (err: Error): CheckResult => ({ ok: false, detail: err.message, summary: 'is unavailable' }),
+          ),
+          late,
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
 }
