@@ -27,6 +27,7 @@ test('draft a reply on a ticket with the copilot, edit it and send it', async ({
   const summary = copilot.getByTestId('copilot-summary');
   await expect(summary).toContainText('Problem');
   await expect(summary).toContainText('Next step');
+  await copilot.screenshot({ path: 'e2e-artifacts/copilot-summary-light-1280.png' });
   await expect(copilot.getByTestId('copilot-note')).toContainText(/Basic mode · no AI model/);
 
   await copilot.getByRole('button', { name: 'Draft reply' }).click();
@@ -35,6 +36,7 @@ test('draft a reply on a ticket with the copilot, edit it and send it', async ({
   await expect(box).toHaveValue(new RegExp(`Thank you for your report .*\\(${number}\\)`));
   const draft = await box.inputValue();
   expect(draft).toMatch(/Sources:\n\[1\] /);
+  await panel.screenshot({ path: 'e2e-artifacts/copilot-draft-light-1280.png' });
 
   // The agent edits the draft before sending it.
   const tag = uniqueTag('copilot');
@@ -56,5 +58,36 @@ test('draft a reply on a ticket with the copilot, edit it and send it', async ({
   await copilot.getByRole('button', { name: 'Similar tickets' }).click();
   const similar = copilot.getByTestId('copilot-similar');
   await expect(similar.locator('li').first()).toContainText(/Resolution:|Closed without/);
-  await app.screenshot({ path: 'e2e-artifacts/copilot-similar.png' });
+  await copilot.screenshot({ path: 'e2e-artifacts/copilot-similar-light-1280.png' });
+});
+
+test('the approval form: the agent edits the proposed ticket, and the edited one is created', async ({
+  app,
+  stack,
+}) => {
+  await app.setViewportSize({ width: 1920, height: 1080 });
+  await app.emulateMedia({ colorScheme: 'dark' });
+  await signIn(app, AGENT);
+  const tag = uniqueTag('form');
+  const proposed = `Dock bay three not charging ${tag}`;
+  await ask(app, `Create a ticket for Dallas Police Department: ${proposed}`, 'awaiting-approval');
+  const dialog = app.getByRole('dialog', { name: 'Approve change?' });
+  await expect(dialog.getByRole('button', { name: 'Deny' })).toBeFocused();
+  const title = dialog.getByLabel('Title');
+  await expect(title).toHaveValue(proposed);
+  const edited = `DS-8 bay 3 not charging ${tag}`;
+  await title.fill(edited);
+  await dialog.getByLabel('Priority').selectOption('high');
+  await expect(dialog.getByTestId('approval-edited')).toBeVisible();
+  await app.screenshot({ path: 'e2e-artifacts/approval-form-dark-1920.png' });
+  await dialog.getByRole('button', { name: 'Approve with changes' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(app.getByTestId('chat')).toHaveAttribute('data-state', 'idle');
+
+  const rows = query<{ title: string; priority: string }>(
+    ticketingDb(stack.dataDir),
+    "SELECT title, priority FROM tickets WHERE title LIKE '%' || ? || '%'",
+    tag,
+  );
+  expect(rows, 'exactly the edited ticket was created').toEqual([{ title: edited, priority: 'high' }]);
 });

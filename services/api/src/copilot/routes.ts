@@ -12,7 +12,7 @@ import {
   type CopilotAction,
   type CopilotResult,
 } from '@msi/contracts/api';
-import { EXTRACTIVE_NOTE } from '../agent/offline/copilot.js';
+import { EXTRACTIVE_NOTE, sectionPath } from '../agent/offline/copilot.js';
 import { ModelError, type ModelProvider } from '../agent/provider.js';
 import { bearerToken } from '../auth.js';
 import type { Embedder } from '../knowledge/embedder.js';
@@ -137,9 +137,7 @@ export function registerCopilotRoutes(app: FastifyInstance, opts: CopilotRouteOp
 export function withSources(draft: string, citations: Citation[]): string {
   if (!citations.length) return draft;
   const section = (c: Citation) => {
-    const parts = c.section
-      .split(' › ')
-      .filter((p) => p.trim().toLowerCase() !== c.title.trim().toLowerCase());
+    const parts = sectionPath(c);
     return parts.length ? ` — ${parts.join(' › ')}` : '';
   };
   return `${draft.trimEnd()}\n\nSources:\n${citations.map((c, i) => `[${i + 1}] ${c.title}${section(c)}`).join('\n')}`;

@@ -55,6 +55,11 @@ function relTime(toIso: string, now: number): string {
   return mins >= 0 ? `in ${span}` : `${span} ago`;
 }
 
+/** A passage's heading path without its document title (which the section path starts with). */
+export function sectionPath(p: { title: string; section: string }): string[] {
+  return p.section.split(' › ').filter((s) => s.trim().toLowerCase() !== p.title.trim().toLowerCase());
+}
+
 const OPEN = new Set(['open', 'in_progress', 'waiting_on_customer']);
 
 /** The best sentence of the passages for the ticket, as `{sentence, index}` (index into passages). */
@@ -133,7 +138,7 @@ export function extractiveSummary(d: TicketDetail, passages: Passage[], now = Da
     const best = bestSentences(passages, t, 1, STEP)[0];
     if (best) {
       const p = passages[best.index]!;
-      steps.push(`From “${p.title} › ${p.section}”: ${best.sentence}`);
+      steps.push(`From “${[p.title, ...sectionPath(p)].join(' › ')}”: ${best.sentence}`);
     } else if (!steps.length) {
       steps.push(`Reply to ${t.reporter} with what was found so far.`);
     }
