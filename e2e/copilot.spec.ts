@@ -5,7 +5,7 @@
  */
 import { test, expect, uniqueTag } from './fixtures.js';
 import { signIn } from './support/auth.js';
-import { ask } from './support/chat.js';
+import { ask, openToolCard, toolCards } from './support/chat.js';
 import { query, ticketingDb } from './support/db.js';
 
 const AGENT = 'alex_agent';
@@ -90,4 +90,43 @@ test('the approval form: the agent edits the proposed ticket, and the edited one
     tag,
   );
   expect(rows, 'exactly the edited ticket was created').toEqual([{ title: edited, priority: 'high' }]);
+});
+
+test('"Don\'t ask again" for comments: the next comment in the conversation is approved by that rule, on record', async ({
+  app,
+  stack,
+}) => {
+  const [{ n: number }] = query<{ n: string }>(
+    ticketingDb(stack.dataDir),
+    "SELECT 'TCK-' || id AS n FROM tickets WHERE org = 'dallas-police' AND status = 'open' ORDER BY id LIMIT 1",
+  );
+  const tag = uniqueTag('rule');
+  await signIn(app, AGENT);
+  await ask(app, `Add an internal note to ${number} saying first check ${tag}`, 'awaiting-approval');
+  const dialog = app.getByRole('dialog', { name: 'Approve change?' });
+  const remember = dialog.getByLabel("Don't ask again for comments in this conversation");
+  await expect(remember).not.toBeChecked();
+  await remember.check();
+  await dialog.screenshot({ path: 'e2e-artifacts/approval-remember-light-1280.png' });
+  await dialog.getByRole('button', { name: 'Approve' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(app.getByTestId('chat')).toHaveAttribute('data-state', 'idle');
+
+  const second = await ask(app, `Add an internal note to ${number} saying second check ${tag}`);
+  const card = toolCards(second, 'add_comment');
+  await expect(card).toHaveAttribute('data-state', 'ok');
+  await expect(card).toContainText('Auto-approved');
+  const body = await openToolCard(card);
+  await expect(body.getByTestId('auto-approval')).toContainText(
+    'Comments allowed for this conversation by Alex Rivera',
+  );
+  const rows = query<{ body: string; internal: number }>(
+    ticketingDb(stack.dataDir),
+    "SELECT body, internal FROM comments WHERE body LIKE '%' || ? || '%' ORDER BY id",
+    tag,
+  );
+  expect(rows.map((r) => [r.body.replace(` ${tag}`, ''), r.internal])).toEqual([
+    ['first check', 1],
+    ['second check', 1],
+  ]);
 });
