@@ -59,6 +59,9 @@ test('draft a reply on a ticket with the copilot, edit it and send it', async ({
   const similar = copilot.getByTestId('copilot-similar');
   await expect(similar.locator('li').first()).toContainText(/Resolution:|Closed without/);
   await copilot.screenshot({ path: 'e2e-artifacts/copilot-similar-light-1280.png' });
+  await app.setViewportSize({ width: 1920, height: 1080 });
+  await app.emulateMedia({ colorScheme: 'dark' });
+  await app.screenshot({ path: 'e2e-artifacts/copilot-similar-dark-1920.png' });
 });
 
 test('the approval form: the agent edits the proposed ticket, and the edited one is created', async ({
