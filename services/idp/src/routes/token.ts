@@ -55,6 +55,7 @@ export function tokenRoutes(app: FastifyInstance, idp: Idp): void {
       ...(scope.includes('openid')
         ? {
             id_token: await idp.tokens.idToken({
+              alg: (await idp.clients.get(grant.clientId))?.idTokenAlg ?? 'RS256',
               user,
               clientId: grant.clientId,
               nonce,
@@ -216,7 +217,7 @@ export function tokenRoutes(app: FastifyInstance, idp: Idp): void {
     const usedBasic = /^Basic\s/i.test(req.headers.authorization ?? '');
     try {
       const grantType = required(p, 'grant_type');
-      const client = authenticateClient(req, p as Record<string, string>, idp.clients);
+      const client = await authenticateClient(req, p as Record<string, string>, idp.clients);
       const handler = handlers[grantType];
       if (!handler)
         throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
