@@ -16,8 +16,8 @@ import { organization, query, ticketingDb, ticketsOf } from './support/db.js';
 const SCREENS = join(process.cwd(), 'e2e-artifacts', 'screens');
 
 async function clickToPanel(page: Page): Promise<number> {
-  const times = await page.evaluate(() =>
-    performance.getEntriesByName('msi:click-to-panel').map((e) => e.duration),
+  const times = await page.evaluate<number[]>(
+    `performance.getEntriesByName('msi:click-to-panel').map((e) => e.duration)`,
   );
   expect(times.length, 'the panel measured its click-to-panel time').toBeGreaterThan(0);
   return times.at(-1)!;
@@ -133,8 +133,15 @@ test('screenshots of the workspace at 1280×800 and 1920×1080, light and dark',
     for (const scheme of ['light', 'dark'] as const) {
       await app.setViewportSize({ width, height });
       await app.emulateMedia({ colorScheme: scheme });
-      await app.evaluate((s) => document.documentElement.setAttribute('data-theme', s), scheme);
+      await app.evaluate(`document.documentElement.setAttribute('data-theme', ${JSON.stringify(scheme)})`);
       await app.screenshot({ path: join(SCREENS, `ticket-panel-${width}x${height}-${scheme}.png`) });
     }
+  }
+  await app.setViewportSize({ width: 1280, height: 800 });
+  await app.getByTestId('ticket-panel').getByRole('button', { name: 'Dallas Police Department' }).click();
+  await expect(app.getByTestId('org-card').getByTestId('deployment').first()).toBeVisible();
+  for (const scheme of ['light', 'dark'] as const) {
+    await app.evaluate(`document.documentElement.setAttribute('data-theme', ${JSON.stringify(scheme)})`);
+    await app.screenshot({ path: join(SCREENS, `org-card-1280x800-${scheme}.png`) });
   }
 });

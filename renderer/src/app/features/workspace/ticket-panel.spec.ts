@@ -171,6 +171,7 @@ describe('TicketPanel', () => {
     expect(root.querySelector('[data-testid="panel-error"]')!.textContent).toContain(
       'only supervisors',
     );
+    expect(select.value).toBe('high');
     expect(button('Assign to me')).toBeUndefined();
   });
 

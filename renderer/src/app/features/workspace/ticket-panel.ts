@@ -430,11 +430,12 @@ export class TicketPanel {
     const value = select.value;
     const t = this.service.ticket()?.ticket;
     if (!t || t[field] === value) return;
-    void this.service.act(
-      'update_ticket',
-      { [field]: value },
-      `${words(field)} set to ${words(value)}.`,
-    );
+    void this.service
+      .act('update_ticket', { [field]: value }, `${words(field)} set to ${words(value)}.`)
+      .then((done) => {
+        // Refused: the select shows the ticket's value again, not the one that was not set.
+        if (!done) select.value = t[field];
+      });
   }
 
   protected async comment(event: Event): Promise<void> {
