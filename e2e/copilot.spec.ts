@@ -99,10 +99,10 @@ test('"Don\'t ask again" for comments: the next comment in the conversation is a
   app,
   stack,
 }) => {
-  const [{ n: number }] = query<{ n: string }>(
+  const number = query<{ n: string }>(
     ticketingDb(stack.dataDir),
     "SELECT 'TCK-' || id AS n FROM tickets WHERE org = 'dallas-police' AND status = 'open' ORDER BY id LIMIT 1",
-  );
+  )[0]!.n;
   const tag = uniqueTag('rule');
   await signIn(app, AGENT);
   await ask(app, `Add an internal note to ${number} saying first check ${tag}`, 'awaiting-approval');
