@@ -64,7 +64,8 @@ export async function startBackend(
         { port: ticketingPort },
       ),
       startService('organizations', common, { port: orgsPort }),
-      startChroma({ dataDir: join(dataDir, 'chroma') }),
+      // With its token, as the desktop stack runs it.
+      startChroma({ dataDir: join(dataDir, 'chroma'), token: true }),
     ]);
     started.push(ticketing, organizations, chroma);
 
@@ -75,6 +76,7 @@ export async function startBackend(
       TICKETING_URL: ticketingUrl,
       ORGANIZATIONS_URL: orgsUrl,
       CHROMA_URL: chroma.url,
+      CHROMA_TOKEN: chroma.token,
       API_CLIENT_ID: 'msi-api',
       API_CLIENT_SECRET: TEST_API_CLIENT_SECRET,
       RATE_LIMIT_REQUESTS: '1000',

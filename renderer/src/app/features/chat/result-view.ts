@@ -118,16 +118,12 @@ export function viewOf(value: unknown): View {
       </dl>
     }
     @for (t of v.tables; track t.caption) {
-      @defer (prefetch on idle) {
-        <msi-data-table
-          [caption]="t.caption"
-          [rows]="t.rows"
-          [fields]="t.columns"
-          [organization]="v.organization"
-        />
-      } @placeholder {
-        <p class="muted">{{ t.caption }}: {{ t.rows.length }} rows</p>
-      }
+      <msi-data-table
+        [caption]="t.caption"
+        [rows]="t.rows"
+        [fields]="t.columns"
+        [organization]="v.organization"
+      />
     }
     @if (v.rest) {
       <pre class="block json">{{ v.rest }}</pre>
