@@ -111,7 +111,27 @@ export interface ToolCall {
    *  OUTCOME_UNKNOWN: it may have been made. */
   error?: string;
   ms?: number;
-  approval?: { approvalId: string; decision: 'pending' | 'approved' | 'denied' | 'timeout' | 'cancelled' };
+  approval?: ToolCallApproval;
+}
+
+/** How a change was settled: by the person in the dialog, or automatically by a rule (`auto`). */
+export interface ToolCallApproval {
+  approvalId: string;
+  decision: 'pending' | 'approved' | 'denied' | 'timeout' | 'cancelled';
+  /** Approved without asking, by this rule (e.g. comments allowed for this conversation). */
+  auto?: AutoApproval;
+  /** The arguments the assistant proposed, when the person edited them before approving (`args` is what ran). */
+  proposed?: Record<string, unknown>;
+}
+
+/** The rule that approved a change without asking, as the approval record keeps it. */
+export interface AutoApproval {
+  /** `conversation:<tool>` or `conversation:update_ticket.status`: allowed for this conversation. */
+  rule: string;
+  /** In words: "Status changes allowed for this conversation by Alex Rivera at 23:41". */
+  label: string;
+  grantedBy: string;
+  grantedAt: string;
 }
 
 /** The words of an approved change whose result never came back (the API stopped while it ran). */
@@ -152,13 +172,22 @@ export interface StreamEvents {
     tool: string;
     args: Record<string, unknown>;
     summary: string;
+    /** The tool's input JSON Schema: the dialog shows the arguments as a form of these fields. */
+    schema?: Record<string, unknown>;
+    /** What the dialog may offer besides Approve and Deny. */
+    policy?: ApprovalOffer;
   };
   /** The approval was settled (by the person, a timeout, or the turn's end): its dialog closes. */
   'approval.decided': {
     approvalId: string;
     callId: string;
     decision: 'approved' | 'denied' | 'timeout' | 'cancelled';
+    /** Approved with arguments the person edited: what runs (`proposed` is what the assistant asked for). */
+    args?: Record<string, unknown>;
+    proposed?: Record<string, unknown>;
   };
+  /** A change approved without asking, by a rule of the approval policy (it runs next). */
+  'approval.auto': { approvalId: string; callId: string; tool: string; auto: AutoApproval };
   citations: { sources: Citation[] };
   usage: Usage;
   done: { messageId: string };
@@ -172,9 +201,45 @@ export interface StreamEvents {
 export const TERMINAL_EVENTS: readonly StreamEventName[] = ['done', 'cancelled', 'error'];
 export type StreamEventName = keyof StreamEvents;
 
-/** POST /api/approvals/:id */
+/**
+ * POST /api/approvals/:id. With `args` (approve only) the edited arguments run instead of the proposed ones:
+ * checked again against the tool's schema (400 and the approval stays pending when they do not fit; fields
+ * that name what is changed, e.g. the ticket number, cannot be edited). `remember: true` also allows this
+ * kind of change for the rest of the conversation, where the policy offers it (400 otherwise).
+ */
 export interface ApprovalDecision {
   decision: 'approve' | 'deny';
+  args?: Record<string, unknown>;
+  remember?: boolean;
+}
+export interface ApprovalDecided {
+  approvalId: string;
+  decision: 'approved' | 'denied';
+  /** The rule stored by `remember`, when one was. */
+  rule?: string;
+}
+
+/** What the approval dialog may offer: "allow for this conversation" for low-risk changes only. */
+export interface ApprovalOffer {
+  /** Set when this change may be allowed for the rest of the conversation: the rule and its words. */
+  remember?: { rule: string; label: string };
+  /** An administrator set this tool to always ask: nothing is remembered for it. */
+  alwaysAsk: boolean;
+  /** Argument names that identify what is changed and are shown read-only. */
+  locked: string[];
+}
+
+/**
+ * GET /api/approval-policy → ApprovalPolicy (everyone: what may be remembered). PUT /api/approval-policy
+ * {alwaysAsk: string[]} (administrators; others get 404) → ApprovalPolicy. Tools in `alwaysAsk` are asked
+ * every time, whatever was allowed for a conversation.
+ */
+export interface ApprovalPolicy {
+  alwaysAsk: string[];
+  /** The kinds of change "allow for this conversation" is offered for (never permission changes). */
+  rememberable: { rule: string; tool: string; label: string }[];
+  updatedBy?: string;
+  updatedAt?: string;
 }
 
 /** Knowledge base. GET /api/knowledge/documents → { documents }. */
@@ -267,6 +332,62 @@ export interface DocumentContent {
 }
 
 /**
+ * Copilot actions on a ticket: POST /api/tickets/:number/copilot/:action (no body) → CopilotResult.
+ * Support staff only, with their own rights: a customer, or a ticket the person cannot see, gets 404.
+ * The `offline` provider answers extractively (sentences taken from the ticket and the documentation,
+ * `extractive: true`, and `note` says so); `openai` writes with the model from the same material.
+ */
+export const COPILOT_ACTIONS = ['summarize', 'draft_reply', 'similar'] as const;
+export type CopilotAction = (typeof COPILOT_ACTIONS)[number];
+
+interface CopilotBase {
+  ticket: string;
+  provider: ProviderName;
+  model?: string;
+  /** Sentences taken from the sources rather than written by a model. */
+  extractive: boolean;
+  /** For the person: how this was made (Basic mode, search on one leg only, …). */
+  note?: string;
+  /** Time the API took (ms). */
+  ms: number;
+}
+export interface TicketBrief {
+  problem: string;
+  tried: string;
+  status: string;
+  nextStep: string;
+}
+export interface CopilotSummary extends CopilotBase {
+  action: 'summarize';
+  summary: TicketBrief;
+}
+export interface CopilotDraft extends CopilotBase {
+  action: 'draft_reply';
+  /** Markdown with [n] markers for `citations[n-1]`; the person edits it and sends it as a comment. */
+  draft: string;
+  citations: Citation[];
+}
+export interface SimilarTicket {
+  number: string;
+  title: string;
+  organization: string;
+  organizationName: string;
+  status: string;
+  product: string;
+  resolution: string | null;
+  resolvedAt: string | null;
+  /** Fused rank score (higher is more alike). */
+  score: number;
+  /** Which legs of the search found it. */
+  matchedBy: ('lexical' | 'semantic')[];
+}
+export interface CopilotSimilar extends CopilotBase {
+  action: 'similar';
+  tickets: SimilarTicket[];
+}
+export type CopilotResult = CopilotSummary | CopilotDraft | CopilotSimilar;
+
+/**
  * POST /api/tools/:server/:name — runs one tool the person's GET /api/tools lists, with their own rights,
  * because they asked for it themselves (a button in the ticket panel or org card): no approval. With
  * `conversationId` the call is recorded in that conversation as a tool call of an answer (`message`).
@@ -320,6 +441,8 @@ export const API_ROUTES = {
   documentContent: '/api/knowledge/documents/:id/content',
   search: '/api/knowledge/search',
   chunk: '/api/knowledge/chunks/:chunkId',
+  copilot: '/api/tickets/:number/copilot/:action',
+  approvalPolicy: '/api/approval-policy',
 } as const;
 export type ApiRoute = (typeof API_ROUTES)[keyof typeof API_ROUTES];
 

@@ -24,6 +24,8 @@ export const CAN = {
   configureEndpoints: ['agent', 'supervisor', 'admin'],
   /** The services' console under Diagnostics: pids, ports, URLs, raw logs, Restart. */
   seeDiagnostics: ['admin'],
+  /** Set tools to "always ask" for approval (the approval policy). */
+  changeApprovalPolicy: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Ability = keyof typeof CAN;

@@ -21,11 +21,16 @@ import {
   type Logger,
   type Store,
 } from '@msi/kit';
+import {
+  createApprovalPolicy,
+  registerApprovalPolicyRoutes,
+  type ApprovalPolicyTables,
+} from './agent/approval-policy.js';
 import { createApprovals } from './agent/approvals.js';
 import { registerApprovalRoutes } from './agent/approvals.js';
 import { offlineProvider } from './agent/offline/index.js';
 import type { ModelProvider } from './agent/provider.js';
-import { apiVerifier, requirePerson } from './auth.js';
+import { apiVerifier, bearerToken, requirePerson } from './auth.js';
 import type { ApiConfig } from './config.js';
 import { registerConversationRoutes } from './conversations/routes.js';
 import {
@@ -33,6 +38,7 @@ import {
   createConversationStore,
   type ConversationTables,
 } from './conversations/store.js';
+import { registerCopilotRoutes } from './copilot/routes.js';
 import {
   createKnowledgeBase,
   offlineEmbedder,
@@ -51,6 +57,7 @@ import { createMemoryEventLog } from './turns/events.js';
 import { registerTurnRoutes } from './turns/routes.js';
 import { createTurnRunner } from './turns/runner.js';
 import { createTurnStore, turnMigrations, type TurnTables } from './turns/store.js';
+import { createToolbox } from './tools.js';
 import { registerToolRunRoutes } from './tool-runs.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -188,13 +195,14 @@ export async function buildApi(
   onShutdown(() => mcp.close());
   const store = createConversationStore(data as unknown as Store<ConversationTables>);
   const approvals = createApprovals({ timeoutMs: cfg.APPROVAL_TIMEOUT_MS });
+  const policy = createApprovalPolicy(data as unknown as Store<ApprovalPolicyTables>);
 
   registerMeRoutes(app, { preHandler, provider, mcp, docs: kb });
   // Turns are jobs: their events in this process (a shared log would plug in here), their state stored.
   const events = createMemoryEventLog();
   const turns = createTurnStore(data as unknown as Store<TurnTables>);
   const runner = createTurnRunner({
-    turn: { provider, approvals, store, metrics, log },
+    turn: { provider, approvals, policy, store, metrics, log },
     conversations: store,
     turns,
     events,
@@ -216,6 +224,19 @@ export async function buildApi(
   registerTurnRoutes(app, { preHandler, turns, events, runner });
   registerToolRunRoutes(app, { preHandler, mcp, docs: kb, store });
   registerApprovalRoutes(app, approvals, { preHandler });
+  registerApprovalPolicyRoutes(app, policy, {
+    preHandler,
+    async changingTools(req) {
+      const session = mcp.session(req.principal!, bearerToken(req));
+      try {
+        const tools = await createToolbox(session, kb).list();
+        return tools.filter((t) => t.requiresApproval).map((t) => t.name);
+      } finally {
+        await session.close();
+      }
+    },
+  });
+  registerCopilotRoutes(app, { preHandler, provider, mcp, docs: kb, embedder });
   // Fastify runs an array of preHandlers in order; the knowledge routes' option is typed for one.
   registerKnowledgeRoutes(app, kb, { preHandler: preHandler as unknown as preHandlerHookHandler });
   registerReadiness(app, [

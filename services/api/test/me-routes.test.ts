@@ -32,6 +32,7 @@ const EXPECTED: Record<(typeof USERS)[number], Record<string, boolean>> = {
     changeMemberPermissions: false,
     configureEndpoints: false,
     seeDiagnostics: false,
+    changeApprovalPolicy: false,
   },
   alex_agent: {
     changeKnowledge: true,
@@ -42,6 +43,7 @@ const EXPECTED: Record<(typeof USERS)[number], Record<string, boolean>> = {
     changeMemberPermissions: false,
     configureEndpoints: true,
     seeDiagnostics: false,
+    changeApprovalPolicy: false,
   },
   sam_supervisor: {
     changeKnowledge: true,
@@ -52,6 +54,7 @@ const EXPECTED: Record<(typeof USERS)[number], Record<string, boolean>> = {
     changeMemberPermissions: false,
     configureEndpoints: true,
     seeDiagnostics: false,
+    changeApprovalPolicy: false,
   },
   admin: {
     changeKnowledge: true,
@@ -62,6 +65,7 @@ const EXPECTED: Record<(typeof USERS)[number], Record<string, boolean>> = {
     changeMemberPermissions: true,
     configureEndpoints: true,
     seeDiagnostics: true,
+    changeApprovalPolicy: true,
   },
 };
 

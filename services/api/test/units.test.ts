@@ -33,11 +33,11 @@ describe('approvals', () => {
     const a = createApprovals({ timeoutMs: 50 });
     const ac = new AbortController();
     const r1 = a.request('u1', ac.signal);
-    expect(a.decide('u2', r1.approvalId, 'approve')).toBe('not_found');
-    expect(a.decide('u1', r1.approvalId, 'deny')).toBe('ok');
+    expect(await a.decide('u2', r1.approvalId, 'approve')).toEqual({ result: 'not_found' });
+    expect(await a.decide('u1', r1.approvalId, 'deny')).toEqual({ result: 'ok' });
     expect(await r1.decision).toMatchObject({ decision: 'denied', by: 'u1' });
     expect(Date.parse((await r1.decision).at)).toBeGreaterThan(Date.now() - 5000);
-    expect(a.decide('u1', r1.approvalId, 'approve')).toBe('not_found');
+    expect(await a.decide('u1', r1.approvalId, 'approve')).toEqual({ result: 'not_found' });
     expect((await a.request('u1', ac.signal).decision).decision).toBe('timeout');
     const r3 = a.request('u1', ac.signal);
     ac.abort();

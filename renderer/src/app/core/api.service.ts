@@ -3,12 +3,16 @@ import {
   API_ROUTES,
   apiPath,
   type ApiError,
+  type ApprovalDecided,
   type ApprovalDecision,
+  type ApprovalPolicy,
   type Citation,
   type ConversationDetail,
   type ConversationList,
   type ConversationSummary,
   type DocumentContent,
+  type CopilotAction,
+  type CopilotResult,
   type DocumentList,
   type Home,
   type KnowledgeDocument,
@@ -124,10 +128,31 @@ export class ApiService {
       body: { arguments: args, ...(conversationId ? { conversationId } : {}) },
     });
   }
-  decide(approvalId: string, decision: ApprovalDecision['decision']): Promise<unknown> {
+  /** The decision; with `args` (the form's edited arguments) and `remember` (allow for this conversation). */
+  decide(
+    approvalId: string,
+    decision: ApprovalDecision['decision'],
+    extra: Omit<ApprovalDecision, 'decision'> = {},
+  ): Promise<ApprovalDecided> {
     return this.json('POST', apiPath(API_ROUTES.approval, { id: approvalId }), {
-      body: { decision },
+      body: { decision, ...extra },
     });
+  }
+
+  approvalPolicy(): Promise<ApprovalPolicy> {
+    return this.json('GET', API_ROUTES.approvalPolicy);
+  }
+  setApprovalPolicy(alwaysAsk: string[]): Promise<ApprovalPolicy> {
+    return this.json('PUT', API_ROUTES.approvalPolicy, { body: { alwaysAsk } });
+  }
+
+  /** A copilot action on a ticket (Summarize, Draft reply, Similar tickets). */
+  copilot<A extends CopilotAction>(
+    number: string,
+    action: A,
+    signal?: AbortSignal,
+  ): Promise<Extract<CopilotResult, { action: A }>> {
+    return this.json('POST', apiPath(API_ROUTES.copilot, { number, action }), { signal });
   }
 
   async documents(): Promise<KnowledgeDocument[]> {

@@ -20,6 +20,7 @@ const EVENT_NAMES: ReadonlySet<string> = new Set<StreamEventName>([
   'tool.started',
   'tool.completed',
   'approval.required',
+  'approval.auto',
   'citations',
   'usage',
   'done',

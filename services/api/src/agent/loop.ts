@@ -19,6 +19,7 @@ import type {
 import type { ConversationStore } from '../conversations/store.js';
 import type { Metrics } from '../metrics.js';
 import type { AgentTool, Toolbox, ToolResult } from '../tools.js';
+import type { ApprovalPolicyStore } from './approval-policy.js';
 import type { ApprovalOutcome, Approvals, Decision } from './approvals.js';
 import { ModelError, type ChatMessage, type ModelProvider, type ModelToolCall } from './provider.js';
 
@@ -29,6 +30,8 @@ const MAX_RESULT_CHARS = 16_000;
 export interface TurnDeps {
   provider: ModelProvider;
   approvals: Approvals;
+  /** Allow-for-this-conversation and the admin's "always ask" (agent/approval-policy.ts). */
+  policy?: ApprovalPolicyStore;
   store: ConversationStore;
   metrics: Metrics;
   log: Logger;
@@ -193,39 +196,95 @@ async function runCall(
   }
 
   let approval: ApprovalOutcome | undefined;
+  let runArgs = args;
   if (tool.requiresApproval) {
-    const { approvalId, decision } = deps.approvals.request(ctx.principal.sub, ctx.signal);
-    const summary = summarize(tool, args);
-    await deps.store.recordApproval({
-      approvalId,
-      owner: ctx.principal.sub,
-      conversationId: ctx.conversationId,
-      callId,
-      tool: tool.name,
-      args,
-      summary,
-    });
-    record.approval = { approvalId, decision: 'pending' };
-    ctx.emit('approval.required', { approvalId, callId, tool: tool.name, args, summary });
-    approval = await decision;
+    const settled = await approve(deps, ctx, tool, record, args);
+    approval = settled.approval;
     const d = approval.decision;
-    await deps.store.decideApproval(approvalId, d);
-    record.approval = { approvalId, decision: d };
-    // Told before the change is sent: a reader that reconnects closes the dialog; a checkpoint knows it
-    // was approved (if the process dies while it runs, its outcome is unknown, not "cancelled").
-    ctx.emit('approval.decided', { approvalId, callId, decision: d });
     if (d !== 'approved')
       return { ...finish(deps, ctx, record, 0, { ok: false, error: declined(d) }, d), approval };
+    runArgs = settled.args;
   }
 
   const t0 = performance.now();
   // An approved change, once sent, runs to its end even when the turn is stopped meanwhile: cutting the
   // request off would leave it made or not without anyone knowing. Its result is recorded; the turn
   // stops after it.
-  const result = await ctx.toolbox.run(tool, args, approval ? undefined : ctx.signal);
+  const result = await ctx.toolbox.run(tool, runArgs, approval ? undefined : ctx.signal);
   const ms = performance.now() - t0;
   const outcome = !approval && ctx.signal.aborted ? 'cancelled' : result.ok ? 'ok' : 'error';
   return { ...finish(deps, ctx, record, ms, result, outcome), ...(approval ? { approval } : {}) };
+}
+
+/**
+ * The approval of one change: automatic when the policy has a rule for it in this conversation (recorded
+ * with the rule), else the person's decision in the dialog, possibly with edited arguments (what then runs,
+ * and what the record shows as the call's arguments, with the proposal kept) and "allow for this
+ * conversation" (stored as a rule for the next ones).
+ */
+async function approve(
+  deps: TurnDeps,
+  ctx: TurnContext,
+  tool: AgentTool,
+  record: ToolCall,
+  args: Record<string, unknown>,
+): Promise<{ approval: ApprovalOutcome; args: Record<string, unknown> }> {
+  const summary = summarize(tool, args);
+  const base = {
+    owner: ctx.principal.sub,
+    conversationId: ctx.conversationId,
+    callId: record.callId,
+    tool: tool.name,
+    args,
+    summary,
+  };
+  const auto = await deps.policy?.auto(ctx.conversationId, tool.name, args);
+  if (auto) {
+    const approvalId = randomUUID();
+    await deps.store.recordApproval({ approvalId, ...base, rule: auto.rule });
+    record.approval = { approvalId, decision: 'approved', auto };
+    // Recorded before the change is sent: a checkpoint knows it was approved (by this rule), so a change
+    // cut off by the process stopping is "outcome unknown", not "cancelled".
+    ctx.emit('approval.auto', { approvalId, callId: record.callId, tool: tool.name, auto });
+    return { approval: { decision: 'approved', by: auto.grantedBy, at: auto.grantedAt }, args };
+  }
+  const offer = (await deps.policy?.offer(tool.name, args)) ?? { alwaysAsk: false, locked: [] };
+  const meta = { conversationId: ctx.conversationId, tool: tool.name, args, schema: tool.inputSchema, offer };
+  const { approvalId, decision } = deps.approvals.request(ctx.principal.sub, ctx.signal, meta);
+  await deps.store.recordApproval({ approvalId, ...base });
+  record.approval = { approvalId, decision: 'pending' };
+  ctx.emit('approval.required', {
+    approvalId,
+    callId: record.callId,
+    tool: tool.name,
+    args,
+    summary,
+    schema: tool.inputSchema,
+    policy: offer,
+  });
+  const approval = await decision;
+  const edited = approval.decision === 'approved' ? approval.args : undefined;
+  const rule = approval.decision === 'approved' ? approval.remember : undefined;
+  await deps.store.decideApproval(approvalId, approval.decision, {
+    ...(edited ? { sentArgs: edited } : {}),
+    ...(rule ? { rule } : {}),
+  });
+  record.approval = {
+    approvalId,
+    decision: approval.decision,
+    ...(edited ? { proposed: args } : {}),
+  };
+  if (edited) record.args = edited;
+  if (rule) await deps.policy?.remember(ctx.conversationId, rule, ctx.principal);
+  // Told before the change is sent: a reader that reconnects closes the dialog; a checkpoint knows it
+  // was approved, and with which arguments (if the process dies while it runs, its outcome is unknown).
+  ctx.emit('approval.decided', {
+    approvalId,
+    callId: record.callId,
+    decision: approval.decision,
+    ...(edited ? { args: edited, proposed: args } : {}),
+  });
+  return { approval, args: edited ?? args };
 }
 
 function finish(

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Generated, type Kysely } from 'kysely';
 import type { Dialect, Migration, Store } from '@msi/kit';
+import { approvalPolicyMigration, type ApprovalPolicyTables } from '../agent/approval-policy.js';
 import { clip } from '../clip.js';
 import type { ApiError, ConversationDetail, ConversationSummary, Message, ToolCall } from '../contract.js';
 
@@ -147,10 +148,12 @@ export const conversationMigrations: Migration[] = [
     sqlite: `ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;`,
     postgres: `ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;`,
   },
+  // The approval policy: allowances per conversation, the admin's "always ask", and what the record keeps.
+  approvalPolicyMigration,
 ];
 
 /** The tables as Kysely sees them (`rowid`: SQLite's implicit one, PostgreSQL's bigserial). */
-export interface ConversationTables {
+export interface ConversationTables extends ApprovalPolicyTables {
   conversations: {
     rowid: Generated<number>;
     id: string;
@@ -186,6 +189,8 @@ export interface ConversationTables {
     ms: number | null;
     approval_id: string | null;
     approval_decision: string | null;
+    /** `{auto?, proposed?}`: the rule that approved it without asking, the proposal before an edit. */
+    approval_json: string | null;
   };
   citations: {
     message_id: string;
@@ -208,6 +213,10 @@ export interface ConversationTables {
     decision: Generated<string>;
     created_at: string;
     decided_at: string | null;
+    /** The rule that approved it without asking, or the one the person stored with "allow for this conversation". */
+    rule: string | null;
+    /** The arguments that ran when the person edited the proposal (`args_json` keeps the proposal). */
+    sent_args_json: string | null;
   };
 }
 
@@ -425,6 +434,13 @@ export function createConversationStore(store: Store<ConversationTables>) {
             approval: {
               approvalId: c.approval_id,
               decision: (c.approval_decision ?? 'pending') as NonNullable<ToolCall['approval']>['decision'],
+              // How it was settled beyond the decision: by a rule (auto), or with edited arguments.
+              ...(c.approval_json
+                ? (JSON.parse(c.approval_json) as Pick<
+                    NonNullable<ToolCall['approval']>,
+                    'auto' | 'proposed'
+                  >)
+                : {}),
             },
           }
         : {}),
@@ -576,6 +592,13 @@ export function createConversationStore(store: Store<ConversationTables>) {
                 ms: c.ms === undefined ? null : Math.round(c.ms),
                 approval_id: c.approval?.approvalId ?? null,
                 approval_decision: c.approval?.decision ?? null,
+                approval_json:
+                  c.approval?.auto || c.approval?.proposed
+                    ? JSON.stringify({
+                        ...(c.approval.auto ? { auto: c.approval.auto } : {}),
+                        ...(c.approval.proposed ? { proposed: c.approval.proposed } : {}),
+                      })
+                    : null,
               })),
             )
             .execute();
@@ -643,7 +666,10 @@ export function createConversationStore(store: Store<ConversationTables>) {
       tool: string;
       args: Record<string, unknown>;
       summary: string;
+      /** Approved without asking, by this rule (the record says so). */
+      rule?: string;
     }): Promise<void> {
+      const at = now();
       await db
         .insertInto('approvals')
         .values({
@@ -654,14 +680,27 @@ export function createConversationStore(store: Store<ConversationTables>) {
           tool: a.tool,
           args_json: JSON.stringify(a.args),
           summary: a.summary,
-          created_at: now(),
+          created_at: at,
+          decision: a.rule ? 'approved' : 'pending',
+          decided_at: a.rule ? at : null,
+          rule: a.rule ?? null,
         })
         .execute();
     },
-    async decideApproval(approvalId: string, decision: string): Promise<void> {
+    /** The decision; `sentArgs` when the person edited the arguments, `rule` when they allowed the kind. */
+    async decideApproval(
+      approvalId: string,
+      decision: string,
+      extra: { sentArgs?: Record<string, unknown>; rule?: string } = {},
+    ): Promise<void> {
       await db
         .updateTable('approvals')
-        .set({ decision, decided_at: now() })
+        .set({
+          decision,
+          decided_at: now(),
+          sent_args_json: extra.sentArgs ? JSON.stringify(extra.sentArgs) : null,
+          rule: extra.rule ?? null,
+        })
         .where('id', '=', approvalId)
         .where('decision', '=', 'pending')
         .execute();

@@ -229,8 +229,22 @@ function track<K extends StreamEventName>(p: TurnCheckpoint, event: K, data: Str
     case 'approval.decided': {
       const d = data as StreamEvents['approval.decided'];
       const c = call(d.callId);
-      if (c) c.approval = { approvalId: d.approvalId, decision: d.decision };
+      if (c) {
+        c.approval = {
+          approvalId: d.approvalId,
+          decision: d.decision,
+          ...(d.proposed ? { proposed: d.proposed } : {}),
+        };
+        if (d.args) c.args = d.args;
+      }
       if (p.approval?.approvalId === d.approvalId) delete p.approval;
+      return true;
+    }
+    case 'approval.auto': {
+      // Approved by a rule without asking: as approved as one the person decided.
+      const d = data as StreamEvents['approval.auto'];
+      const c = call(d.callId);
+      if (c) c.approval = { approvalId: d.approvalId, decision: 'approved', auto: d.auto };
       return true;
     }
     case 'tool.completed': {

@@ -182,7 +182,7 @@ describe('ChatPage', () => {
 
     button('Approve')!.click();
     await settle();
-    expect(api.decide).toHaveBeenCalledWith('a1', 'approve');
+    expect(api.decide).toHaveBeenCalledWith('a1', 'approve', {});
     expect(chat().dataset['state']).toBe('streaming');
     expect(dialog.hasAttribute('open')).toBe(false);
   });
@@ -200,7 +200,7 @@ describe('ChatPage', () => {
     await settle();
     root.querySelector('dialog')!.dispatchEvent(new Event('cancel', { cancelable: true }));
     await settle();
-    expect(api.decide).toHaveBeenCalledWith('a9', 'deny');
+    expect(api.decide).toHaveBeenCalledWith('a9', 'deny', {});
   });
 
   it('shows the API’s error in words and offers Retry', async () => {

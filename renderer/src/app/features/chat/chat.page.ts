@@ -25,6 +25,7 @@ import { Home } from '../home/home';
 import { EntityPanelService } from '../workspace/entity-panel.service';
 import { OrgCard } from '../workspace/org-card';
 import { TicketPanel } from '../workspace/ticket-panel';
+import { CopilotActions } from '../copilot/copilot-actions';
 
 /** Ctrl/⌘+K search, Ctrl/⌘+Shift+O new chat, `/` the composer (when not typing somewhere). */
 export type Shortcut = 'search' | 'new-chat' | 'composer';
@@ -54,6 +55,7 @@ function isTyping(target: EventTarget | null): boolean {
     OrgCard,
     PassagePanel,
     TicketPanel,
+    CopilotActions,
   ],
   host: { '(document:keydown)': 'onShortcut($event)' },
   template: `
@@ -168,7 +170,14 @@ function isTyping(target: EventTarget | null): boolean {
       @defer (when entities.panel(); prefetch on idle) {
         @switch (entities.panel()?.kind) {
           @case ('ticket') {
-            <msi-ticket-panel />
+            <msi-ticket-panel>
+              <msi-copilot-actions
+                copilotActions
+                [ticket]="entities.ticket()?.ticket?.number"
+                (draft)="useDraft($event)"
+                (openTicket)="entities.openTicket($event)"
+              />
+            </msi-ticket-panel>
           }
           @case ('org') {
             <msi-org-card />
@@ -192,6 +201,12 @@ export class ChatPage {
   protected readonly store = inject(ChatStore);
   protected readonly passages = inject(PassageService);
   protected readonly entities = inject(EntityPanelService);
+
+  /** Draft reply: the copilot's draft goes into the ticket panel's comment box, to edit and send there. */
+  protected useDraft(draft: { body: string; internal: boolean }): void {
+    this.entities.commentDraft.set(draft.body);
+    this.entities.commentInternal.set(draft.internal);
+  }
   private readonly conversations = inject(ConversationsStore);
   private readonly router = inject(Router);
   private readonly injector = inject(Injector);

@@ -179,15 +179,23 @@ export class ChatStore {
     this.reconnecting.set(false);
   }
 
-  async decide(decision: 'approve' | 'deny'): Promise<void> {
+  /**
+   * Sends the decision. `args`: the form's arguments when the person changed them (what then runs);
+   * `remember`: allow this kind of change for the rest of the conversation. When the API refuses the edit
+   * the approval stays open with the reason (`approvalError`).
+   */
+  async decide(
+    decision: 'approve' | 'deny',
+    extra: { args?: Record<string, unknown>; remember?: boolean } = {},
+  ): Promise<boolean> {
     const approval = this.approval();
-    if (!approval) return;
+    if (!approval) return false;
     this.approvalError.set(null);
     try {
-      await this.api.decide(approval.approvalId, decision);
+      await this.api.decide(approval.approvalId, decision, decision === 'approve' ? extra : {});
     } catch (error) {
       this.approvalError.set(`Your decision was not sent: ${messageOf(error)}`);
-      return;
+      return false;
     }
     this.approval.set(null);
     if (this.state() === 'awaiting-approval') this.state.set('streaming');
@@ -195,13 +203,16 @@ export class ChatStore {
       call.approval?.approvalId === approval.approvalId
         ? {
             ...call,
+            ...(decision === 'approve' && extra.args ? { args: extra.args } : {}),
             approval: {
               ...call.approval,
               decision: decision === 'approve' ? 'approved' : 'denied',
+              ...(decision === 'approve' && extra.args ? { proposed: call.args } : {}),
             },
           }
         : call,
     );
+    return true;
   }
 
   /** Runs one turn; returns why the API refused the message when it did so before answering. */
@@ -365,7 +376,7 @@ export class ChatStore {
         break;
       }
       case 'approval.decided': {
-        const { approvalId, decision } = event.data;
+        const { approvalId, decision, args, proposed } = event.data;
         // Decided here, in another window, by a timeout or by the turn's end: the dialog closes.
         if (this.approval()?.approvalId === approvalId) {
           this.approval.set(null);
@@ -375,7 +386,25 @@ export class ChatStore {
         this.patchCalls(
           (call) =>
             call.approval?.approvalId === approvalId
-              ? { ...call, approval: { approvalId, decision } }
+              ? {
+                  ...call,
+                  ...(args ? { args } : {}),
+                  approval: { approvalId, decision, ...(proposed ? { proposed } : {}) },
+                }
+              : call,
+          id,
+        );
+        break;
+      }
+      case 'approval.auto': {
+        const data = event.data;
+        this.patchCalls(
+          (call) =>
+            call.callId === data.callId
+              ? {
+                  ...call,
+                  approval: { approvalId: data.approvalId, decision: 'approved', auto: data.auto },
+                }
               : call,
           id,
         );

@@ -47,11 +47,23 @@ let ids = 0;
       </button>
       @if (open()) {
         <div class="tool-body" [id]="bodyId">
+          @if (call().approval?.auto; as auto) {
+            <p class="approval-note" data-testid="auto-approval">
+              Approved automatically: {{ auto.label }}
+              <span class="muted"
+                >(rule <code>{{ auto.rule }}</code>)</span
+              >
+            </p>
+          }
           <h4>Arguments</h4>
           @if (hasArgs()) {
             <msi-result-view [value]="call().args" />
           } @else {
             <p class="muted">None</p>
+          }
+          @if (call().approval?.proposed; as proposed) {
+            <h4>Proposed by the assistant (edited before approval)</h4>
+            <msi-result-view [value]="proposed" />
           }
           @if (call().error) {
             <h4>Error</h4>
@@ -96,8 +108,15 @@ export class ToolCard {
     const time = call.ms !== undefined ? ` · ${formatMs(call.ms)}` : '';
     if (decision === 'denied') return `Denied${time}`;
     if (decision === 'timeout') return 'No decision in time';
-    if (this.state() === 'unknown') return `Approved · ${OUTCOME_UNKNOWN}`;
-    if (call.ok === true) return `${decision === 'approved' ? 'Approved · ' : ''}Done${time}`;
+    const how = call.approval?.auto
+      ? 'Auto-approved · '
+      : call.approval?.proposed
+        ? 'Edited & approved · '
+        : decision === 'approved'
+          ? 'Approved · '
+          : '';
+    if (this.state() === 'unknown') return `${how || 'Approved · '}${OUTCOME_UNKNOWN}`;
+    if (call.ok === true) return `${how}Done${time}`;
     if (call.ok === false) return `Failed${time}`;
     if (this.ended()) return 'Did not finish';
     return decision === 'pending' ? 'Waiting for your approval' : 'Running…';

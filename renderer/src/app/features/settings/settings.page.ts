@@ -17,6 +17,7 @@ import { HOST } from '../../core/host.service';
 import { sessionHint } from '../../core/session-hint';
 import { SessionService } from '../../core/session.service';
 import { ThemeChoice, ThemeService } from '../../core/theme.service';
+import { ApprovalPolicySettings } from './approval-policy-settings';
 
 interface Endpoints {
   issuer: string;
@@ -194,8 +195,10 @@ const LOCAL_START_TIMEOUT_MS = 180_000;
       } @else if (!loadError()) {
         <p class="muted" role="status">Loading settings…</p>
       }
+      <msi-approval-policy-settings />
     </div>
   `,
+  imports: [ApprovalPolicySettings],
   styleUrl: './settings.page.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
