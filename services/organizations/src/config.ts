@@ -1,10 +1,20 @@
-import { baseSpec, DEFAULT_PORTS, env, mcpServerSpec, parseConfig, type ConfigOf } from '@msi/kit';
+import {
+  baseSpec,
+  databaseSpec,
+  DEFAULT_PORTS,
+  env,
+  mcpServerSpec,
+  parseConfig,
+  type ConfigOf,
+} from '@msi/kit';
 import { DEFAULT_SEED } from './seed.js';
 
 /** The organizations server's environment (DESIGN.md, "Running the parts"; the variables in README.md). */
 export const organizationsSpec = {
   ...baseSpec(DEFAULT_PORTS.organizations),
   ...mcpServerSpec(),
+  /** DATABASE_URL (PostgreSQL, its own database `msi_organizations`), else the SQLite file in MSI_DATA_DIR. */
+  ...databaseSpec(),
   /** Seed of the demo set's deployments and statuses (members always match the IDP's demo directory). */
   SEED: env.int(0, 2 ** 31 - 1, DEFAULT_SEED),
 };
