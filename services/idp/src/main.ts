@@ -26,7 +26,7 @@ else
     name: 'idp',
     config: parseIdpConfig,
     http: { fastify: { trustProxy: false } },
-    open: (cfg) => openIdpData(cfg),
+    open: (cfg, log) => openIdpData(cfg, log),
     async build({ cfg, data, app, log }) {
       const idp = await buildIdp(app, log, cfg, data);
       return () =>
