@@ -5,12 +5,17 @@
  * through the IDP's real login form and returns an access token for the API. `startApi(env)` starts one
  * more API process (same audience, its own data dir and port) — e.g. with the `openai` provider pointed
  * at a scripted model. `stop()` ends everything it started and removes the data dir.
+ *
+ * `postgres: true` runs the back end on PostgreSQL: each service of POSTGRES_SERVICES gets a fresh
+ * database of its own on the test server (test/support/database.ts), dropped at stop; `databaseUrls`
+ * gives services databases that exist already (kept), e.g. ones a backup was restored into.
  */
 import { join } from 'node:path';
 import { freePort } from '@msi/kit';
 import { startChroma, type RunningChroma } from './chroma.js';
 import { loginWithPassword, startIdp, TEST_API_CLIENT_SECRET, type RunningIdp } from './idp.js';
-import { tempDataDir } from './data-dir.js';
+import { tempDataDir, type ServiceWithDb } from './data-dir.js';
+import { freshDatabase, type FreshDatabase } from './database.js';
 import { startService, type RunningService } from './services.js';
 
 /** The running back end: each service's process and URL, and one data dir for all. */
@@ -21,6 +26,8 @@ export interface Backend {
   organizations: RunningService;
   chroma: RunningChroma;
   api: RunningService;
+  /** The PostgreSQL database of each service that runs on one (none: all on SQLite). */
+  databaseUrls: DatabaseUrls;
   /** The API's token audience (its PUBLIC_URL): shared by every API process of this back end. */
   apiAudience: string;
   /** An access token for the API, signed in as `username` (password `demo`). */
@@ -30,23 +37,53 @@ export interface Backend {
   stop(): Promise<void>;
 }
 
+/**
+ * The services that take DATABASE_URL so far; the others keep their SQLite file in the data dir. Add a
+ * service here when its store is on the kit's openStore (ticketing and the API are being converted).
+ */
+export const POSTGRES_SERVICES: readonly ServiceWithDb[] = ['idp', 'organizations'];
+
+export type DatabaseUrls = Partial<Record<ServiceWithDb, string>>;
+
 async function distinctPorts(n: number): Promise<number[]> {
   const ports = new Set<number>();
   while (ports.size < n) ports.add(await freePort());
   return [...ports];
 }
 
-export async function startBackend(
-  opts: { apiEnv?: Record<string, string | undefined>; seedTickets?: number } = {},
-): Promise<Backend> {
-  const temp = tempDataDir('msi-backend-');
-  const dataDir = temp.dir;
+export interface BackendOptions {
+  apiEnv?: Record<string, string | undefined>;
+  seedTickets?: number;
+  /** Every service of POSTGRES_SERVICES on a fresh PostgreSQL database of its own (dropped at stop). */
+  postgres?: boolean;
+  /** Databases to use as they are (kept at stop); they win over `postgres`'s fresh ones. */
+  databaseUrls?: DatabaseUrls;
+  /** The data dir to use (kept at stop); default a fresh temporary one (removed). */
+  dataDir?: string;
+}
+
+export async function startBackend(opts: BackendOptions = {}): Promise<Backend> {
+  const temp = opts.dataDir ? undefined : tempDataDir('msi-backend-');
+  const dataDir = opts.dataDir ?? temp!.dir;
   const started: { stop(): Promise<void> }[] = [];
+  const fresh: FreshDatabase[] = [];
   const stopAll = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => {});
     started.length = 0;
+    for (const d of fresh.splice(0)) await d.drop().catch(() => {});
   };
+  const cleanup = () => temp?.cleanup();
   try {
+    const databaseUrls: DatabaseUrls = {};
+    if (opts.postgres) {
+      for (const s of POSTGRES_SERVICES) {
+        const d = await freshDatabase(`backend_${s}`);
+        fresh.push(d);
+        databaseUrls[s] = d.url;
+      }
+    }
+    Object.assign(databaseUrls, opts.databaseUrls);
+    const dbEnv = (s: ServiceWithDb) => (databaseUrls[s] ? { DATABASE_URL: databaseUrls[s] } : {});
     const [apiPort, ticketingPort, orgsPort] = await distinctPorts(3);
     const apiAudience = `http://127.0.0.1:${apiPort}`;
     const ticketingUrl = `http://127.0.0.1:${ticketingPort}`;
@@ -54,16 +91,21 @@ export async function startBackend(
     const idp = await startIdp({
       dataDir: join(dataDir, 'idp-data'),
       audiences: { api: apiAudience, ticketing: ticketingUrl, organizations: orgsUrl },
+      env: dbEnv('idp'),
     });
     started.push(idp);
     const common = { MSI_DATA_DIR: dataDir, IDP_ISSUER: idp.issuer };
     const [ticketing, organizations, chroma] = await Promise.all([
       startService(
         'ticketing',
-        { ...common, ...(opts.seedTickets !== undefined ? { SEED_TICKETS: String(opts.seedTickets) } : {}) },
+        {
+          ...common,
+          ...dbEnv('ticketing'),
+          ...(opts.seedTickets !== undefined ? { SEED_TICKETS: String(opts.seedTickets) } : {}),
+        },
         { port: ticketingPort },
       ),
-      startService('organizations', common, { port: orgsPort }),
+      startService('organizations', { ...common, ...dbEnv('organizations') }, { port: orgsPort }),
       startChroma({ dataDir: join(dataDir, 'chroma') }),
     ]);
     started.push(ticketing, organizations, chroma);
@@ -78,6 +120,7 @@ export async function startBackend(
       API_CLIENT_ID: 'msi-api',
       API_CLIENT_SECRET: TEST_API_CLIENT_SECRET,
       RATE_LIMIT_REQUESTS: '1000',
+      ...dbEnv('api'),
       ...env,
     });
     const api = await startService('api', apiEnv(dataDir, opts.apiEnv ?? {}), { port: apiPort });
@@ -91,6 +134,7 @@ export async function startBackend(
       organizations,
       chroma,
       api,
+      databaseUrls,
       apiAudience,
       async login(username) {
         return (await loginWithPassword(idp.issuer, username)).access_token;
@@ -102,12 +146,12 @@ export async function startBackend(
       },
       async stop() {
         await stopAll();
-        temp.cleanup();
+        cleanup();
       },
     };
   } catch (err) {
     await stopAll();
-    temp.cleanup();
+    cleanup();
     throw err;
   }
 }
