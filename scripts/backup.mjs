@@ -320,6 +320,11 @@ export async function backup(opts, env = process.env) {
         log(opts.quiet, `copying the ${service} database (${src})`);
         await sqliteSnapshot(src, file);
         await add({ kind: 'sqlite', service, schema: await sqliteSchema(file), source: src }, file);
+      } else {
+        log(
+          opts.quiet,
+          `no database for ${service} (no --db ${service}=URL or ${service.toUpperCase()}_DATABASE_URL${dataDir ? `, no SQLite file in ${dataDir}` : ', no --data-dir'}): skipped`,
+        );
       }
     }
     if (chroma && existsSync(chroma)) {

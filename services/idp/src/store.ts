@@ -290,11 +290,6 @@ export class Store {
     return this.kit.ping();
   }
 
-  /** Whether the last query found the database (the MCP-style 503 guard reads it). */
-  get available(): boolean {
-    return this.kit.available;
-  }
-
   /** The demo users, when there is no user at all (a fresh database), in one transaction. */
   private async seedDemoUsers(): Promise<void> {
     const count = async (db: Kysely<IdpTables>) =>
