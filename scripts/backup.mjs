@@ -219,7 +219,8 @@ async function sqliteSnapshot(src, dest) {
   mkdirSync(dirname(dest), { recursive: true });
   const db = new Database(src, { readonly: true, fileMustExist: true });
   try {
-    await db.backup(dest);
+    // The whole file in one step (the default, 100 pages a step with a pause between, took seconds).
+    await db.backup(dest, { progress: () => 1_000_000 });
   } finally {
     db.close();
   }
