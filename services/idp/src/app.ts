@@ -3,13 +3,15 @@ import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import { guardHosts, registerReadiness, storeCheck, type Logger } from '@msi/kit';
-import { onRendererOrigin, registeredClients, rendererOrigins, resourceScopes } from './clients.js';
+import { ClientRegistry } from './client-registry.js';
+import { onRendererOrigin, rendererOrigins, resourceScopes } from './clients.js';
 import type { IdpConfig } from './config.js';
 import type { Idp } from './context.js';
 import { KeyStore } from './keys.js';
 import { authorizeRoutes } from './routes/authorize.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { endSessionRoutes } from './routes/end-session.js';
+import { registerRoutes } from './routes/register.js';
 import { revokeRoutes } from './routes/revoke.js';
 import { tokenRoutes } from './routes/token.js';
 import { userinfoRoutes } from './routes/userinfo.js';
@@ -45,6 +47,7 @@ export interface IdpData {
 export async function openIdpData(cfg: IdpConfig, log?: Logger): Promise<IdpData> {
   const keys = new KeyStore(join(cfg.MSI_DATA_DIR, 'idp'), keyRetention(cfg));
   keys.load();
+  keys.ensureAlgorithms();
   const store = await Store.open({
     dataDir: cfg.MSI_DATA_DIR,
     url: cfg.DATABASE_URL,
@@ -68,7 +71,7 @@ export async function buildIdp(
     store,
     keys,
     tokens: new TokenIssuer(cfg, keys, store),
-    clients: registeredClients(cfg),
+    clients: new ClientRegistry(cfg, log),
     resources: resourceScopes(cfg),
   };
   const pruner = setInterval(() => {
@@ -105,5 +108,6 @@ export async function buildIdp(
   userinfoRoutes(app, idp);
   revokeRoutes(app, idp);
   endSessionRoutes(app, idp);
+  registerRoutes(app, idp);
   return idp;
 }

@@ -25,6 +25,10 @@ export interface Client {
   /** A redirect URI the code goes to without asking the person (the desktop app: the renderer's own origin). */
   trustedRedirect(uri: string): boolean;
   postLogoutRedirectUriOk(uri: string): boolean;
+  /** How its ID tokens are signed (default RS256, OpenID Connect's default). */
+  idTokenAlg?: 'ES256' | 'RS256';
+  /** Not configured here: a dynamically registered client or a Client ID Metadata Document (client-registry.ts). */
+  dynamic?: boolean;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -83,6 +87,7 @@ export function registeredClients(cfg: IdpConfig): Map<string, Client> {
   const desktop: Client = {
     id: DESKTOP_CLIENT_ID,
     name: 'MSI Assistant (desktop app)',
+    idTokenAlg: 'ES256',
     grants: [GRANT.code, GRANT.refresh],
     // Any loopback port (RFC 8252 §7.3), but only the renderer's own origin gets a code without consent.
     redirectUriOk: (uri) => isLoopbackRedirect(uri, ['/auth/callback']),
@@ -103,10 +108,16 @@ export function registeredClients(cfg: IdpConfig): Map<string, Client> {
 
 /** The audiences tokens can be issued for, each with the scopes a token for it may carry. */
 export function resourceScopes(cfg: IdpConfig): Map<string, string[]> {
+  const tickets: string[] = [SCOPES.ticketsRead, SCOPES.ticketsWrite];
+  const orgs: string[] = [SCOPES.orgsRead, SCOPES.orgsWrite];
+  // An MCP server is also known by its endpoint, `<server>/mcp`: the resource its RFC 9728 metadata
+  // names for MCP hosts.
   return new Map([
-    [cfg.API_URL, [SCOPES.api]],
-    [cfg.TICKETING_URL, [SCOPES.ticketsRead, SCOPES.ticketsWrite]],
-    [cfg.ORGANIZATIONS_URL, [SCOPES.orgsRead, SCOPES.orgsWrite]],
+    [cfg.API_URL, [SCOPES.api] as string[]],
+    [cfg.TICKETING_URL, tickets],
+    [`${cfg.TICKETING_URL}/mcp`, tickets],
+    [cfg.ORGANIZATIONS_URL, orgs],
+    [`${cfg.ORGANIZATIONS_URL}/mcp`, orgs],
   ]);
 }
 
@@ -119,11 +130,11 @@ const sameSecret = (a: string, b: string) => {
  * Client authentication at the token and revocation endpoints: client_secret_basic, client_secret_post, or
  * `client_id` alone for public clients. Failures are `invalid_client` (401).
  */
-export function authenticateClient(
+export async function authenticateClient(
   req: FastifyRequest,
   body: Record<string, unknown>,
-  clients: Map<string, Client>,
-): Client {
+  clients: { get(id: string): Promise<Client | undefined> },
+): Promise<Client> {
   // A repeated parameter (an array) or a JSON non-string is a malformed request (RFC 6749 §3.2), not a 500.
   const field = (name: string) => {
     const v = body[name];
@@ -153,7 +164,7 @@ export function authenticateClient(
   }
   if (!id)
     throw new OAuthError('invalid_client', 'client authentication is required (client_id is missing)', 401);
-  const client = clients.get(id);
+  const client = await clients.get(id);
   if (!client) throw new OAuthError('invalid_client', `unknown client ${id}`, 401);
   if (client.secret !== undefined) {
     if (secret === undefined)

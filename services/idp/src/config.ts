@@ -27,6 +27,11 @@ export const idpSpec = {
   ALLOWED_ORIGINS: env.list([]),
   /** Host header values served besides PUBLIC_URL's and a loopback name on the bound port. */
   ALLOWED_HOSTS: env.list([]),
+  /**
+   * Fetch Client ID Metadata Documents from private and loopback addresses too (a test or an intranet
+   * host). Off by default: a client id URL must not make the IDP reach into its own network.
+   */
+  IDP_CLIENT_METADATA_PRIVATE_HOSTS: env.bool(false),
   IDP_CODE_TTL: env.int(1, 600, 60),
   IDP_ACCESS_TOKEN_TTL: env.int(10, 86_400, 15 * 60),
   IDP_EXCHANGED_TOKEN_TTL: env.int(10, 3600, 5 * 60),

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { OIDC_SCOPES as CONTRACT_OIDC_SCOPES, type Logger } from '@msi/kit';
 import type { IdpConfig } from './config.js';
-import type { Client } from './clients.js';
+import type { ClientRegistry } from './client-registry.js';
 import type { KeyStore } from './keys.js';
 import type { Store } from './store.js';
 import type { TokenIssuer } from './tokens.js';
@@ -14,7 +14,7 @@ export interface Idp {
   store: Store;
   keys: KeyStore;
   tokens: TokenIssuer;
-  clients: Map<string, Client>;
+  clients: ClientRegistry;
   /** Audience → the scopes a token for it may carry. */
   resources: Map<string, string[]>;
 }

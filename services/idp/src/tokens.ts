@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import { loadJose } from '@msi/kit';
 import type { IdpConfig } from './config.js';
-import { SIGNING_ALG, type KeyStore } from './keys.js';
+import { SIGNING_ALG, type KeyStore, type SigningAlg } from './keys.js';
 import { now, type IssuedToken, type Store, type User } from './store.js';
 import { OAuthError } from './oauth-error.js';
 
@@ -37,12 +37,17 @@ export class TokenIssuer {
     private readonly store: Store,
   ) {}
 
-  private async sign(claims: JWTPayload, typ: string, ttl: number): Promise<string> {
+  private async sign(
+    claims: JWTPayload,
+    typ: string,
+    ttl: number,
+    alg: SigningAlg = SIGNING_ALG,
+  ): Promise<string> {
     const { SignJWT } = await loadJose();
-    const { kid, key } = this.keys.signing();
+    const { kid, key } = this.keys.signing(alg);
     const t = now();
     return new SignJWT(claims)
-      .setProtectedHeader({ alg: SIGNING_ALG, kid, typ })
+      .setProtectedHeader({ alg, kid, typ })
       .setIssuer(this.cfg.issuer)
       .setIssuedAt(t)
       .setExpirationTime(t + ttl)
@@ -88,6 +93,8 @@ export class TokenIssuer {
     authTime: number;
     sid?: string;
     scope: string[];
+    /** The client's ID token algorithm (RS256 unless it registered another). */
+    alg?: SigningAlg;
   }) {
     const u = userClaims(r.user);
     const claims: JWTPayload = {
@@ -102,7 +109,7 @@ export class TokenIssuer {
       roles: u.roles,
       organizations: u.organizations,
     };
-    return this.sign(claims, 'JWT', this.cfg.IDP_ACCESS_TOKEN_TTL);
+    return this.sign(claims, 'JWT', this.cfg.IDP_ACCESS_TOKEN_TTL, r.alg ?? 'RS256');
   }
 
   /**

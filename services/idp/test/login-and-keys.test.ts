@@ -1,6 +1,6 @@
 /** The login page (labels, CSRF, throttling, demo one-click) and the signing keys (0600, rotation, bad data dir). */
 import { spawnSync } from 'node:child_process';
-import { statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenVerifier, EXIT } from '@msi/kit';
@@ -131,7 +131,7 @@ describe('signing keys', () => {
       expect(statSync(join(dir, 'idp', 'keys.json')).mode & 0o777).toBe(0o600);
       await new Promise((r) => setTimeout(r, 1100)); // the running IDP re-reads the key file
       const jwks = (await (await fetch(`${one.issuer}/jwks`)).json()) as { keys: { kid: string }[] };
-      expect(jwks.keys).toHaveLength(2);
+      expect(jwks.keys).toHaveLength(4); // an ES256 and an RS256 key of each generation
       const after = await loginWithPassword(one.issuer, 'admin');
       const kid = (t: string) =>
         JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString()).kid as string;
@@ -141,6 +141,36 @@ describe('signing keys', () => {
       await expect(verifier.verify(after.access_token)).resolves.toMatchObject({ username: 'admin' });
     } finally {
       await one.stop();
+      cleanup();
+    }
+  });
+
+  it('a key file from before RS256 ID tokens keeps its ES256 key and gains an RS256 one', async () => {
+    const { dir, cleanup } = tempDataDir('msi-idp-old-keys-');
+    try {
+      const first = await startIdp({ dataDir: dir });
+      await first.stop();
+      const file = join(dir, 'idp', 'keys.json');
+      const { keys } = JSON.parse(readFileSync(file, 'utf8')) as { keys: { alg: string; kid: string }[] };
+      const es = keys.filter((k) => k.alg === 'ES256');
+      writeFileSync(file, JSON.stringify({ keys: es }), { mode: 0o600 });
+      const again = await startIdp({ dataDir: dir });
+      try {
+        const jwks = (await (await fetch(`${again.issuer}/jwks`)).json()) as {
+          keys: { kid: string; alg: string }[];
+        };
+        expect(jwks.keys.map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
+        expect(jwks.keys.find((k) => k.alg === 'ES256')!.kid).toBe(es[0]!.kid);
+        const discovery = (await (
+          await fetch(`${again.issuer}/.well-known/openid-configuration`)
+        ).json()) as {
+          id_token_signing_alg_values_supported: string[];
+        };
+        expect(discovery.id_token_signing_alg_values_supported).toContain('RS256');
+      } finally {
+        await again.stop();
+      }
+    } finally {
       cleanup();
     }
   });

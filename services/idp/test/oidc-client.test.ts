@@ -83,10 +83,15 @@ describe.each(backends())('IDP with openid-client on %s', (backend) => {
     };
     expect(as.token_endpoint).toBe(m.token_endpoint);
     const jwks = (await (await fetch(m.jwks_uri!)).json()) as { keys: Record<string, string>[] };
-    expect(jwks.keys).toHaveLength(1);
-    expect(jwks.keys[0]).toMatchObject({ kty: 'EC', alg: 'ES256', use: 'sig' });
-    expect(jwks.keys[0]!.kid).toBeTruthy();
-    expect(jwks.keys[0]!.d).toBeUndefined();
+    // ES256 for access tokens and the desktop app's ID tokens; RS256, OpenID Connect's default, for others.
+    expect(jwks.keys.map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
+    expect(jwks.keys.find((k) => k.alg === 'ES256')).toMatchObject({ kty: 'EC', use: 'sig' });
+    expect(jwks.keys.find((k) => k.alg === 'RS256')).toMatchObject({ kty: 'RSA', use: 'sig', e: 'AQAB' });
+    for (const k of jwks.keys) {
+      expect(k.kid).toBeTruthy();
+      for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(k[secret]).toBeUndefined();
+    }
+    expect(m.id_token_signing_alg_values_supported).toContain('RS256');
   });
 
   it('signs in with code + PKCE; the id_token is validated (nonce) and the access token is for the API', async () => {

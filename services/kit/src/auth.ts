@@ -20,8 +20,11 @@ export class TokenError extends Error {
 
 export interface TokenVerifierOptions {
   issuer: string;
-  /** The audience this resource server accepts: its own resource URL. */
-  audience: string;
+  /**
+   * The audience this resource server accepts: its own resource URL (the first), and other names of the
+   * same resource (an MCP server's `/mcp` endpoint URL, RFC 9728 §3.3).
+   */
+  audience: string | string[];
   /** Skips discovery when given. */
   jwksUri?: string;
   algorithms?: string[];
@@ -88,7 +91,7 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
       } catch (err) {
         throw new TokenError(describeJoseError(jose.errors, err));
       }
-      return principalFromClaims(payload, opts.audience);
+      return principalFromClaims(payload, ([] as string[]).concat(opts.audience)[0]!);
     },
   };
 }
@@ -159,7 +162,8 @@ export function bearerChallenge(
   resourceMetadataUrl?: string,
   scope?: string,
 ) {
-  const parts = [`error="${error}"`, `error_description="${description.replace(/"/g, "'")}"`];
+  // RFC 6750 §3.1: a request that sent no token gets no error code, only where to get one (error '').
+  const parts = error ? [`error="${error}"`, `error_description="${description.replace(/"/g, "'")}"`] : [];
   if (scope) parts.push(`scope="${scope}"`);
   if (resourceMetadataUrl) parts.push(`resource_metadata="${resourceMetadataUrl}"`);
   return `Bearer ${parts.join(', ')}`;
@@ -178,7 +182,12 @@ export function requireBearer(verifier: TokenVerifier, opts: BearerOptions = {})
         .status(401)
         .header(
           'WWW-Authenticate',
-          bearerChallenge('invalid_request', 'a bearer token is required', opts.resourceMetadataUrl),
+          bearerChallenge(
+            '',
+            'a bearer token is required',
+            opts.resourceMetadataUrl,
+            opts.requiredScopes?.join(' ') || undefined,
+          ),
         )
         .send({ error: 'unauthorized', message: 'a bearer token is required (Authorization: Bearer …)' });
     }
@@ -193,10 +202,12 @@ export function requireBearer(verifier: TokenVerifier, opts: BearerOptions = {})
     }
     const missing = (opts.requiredScopes ?? []).filter((s) => !req.principal!.scopes.includes(s));
     if (missing.length) {
+      // The challenge names every scope the request needs, not only the missing one: a client that
+      // re-authorizes with exactly what it is told must not lose what it had.
       return insufficientScope(
         reply,
         `the token lacks scope ${missing.join(' ')}`,
-        missing.join(' '),
+        (opts.requiredScopes ?? []).join(' '),
         opts.resourceMetadataUrl,
       );
     }

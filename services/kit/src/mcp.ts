@@ -66,17 +66,21 @@ export const loadMcpServerSdk = () =>
  * resource server: bearer JWTs for this resource only, RFC 9728 metadata, DNS-rebinding protection.
  */
 export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
+  // RFC 9728 §3.3: the metadata at `/.well-known/oauth-protected-resource/mcp` is that of the resource
+  // `<server>/mcp`, the URL an MCP host connects to; the bare one names the server. Tokens for either name
+  // are accepted (the API's exchanged tokens name the server; hosts that read the metadata, `/mcp`).
   const metadataPath = '/.well-known/oauth-protected-resource';
-  const metadataUrl = `${opts.resource}${metadataPath}`;
-  const metadata = {
-    resource: opts.resource,
+  const mcpResource = `${opts.resource}/mcp`;
+  const metadataUrl = `${opts.resource}${metadataPath}/mcp`;
+  const metadataFor = (resource: string) => ({
+    resource,
     authorization_servers: [opts.issuer],
     scopes_supported: opts.scopesSupported,
     bearer_methods_supported: ['header'],
     resource_name: opts.name,
-  };
-  app.get(metadataPath, async () => metadata);
-  app.get(`${metadataPath}/mcp`, async () => metadata);
+  });
+  app.get(metadataPath, async () => metadataFor(opts.resource));
+  app.get(`${metadataPath}/mcp`, async () => metadataFor(mcpResource));
 
   const hosts = allowedHosts(opts.resource, opts.allowedHosts);
   const origins = new Set((opts.allowedOrigins ?? []).map((o) => o.toLowerCase()));
@@ -87,7 +91,10 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
       return reply.status(403).send({ error: 'forbidden_host', message: `host ${host} is not allowed` });
     }
     const origin = req.headers.origin?.toLowerCase();
-    if (origin && !origins.has(origin)) {
+    // A page of this very origin (the Host it asked for, already checked) is no cross-site request.
+    const sameOrigin =
+      !!origin && URL.canParse(origin) && new URL(origin).host === (req.headers.host ?? '').toLowerCase();
+    if (origin && !origins.has(origin) && !sameOrigin) {
       return reply
         .status(403)
         .send({ error: 'forbidden_origin', message: `origin ${origin} is not allowed` });
@@ -95,7 +102,7 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
   };
 
   // Tokens from the issuer whose audience is this very resource, and no other.
-  const verifier = createTokenVerifier({ issuer: opts.issuer, audience: opts.resource });
+  const verifier = createTokenVerifier({ issuer: opts.issuer, audience: [opts.resource, mcpResource] });
   const auth = requireBearer(verifier, {
     resourceMetadataUrl: metadataUrl,
     requiredScopes: [opts.readScope],
@@ -131,7 +138,12 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
       const tool = calledTool(msg!);
       const needed = tool === undefined ? undefined : ownEntry(scopes, tool);
       if (needed && !principal.scopes.includes(needed)) {
-        return insufficientScope(reply, `${tool} needs scope ${needed}`, needed, metadataUrl);
+        return insufficientScope(
+          reply,
+          `${tool} needs scope ${needed}`,
+          [...new Set([opts.readScope, needed])].join(' '),
+          metadataUrl,
+        );
       }
     }
     const [{ McpServer }, { StreamableHTTPServerTransport }] = await loadMcpServerSdk();

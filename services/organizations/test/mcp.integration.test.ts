@@ -442,7 +442,8 @@ describe.each(backends())('organizations MCP server on %s', (backend) => {
       const res = await rpc(readOnly, setCall);
       expect(res.status).toBe(403);
       expect(res.headers.get('www-authenticate')).toMatch(/error="insufficient_scope"/);
-      expect(res.headers.get('www-authenticate')).toMatch(/scope="orgs:write"/);
+      // Every scope the call needs, so a client that re-authorizes with it keeps its read access.
+      expect(res.headers.get('www-authenticate')).toMatch(/scope="orgs:read orgs:write"/);
       expect(((await res.json()) as { error: string }).error).toBe('insufficient_scope');
       const client = await connect(readOnly);
       await expect(
@@ -466,7 +467,7 @@ describe.each(backends())('organizations MCP server on %s', (backend) => {
         const res = await rpc(token, { jsonrpc: '2.0', id: 1, method: 'tools/list' });
         expect(res.status).toBe(401);
         expect(res.headers.get('www-authenticate')).toContain(
-          `resource_metadata="${orgs.url}/.well-known/oauth-protected-resource"`,
+          `resource_metadata="${orgs.url}/.well-known/oauth-protected-resource/mcp"`,
         );
       }
       const meta = (await (await fetch(`${orgs.url}/.well-known/oauth-protected-resource`)).json()) as Record<

@@ -33,20 +33,25 @@ const createArgs = {
 };
 
 describe('tokens', () => {
-  it('publishes protected-resource metadata (RFC 9728)', async () => {
+  it('publishes protected-resource metadata (RFC 9728), for /mcp naming the /mcp resource (§3.3)', async () => {
     const res = await fetch(`${stack.ticketing.url}/.well-known/oauth-protected-resource`);
     expect(await res.json()).toMatchObject({
       resource: stack.ticketing.url,
       authorization_servers: [stack.idp.issuer],
       scopes_supported: ['tickets:read', 'tickets:write'],
     });
+    const mcp = await fetch(`${stack.ticketing.url}/.well-known/oauth-protected-resource/mcp`);
+    expect(await mcp.json()).toMatchObject({
+      resource: `${stack.ticketing.url}/mcp`,
+      authorization_servers: [stack.idp.issuer],
+    });
   });
 
-  it('refuses a request without a token: 401 naming the metadata', async () => {
+  it('refuses a request without a token: 401 naming the metadata and the scope, with no error code', async () => {
     const res = await rpc(undefined, 'tools/list', {});
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toContain(
-      `resource_metadata="${stack.ticketing.url}/.well-known/oauth-protected-resource"`,
+    expect(res.headers.get('www-authenticate')).toBe(
+      `Bearer scope="tickets:read", resource_metadata="${stack.ticketing.url}/.well-known/oauth-protected-resource/mcp"`,
     );
   });
 
@@ -63,7 +68,7 @@ describe('tokens', () => {
       expect(challenge).toMatch(/^Bearer error="invalid_token"/);
       expect(challenge).toContain('wrong audience');
       expect(challenge).toContain(
-        `resource_metadata="${stack.ticketing.url}/.well-known/oauth-protected-resource"`,
+        `resource_metadata="${stack.ticketing.url}/.well-known/oauth-protected-resource/mcp"`,
       );
       await expect(connect(stack.ticketing.url, token)).rejects.toThrow(/wrong audience/);
     }
@@ -79,7 +84,7 @@ describe('tokens', () => {
       const res = await rpc(token, 'tools/call', { ...createArgs, name });
       expect(res.status).toBe(403);
       expect(res.headers.get('www-authenticate')).toMatch(
-        /error="insufficient_scope".*scope="tickets:write"/,
+        /error="insufficient_scope".*scope="tickets:read tickets:write"/,
       );
       expect(await res.json()).toMatchObject({ error: 'insufficient_scope' });
     }

@@ -144,7 +144,8 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
         requestId,
         csrf: p.csrf,
         clientName: p.client.name,
-        clientId: p.client.id,
+        // A registration's id is its signed metadata: long, and says nothing the name does not.
+        clientId: p.client.id.startsWith('dcr.') ? 'registered dynamically' : p.client.id,
         destination: new URL(p.redirectUri).origin,
         person: `${signedIn.user.name} (${signedIn.user.username})`,
         scopes: p.scope,
@@ -165,7 +166,7 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
     } catch (err) {
       return html(reply, 400, messagePage('Sign-in request refused', (err as Error).message));
     }
-    const client = clientId ? idp.clients.get(clientId) : undefined;
+    const client = clientId ? await idp.clients.get(clientId) : undefined;
     if (!client || !client.grants.includes(GRANT.code)) {
       return html(
         reply,

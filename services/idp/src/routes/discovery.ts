@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { GRANT } from '../clients.js';
 import { OIDC_SCOPES, type Idp } from '../context.js';
-import { SIGNING_ALG } from '../keys.js';
+import { RSA_ALG, SIGNING_ALG } from '../keys.js';
 
 /** Discovery (OpenID Connect and RFC 8414) and the JWKS. */
 export function discoveryRoutes(app: FastifyInstance, idp: Idp): void {
@@ -14,12 +14,15 @@ export function discoveryRoutes(app: FastifyInstance, idp: Idp): void {
     jwks_uri: `${iss}/jwks`,
     revocation_endpoint: `${iss}/revoke`,
     end_session_endpoint: `${iss}/end-session`,
+    // MCP hosts sign in without pre-registration (client-registry.ts).
+    registration_endpoint: `${iss}/register`,
+    client_id_metadata_document_supported: true,
     scopes_supported: [...OIDC_SCOPES, ...new Set([...idp.resources.values()].flat())],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: Object.values(GRANT),
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: [SIGNING_ALG],
+    id_token_signing_alg_values_supported: [RSA_ALG, SIGNING_ALG],
     userinfo_signing_alg_values_supported: [],
     token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
     revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],

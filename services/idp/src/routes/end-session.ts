@@ -104,7 +104,7 @@ export function endSessionRoutes(app: FastifyInstance, idp: Idp): void {
     if (clientId && hintClient && clientId !== hintClient) {
       return page(reply, 400, 'Sign-out refused', 'client_id does not match the id_token_hint.');
     }
-    const client = idp.clients.get(clientId ?? hintClient ?? '');
+    const client = await idp.clients.get(clientId ?? hintClient ?? '');
     if (redirect && (!client || !client.postLogoutRedirectUriOk(redirect))) {
       return page(
         reply,

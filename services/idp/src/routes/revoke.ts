@@ -12,7 +12,7 @@ export function revokeRoutes(app: FastifyInstance, idp: Idp): void {
   app.post('/revoke', { errorHandler: oauthBodyErrors }, async (req, reply) => {
     const p = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
     try {
-      const client = authenticateClient(req, p as Record<string, string>, idp.clients);
+      const client = await authenticateClient(req, p as Record<string, string>, idp.clients);
       const token = one(p, 'token');
       if (!token) throw new OAuthError('invalid_request', 'token is required');
       const grant = await idp.store.refreshTokenGrant(token);

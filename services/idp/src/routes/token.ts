@@ -56,6 +56,7 @@ export function tokenRoutes(app: FastifyInstance, idp: Idp): void {
     const refresh = scope.includes('offline_access') ? randomToken() : undefined;
     const idToken = scope.includes('openid')
       ? await idp.tokens.idToken({
+          alg: (await idp.clients.get(grant.clientId))?.idTokenAlg ?? 'RS256',
           user,
           clientId: grant.clientId,
           nonce,
@@ -228,7 +229,7 @@ export function tokenRoutes(app: FastifyInstance, idp: Idp): void {
     const usedBasic = /^Basic\s/i.test(req.headers.authorization ?? '');
     try {
       const grantType = required(p, 'grant_type');
-      const client = authenticateClient(req, p as Record<string, string>, idp.clients);
+      const client = await authenticateClient(req, p as Record<string, string>, idp.clients);
       const handler = handlers[grantType];
       if (!handler)
         throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
