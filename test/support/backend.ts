@@ -106,7 +106,8 @@ export async function startBackend(opts: BackendOptions = {}): Promise<Backend> 
         { port: ticketingPort },
       ),
       startService('organizations', { ...common, ...dbEnv('organizations') }, { port: orgsPort }),
-      startChroma({ dataDir: join(dataDir, 'chroma') }),
+      // With its token, as the desktop stack runs it.
+      startChroma({ dataDir: join(dataDir, 'chroma'), token: true }),
     ]);
     started.push(ticketing, organizations, chroma);
 
@@ -117,6 +118,7 @@ export async function startBackend(opts: BackendOptions = {}): Promise<Backend> 
       TICKETING_URL: ticketingUrl,
       ORGANIZATIONS_URL: orgsUrl,
       CHROMA_URL: chroma.url,
+      CHROMA_TOKEN: chroma.token,
       API_CLIENT_ID: 'msi-api',
       API_CLIENT_SECRET: TEST_API_CLIENT_SECRET,
       RATE_LIMIT_REQUESTS: '1000',

@@ -76,6 +76,7 @@ export async function buildApi(
   const kb = createKnowledgeBase({
     db,
     chromaUrl: cfg.CHROMA_URL,
+    ...(cfg.CHROMA_TOKEN ? { chromaToken: cfg.CHROMA_TOKEN } : {}),
     chromaTimeoutMs: cfg.CHROMA_TIMEOUT_MS,
     embedder,
     docsDir: cfg.KNOWLEDGE_DOCS_DIR ? resolve(cfg.KNOWLEDGE_DOCS_DIR) : DEFAULT_DOCS_DIR,

@@ -17,6 +17,8 @@ export const apiSpec = {
   TICKETING_URL: env.url(defaultUrl('ticketing')),
   ORGANIZATIONS_URL: env.url(defaultUrl('organizations')),
   CHROMA_URL: env.url(defaultUrl('chroma')),
+  /** Chroma's token (its CHROMA_TOKEN), sent as X-Chroma-Token with every request. */
+  CHROMA_TOKEN: env.optionalString(),
   API_CLIENT_ID: env.string(CLIENT_IDS.api),
   API_CLIENT_SECRET: env.string(),
   ALLOWED_ORIGINS: env.list([defaultUrl('host'), `http://localhost:${DEFAULT_PORTS.host}`]),

@@ -9,12 +9,15 @@ export const CHROMA_SPEC = {
   MSI_DATA_DIR: env.string('./.data'),
   /** Chroma's own directory; default MSI_DATA_DIR/chroma. */
   CHROMA_PATH: env.optionalString(),
+  /** When set, every request but the health probes must carry it (token-gate.ts). */
+  CHROMA_TOKEN: env.optionalString(),
 };
 
 export interface ChromaConfig {
   host: string;
   port: number;
   path: string;
+  token?: string;
 }
 
 export function chromaConfig(source: NodeJS.ProcessEnv = process.env): ChromaConfig {
@@ -23,10 +26,11 @@ export function chromaConfig(source: NodeJS.ProcessEnv = process.env): ChromaCon
     host: cfg.HOST,
     port: cfg.PORT,
     path: resolve(cfg.CHROMA_PATH ?? join(cfg.MSI_DATA_DIR, 'chroma')),
+    ...(cfg.CHROMA_TOKEN ? { token: cfg.CHROMA_TOKEN } : {}),
   };
 }
 
 /** The arguments of chromadb's own CLI for this configuration. */
-export function chromaArgs(cfg: ChromaConfig): string[] {
+export function chromaArgs(cfg: Pick<ChromaConfig, 'host' | 'port' | 'path'>): string[] {
   return ['run', '--path', cfg.path, '--host', cfg.host, '--port', String(cfg.port)];
 }

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startChroma, type RunningChroma } from '../../../test/support/chroma.js';
 import { ROOT, tempDataDir } from '../../../test/support/services.js';
 import { chromaArgs, chromaConfig } from '../src/config.js';
@@ -52,5 +52,49 @@ describe('node services/chroma', () => {
     const res = await fetch(`${chroma.url}/api/v2/heartbeat`);
     expect(res.ok).toBe(true);
     expect(existsSync(dir)).toBe(true);
+  });
+});
+
+describe('node services/chroma with CHROMA_TOKEN', () => {
+  let gated: RunningChroma | undefined;
+  const dir = tempDataDir('msi-chroma-token-');
+  afterEach(async () => {
+    await gated?.stop();
+    gated = undefined;
+  });
+  afterAll(() => dir.cleanup());
+
+  it('answers only requests that carry its token; health probes need none', async () => {
+    gated = await startChroma({ dataDir: join(dir.dir, 'vectors'), token: 'the-chroma-token' });
+    const collections = `${gated.url}/api/v2/tenants/default_tenant/databases/default_database/collections`;
+    expect((await fetch(`${gated.url}/api/v2/heartbeat`)).status).toBe(200);
+
+    const none = await fetch(collections);
+    expect(none.status).toBe(401);
+    expect(await none.json()).toEqual({
+      error: 'unauthorized',
+      message: 'Chroma needs its token (X-Chroma-Token or Authorization: Bearer)',
+    });
+    const wrong = await fetch(collections, { headers: { 'x-chroma-token': 'guess' } });
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { message: string }).message).toBe('the Chroma token is wrong');
+    const created = await fetch(collections, {
+      method: 'POST',
+      headers: { 'x-chroma-token': 'the-chroma-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'gated' }),
+    });
+    expect(created.status).toBe(200);
+    const listed = await fetch(collections, { headers: { authorization: 'Bearer the-chroma-token' } });
+    expect(((await listed.json()) as { name: string }[]).map((c) => c.name)).toEqual(['gated']);
+    // The client library the API uses, with the header it sends.
+    const { ChromaClient } = await import('chromadb');
+    const client = new ChromaClient({
+      host: '127.0.0.1',
+      port: gated.port,
+      headers: { 'x-chroma-token': 'the-chroma-token' },
+    });
+    expect((await client.listCollections()).map((c) => c.name)).toEqual(['gated']);
+    const anonymous = new ChromaClient({ host: '127.0.0.1', port: gated.port });
+    await expect(anonymous.listCollections()).rejects.toThrow();
   });
 });

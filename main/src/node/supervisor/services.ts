@@ -3,6 +3,7 @@
  * environment (DESIGN.md, "Running the parts"). Ports are chosen for all of them before anything
  * starts, so every service gets the real URLs of the others and they all start at once.
  */
+import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { CLIENT_IDS, type OurServiceName, type ServiceEnv } from '@msi/contracts/endpoints';
 import type { ServiceName } from '../../common/host-api.js';
@@ -24,6 +25,14 @@ export interface StackContext {
   apiClientSecret: string;
   /** Model provider for the API; openai only with a key. */
   model: { provider: 'offline' | 'openai'; model: string; baseUrl: string; apiKey?: string | undefined };
+}
+
+/**
+ * Chroma's token (services/chroma's token gate), derived from the data dir's secret: the API and Chroma
+ * get the same one at every start, and nothing else on the machine knows it.
+ */
+export function chromaToken(apiClientSecret: string): string {
+  return createHmac('sha256', apiClientSecret).update('msi chroma token v1').digest('base64url');
 }
 
 export interface ServiceSpec {
@@ -71,7 +80,12 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
     name: 'chroma',
     // Chroma's own server, as a service like the others (services/chroma): it exits when we are gone.
     args: (layout) => [join(layout.root, 'services', 'chroma')],
-    env: (ctx) => ({ PORT: String(ctx.ports.chroma), HOST: '127.0.0.1', MSI_DATA_DIR: ctx.dataDir }),
+    env: (ctx) => ({
+      PORT: String(ctx.ports.chroma),
+      HOST: '127.0.0.1',
+      MSI_DATA_DIR: ctx.dataDir,
+      CHROMA_TOKEN: chromaToken(ctx.apiClientSecret),
+    }),
     healthPath: '/api/v2/heartbeat',
     healthHasPid: false,
   },
@@ -79,6 +93,7 @@ export const SERVICES: Record<ServiceName, ServiceSpec> = {
     TICKETING_URL: ctx.urls.ticketing,
     ORGANIZATIONS_URL: ctx.urls.organizations,
     CHROMA_URL: ctx.urls.chroma,
+    CHROMA_TOKEN: chromaToken(ctx.apiClientSecret),
     API_CLIENT_ID: CLIENT_IDS.api,
     API_CLIENT_SECRET: ctx.apiClientSecret,
     ALLOWED_ORIGINS: ctx.rendererOrigin,

@@ -75,11 +75,16 @@ describe('service environments (DESIGN.md, Running the parts)', () => {
   it('runs chroma as services/chroma, configured by the environment like the others', () => {
     const layout = devLayout('/app');
     expect(SERVICES.chroma.args(layout, ctx(offline))).toEqual(['/app/services/chroma']);
-    expect(SERVICES.chroma.env(ctx(offline))).toEqual({
+    const env = SERVICES.chroma.env(ctx(offline));
+    expect(env).toEqual({
       PORT: '4',
       HOST: '127.0.0.1',
       MSI_DATA_DIR: '/data',
+      CHROMA_TOKEN: expect.any(String),
     });
+    // Chroma runs with its token, and the API is the one given it.
+    expect(env.CHROMA_TOKEN).toHaveLength(43);
+    expect(SERVICES.api.env(ctx(offline)).CHROMA_TOKEN).toBe(env.CHROMA_TOKEN);
     expect(SERVICES.chroma.healthPath).toBe('/api/v2/heartbeat');
     expect(SERVICES.ticketing.args(layout, ctx(offline))).toEqual(['/app/services/ticketing']);
   });

@@ -60,6 +60,8 @@ export interface SearchOptions {
 export interface KnowledgeBaseOptions {
   db: Db;
   chromaUrl: string;
+  /** Chroma's token (services/chroma's CHROMA_TOKEN), when it has one. */
+  chromaToken?: string;
   /** How long one Chroma request may take (ms). Default 3000. */
   chromaTimeoutMs?: number;
   embedder: Embedder;
@@ -105,6 +107,7 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
       kick();
     },
     opts.chromaTimeoutMs,
+    opts.chromaToken,
   );
   const stop = new AbortController();
   let started = false;

@@ -50,6 +50,8 @@ export class VectorStore {
     private readonly onCreated: () => void = () => {},
     /** How long one request to Chroma may take before it counts as unavailable (ms). */
     readonly timeoutMs = 3000,
+    /** Chroma's token (services/chroma's CHROMA_TOKEN), when it has one. */
+    private readonly token?: string,
   ) {}
 
   /**
@@ -76,6 +78,7 @@ export class VectorStore {
         host: u.hostname,
         port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)),
         ssl: u.protocol === 'https:',
+        ...(this.token ? { headers: { 'x-chroma-token': this.token } } : {}),
       });
     });
     this.clientPromise.catch(() => (this.clientPromise = undefined));
@@ -84,8 +87,9 @@ export class VectorStore {
 
   readonly name = () => collectionName(this.embedder);
 
+  /** Chroma answers a request that needs its token (a heartbeat alone would not prove the token right). */
   async heartbeat(): Promise<void> {
-    await this.call('heartbeat', async () => (await this.client()).heartbeat());
+    await this.call('heartbeat', async () => (await this.client()).listCollections({ limit: 1 }));
   }
 
   /** Number of vectors in this embedder's collection. */
