@@ -334,3 +334,46 @@ describe.runIf(testServerUrl())('backup and restore of the whole back end', () =
     }
   });
 });
+
+describe('prune (retention)', () => {
+  it('keeps the newest archive of each of the last N days, weeks and months, and removes the rest', () => {
+    const dir = tempDataDir('msi-prune-');
+    try {
+      // Two a day for 120 days back from 2026-12-01 (a Tuesday), each with its checksum file.
+      const names: string[] = [];
+      for (let d = 0; d < 120; d++) {
+        for (const hour of ['02', '14']) {
+          const t = new Date(Date.UTC(2026, 11, 1 - d, Number(hour), 15, 0));
+          const name = `msi-backup-${t
+            .toISOString()
+            .replace(/[-:]/g, '')
+            .replace(/\.\d+Z$/, 'Z')}.tar.gz`;
+          writeFileSync(join(dir.dir, name), '');
+          writeFileSync(join(dir.dir, `${name}.sha256`), '');
+          names.push(name);
+        }
+      }
+      writeFileSync(join(dir.dir, 'notes.txt'), 'not an archive');
+      const r = cli(['prune', dir.dir, '--keep-daily', '3', '--keep-weekly', '2', '--keep-monthly', '3']);
+      expect(r.status).toBe(0);
+      const left = readdirSync(dir.dir).sort();
+      const archives = left.filter((f) => f.endsWith('.tar.gz'));
+      expect(archives).toEqual(
+        [
+          // the newest of each of the last 3 days
+          'msi-backup-20261201T141500Z.tar.gz',
+          'msi-backup-20261130T141500Z.tar.gz',
+          'msi-backup-20261129T141500Z.tar.gz',
+          // the newest of each of the last 2 weeks (Monday-based: 30 Nov–, 23–29 Nov)
+          // the newest of each of the last 3 months (Dec, Nov, Oct)
+          'msi-backup-20261031T141500Z.tar.gz',
+        ].sort(),
+      );
+      for (const a of archives) expect(left).toContain(`${a}.sha256`);
+      expect(left).toContain('notes.txt');
+      expect(r.stderr).toBe(`backup: kept 4 archive(s), removed ${names.length - 4}\n`);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
