@@ -39,9 +39,9 @@ export interface Backend {
 
 /**
  * The services that take DATABASE_URL so far; the others keep their SQLite file in the data dir. Add a
- * service here when its store is on the kit's openStore (ticketing and the API are being converted).
+ * service here when its store is on the kit's openStore (ticketing is being converted).
  */
-export const POSTGRES_SERVICES: readonly ServiceWithDb[] = ['idp', 'organizations'];
+export const POSTGRES_SERVICES: readonly ServiceWithDb[] = ['idp', 'organizations', 'api'];
 
 export type DatabaseUrls = Partial<Record<ServiceWithDb, string>>;
 
@@ -122,10 +122,13 @@ export async function startBackend(opts: BackendOptions = {}): Promise<Backend> 
       API_CLIENT_ID: 'msi-api',
       API_CLIENT_SECRET: TEST_API_CLIENT_SECRET,
       RATE_LIMIT_REQUESTS: '1000',
-      ...dbEnv('api'),
       ...env,
     });
-    const api = await startService('api', apiEnv(dataDir, opts.apiEnv ?? {}), { port: apiPort });
+    // The back end's API on its database; one more (startApi) has its own data, as its own data dir says,
+    // unless its env names a DATABASE_URL.
+    const api = await startService('api', apiEnv(dataDir, { ...dbEnv('api'), ...opts.apiEnv }), {
+      port: apiPort,
+    });
     started.push(api);
 
     let extra = 0;

@@ -9,12 +9,16 @@ import cors from '@fastify/cors';
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import {
   guardHosts,
+  httpCheck,
+  isUnavailable,
   onShutdown,
-  openDatabase,
+  openStore,
+  registerReadiness,
+  storeCheck,
   warmUpLater,
   type AfterListen,
-  type Db,
   type Logger,
+  type Store,
 } from '@msi/kit';
 import { createApprovals } from './agent/approvals.js';
 import { registerApprovalRoutes } from './agent/approvals.js';
@@ -23,18 +27,22 @@ import type { ModelProvider } from './agent/provider.js';
 import { apiVerifier, requirePerson } from './auth.js';
 import type { ApiConfig } from './config.js';
 import { registerConversationRoutes } from './conversations/routes.js';
-import { conversationMigrations, createConversationStore } from './conversations/store.js';
+import {
+  conversationMigrations,
+  createConversationStore,
+  type ConversationTables,
+} from './conversations/store.js';
 import {
   createKnowledgeBase,
   offlineEmbedder,
   openaiEmbedder,
   registerKnowledgeRoutes,
 } from './knowledge/index.js';
+import { knowledgeMigrations, type KnowledgeTables } from './knowledge/schema.js';
 import { createRateLimiter, rateLimit } from './limits.js';
 import { createMcpGateway } from './mcp-clients.js';
 import { registerMeRoutes } from './me-routes.js';
 import { createMetrics } from './metrics.js';
-import { httpCheck, registerReadiness } from '@msi/kit';
 import { createTokenExchanger } from './token-exchange.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -44,9 +52,40 @@ export const DEFAULT_DOCS_DIR = resolve(here, '../../../resources/docs');
 /** Knowledge uploads are JSON of up to 5 MB of text; message content has its own, smaller cap. */
 export const API_BODY_LIMIT = 6 * 1024 * 1024;
 
-/** The API's own SQLite file (conversations, knowledge metadata); DataDirError when it cannot be used. */
-export function openApiDb(cfg: ApiConfig): Db {
-  return openDatabase(resolve(cfg.MSI_DATA_DIR, 'api', 'api.sqlite'), conversationMigrations);
+/** The API's tables: conversations (module "main") and the knowledge base (module "knowledge"). */
+export type ApiTables = ConversationTables & KnowledgeTables;
+
+/** The API's database: one store for both modules ("the api database" in errors and /readyz). */
+export type ApiData = Store<ApiTables>;
+
+/**
+ * Opens the API's database: with DATABASE_URL its own PostgreSQL database (`msi_api`), else the SQLite
+ * file in the data dir, as before (a DataDirError when it cannot be used; its schema versions are kept).
+ * Each module's migrations run through openStore; then one connection (SQLite) or pool (PostgreSQL)
+ * serves both. On SQLite that matters: two connections to one file in one process would make a
+ * conversation write wait, synchronously and with the event loop blocked, for the knowledge base's
+ * write lock that cannot be released meanwhile; on one connection Kysely queues them instead.
+ */
+export async function openApiData(cfg: ApiConfig, log: Logger): Promise<ApiData> {
+  const common = {
+    service: 'api',
+    url: cfg.DATABASE_URL,
+    file: resolve(cfg.MSI_DATA_DIR, 'api', 'api.sqlite'),
+    log,
+    connectTimeoutMs: cfg.DATABASE_CONNECT_TIMEOUT_MS,
+  };
+  const knowledge = await openStore<KnowledgeTables>({
+    ...common,
+    module: 'knowledge',
+    migrations: knowledgeMigrations,
+    poolMax: 1,
+  });
+  await knowledge.close();
+  return openStore<ApiTables>({
+    ...common,
+    migrations: conversationMigrations,
+    poolMax: cfg.DATABASE_POOL_MAX,
+  });
 }
 
 /** The API's routes on `app`; returns what runs once it listens (ingestion, warm-up, the ready line). */
@@ -54,7 +93,7 @@ export async function buildApi(
   app: FastifyInstance,
   log: Logger,
   cfg: ApiConfig,
-  db: Db,
+  data: ApiData,
 ): Promise<AfterListen> {
   // The openai SDK is loaded only when a key is configured; the offline provider never needs it.
   const openai = cfg.OPENAI_API_KEY
@@ -74,7 +113,7 @@ export async function buildApi(
       : offlineEmbedder();
 
   const kb = createKnowledgeBase({
-    db,
+    store: data as unknown as Store<KnowledgeTables>,
     chromaUrl: cfg.CHROMA_URL,
     ...(cfg.CHROMA_TOKEN ? { chromaToken: cfg.CHROMA_TOKEN } : {}),
     chromaTimeoutMs: cfg.CHROMA_TIMEOUT_MS,
@@ -120,7 +159,7 @@ export async function buildApi(
     timeoutMs: cfg.MCP_TIMEOUT_MS,
   });
   onShutdown(() => mcp.close());
-  const store = createConversationStore(db);
+  const store = createConversationStore(data as unknown as Store<ConversationTables>);
   const approvals = createApprovals({ timeoutMs: cfg.APPROVAL_TIMEOUT_MS });
 
   registerMeRoutes(app, { preHandler, provider, mcp, docs: kb });
@@ -136,6 +175,7 @@ export async function buildApi(
   // Fastify runs an array of preHandlers in order; the knowledge routes' option is typed for one.
   registerKnowledgeRoutes(app, kb, { preHandler: preHandler as unknown as preHandlerHookHandler });
   registerReadiness(app, [
+    storeCheck(data),
     httpCheck('idp', `${cfg.IDP_ISSUER}/.well-known/openid-configuration`),
     httpCheck('ticketing', `${cfg.TICKETING_URL}/.well-known/oauth-protected-resource`),
     httpCheck('organizations', `${cfg.ORGANIZATIONS_URL}/.well-known/oauth-protected-resource`),
@@ -146,14 +186,36 @@ export async function buildApi(
 
   return (url) => {
     // Ingestion of the built-in documentation runs in the background; /readyz tells when Chroma is reachable.
-    kb.start().catch((err: Error) => log.error({ err }, 'knowledge base did not start'));
+    startKnowledge(kb, log);
     // The MCP client SDK was left out of start-up; load it once the stack's start is over.
     warmUpLater(() => mcp.preload());
     log.info({ url, provider: provider.name, model: provider.model, embedder: embedder.id }, 'api ready');
   };
 }
 
-/** No API route takes a query parameter twice: `?q=a&q=b` is a 400 naming it, before any route reads it. */
+/**
+ * Starts the knowledge base in the background; while the database does not answer (it went away after
+ * start-up) it tries again every few seconds rather than staying without its documentation.
+ */
+function startKnowledge(kb: ReturnType<typeof createKnowledgeBase>, log: Logger): void {
+  let closed = false;
+  onShutdown(() => {
+    closed = true;
+  });
+  const attempt = (): void => {
+    kb.start().catch((err: Error) => {
+      if (!isUnavailable(err) || closed) return log.error({ err }, 'knowledge base did not start');
+      log.warn({ err: err.message }, 'knowledge base waits for the database to start');
+      setTimeout(attempt, 2000).unref();
+    });
+  };
+  attempt();
+}
+
+/**
+ * No API route takes a query parameter twice: `?q=a&q=b` is a 400 naming it, before any route reads it;
+ * nor a NUL character in a parameter.
+ */
 function refuseRepeatedQuery(app: FastifyInstance): void {
   app.addHook('preValidation', async (req, reply) => {
     const query = req.query as Record<string, unknown> | undefined;
@@ -162,6 +224,16 @@ function refuseRepeatedQuery(app: FastifyInstance): void {
       return reply
         .status(400)
         .send({ error: 'invalid_request', message: `${repeated[0]} must be given once` });
+    }
+    // U+0000 in an id or a search: PostgreSQL's text cannot hold it, so it is refused on both backends.
+    const params = req.params as Record<string, unknown> | undefined;
+    const nul = [...Object.entries(params ?? {}), ...Object.entries(query ?? {})].find(
+      ([, v]) => typeof v === 'string' && v.includes('\u0000'),
+    );
+    if (nul) {
+      return reply
+        .status(400)
+        .send({ error: 'invalid_request', message: `${nul[0]} must not contain NUL characters` });
     }
   });
 }

@@ -2,6 +2,7 @@ import {
   baseSpec,
   CLIENT_IDS,
   ConfigError,
+  databaseSpec,
   DEFAULT_PORTS,
   defaultUrl,
   env,
@@ -13,6 +14,11 @@ import {
 /** The API's environment (DESIGN.md, "Running the parts"; the variables in README.md). */
 export const apiSpec = {
   ...baseSpec(DEFAULT_PORTS.api),
+  /**
+   * PostgreSQL (its own database, `msi_api`; docs/postgresql.md) instead of the SQLite file in the data
+   * dir; conversations and the knowledge base share one pool of DATABASE_POOL_MAX connections.
+   */
+  ...databaseSpec(),
   IDP_ISSUER: env.url(defaultUrl('idp')),
   TICKETING_URL: env.url(defaultUrl('ticketing')),
   ORGANIZATIONS_URL: env.url(defaultUrl('organizations')),

@@ -1,12 +1,12 @@
 // Entry point of the api service (`node services/api`): configured by the environment (README.md).
 import { runService } from '@msi/kit';
-import { API_BODY_LIMIT, buildApi, openApiDb } from './app.js';
+import { API_BODY_LIMIT, buildApi, openApiData } from './app.js';
 import { parseApiConfig } from './config.js';
 
 await runService({
   name: 'api',
   config: parseApiConfig,
   http: { bodyLimit: API_BODY_LIMIT },
-  open: openApiDb,
-  build: ({ cfg, data: db, app, log }) => buildApi(app, log, cfg, db),
+  open: openApiData,
+  build: ({ cfg, data, app, log }) => buildApi(app, log, cfg, data),
 });

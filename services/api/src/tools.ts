@@ -10,7 +10,7 @@ import type { McpSession, RemoteTool, ToolOutcome } from './mcp-clients.js';
 export interface DocumentSearch {
   /** `note`: why the results are full-text only (the vector store did not answer), for the person. */
   searchWithNote(query: string, k?: number): Promise<{ citations: Citation[]; note?: string }>;
-  passage(chunkId: string): { text: string } | undefined;
+  passage(chunkId: string): Promise<{ text: string } | undefined>;
 }
 
 /** A tool a server lists, or the documentation search; `inputSchema` is the JSON Schema of the arguments. */
@@ -102,14 +102,16 @@ export function createToolbox(mcp: McpSession, docs: DocumentSearch): Toolbox {
       }
       try {
         const { citations, note } = await docs.searchWithNote(parsed.data.query, parsed.data.k ?? 5);
-        const results = citations.map((c) => ({
-          documentId: c.documentId,
-          chunkId: c.chunkId,
-          title: c.title,
-          section: c.section,
-          score: c.score,
-          text: (docs.passage(c.chunkId)?.text ?? c.snippet).slice(0, 2000),
-        }));
+        const results = await Promise.all(
+          citations.map(async (c) => ({
+            documentId: c.documentId,
+            chunkId: c.chunkId,
+            title: c.title,
+            section: c.section,
+            score: c.score,
+            text: ((await docs.passage(c.chunkId))?.text ?? c.snippet).slice(0, 2000),
+          })),
+        );
         return {
           ok: true,
           result: { query: parsed.data.query, ...(note ? { note } : {}), results },

@@ -2,7 +2,8 @@
  * The `openai` provider, through the real openai SDK, against a scripted OpenAI-compatible server (test
  * code), with the real IDP, MCP servers, Chroma and API as processes: tool calls, approvals granted,
  * denied and timed out, a cancelled turn, a model error, a prompt injection that must not write, the
- * per-turn tool-call limit.
+ * per-turn tool-call limit. On both backends: the stack's API keeps its SQLite file; with PostgreSQL a
+ * second API process (startApi) keeps its conversations in a fresh database.
  */
 import type Database from 'better-sqlite3';
 import { dbFile, openReadOnly } from '../../../test/support/data-dir.js';
@@ -14,42 +15,49 @@ import {
   type ScriptedModel,
 } from '../../../test/support/scripted-model.js';
 import { startBackend, type Backend } from '../../../test/support/backend.js';
+import { backends, freshDatabase, type FreshDatabase } from '../../../test/support/database.js';
 
 let stack: Backend;
+/** The API process the running describe block talks to (SQLite- or PostgreSQL-backed). */
+let apiUrl: string;
+let pg: FreshDatabase | undefined;
 let model: ScriptedModel;
 let tickets: Database.Database;
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
   model = await startScriptedModel();
-  stack = await startBackend({
-    apiEnv: {
-      OPENAI_API_KEY: 'sk-test',
-      OPENAI_BASE_URL: model.baseUrl,
-      OPENAI_MODEL: 'scripted-1',
-      EMBEDDING_PROVIDER: 'offline',
-      APPROVAL_TIMEOUT_MS: '1500',
-    },
-  });
+  stack = await startBackend({ apiEnv: apiEnv() });
   tickets = openReadOnly(dbFile(stack.dataDir, 'ticketing'));
   for (const u of ['james_smith', 'alex_agent']) tokens[u] = await stack.login(u);
 });
 afterAll(async () => {
   tickets?.close();
   await stack?.stop();
+  await pg?.drop();
   await model?.close();
 });
 beforeEach(() => model.setScript(() => ({ text: 'unused' })));
 
+function apiEnv(): Record<string, string> {
+  return {
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_BASE_URL: model.baseUrl,
+    OPENAI_MODEL: 'scripted-1',
+    EMBEDDING_PROVIDER: 'offline',
+    APPROVAL_TIMEOUT_MS: '1500',
+  };
+}
+
 async function conversation(user: string) {
-  const c = await call<{ id: string }>(stack.api.url, tokens[user]!, 'POST', '/api/conversations', {});
+  const c = await call<{ id: string }>(apiUrl, tokens[user]!, 'POST', '/api/conversations', {});
   return c.body.id;
 }
 /** Sends a message in one of the person's conversations (test/support/api-client's sendMessage). */
 const send = (user: string, id: string, text: string, onEvent?: Parameters<typeof sendMessage>[4]) =>
-  sendMessage(stack.api.url, tokens[user]!, id, text, onEvent);
+  sendMessage(apiUrl, tokens[user]!, id, text, onEvent);
 const decide = (user: string, e: SseEvent, decision: 'approve' | 'deny') =>
-  call(stack.api.url, tokens[user]!, 'POST', `/api/approvals/${String(e.data.approvalId)}`, { decision });
+  call(apiUrl, tokens[user]!, 'POST', `/api/approvals/${String(e.data.approvalId)}`, { decision });
 const detail = (user: string, id: string) =>
   call<{
     messages: {
@@ -66,7 +74,7 @@ const detail = (user: string, id: string) =>
         approval?: { decision: string };
       }[];
     }[];
-  }>(stack.api.url, tokens[user]!, 'GET', `/api/conversations/${id}`);
+  }>(apiUrl, tokens[user]!, 'GET', `/api/conversations/${id}`);
 const waitFor = async (cond: () => boolean, ms = 5000) => {
   const end = Date.now() + ms;
   while (!cond()) {
@@ -75,7 +83,16 @@ const waitFor = async (cond: () => boolean, ms = 5000) => {
   }
 };
 
-describe('openai provider with a scripted model', () => {
+describe.each(backends())('openai provider with a scripted model, conversations on %s', (backend) => {
+  beforeAll(async () => {
+    if (backend === 'sqlite') {
+      apiUrl = stack.api.url;
+      return;
+    }
+    pg = await freshDatabase('api_agent');
+    apiUrl = (await stack.startApi({ ...apiEnv(), DATABASE_URL: pg.url })).url;
+  });
+
   it('runs a full turn with two tool calls against the real MCP servers and streams deltas', async () => {
     model.setScript((req, i) =>
       i === 0
@@ -125,7 +142,7 @@ describe('openai provider with a scripted model', () => {
     ]);
     expect(typeof msg.toolCalls[0]!.ms).toBe('number');
 
-    const me = await call(stack.api.url, tokens.james_smith!, 'GET', '/api/me');
+    const me = await call(apiUrl, tokens.james_smith!, 'GET', '/api/me');
     expect(me.body).toMatchObject({ provider: 'openai', model: 'scripted-1' });
   });
 
@@ -263,7 +280,7 @@ describe('openai provider with a scripted model', () => {
     // Too late to approve: it no longer exists.
     expect(
       (
-        await call(stack.api.url, tokens.james_smith!, 'POST', `/api/approvals/${approvalId}`, {
+        await call(apiUrl, tokens.james_smith!, 'POST', `/api/approvals/${approvalId}`, {
           decision: 'approve',
         })
       ).status,
@@ -282,9 +299,7 @@ describe('openai provider with a scripted model', () => {
     const statuses: number[] = [];
     const t = await send('james_smith', id, 'open one', async (e) => {
       if (e.event !== 'approval.required') return;
-      statuses.push(
-        (await call(stack.api.url, tokens.james_smith!, 'DELETE', `/api/conversations/${id}`)).status,
-      );
+      statuses.push((await call(apiUrl, tokens.james_smith!, 'DELETE', `/api/conversations/${id}`)).status);
       statuses.push((await decide('james_smith', e, 'approve')).status);
     });
     expect(statuses).toEqual([204, 404]);
@@ -303,7 +318,7 @@ describe('openai provider with a scripted model', () => {
     const id = await conversation('alex_agent');
     const t = await send('alex_agent', id, 'call them');
     expect(t.of('tool.completed').map((c) => c.ok)).toEqual([false, false, false]);
-    const metrics = await (await fetch(`${stack.api.url}/metrics`)).text();
+    const metrics = await (await fetch(`${apiUrl}/metrics`)).text();
     expect(metrics).not.toContain(tag);
     expect(metrics).toMatch(/api_tool_calls_total\{server="unknown",tool="unknown",outcome="error"\} [1-9]/);
   });
@@ -314,7 +329,7 @@ describe('openai provider with a scripted model', () => {
       i === 0 ? { toolCalls: names.map((name) => ({ name, arguments: {} })) } : { text: 'No such tools.' },
     );
     const id = await conversation('alex_agent');
-    const t = await sendMessage(stack.api.url, tokens.alex_agent!, id, 'call them');
+    const t = await sendMessage(apiUrl, tokens.alex_agent!, id, 'call them');
     const done = t.of('tool.completed');
     expect(done.map((c) => c.ok)).toEqual(names.map(() => false));
     for (const [i, c] of done.entries())

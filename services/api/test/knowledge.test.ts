@@ -1,14 +1,17 @@
 /**
- * The knowledge base against a real Chroma server process and a real SQLite file: ingestion and hybrid
+ * The knowledge base against a real Chroma server process and a real database, on both backends (the
+ * SQLite file; PostgreSQL through MSI_TEST_DATABASE_URL, a fresh database per case): ingestion and hybrid
  * search, the HTTP routes, delete, resume after a crash half-way, and Chroma going away and coming back.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ChromaClient } from 'chromadb';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createHttpService, createLogger, openDatabase, type Db, type Principal } from '@msi/kit';
+import { CompiledQuery, type Kysely } from 'kysely';
+import { createHttpService, createLogger, openStore, type Principal, type Store } from '@msi/kit';
+import { backends, freshDatabase, type Backend } from '../../../test/support/database.js';
 import { startChroma, type RunningChroma } from '../../../test/support/chroma.js';
 import { tempDataDir } from '../../../test/support/data-dir.js';
 import {
@@ -18,6 +21,7 @@ import {
   type Embedder,
   type KnowledgeBase,
 } from '../src/knowledge/index.js';
+import { knowledgeMigrations, type KnowledgeTables } from '../src/knowledge/schema.js';
 import { collectionName } from '../src/knowledge/vectors.js';
 
 const FIRMWARE = `# Firmware Updates
@@ -51,15 +55,21 @@ const LONG = `# Evidence Retention\n\n${Array.from(
     `## Category ${i + 1}\n\nVideos in category ${i + 1} are kept for ${i + 2} years before they are purged automatically.`,
 ).join('\n\n')}`;
 
+type Db = Store<KnowledgeTables>;
+
 interface Env {
   dir: string;
   docsDir: string;
   chroma: RunningChroma;
+  /** The knowledge module's store; `url` is its PostgreSQL database (undefined on SQLite). */
   db: Db;
+  url: string | undefined;
   logs: string[];
   kb: KnowledgeBase;
 }
 
+/** The backend of the describe block running now. */
+let backend: Backend = 'sqlite';
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -90,11 +100,16 @@ async function setup(
   }
   const chroma = await startChroma({ dataDir: join(dir, 'chroma') });
   cleanups.push(() => chroma.stop());
-  const db = openDatabase(join(dir, 'api.db'), []);
-  cleanups.push(() => void db.close());
+  let url: string | undefined;
+  if (backend === 'postgres') {
+    const pg = await freshDatabase('api_kb');
+    cleanups.push(() => pg.drop());
+    url = pg.url;
+  }
+  const db = await openKb(dir, url);
   const { logs, stream } = capture();
   const kb = createKnowledgeBase({
-    db,
+    store: db,
     chromaUrl: chroma.url,
     embedder: opts.embedder ?? offlineEmbedder(),
     docsDir,
@@ -103,7 +118,28 @@ async function setup(
     retryBaseMs: 50,
   });
   cleanups.push(() => kb.close());
-  return { dir, docsDir, chroma, db, logs, kb };
+  return { dir, docsDir, chroma, db, url, logs, kb };
+}
+
+/** The knowledge store of the API in `dir` (or at `url`), as the API opens it; closed after the test. */
+async function openKb(dir: string, url: string | undefined): Promise<Db> {
+  const db = await openStore<KnowledgeTables>({
+    service: 'api',
+    module: 'knowledge',
+    url,
+    file: join(dir, 'api.db'),
+    migrations: knowledgeMigrations,
+  });
+  cleanups.push(() => db.close());
+  return db;
+}
+
+/** Rows of `text` (`?` placeholders on both backends), read through the store's connection. */
+async function all<T>(db: Db | Kysely<KnowledgeTables>, text: string, ...args: unknown[]): Promise<T[]> {
+  let i = 0;
+  const q = backend === 'postgres' ? text.replace(/\?/g, () => `$${++i}`) : text;
+  const k = 'db' in db ? db.db : db;
+  return (await k.executeQuery<T>(CompiledQuery.raw(q, args))).rows;
 }
 
 function chromaClient(url: string) {
@@ -121,21 +157,35 @@ async function vectorCount(
   return (await c.get({ where: { documentId }, include: [] })).ids.length;
 }
 
-const count = (db: Db, sql: string, ...args: unknown[]) => (db.prepare(sql).get(...args) as { n: number }).n;
+const count = async (db: Db, sql: string, ...args: unknown[]) =>
+  Number((await all<{ n: number }>(db, sql, ...args))[0]!.n);
+/** Chunks with a lexical index entry (FTS5 rows; tsvectors), and those matching a word. */
+const INDEXED = () =>
+  backend === 'sqlite'
+    ? 'SELECT count(*) AS n FROM kb_chunks_fts'
+    : 'SELECT count(*) AS n FROM kb_chunks WHERE tsv IS NOT NULL';
+const MATCHING = () =>
+  backend === 'sqlite'
+    ? 'SELECT count(*) AS n FROM kb_chunks_fts WHERE kb_chunks_fts MATCH ?'
+    : "SELECT count(*) AS n FROM kb_chunks WHERE tsv @@ websearch_to_tsquery('english', ?)";
 
-describe('knowledge base with Chroma', () => {
+describe.each(backends())('knowledge base with Chroma on %s', (b) => {
+  beforeAll(() => {
+    backend = b;
+  });
+
   it('ingests the built-in docs on first start and finds passages by meaning and by words', async () => {
     const { kb, chroma, db } = await setup();
     await kb.start();
     await kb.idle();
-    const docs = kb.list();
+    const docs = await kb.list();
     expect(docs.map((d) => [d.filename, d.source, d.status, d.chunksDone === d.chunksTotal]).sort()).toEqual([
       ['devices-and-docking.md', 'builtin', 'ready', true],
       ['firmware-updates.md', 'builtin', 'ready', true],
     ]);
-    const total = count(db, 'SELECT count(*) AS n FROM kb_chunks');
+    const total = await count(db, 'SELECT count(*) AS n FROM kb_chunks');
     expect(await vectorCount(chroma.url)).toBe(total);
-    expect(count(db, 'SELECT count(*) AS n FROM kb_chunks_fts')).toBe(total);
+    expect(await count(db, INDEXED())).toBe(total);
 
     const [top] = await kb.search('how long can we still revert a firmware rollout?', 3);
     expect(top).toMatchObject({
@@ -144,7 +194,7 @@ describe('knowledge base with Chroma', () => {
     });
     expect(top!.snippet).toContain('30 days');
     expect(top!.score).toBeGreaterThan(0);
-    const passage = kb.passage(top!.chunkId)!;
+    const passage = (await kb.passage(top!.chunkId))!;
     expect(passage).toMatchObject({ documentId: top!.documentId, title: 'Firmware Updates' });
     expect(passage.text).toContain('Rollback is available for 30 days');
 
@@ -156,23 +206,25 @@ describe('knowledge base with Chroma', () => {
 
     // A second start changes nothing; a changed built-in file is re-ingested in place.
     await kb.start();
-    expect(kb.list().map((d) => d.status)).toEqual(['ready', 'ready']);
+    expect((await kb.list()).map((d) => d.status)).toEqual(['ready', 'ready']);
   });
 
   it('re-ingests a built-in doc whose content changed, leaving no stale chunks or vectors', async () => {
     const env = await setup();
     await env.kb.start();
     await env.kb.idle();
-    const before = env.kb.list().find((d) => d.filename === 'devices-and-docking.md')!;
+    const before = (await env.kb.list()).find((d) => d.filename === 'devices-and-docking.md')!;
     writeFileSync(
       join(env.docsDir, 'devices-and-docking.md'),
       '# Devices and Docking\n\nOnly one short section now about the DS-8 dock.',
     );
     await env.kb.start();
     await env.kb.idle();
-    const after = env.kb.get(before.id)!;
+    const after = (await env.kb.get(before.id))!;
     expect(after).toMatchObject({ status: 'ready', chunksTotal: 1, chunksDone: 1 });
-    expect(count(env.db, 'SELECT count(*) AS n FROM kb_chunks WHERE document_id = ?', before.id)).toBe(1);
+    expect(await count(env.db, 'SELECT count(*) AS n FROM kb_chunks WHERE document_id = ?', before.id)).toBe(
+      1,
+    );
     expect(await vectorCount(env.chroma.url, offlineEmbedder(), before.id)).toBe(1);
     expect(await env.kb.search('flashing amber light', 5)).not.toContainEqual(
       expect.objectContaining({ documentId: before.id, section: expect.stringMatching(/amber/) }),
@@ -223,9 +275,9 @@ describe('knowledge base with Chroma', () => {
       mediaType: 'text/markdown',
     });
     expect(doc.chunksTotal).toBe(24);
-    expect(env.db.prepare('SELECT uploaded_by FROM kb_documents WHERE id = ?').get(doc.id)).toEqual({
-      uploaded_by: 'alex_agent',
-    });
+    expect(await all(env.db, 'SELECT uploaded_by FROM kb_documents WHERE id = ?', doc.id)).toEqual([
+      { uploaded_by: 'alex_agent' },
+    ]);
 
     // Progress moves through the batches until ready.
     const seen = new Set<number>();
@@ -237,7 +289,7 @@ describe('knowledge base with Chroma', () => {
       if (d.status === 'ready') break;
       await new Promise((r) => setTimeout(r, 5));
     }
-    expect(env.kb.get(doc.id)).toMatchObject({ status: 'ready', chunksDone: 24 });
+    expect(await env.kb.get(doc.id)).toMatchObject({ status: 'ready', chunksDone: 24 });
     expect(seen.has(24)).toBe(true);
 
     const dup = await upload('copy.md', LONG);
@@ -292,7 +344,7 @@ describe('knowledge base with Chroma', () => {
     ]);
     const huge = await upload('big.txt', 'a'.repeat(5 * 1024 * 1024 + 1));
     expect([huge.statusCode, huge.json().error]).toEqual([413, 'payload_too_large']);
-    expect(env.kb.list()).toHaveLength(3); // nothing half-written by the refused uploads
+    expect(await env.kb.list()).toHaveLength(3); // nothing half-written by the refused uploads
 
     const del = await inject({ method: 'DELETE', url: `/api/knowledge/documents/${doc.id}`, headers: auth });
     expect(del.statusCode).toBe(204);
@@ -306,24 +358,22 @@ describe('knowledge base with Chroma', () => {
     const env = await setup();
     await env.kb.start();
     await env.kb.idle();
-    const fw = env.kb.list().find((d) => d.filename === 'firmware-updates.md')!;
+    const fw = (await env.kb.list()).find((d) => d.filename === 'firmware-updates.md')!;
     const [hit] = await env.kb.search('roll back firmware', 1);
     expect(hit!.documentId).toBe(fw.id);
     expect(await vectorCount(env.chroma.url, offlineEmbedder(), fw.id)).toBeGreaterThan(0);
 
     expect(await env.kb.remove(fw.id)).toBe(true);
-    expect(env.kb.get(fw.id)).toBeUndefined();
-    expect(env.kb.passage(hit!.chunkId)).toBeUndefined();
-    expect(count(env.db, 'SELECT count(*) AS n FROM kb_chunks WHERE document_id = ?', fw.id)).toBe(0);
-    expect(
-      count(env.db, 'SELECT count(*) AS n FROM kb_chunks_fts WHERE kb_chunks_fts MATCH ?', 'rollback'),
-    ).toBe(0);
+    expect(await env.kb.get(fw.id)).toBeUndefined();
+    expect(await env.kb.passage(hit!.chunkId)).toBeUndefined();
+    expect(await count(env.db, 'SELECT count(*) AS n FROM kb_chunks WHERE document_id = ?', fw.id)).toBe(0);
+    expect(await count(env.db, MATCHING(), 'rollback')).toBe(0);
     expect(await vectorCount(env.chroma.url, offlineEmbedder(), fw.id)).toBe(0);
-    expect(count(env.db, 'SELECT count(*) AS n FROM kb_vector_deletions')).toBe(0);
+    expect(await count(env.db, 'SELECT count(*) AS n FROM kb_vector_deletions')).toBe(0);
     expect((await env.kb.search('roll back firmware', 5)).every((c) => c.documentId !== fw.id)).toBe(true);
 
     await env.kb.start(); // the shipped file is still there, but the person deleted it
-    expect(env.kb.get(fw.id)).toBeUndefined();
+    expect(await env.kb.get(fw.id)).toBeUndefined();
   });
 
   it('resumes after a crash half-way with no duplicate or orphan chunks', async () => {
@@ -337,19 +387,18 @@ describe('knowledge base with Chroma', () => {
     };
     const env = await setup({ docs: { 'evidence-retention.md': LONG }, embedder: failing, batchSize: 4 });
     await env.kb.start();
-    for (let i = 0; i < 200 && !env.logs.some((l) => l.includes('simulated embedder crash')); i++)
+    for (let i = 0; i < 1000 && !env.logs.some((l) => l.includes('simulated embedder crash')); i++)
       await new Promise((r) => setTimeout(r, 10));
     await env.kb.close(); // the process dies here
-    const [half] = env.kb.list();
+    const [half] = await env.kb.list();
     expect(half).toMatchObject({ status: 'ingesting', chunksDone: 12, chunksTotal: 24 });
     expect(await vectorCount(env.chroma.url)).toBe(12);
 
     // A fresh process on the same files finishes the job.
-    env.db.close();
-    const db = openDatabase(join(env.dir, 'api.db'), []);
-    cleanups.push(() => void db.close());
+    await env.db.close();
+    const db = await openKb(env.dir, env.url);
     const kb = createKnowledgeBase({
-      db,
+      store: db,
       chromaUrl: env.chroma.url,
       embedder: offlineEmbedder(),
       docsDir: env.docsDir,
@@ -359,19 +408,19 @@ describe('knowledge base with Chroma', () => {
     cleanups.push(() => kb.close());
     await kb.start();
     await kb.idle();
-    expect(kb.list()).toEqual([
+    expect(await kb.list()).toEqual([
       expect.objectContaining({ id: half!.id, status: 'ready', chunksDone: 24, chunksTotal: 24 }),
     ]);
-    expect(count(db, 'SELECT count(*) AS n FROM kb_chunks')).toBe(24);
-    expect(count(db, 'SELECT count(DISTINCT ordinal) AS n FROM kb_chunks')).toBe(24);
-    expect(count(db, 'SELECT count(*) AS n FROM kb_chunks_fts')).toBe(24);
-    expect(count(db, 'SELECT count(*) AS n FROM kb_chunks WHERE embedded = 0')).toBe(0);
+    expect(await count(db, 'SELECT count(*) AS n FROM kb_chunks')).toBe(24);
+    expect(await count(db, 'SELECT count(DISTINCT ordinal) AS n FROM kb_chunks')).toBe(24);
+    expect(await count(db, INDEXED())).toBe(24);
+    expect(await count(db, 'SELECT count(*) AS n FROM kb_chunks WHERE embedded = 0')).toBe(0);
     const stored = await (
       await chromaClient(env.chroma.url).getCollection({ name: collectionName(offlineEmbedder()) })
     ).get({ include: [] });
     expect(stored.ids).toHaveLength(24);
     expect(new Set(stored.ids)).toEqual(
-      new Set((db.prepare('SELECT id FROM kb_chunks').all() as { id: string }[]).map((r) => r.id)),
+      new Set((await all<{ id: string }>(db, 'SELECT id FROM kb_chunks')).map((r) => r.id)),
     );
   });
 
@@ -383,7 +432,7 @@ describe('knowledge base with Chroma', () => {
     const env = await setup({ docs: { 'firmware-updates.md': FIRMWARE }, embedder: broken });
     await env.kb.start();
     await env.kb.idle();
-    const [doc] = env.kb.list();
+    const [doc] = await env.kb.list();
     expect(doc).toMatchObject({
       status: 'failed',
       chunksDone: 0,
@@ -412,14 +461,14 @@ describe('knowledge base with Chroma', () => {
     // Uploads are accepted but wait for Chroma; nothing is marked embedded meanwhile.
     const doc = await env.kb.upload({ filename: 'retention.md', content: LONG });
     await new Promise((r) => setTimeout(r, 300));
-    expect(env.kb.get(doc.id)).toMatchObject({ status: 'ingesting', chunksDone: 0 });
+    expect(await env.kb.get(doc.id)).toMatchObject({ status: 'ingesting', chunksDone: 0 });
 
     // Chroma comes back on the same port and data: everything continues.
     const again = await startChroma({ dataDir: join(env.dir, 'chroma'), port: env.chroma.port });
     cleanups.push(() => again.stop());
-    for (let i = 0; i < 400 && env.kb.get(doc.id)!.status !== 'ready'; i++)
+    for (let i = 0; i < 400 && (await env.kb.get(doc.id))!.status !== 'ready'; i++)
       await new Promise((r) => setTimeout(r, 25));
-    expect(env.kb.get(doc.id)).toMatchObject({ status: 'ready', chunksDone: 24 });
+    expect(await env.kb.get(doc.id)).toMatchObject({ status: 'ready', chunksDone: 24 });
     expect((await env.kb.readiness()).ok).toBe(true);
     expect(await env.kb.search('revert a firmware rollout', 3)).toEqual(withVectors);
     expect(env.logs.some((l) => l.includes('chroma is reachable again'))).toBe(true);
@@ -433,7 +482,7 @@ describe('knowledge base with Chroma', () => {
     const small = offlineEmbedder(64);
     const other: Embedder = { ...small, id: 'offline-hash-test-64' };
     const kb = createKnowledgeBase({
-      db: env.db,
+      store: env.db,
       chromaUrl: env.chroma.url,
       embedder: other,
       docsDir: env.docsDir,
@@ -442,10 +491,10 @@ describe('knowledge base with Chroma', () => {
     cleanups.push(() => kb.close());
     await kb.start();
     await kb.idle();
-    const total = count(env.db, 'SELECT count(*) AS n FROM kb_chunks');
-    expect(kb.list().every((d) => d.status === 'ready')).toBe(true);
+    const total = await count(env.db, 'SELECT count(*) AS n FROM kb_chunks');
+    expect((await kb.list()).every((d) => d.status === 'ready')).toBe(true);
     expect(await vectorCount(env.chroma.url, other)).toBe(total);
-    expect(env.db.prepare('SELECT DISTINCT embedder FROM kb_documents').all()).toEqual([
+    expect(await all(env.db, 'SELECT DISTINCT embedder FROM kb_documents')).toEqual([
       { embedder: 'offline-hash-test-64' },
     ]);
     // The previous embedder's collection is gone: nothing points at its vectors any more.
@@ -458,7 +507,7 @@ describe('knowledge base with Chroma', () => {
     await kb.search('firmware', 1); // the first call after the loss notices it
     await kb.idle();
     expect(await vectorCount(env.chroma.url, other)).toBe(total);
-    expect(kb.list().every((d) => d.status === 'ready' && d.chunksDone === d.chunksTotal)).toBe(true);
+    expect((await kb.list()).every((d) => d.status === 'ready' && d.chunksDone === d.chunksTotal)).toBe(true);
   });
 
   it('chunks again, and re-embeds, the documents an older chunker cut', async () => {
@@ -466,28 +515,37 @@ describe('knowledge base with Chroma', () => {
     await env.kb.start();
     await env.kb.idle();
     await env.kb.close();
-    const firmware = env.kb.list().find((d) => d.filename === 'firmware-updates.md')!;
-    const docking = env.kb.list().find((d) => d.filename === 'devices-and-docking.md')!;
-    const total = count(env.db, 'SELECT count(*) AS n FROM kb_chunks WHERE document_id = ?', firmware.id);
+    const firmware = (await env.kb.list()).find((d) => d.filename === 'firmware-updates.md')!;
+    const docking = (await env.kb.list()).find((d) => d.filename === 'devices-and-docking.md')!;
+    const total = await count(
+      env.db,
+      'SELECT count(*) AS n FROM kb_chunks WHERE document_id = ?',
+      firmware.id,
+    );
     expect(total).toBeGreaterThan(1);
     // What an older chunker left: one chunk of other text (its FTS row too), vectors of more chunks.
-    env.db.transaction(() => {
-      env.db
-        .prepare(
+    await env.db.transaction(async (trx) => {
+      if (backend === 'sqlite')
+        await all(
+          trx,
           'DELETE FROM kb_chunks_fts WHERE rowid IN (SELECT seq FROM kb_chunks WHERE document_id = ? AND ordinal > 0)',
-        )
-        .run(firmware.id);
-      env.db.prepare('DELETE FROM kb_chunks WHERE document_id = ? AND ordinal > 0').run(firmware.id);
-      env.db
-        .prepare(`UPDATE kb_chunks SET text = 'cut by the old chunker' WHERE document_id = ?`)
-        .run(firmware.id);
-      env.db
-        .prepare('UPDATE kb_documents SET chunker = 0, chunks_total = 1, chunks_done = 1 WHERE id = ?')
-        .run(firmware.id);
-    })();
+          firmware.id,
+        );
+      await all(trx, 'DELETE FROM kb_chunks WHERE document_id = ? AND ordinal > 0', firmware.id);
+      await all(
+        trx,
+        `UPDATE kb_chunks SET text = 'cut by the old chunker' WHERE document_id = ?`,
+        firmware.id,
+      );
+      await all(
+        trx,
+        'UPDATE kb_documents SET chunker = 0, chunks_total = 1, chunks_done = 1 WHERE id = ?',
+        firmware.id,
+      );
+    });
 
     const kb = createKnowledgeBase({
-      db: env.db,
+      store: env.db,
       chromaUrl: env.chroma.url,
       embedder: offlineEmbedder(),
       docsDir: env.docsDir,
@@ -496,15 +554,19 @@ describe('knowledge base with Chroma', () => {
     cleanups.push(() => kb.close());
     await kb.start();
     await kb.idle();
-    expect(kb.get(firmware.id)).toMatchObject({ status: 'ready', chunksTotal: total, chunksDone: total });
-    expect(count(env.db, `SELECT count(*) AS n FROM kb_chunks WHERE text LIKE '%old chunker%'`)).toBe(0);
-    expect(count(env.db, 'SELECT count(*) AS n FROM kb_chunks_fts')).toBe(
-      count(env.db, 'SELECT count(*) AS n FROM kb_chunks'),
+    expect(await kb.get(firmware.id)).toMatchObject({
+      status: 'ready',
+      chunksTotal: total,
+      chunksDone: total,
+    });
+    expect(await count(env.db, `SELECT count(*) AS n FROM kb_chunks WHERE text LIKE '%old chunker%'`)).toBe(
+      0,
     );
+    expect(await count(env.db, INDEXED())).toBe(await count(env.db, 'SELECT count(*) AS n FROM kb_chunks'));
     expect(await vectorCount(env.chroma.url, offlineEmbedder(), firmware.id)).toBe(total);
-    expect(count(env.db, 'SELECT count(*) AS n FROM kb_documents WHERE chunker = 0')).toBe(0);
+    expect(await count(env.db, 'SELECT count(*) AS n FROM kb_documents WHERE chunker = 0')).toBe(0);
     // The other document was not touched.
-    expect(kb.get(docking.id)).toMatchObject({ status: 'ready', createdAt: docking.createdAt });
+    expect(await kb.get(docking.id)).toMatchObject({ status: 'ready', createdAt: docking.createdAt });
     const [top] = await kb.search('how long can we still revert a firmware rollout?', 3);
     expect(top).toMatchObject({ documentId: firmware.id, section: expect.stringMatching(/roll back/) });
   });

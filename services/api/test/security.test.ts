@@ -2,12 +2,15 @@
  * Who may do what at the API, over the real stack: conversations are per person (someone else's is 404
  * for read, rename, delete and new messages), only tokens for this API held by a person are accepted,
  * the per-person rate limit, input caps, CORS, tools per role, /readyz naming what is down, /metrics.
+ * What touches the API's database (conversations, the knowledge base) runs on both backends: the
+ * stack's API on SQLite, and with PostgreSQL a second API process (startApi) on a fresh database.
  */
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, sendMessage } from '../../../test/support/api-client.js';
 import { clientCredentialsToken, exchangeToken } from '../../../test/support/idp.js';
 import { startBackend, type Backend } from '../../../test/support/backend.js';
+import { backends, freshDatabase, type Backend as DbBackend } from '../../../test/support/database.js';
 
 let stack: Backend;
 const tokens: Record<string, string> = {};
@@ -16,14 +19,46 @@ beforeAll(async () => {
   stack = await startBackend({ apiEnv: { ALLOWED_ORIGINS: 'http://127.0.0.1:4200' } });
   for (const u of ['james_smith', 'linda_baker', 'alex_agent', 'admin']) tokens[u] = await stack.login(u);
 });
+const dropLater: (() => Promise<void>)[] = [];
 afterAll(async () => {
   await stack?.stop();
+  for (const drop of dropLater) await drop();
 });
 
+/** The API the running block talks to: the stack's, or one on PostgreSQL (see onBackend). */
+let apiUrl = '';
 const api = (user: string, method: string, path: string, body?: unknown) =>
-  call<Record<string, unknown>>(stack.api.url, tokens[user]!, method, path, body);
+  call<Record<string, unknown>>(apiUrl || stack.api.url, tokens[user]!, method, path, body);
 
-describe('conversations are per person', () => {
+/** Points `api` at an API process on `backend` for the block's tests (started once, ready). */
+function onBackend(backend: DbBackend): void {
+  let url: string | undefined;
+  beforeAll(async () => {
+    if (backend === 'sqlite') url = stack.api.url;
+    url ??= await postgresApi();
+    apiUrl = url;
+  });
+  afterAll(() => {
+    apiUrl = '';
+  });
+}
+
+let pgApi: Promise<string> | undefined;
+function postgresApi(): Promise<string> {
+  pgApi ??= (async () => {
+    const pg = await freshDatabase('api_security');
+    dropLater.push(() => pg.drop());
+    const svc = await stack.startApi({ DATABASE_URL: pg.url });
+    for (let i = 0; i < 300 && (await fetch(`${svc.url}/readyz`)).status !== 200; i++)
+      await new Promise((r) => setTimeout(r, 200));
+    return svc.url;
+  })();
+  return pgApi;
+}
+
+describe.each(backends())('conversations are per person (%s)', (backend) => {
+  onBackend(backend);
+
   it("another person's conversation does not exist for them", async () => {
     const mine = await api('james_smith', 'POST', '/api/conversations', { title: 'James only' });
     expect(mine.status).toBe(201);
@@ -33,7 +68,7 @@ describe('conversations are per person', () => {
       404,
     );
     expect((await api('linda_baker', 'DELETE', `/api/conversations/${id}`)).status).toBe(404);
-    const turn = await sendMessage(stack.api.url, tokens.linda_baker!, id, 'hello');
+    const turn = await sendMessage(apiUrl, tokens.linda_baker!, id, 'hello');
     expect(turn.status).toBe(404);
     const theirs = await api('linda_baker', 'GET', '/api/conversations');
     expect((theirs.body.conversations as { id: string }[]).map((c) => c.id)).not.toContain(id);
@@ -55,18 +90,18 @@ describe('conversations are per person', () => {
       status: 400,
       body: { error: 'invalid_request', message: 'title: title must not be empty' },
     });
-    const long = await sendMessage(stack.api.url, tokens.james_smith!, id, 'x'.repeat(8001));
+    const long = await sendMessage(apiUrl, tokens.james_smith!, id, 'x'.repeat(8001));
     expect(long.status).toBe(413);
     expect(long.events[0]!.data).toMatchObject({
       error: 'payload_too_large',
       message: 'content is 8001 characters; the limit is 8000',
     });
-    const empty = await sendMessage(stack.api.url, tokens.james_smith!, id, '   ');
+    const empty = await sendMessage(apiUrl, tokens.james_smith!, id, '   ');
     expect(empty.events[0]!.data).toMatchObject({
       error: 'invalid_request',
       message: 'content: content must not be empty',
     });
-    const half = await sendMessage(stack.api.url, tokens.james_smith!, id, 'my tickets \ud83d');
+    const half = await sendMessage(apiUrl, tokens.james_smith!, id, 'my tickets \ud83d');
     expect(half.events[0]!.data).toMatchObject({
       error: 'invalid_request',
       message: 'content: content is not well-formed Unicode (half of a surrogate pair)',
@@ -76,6 +111,24 @@ describe('conversations are per person', () => {
     ).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
     const bad = await api('james_smith', 'POST', '/api/approvals/nope', { decision: 'maybe' });
     expect(bad.status).toBe(400);
+    // U+0000 (which PostgreSQL's text cannot hold) is refused alike on both backends, never a 500.
+    const nul = await sendMessage(apiUrl, tokens.james_smith!, id, 'my tickets \u0000');
+    expect(nul.events[0]!.data).toMatchObject({
+      error: 'invalid_request',
+      message: 'content: content must not contain NUL characters',
+    });
+    expect(
+      await api('james_smith', 'PATCH', `/api/conversations/${id}`, { title: 'a\u0000b' }),
+    ).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_request', message: 'title: title must not contain NUL characters' },
+    });
+    expect(await api('james_smith', 'GET', '/api/conversations/x%00y')).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_request', message: 'id must not contain NUL characters' },
+    });
+    expect((await api('james_smith', 'GET', '/api/conversations?q=a%00')).status).toBe(400);
+    expect((await api('james_smith', 'GET', '/api/knowledge/documents/x%00')).status).toBe(400);
     // Nothing was stored by the refused messages.
     expect((await api('james_smith', 'GET', `/api/conversations/${id}`)).body.messages).toEqual([]);
   });
@@ -251,7 +304,9 @@ describe('limits and operations', () => {
   });
 });
 
-describe('the knowledge base is changed by support staff only', () => {
+describe.each(backends())('the knowledge base is changed by support staff only (%s)', (backend) => {
+  onBackend(backend);
+
   it('customers read and search it; agents add and remove uploads; built-in docs only supervisors and admins', async () => {
     const upload = {
       filename: `note-${Date.now()}.md`,

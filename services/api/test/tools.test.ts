@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { McpSession, Unavailable } from '../src/mcp-clients.js';
 import { createToolbox } from '../src/tools.js';
 
-const docs = { searchWithNote: async () => ({ citations: [] }), passage: () => undefined };
+const docs = { searchWithNote: async () => ({ citations: [] }), passage: () => Promise.resolve(undefined) };
 const session = (down: Unavailable[], owners: Record<string, 'ticketing' | 'organizations'>): McpSession => ({
   listTools: async () => [],
   unavailable: () => down,

@@ -25,7 +25,6 @@ else
   await runService({
     name: 'idp',
     config: parseIdpConfig,
-    http: { fastify: { trustProxy: false } },
     open: (cfg, log) => openIdpData(cfg, log),
     async build({ cfg, data, app, log }) {
       const idp = await buildIdp(app, log, cfg, data);

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { EXIT, exitWith } from './exit-codes.js';
 
@@ -65,6 +66,28 @@ export const env = {
     ),
   oneOf: <T extends string>(values: readonly [T, ...T[]], def?: T) =>
     field(z.enum(values), `one of ${values.join(', ')}`, def),
+  /** Comma-separated IP addresses or CIDR ranges (`10.0.0.0/8,127.0.0.1`). */
+  addressList: (def: string[] = []) =>
+    field(
+      z
+        .string()
+        .transform((v) =>
+          v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        )
+        .refine((list) =>
+          list.every((a) => {
+            const [ip, bits, extra] = a.split('/');
+            const v = isIP(ip ?? '');
+            if (!v || extra !== undefined) return false;
+            return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (v === 4 ? 32 : 128));
+          }),
+        ),
+      'comma-separated IP addresses or CIDR ranges',
+      def.join(','),
+    ),
   /** A PostgreSQL connection URL when set; its password never appears in an error line. */
   optionalDatabaseUrl: () => ({
     ...field(
@@ -148,6 +171,12 @@ export function baseSpec(defaultPort: number) {
     MSI_DATA_DIR: env.string('./.data'),
     PUBLIC_URL: env.optionalUrl(),
     LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    /**
+     * Addresses or CIDR ranges of the load balancers in front (`10.0.0.0/8,127.0.0.1`): only a request
+     * from one of them has its X-Forwarded-For / -Proto / -Host believed, so the client's address that
+     * throttling and logs use cannot be chosen by the client. Empty (default): never believed.
+     */
+    TRUST_PROXY: env.addressList([]),
   };
 }
 

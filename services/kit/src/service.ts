@@ -19,6 +19,8 @@ export interface ServiceBaseConfig {
   HOST: string;
   PORT: number;
   LOG_LEVEL: string;
+  /** The kit's baseSpec: load balancers whose forwarding headers are believed. */
+  TRUST_PROXY?: string[];
 }
 
 /** Runs once the service listens, with its bound URL: background work, warm-up, a ready line. */
@@ -71,6 +73,7 @@ export async function runService<C extends ServiceBaseConfig, D>(
       logger: log,
       ...(def.version ? { version: def.version } : {}),
       ...def.http,
+      fastify: { ...def.http?.fastify, trustProxy: cfg.TRUST_PROXY?.length ? cfg.TRUST_PROXY : false },
     });
     const afterListen = await def.build({ cfg, data, app: http.app, log });
     const url = await http.listen();

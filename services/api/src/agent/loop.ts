@@ -134,7 +134,7 @@ export async function runTurn(deps: TurnDeps, ctx: TurnContext): Promise<Message
     deps.metrics.tokens(provider.name, usage);
     if (status !== 'cancelled') ctx.emit('usage', usage);
   }
-  const message = deps.store.saveAssistantMessage(ctx.conversationId, {
+  const message = await deps.store.saveAssistantMessage(ctx.conversationId, {
     content,
     status,
     provider: provider.name,
@@ -196,7 +196,7 @@ async function runCall(
   if (tool.requiresApproval) {
     const { approvalId, decision } = deps.approvals.request(ctx.principal.sub, ctx.signal);
     const summary = summarize(tool, args);
-    deps.store.recordApproval({
+    await deps.store.recordApproval({
       approvalId,
       owner: ctx.principal.sub,
       conversationId: ctx.conversationId,
@@ -209,7 +209,7 @@ async function runCall(
     ctx.emit('approval.required', { approvalId, callId, tool: tool.name, args, summary });
     approval = await decision;
     const d = approval.decision;
-    deps.store.decideApproval(approvalId, d);
+    await deps.store.decideApproval(approvalId, d);
     record.approval = { approvalId, decision: d };
     if (d !== 'approved')
       return { ...finish(deps, ctx, record, 0, { ok: false, error: declined(d) }, d), approval };

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, preHandlerHookHandler } from 'fastify';
 import { z } from 'zod';
+import { DatabaseUnavailableError } from '@msi/kit';
 import { API_ROUTES, type ConversationList } from '@msi/contracts/api';
 import { bearerToken } from '../auth.js';
 import { runTurn, type TurnDeps } from '../agent/loop.js';
@@ -29,11 +30,17 @@ const titleSchema = z
   .trim()
   .min(1, 'title must not be empty')
   .max(MAX_TITLE, `title must be at most ${MAX_TITLE} characters`)
-  .refine(wellFormed, 'title is not well-formed Unicode (half of a surrogate pair)');
+  .refine(wellFormed, 'title is not well-formed Unicode (half of a surrogate pair)')
+  .refine(noNul, 'title must not contain NUL characters');
 
 /** False for text with half of a surrogate pair (a cut emoji): SQLite would store bytes that read back as U+FFFD. */
 function wellFormed(s: string): boolean {
   return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+}
+
+/** False for text with U+0000, which PostgreSQL's text cannot hold (SQLite would): refused on both alike. */
+function noNul(s: string): boolean {
+  return !s.includes('\u0000');
 }
 
 function invalid(reply: FastifyReply, error: z.ZodError) {
@@ -57,6 +64,7 @@ export function registerConversationRoutes(app: FastifyInstance, opts: Conversat
         .string({ required_error: 'content is required', invalid_type_error: 'content must be a string' })
         .refine((s) => s.trim().length > 0, 'content must not be empty')
         .refine(wellFormed, 'content is not well-formed Unicode (half of a surrogate pair)')
+        .refine(noNul, 'content must not contain NUL characters')
         .refine(
           (s) => s.length <= opts.maxMessageChars,
           (s) => ({ message: `content is ${s.length} characters; the limit is ${opts.maxMessageChars}` }),
@@ -69,7 +77,7 @@ export function registerConversationRoutes(app: FastifyInstance, opts: Conversat
     { preHandler },
     async (req): Promise<ConversationList> => {
       const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, MAX_TITLE) : '';
-      return { conversations: store.list(req.principal!.sub, q || undefined) };
+      return { conversations: await store.list(req.principal!.sub, q || undefined) };
     },
   );
 
@@ -79,11 +87,11 @@ export function registerConversationRoutes(app: FastifyInstance, opts: Conversat
       .strict()
       .safeParse(req.body ?? {});
     if (!parsed.success) return invalid(reply, parsed.error);
-    return reply.status(201).send(store.create(req.principal!.sub, parsed.data.title));
+    return reply.status(201).send(await store.create(req.principal!.sub, parsed.data.title));
   });
 
   app.get<{ Params: { id: string } }>(API_ROUTES.conversation, { preHandler }, async (req, reply) => {
-    return store.get(req.principal!.sub, req.params.id) ?? notFound(reply, req.params.id);
+    return (await store.get(req.principal!.sub, req.params.id)) ?? notFound(reply, req.params.id);
   });
 
   app.patch<{ Params: { id: string } }>(API_ROUTES.conversation, { preHandler }, async (req, reply) => {
@@ -93,12 +101,13 @@ export function registerConversationRoutes(app: FastifyInstance, opts: Conversat
       .safeParse(req.body ?? {});
     if (!parsed.success) return invalid(reply, parsed.error);
     return (
-      store.rename(req.principal!.sub, req.params.id, parsed.data.title) ?? notFound(reply, req.params.id)
+      (await store.rename(req.principal!.sub, req.params.id, parsed.data.title)) ??
+      notFound(reply, req.params.id)
     );
   });
 
   app.delete<{ Params: { id: string } }>(API_ROUTES.conversation, { preHandler }, async (req, reply) => {
-    if (!store.remove(req.principal!.sub, req.params.id)) return notFound(reply, req.params.id);
+    if (!(await store.remove(req.principal!.sub, req.params.id))) return notFound(reply, req.params.id);
     // A turn still running in it stops: nothing it waits to do (a change awaiting approval) is done.
     running.get(req.params.id)?.abort(new Error('the conversation was deleted'));
     return reply.status(204).send();
@@ -107,7 +116,7 @@ export function registerConversationRoutes(app: FastifyInstance, opts: Conversat
   app.post<{ Params: { id: string } }>(API_ROUTES.messages, { preHandler }, async (req, reply) => {
     const principal = req.principal!;
     const conversationId = req.params.id;
-    if (!store.summary(principal.sub, conversationId)) return notFound(reply, conversationId);
+    if (!(await store.summary(principal.sub, conversationId))) return notFound(reply, conversationId);
     const parsed = messageBody.safeParse(req.body ?? {});
     if (!parsed.success) {
       const tooLong = parsed.error.issues.some((i) => i.message.includes('the limit is'));
@@ -129,18 +138,22 @@ export function registerConversationRoutes(app: FastifyInstance, opts: Conversat
     const sse = openSse(reply);
     const mcp = opts.mcp.session(principal, bearerToken(req));
     try {
-      store.addUserMessage(conversationId, parsed.data.content);
+      await store.addUserMessage(conversationId, parsed.data.content);
       await runTurn(opts.turn, {
         principal,
         conversationId,
         toolbox: createToolbox(mcp, opts.docs),
-        history: store.history(conversationId, opts.historyMessages ?? 20),
+        history: await store.history(conversationId, opts.historyMessages ?? 20),
         signal: AbortSignal.any([sse.signal, deleted.signal]),
         emit: (event, data) => sse.send(event, data),
       });
     } catch (err) {
       if (deleted.signal.aborted) {
         sse.send('error', { error: 'not_found', message: `conversation ${conversationId} was deleted` });
+      } else if (err instanceof DatabaseUnavailableError) {
+        // The stream is open (200 sent): the 503 the kit would answer becomes this event.
+        req.log.warn({ err: err.message }, 'turn stopped: the database is unavailable');
+        sse.send('error', { error: 'unavailable', message: err.message });
       } else {
         req.log.error({ err }, 'turn failed');
         sse.send('error', { error: 'internal_error', message: 'the turn failed; see the service log' });

@@ -1,16 +1,26 @@
 /**
- * Conversations, messages, tool calls, citations and approvals in the API's SQLite file, always
- * scoped to their owner: a conversation of someone else does not exist for the caller.
+ * Conversations, messages, tool calls, citations and approvals in the API's database (the SQLite file in
+ * the data dir, or PostgreSQL `msi_api` with DATABASE_URL; kit `openStore`, module "main"), always scoped
+ * to their owner: a conversation of someone else does not exist for the caller. Every write of several
+ * rows is one transaction. Each query is its own small function over the Kysely handle, so a change to
+ * one (search inside messages, turns) stays in one place.
  */
 import { randomUUID } from 'node:crypto';
-import type { Db, SqliteMigration } from '@msi/kit';
+import { sql, type Generated, type Kysely } from 'kysely';
+import type { Dialect, Migration, Store } from '@msi/kit';
 import { clip } from '../clip.js';
 import type { ApiError, ConversationDetail, ConversationSummary, Message, ToolCall } from '../contract.js';
 
 export const DEFAULT_TITLE = 'New conversation';
 
-export const conversationMigrations: SqliteMigration[] = [
-  `CREATE TABLE conversations (
+/**
+ * Entry i is schema version i + 1 of module "main" on both backends. SQLite keeps the SQL existing data
+ * dirs were made with; PostgreSQL has the same tables, a `rowid` (bigserial) where SQLite's implicit
+ * rowid orders rows, and TIMESTAMPTZ for the times (read back as the same ISO strings).
+ */
+export const conversationMigrations: Migration[] = [
+  {
+    sqlite: `CREATE TABLE conversations (
      id TEXT PRIMARY KEY,
      owner TEXT NOT NULL,
      title TEXT NOT NULL,
@@ -69,7 +79,133 @@ export const conversationMigrations: SqliteMigration[] = [
      created_at TEXT NOT NULL,
      decided_at TEXT
    );`,
+    postgres: `CREATE TABLE conversations (
+     rowid BIGSERIAL NOT NULL UNIQUE,
+     id TEXT PRIMARY KEY,
+     owner TEXT NOT NULL,
+     title TEXT NOT NULL,
+     created_at TIMESTAMPTZ NOT NULL,
+     updated_at TIMESTAMPTZ NOT NULL
+   );
+   CREATE INDEX conversations_owner ON conversations (owner, updated_at);
+   CREATE TABLE messages (
+     rowid BIGSERIAL NOT NULL UNIQUE,
+     id TEXT PRIMARY KEY,
+     conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+     role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+     content TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('complete', 'cancelled', 'error')),
+     provider TEXT,
+     prompt_tokens INTEGER,
+     completion_tokens INTEGER,
+     error_json TEXT,
+     created_at TIMESTAMPTZ NOT NULL
+   );
+   CREATE INDEX messages_conversation ON messages (conversation_id, rowid);
+   CREATE TABLE tool_calls (
+     id TEXT PRIMARY KEY,
+     message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+     seq INTEGER NOT NULL,
+     server TEXT NOT NULL,
+     tool TEXT NOT NULL,
+     args_json TEXT NOT NULL,
+     ok INTEGER,
+     result_json TEXT,
+     error TEXT,
+     ms INTEGER,
+     approval_id TEXT,
+     approval_decision TEXT
+   );
+   CREATE INDEX tool_calls_message ON tool_calls (message_id);
+   CREATE TABLE citations (
+     message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+     seq INTEGER NOT NULL,
+     document_id TEXT NOT NULL,
+     chunk_id TEXT NOT NULL,
+     title TEXT NOT NULL,
+     section TEXT NOT NULL,
+     snippet TEXT NOT NULL,
+     score DOUBLE PRECISION NOT NULL,
+     PRIMARY KEY (message_id, seq)
+   );
+   CREATE TABLE approvals (
+     id TEXT PRIMARY KEY,
+     owner TEXT NOT NULL,
+     conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+     call_id TEXT NOT NULL,
+     tool TEXT NOT NULL,
+     args_json TEXT NOT NULL,
+     summary TEXT NOT NULL,
+     decision TEXT NOT NULL DEFAULT 'pending',
+     created_at TIMESTAMPTZ NOT NULL,
+     decided_at TIMESTAMPTZ
+   );
+   CREATE INDEX approvals_conversation ON approvals (conversation_id);`,
+  },
 ];
+
+/** The tables as Kysely sees them (`rowid`: SQLite's implicit one, PostgreSQL's bigserial). */
+export interface ConversationTables {
+  conversations: {
+    rowid: Generated<number>;
+    id: string;
+    owner: string;
+    title: string;
+    created_at: string;
+    updated_at: string;
+  };
+  messages: {
+    rowid: Generated<number>;
+    id: string;
+    conversation_id: string;
+    role: 'user' | 'assistant';
+    content: string;
+    status: Message['status'];
+    provider: Message['provider'] | null;
+    prompt_tokens: number | null;
+    completion_tokens: number | null;
+    error_json: string | null;
+    created_at: string;
+  };
+  tool_calls: {
+    id: string;
+    message_id: string;
+    seq: number;
+    server: ToolCall['server'];
+    tool: string;
+    args_json: string;
+    ok: number | null;
+    result_json: string | null;
+    error: string | null;
+    ms: number | null;
+    approval_id: string | null;
+    approval_decision: string | null;
+  };
+  citations: {
+    message_id: string;
+    seq: number;
+    document_id: string;
+    chunk_id: string;
+    title: string;
+    section: string;
+    snippet: string;
+    score: number;
+  };
+  approvals: {
+    id: string;
+    owner: string;
+    conversation_id: string;
+    call_id: string;
+    tool: string;
+    args_json: string;
+    summary: string;
+    decision: Generated<string>;
+    created_at: string;
+    decided_at: string | null;
+  };
+}
+
+type Db = Kysely<ConversationTables>;
 
 interface ConvRow {
   id: string;
@@ -78,100 +214,154 @@ interface ConvRow {
   updated_at: string;
   message_count: number;
 }
-interface MsgRow {
-  id: string;
-  role: 'user' | 'assistant';
-  content: string;
-  status: Message['status'];
-  provider: Message['provider'] | null;
-  prompt_tokens: number | null;
-  completion_tokens: number | null;
-  error_json: string | null;
-  created_at: string;
-}
-interface CallRow {
-  id: string;
-  message_id: string;
-  server: ToolCall['server'];
-  tool: string;
-  args_json: string;
-  ok: number | null;
-  result_json: string | null;
-  error: string | null;
-  ms: number | null;
-  approval_id: string | null;
-  approval_decision: string | null;
-}
-interface CiteRow {
-  message_id: string;
-  document_id: string;
-  chunk_id: string;
-  title: string;
-  section: string;
-  snippet: string;
-  score: number;
-}
+type MsgRow = Omit<ConversationTables['messages'], 'rowid' | 'conversation_id'>;
+type CallRow = ConversationTables['tool_calls'];
+type CiteRow = Omit<ConversationTables['citations'], 'seq'>;
 
 /** The assistant's message as the agent loop hands it over at the end of a turn. */
 export type AssistantRecord = Omit<Message, 'id' | 'role' | 'createdAt'>;
 
 export type ConversationStore = ReturnType<typeof createConversationStore>;
 
-export function createConversationStore(db: Db) {
+// ---------------------------------------------------------------------------------------------------
+// Queries, one function each
+
+/** A conversation's summary columns with its message count. */
+function summaries(db: Db) {
+  return db.selectFrom('conversations as c').select((eb) => [
+    'c.id',
+    'c.title',
+    'c.created_at',
+    'c.updated_at',
+    eb
+      .selectFrom('messages as m')
+      .whereRef('m.conversation_id', '=', 'c.id')
+      .select((e) => e.fn.countAll<number>().as('n'))
+      .as('message_count'),
+  ]);
+}
+
+/** The owner's conversations, most recently active first. */
+function listConversations(db: Db, owner: string, limit: number): Promise<ConvRow[]> {
+  return summaries(db)
+    .where('c.owner', '=', owner)
+    .orderBy('c.updated_at', 'desc')
+    .orderBy('c.rowid', 'desc')
+    .limit(limit)
+    .execute() as Promise<ConvRow[]>;
+}
+
+/**
+ * The owner's conversations whose title contains `text` (case-insensitive for ASCII on both backends:
+ * SQLite's LIKE, PostgreSQL's ILIKE; `%`, `_` and `\` match themselves).
+ */
+function searchConversations(
+  db: Db,
+  dialect: Dialect,
+  owner: string,
+  text: string,
+  limit: number,
+): Promise<ConvRow[]> {
+  const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const like = dialect === 'postgres' ? sql`ILIKE` : sql`LIKE`;
+  return summaries(db)
+    .where('c.owner', '=', owner)
+    .where(sql<boolean>`c.title ${like} ${pattern} ESCAPE '\\'`)
+    .orderBy('c.updated_at', 'desc')
+    .orderBy('c.rowid', 'desc')
+    .limit(limit)
+    .execute() as Promise<ConvRow[]>;
+}
+
+function oneConversation(db: Db, owner: string, id: string): Promise<ConvRow | undefined> {
+  return summaries(db).where('c.owner', '=', owner).where('c.id', '=', id).executeTakeFirst() as Promise<
+    ConvRow | undefined
+  >;
+}
+
+function messagesOf(db: Db, conversationId: string): Promise<MsgRow[]> {
+  return db
+    .selectFrom('messages')
+    .select([
+      'id',
+      'role',
+      'content',
+      'status',
+      'provider',
+      'prompt_tokens',
+      'completion_tokens',
+      'error_json',
+      'created_at',
+    ])
+    .where('conversation_id', '=', conversationId)
+    .orderBy('rowid')
+    .execute();
+}
+
+function toolCallsOf(db: Db, conversationId: string): Promise<CallRow[]> {
+  return db
+    .selectFrom('tool_calls as t')
+    .innerJoin('messages as m', 'm.id', 't.message_id')
+    .selectAll('t')
+    .where('m.conversation_id', '=', conversationId)
+    .orderBy('t.seq')
+    .execute();
+}
+
+function citationsOf(db: Db, conversationId: string): Promise<CiteRow[]> {
+  return db
+    .selectFrom('citations as c')
+    .innerJoin('messages as m', 'm.id', 'c.message_id')
+    .select(['c.message_id', 'c.document_id', 'c.chunk_id', 'c.title', 'c.section', 'c.snippet', 'c.score'])
+    .where('m.conversation_id', '=', conversationId)
+    .orderBy('c.seq')
+    .execute();
+}
+
+/** The last `limit` messages with text, oldest first. */
+async function recentMessages(
+  db: Db,
+  conversationId: string,
+  limit: number,
+): Promise<{ role: 'user' | 'assistant'; content: string }[]> {
+  const rows = await db
+    .selectFrom('messages')
+    .select(['role', 'content'])
+    .where('conversation_id', '=', conversationId)
+    .where('content', '!=', '')
+    .orderBy('rowid', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.reverse();
+}
+
+async function insertMessage(
+  db: Db,
+  m: Omit<ConversationTables['messages'], 'rowid'>,
+  touch: boolean,
+): Promise<void> {
+  await db.insertInto('messages').values(m).execute();
+  if (touch) {
+    await db
+      .updateTable('conversations')
+      .set({ updated_at: m.created_at })
+      .where('id', '=', m.conversation_id)
+      .execute();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+export function createConversationStore(store: Store<ConversationTables>) {
+  const { db, dialect } = store;
   const now = () => new Date().toISOString();
   const summary = (r: ConvRow): ConversationSummary => ({
     id: r.id,
     title: r.title,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
-    messageCount: r.message_count,
+    messageCount: Number(r.message_count),
   });
-  const SELECT_SUMMARY = `SELECT c.id, c.title, c.created_at, c.updated_at,
-      (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count
-    FROM conversations c`;
-  const q = {
-    list: db.prepare(`${SELECT_SUMMARY} WHERE c.owner = ? ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ?`),
-    search: db.prepare(
-      `${SELECT_SUMMARY} WHERE c.owner = ? AND c.title LIKE ? ESCAPE '\\' ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ?`,
-    ),
-    one: db.prepare(`${SELECT_SUMMARY} WHERE c.owner = ? AND c.id = ?`),
-    insert: db.prepare(
-      'INSERT INTO conversations (id, owner, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
-    ),
-    rename: db.prepare('UPDATE conversations SET title = ?, updated_at = ? WHERE owner = ? AND id = ?'),
-    touch: db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?'),
-    titleIfDefault: db.prepare('UPDATE conversations SET title = ? WHERE id = ? AND title = ?'),
-    remove: db.prepare('DELETE FROM conversations WHERE owner = ? AND id = ?'),
-    messages: db.prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY rowid'),
-    calls: db.prepare(
-      'SELECT t.* FROM tool_calls t JOIN messages m ON m.id = t.message_id WHERE m.conversation_id = ? ORDER BY t.seq',
-    ),
-    cites: db.prepare(
-      'SELECT c.* FROM citations c JOIN messages m ON m.id = c.message_id WHERE m.conversation_id = ? ORDER BY c.seq',
-    ),
-    insertMessage: db.prepare(
-      `INSERT INTO messages (id, conversation_id, role, content, status, provider, prompt_tokens, completion_tokens, error_json, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    insertCall: db.prepare(
-      `INSERT INTO tool_calls (id, message_id, seq, server, tool, args_json, ok, result_json, error, ms, approval_id, approval_decision)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    insertCite: db.prepare(
-      `INSERT INTO citations (message_id, seq, document_id, chunk_id, title, section, snippet, score)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    history: db.prepare(
-      `SELECT role, content FROM (SELECT rowid, role, content FROM messages WHERE conversation_id = ? AND content != ''
-         ORDER BY rowid DESC LIMIT ?) ORDER BY rowid`,
-    ),
-    insertApproval: db.prepare(
-      `INSERT INTO approvals (id, owner, conversation_id, call_id, tool, args_json, summary, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    decideApproval: db.prepare(
-      `UPDATE approvals SET decision = ?, decided_at = ? WHERE id = ? AND decision = 'pending'`,
-    ),
-  };
 
   const toMessage = (r: MsgRow, calls: CallRow[], cites: CiteRow[]): Message => ({
     id: r.id,
@@ -212,67 +402,35 @@ export function createConversationStore(db: Db) {
     ...(r.error_json ? { error: JSON.parse(r.error_json) as ApiError } : {}),
   });
 
-  const saveAssistant = db.transaction((conversationId: string, rec: AssistantRecord): Message => {
-    const id = randomUUID();
-    const at = now();
-    q.insertMessage.run(
-      id,
-      conversationId,
-      'assistant',
-      rec.content,
-      rec.status,
-      rec.provider ?? null,
-      rec.usage?.promptTokens ?? null,
-      rec.usage?.completionTokens ?? null,
-      rec.error ? JSON.stringify(rec.error) : null,
-      at,
-    );
-    rec.toolCalls.forEach((c, i) =>
-      q.insertCall.run(
-        c.callId,
-        id,
-        i,
-        c.server,
-        c.tool,
-        JSON.stringify(c.args),
-        c.ok === undefined ? null : c.ok ? 1 : 0,
-        c.result === undefined ? null : JSON.stringify(c.result),
-        c.error ?? null,
-        c.ms === undefined ? null : Math.round(c.ms),
-        c.approval?.approvalId ?? null,
-        c.approval?.decision ?? null,
-      ),
-    );
-    rec.citations.forEach((c, i) =>
-      q.insertCite.run(id, i, c.documentId, c.chunkId, c.title, c.section, c.snippet, c.score),
-    );
-    q.touch.run(at, conversationId);
-    return { ...rec, id, role: 'assistant', createdAt: at };
-  });
-
   return {
-    list(owner: string, search?: string, limit = 200): ConversationSummary[] {
+    async list(owner: string, search?: string, limit = 200): Promise<ConversationSummary[]> {
       const rows = search
-        ? q.search.all(owner, `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, limit)
-        : q.list.all(owner, limit);
-      return (rows as ConvRow[]).map(summary);
+        ? await searchConversations(db, dialect, owner, search, limit)
+        : await listConversations(db, owner, limit);
+      return rows.map(summary);
     },
-    create(owner: string, title?: string): ConversationSummary {
+    async create(owner: string, title?: string): Promise<ConversationSummary> {
       const id = randomUUID();
       const at = now();
-      q.insert.run(id, owner, title ?? DEFAULT_TITLE, at, at);
-      return { id, title: title ?? DEFAULT_TITLE, createdAt: at, updatedAt: at, messageCount: 0 };
+      const t = title ?? DEFAULT_TITLE;
+      await db
+        .insertInto('conversations')
+        .values({ id, owner, title: t, created_at: at, updated_at: at })
+        .execute();
+      return { id, title: t, createdAt: at, updatedAt: at, messageCount: 0 };
     },
-    summary(owner: string, id: string): ConversationSummary | undefined {
-      const r = q.one.get(owner, id) as ConvRow | undefined;
+    async summary(owner: string, id: string): Promise<ConversationSummary | undefined> {
+      const r = await oneConversation(db, owner, id);
       return r && summary(r);
     },
-    get(owner: string, id: string): ConversationDetail | undefined {
-      const r = q.one.get(owner, id) as ConvRow | undefined;
+    async get(owner: string, id: string): Promise<ConversationDetail | undefined> {
+      // Messages first, then their calls and citations: a message is committed with its calls and
+      // citations in one transaction, so every message read here has all of them (no snapshot needed).
+      const r = await oneConversation(db, owner, id);
       if (!r) return undefined;
-      const calls = q.calls.all(id) as CallRow[];
-      const cites = q.cites.all(id) as CiteRow[];
-      const messages = (q.messages.all(id) as MsgRow[]).map((m) =>
+      const rows = await messagesOf(db, id);
+      const [calls, cites] = await Promise.all([toolCallsOf(db, id), citationsOf(db, id)]);
+      const messages = rows.map((m) =>
         toMessage(
           m,
           calls.filter((c) => c.message_id === m.id),
@@ -281,33 +439,126 @@ export function createConversationStore(db: Db) {
       );
       return { ...summary(r), messages };
     },
-    rename(owner: string, id: string, title: string): ConversationSummary | undefined {
-      if (q.rename.run(title, now(), owner, id).changes === 0) return undefined;
+    async rename(owner: string, id: string, title: string): Promise<ConversationSummary | undefined> {
+      const r = await db
+        .updateTable('conversations')
+        .set({ title, updated_at: now() })
+        .where('owner', '=', owner)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) return undefined;
       return this.summary(owner, id);
     },
-    remove(owner: string, id: string): boolean {
-      return q.remove.run(owner, id).changes > 0;
+    async remove(owner: string, id: string): Promise<boolean> {
+      const r = await db
+        .deleteFrom('conversations')
+        .where('owner', '=', owner)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
     },
     /** Stores the person's message; the first one also names a conversation that still has the default title. */
-    addUserMessage(conversationId: string, content: string): Message {
+    async addUserMessage(conversationId: string, content: string): Promise<Message> {
       const id = randomUUID();
       const at = now();
-      db.transaction(() => {
-        q.insertMessage.run(id, conversationId, 'user', content, 'complete', null, null, null, null, at);
-        q.titleIfDefault.run(titleFrom(content), conversationId, DEFAULT_TITLE);
-        q.touch.run(at, conversationId);
-      })();
+      await store.transaction(async (trx) => {
+        await insertMessage(
+          trx,
+          {
+            id,
+            conversation_id: conversationId,
+            role: 'user',
+            content,
+            status: 'complete',
+            provider: null,
+            prompt_tokens: null,
+            completion_tokens: null,
+            error_json: null,
+            created_at: at,
+          },
+          true,
+        );
+        await trx
+          .updateTable('conversations')
+          .set({ title: titleFrom(content) })
+          .where('id', '=', conversationId)
+          .where('title', '=', DEFAULT_TITLE)
+          .execute();
+      });
       return { id, role: 'user', content, createdAt: at, status: 'complete', toolCalls: [], citations: [] };
     },
     /** The assistant's message with its tool calls and citations, in one transaction. */
-    saveAssistantMessage(conversationId: string, rec: AssistantRecord): Message {
-      return saveAssistant(conversationId, rec);
+    async saveAssistantMessage(conversationId: string, rec: AssistantRecord): Promise<Message> {
+      const id = randomUUID();
+      const at = now();
+      await store.transaction(async (trx) => {
+        await insertMessage(
+          trx,
+          {
+            id,
+            conversation_id: conversationId,
+            role: 'assistant',
+            content: rec.content,
+            status: rec.status,
+            provider: rec.provider ?? null,
+            prompt_tokens: rec.usage?.promptTokens ?? null,
+            completion_tokens: rec.usage?.completionTokens ?? null,
+            error_json: rec.error ? JSON.stringify(rec.error) : null,
+            created_at: at,
+          },
+          false,
+        );
+        if (rec.toolCalls.length) {
+          await trx
+            .insertInto('tool_calls')
+            .values(
+              rec.toolCalls.map((c, i) => ({
+                id: c.callId,
+                message_id: id,
+                seq: i,
+                server: c.server,
+                tool: c.tool,
+                args_json: JSON.stringify(c.args),
+                ok: c.ok === undefined ? null : c.ok ? 1 : 0,
+                result_json: c.result === undefined ? null : JSON.stringify(c.result),
+                error: c.error ?? null,
+                ms: c.ms === undefined ? null : Math.round(c.ms),
+                approval_id: c.approval?.approvalId ?? null,
+                approval_decision: c.approval?.decision ?? null,
+              })),
+            )
+            .execute();
+        }
+        if (rec.citations.length) {
+          await trx
+            .insertInto('citations')
+            .values(
+              rec.citations.map((c, i) => ({
+                message_id: id,
+                seq: i,
+                document_id: c.documentId,
+                chunk_id: c.chunkId,
+                title: c.title,
+                section: c.section,
+                snippet: c.snippet,
+                score: c.score,
+              })),
+            )
+            .execute();
+        }
+        await trx
+          .updateTable('conversations')
+          .set({ updated_at: at })
+          .where('id', '=', conversationId)
+          .execute();
+      });
+      return { ...rec, id, role: 'assistant', createdAt: at };
     },
     /** The last `limit` messages (oldest first) as the model's context; the newest is the current question. */
-    history(conversationId: string, limit = 20): { role: 'user' | 'assistant'; content: string }[] {
-      return q.history.all(conversationId, limit) as { role: 'user' | 'assistant'; content: string }[];
+    history(conversationId: string, limit = 20): Promise<{ role: 'user' | 'assistant'; content: string }[]> {
+      return recentMessages(db, conversationId, limit);
     },
-    recordApproval(a: {
+    async recordApproval(a: {
       approvalId: string;
       owner: string;
       conversationId: string;
@@ -315,20 +566,28 @@ export function createConversationStore(db: Db) {
       tool: string;
       args: Record<string, unknown>;
       summary: string;
-    }): void {
-      q.insertApproval.run(
-        a.approvalId,
-        a.owner,
-        a.conversationId,
-        a.callId,
-        a.tool,
-        JSON.stringify(a.args),
-        a.summary,
-        now(),
-      );
+    }): Promise<void> {
+      await db
+        .insertInto('approvals')
+        .values({
+          id: a.approvalId,
+          owner: a.owner,
+          conversation_id: a.conversationId,
+          call_id: a.callId,
+          tool: a.tool,
+          args_json: JSON.stringify(a.args),
+          summary: a.summary,
+          created_at: now(),
+        })
+        .execute();
     },
-    decideApproval(approvalId: string, decision: string): void {
-      q.decideApproval.run(decision, now(), approvalId);
+    async decideApproval(approvalId: string, decision: string): Promise<void> {
+      await db
+        .updateTable('approvals')
+        .set({ decision, decided_at: now() })
+        .where('id', '=', approvalId)
+        .where('decision', '=', 'pending')
+        .execute();
     },
   };
 }

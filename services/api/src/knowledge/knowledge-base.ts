@@ -1,47 +1,49 @@
 /**
- * The knowledge base: documents in SQLite (with FTS5), vectors in Chroma, a background worker that
- * embeds chunks batch by batch, and hybrid search that fuses both legs by reciprocal rank.
+ * The knowledge base: documents in the API's database (SQLite with FTS5, or PostgreSQL with a tsvector
+ * index), vectors in Chroma, a background worker that embeds chunks batch by batch, and hybrid search
+ * that fuses both legs by reciprocal rank.
  *
- * Ingestion is resumable: chunks (with deterministic ids) and their FTS rows are written with the
+ * Ingestion is resumable: chunks (with deterministic ids) and their index entries are written with the
  * document in one transaction; the worker then embeds the chunks not yet embedded, upserts their
  * vectors and marks them, batch by batch; a document is `ready` only when every chunk is. A restart
- * continues where it stopped; an upsert repeated after a crash overwrites the same ids.
+ * continues where it stopped; an upsert repeated after a crash overwrites the same ids. While the database
+ * is away the worker waits for it (nothing counts as a failed attempt) and goes on when it is back.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import type { Db, Logger } from '@msi/kit';
+import { isUnavailable, type Logger, type Store } from '@msi/kit';
 import type { Citation, KnowledgeDocument, KnowledgeUpload, Passage } from '../contract.js';
 import { CHUNKER_VERSION, chunkDocument } from './chunker.js';
 import type { Embedder } from './embedder.js';
 import { reciprocalRankFusion, snippet } from './fusion.js';
-import { migrateKnowledge } from './schema.js';
+import type { KnowledgeTables } from './schema.js';
 import { KnowledgeStore, type PendingChunk } from './store.js';
 import { queryTerms } from './text.js';
 import { KnowledgeError, kindOf, validateUpload } from './upload.js';
 import { VectorStore, VectorStoreUnavailable } from './vectors.js';
 
 export interface KnowledgeBase {
-  /** Schema, built-in documents from `docsDir`, then resumes any unfinished ingestion (Chroma is connected lazily). */
+  /** Built-in documents from `docsDir`, then resumes any unfinished ingestion (Chroma is connected lazily). */
   start(): Promise<void>;
   /**
-   * Hybrid search: Chroma vectors + FTS5 BM25, reciprocal-rank fused. FTS alone while Chroma is down.
+   * Hybrid search: Chroma vectors + the database's full-text ranking, reciprocal-rank fused. FTS alone while Chroma is down.
    * `legs` limits it to one leg (for measuring each; the assistant always uses both).
    */
   search(query: string, k?: number, opts?: SearchOptions): Promise<Citation[]>;
   /** Like search, with a note for the person when the results are full-text only (Chroma down or hung). */
   searchWithNote(query: string, k?: number, opts?: SearchOptions): Promise<SearchResult>;
-  list(): KnowledgeDocument[];
-  get(id: string): KnowledgeDocument | undefined;
+  list(): Promise<KnowledgeDocument[]>;
+  get(id: string): Promise<KnowledgeDocument | undefined>;
   /** Validates and stores; returns the document `queued` (or the existing one with the same content). */
   upload(u: KnowledgeUpload, uploadedBy?: string): Promise<KnowledgeDocument>;
   /** Like `upload`, and says whether the document is new (false: same content was already there). */
   add(u: unknown, uploadedBy?: string): Promise<{ document: KnowledgeDocument; created: boolean }>;
   remove(id: string): Promise<boolean>;
-  passage(chunkId: string): Passage | undefined;
+  passage(chunkId: string): Promise<Passage | undefined>;
   readiness(): Promise<{ ok: boolean; detail: string; summary?: string }>;
   /** Whether the built-in documentation is ingested (every document ready or failed), for /readyz. */
-  ingestion(): { ok: boolean; detail: string; summary?: string };
+  ingestion(): Promise<{ ok: boolean; detail: string; summary?: string }>;
   /** Resolves when no document is waiting to be embedded (for tests and tools). */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -58,7 +60,8 @@ export interface SearchOptions {
 }
 
 export interface KnowledgeBaseOptions {
-  db: Db;
+  /** The knowledge module's store (kit `openStore` with `knowledgeMigrations`). */
+  store: Store<KnowledgeTables>;
   chromaUrl: string;
   /** Chroma's token (services/chroma's CHROMA_TOKEN), when it has one. */
   chromaToken?: string;
@@ -88,23 +91,30 @@ const builtinId = (filename: string) => `kb_${sha256(`builtin:${filename}`).slic
 const embeddingInput = (title: string, c: PendingChunk) => `${title}\n${c.section}\n${c.text}`;
 
 export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
-  const { db, embedder, log } = opts;
+  const { embedder, log } = opts;
   const batchSize = opts.batchSize ?? 32;
   const retryBaseMs = opts.retryBaseMs ?? 1000;
   const maxAttempts = opts.maxAttempts ?? 5;
-  const store = new KnowledgeStore(db);
+  const store = new KnowledgeStore(opts.store);
   const vectors = new VectorStore(
     opts.chromaUrl,
     embedder,
     () => {
-      // A fresh collection while SQLite says vectors exist: Chroma lost its data. Embed those documents again.
-      const n = store.requeue({ lostVectorsOf: embedder.id });
-      if (n)
-        log.warn(
-          { documents: n, collection: vectors.name() },
-          'knowledge: chroma collection was missing; re-embedding',
-        );
-      kick();
+      // A fresh collection while the database says vectors exist: Chroma lost its data. Embed those again.
+      requeueing = store
+        .requeue({ lostVectorsOf: embedder.id })
+        .then((n) => {
+          if (n)
+            log.warn(
+              { documents: n, collection: vectors.name() },
+              'knowledge: chroma collection was missing; re-embedding',
+            );
+        })
+        .catch((err: Error) => log.warn({ err: err.message }, 'knowledge: could not queue re-embedding'))
+        .finally(() => {
+          requeueing = undefined;
+          kick();
+        });
     },
     opts.chromaTimeoutMs,
     opts.chromaToken,
@@ -116,8 +126,11 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
   let hungUntil = 0;
   const HUNG_BACKOFF_MS = 10_000;
   let worker: Promise<void> | undefined;
+  /** Documents being queued again after Chroma lost its collection (idle() waits for it too). */
+  let requeueing: Promise<void> | undefined;
   let dirty = false;
   let chromaDown = false;
+  let databaseDown = false;
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -143,6 +156,19 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
     }
   }
 
+  function databaseState(err?: unknown): void {
+    if (err && !databaseDown) {
+      databaseDown = true;
+      log.warn(
+        { err: (err as Error).message },
+        'knowledge: the database is unavailable; ingestion waits for it',
+      );
+    } else if (!err && databaseDown) {
+      databaseDown = false;
+      log.info('knowledge: the database is back; ingestion goes on');
+    }
+  }
+
   function kick(): void {
     dirty = true;
     if (worker || stop.signal.aborted) return;
@@ -153,20 +179,21 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
   }
 
   async function sweepVectorDeletions(): Promise<void> {
-    for (const id of store.pendingVectorDeletions()) {
+    for (const id of await store.pendingVectorDeletions()) {
       await vectors.deleteDocument(id);
-      store.vectorsDeleted(id);
+      await store.vectorsDeleted(id);
     }
   }
 
   async function ingest(docId: string): Promise<void> {
-    const doc = store.row(docId)!;
-    store.beginIngestion(doc.id, embedder.id);
+    const doc = await store.row(docId);
+    if (!doc) return; // deleted since it was picked
+    await store.beginIngestion(doc.id, embedder.id);
     // Nothing embedded yet: clear whatever an earlier version of this document left in Chroma.
     if (doc.chunks_done === 0) await vectors.deleteDocument(doc.id);
     for (;;) {
       if (stop.signal.aborted) return;
-      const batch = store.pendingChunks(doc.id, batchSize);
+      const batch = await store.pendingChunks(doc.id, batchSize);
       if (batch.length === 0) break;
       const embeddings = await embedder.embed(batch.map((c) => embeddingInput(doc.title, c)));
       if (embeddings.length !== batch.length || embeddings.some((e) => e.length !== embedder.dimensions)) {
@@ -176,19 +203,21 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
         batch.map((c, i) => ({ id: c.id, documentId: doc.id, embedding: embeddings[i]! })),
       );
       if (
-        !store.markEmbedded(
+        !(await store.markEmbedded(
           doc.id,
           batch.map((c) => c.id),
-        )
+        ))
       ) {
-        store.orphaned(doc.id); // deleted while this batch was in flight
+        await store.orphaned(doc.id); // deleted while this batch was in flight
         return;
       }
     }
-    if (store.row(doc.id)) {
-      store.setStatus(doc.id, 'ready');
-      const d = store.get(doc.id)!;
-      log.info({ documentId: d.id, title: d.title, chunks: d.chunksTotal }, 'knowledge: document ready');
+    if (await store.row(doc.id)) {
+      await store.setStatus(doc.id, 'ready');
+      log.info(
+        { documentId: doc.id, title: doc.title, chunks: doc.chunks_total },
+        'knowledge: document ready',
+      );
     }
   }
 
@@ -197,8 +226,9 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
     let waits = 0;
     while (!stop.signal.aborted) {
       dirty = false;
-      const doc = store.nextPending();
+      let doc: Awaited<ReturnType<KnowledgeStore['nextPending']>> = undefined;
       try {
+        doc = await store.nextPending();
         await sweepVectorDeletions();
         if (!doc) {
           if (dirty) continue;
@@ -206,12 +236,15 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
         }
         await ingest(doc.id);
         chromaState();
+        databaseState();
         waits = 0;
       } catch (err) {
         if (stop.signal.aborted) return;
         const delay = Math.min(30_000, retryBaseMs * 2 ** Math.min(waits++, 5));
         if (err instanceof VectorStoreUnavailable) {
           chromaState(err); // wait for Chroma as long as it takes; nothing is written half
+        } else if (isUnavailable(err)) {
+          databaseState(err); // the same for the database: each batch's bookkeeping is one transaction
         } else if (doc) {
           const n = (attempts.get(doc.id) ?? 0) + 1;
           attempts.set(doc.id, n);
@@ -220,7 +253,9 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
             'knowledge: embedding failed',
           );
           if (n >= maxAttempts) {
-            store.setStatus(doc.id, 'failed', `embedding failed ${n} times: ${(err as Error).message}`);
+            await store
+              .setStatus(doc.id, 'failed', `embedding failed ${n} times: ${(err as Error).message}`)
+              .catch((e: Error) => log.warn({ err: e.message }, 'knowledge: could not mark failed'));
             waits = 0;
             continue;
           }
@@ -230,7 +265,7 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
     }
   }
 
-  function addDocument(
+  async function addDocument(
     input: {
       filename: string;
       mediaType: string;
@@ -241,16 +276,16 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
     },
     source: KnowledgeDocument['source'],
     uploadedBy?: string,
-  ): { document: KnowledgeDocument; created: boolean } {
+  ): Promise<{ document: KnowledgeDocument; created: boolean }> {
     const hash = sha256(input.content);
-    const existing = store.bySha256(hash);
+    const existing = await store.bySha256(hash);
     if (existing) return { document: existing, created: false };
     const chunked = chunkDocument(input.content, input.kind);
     if (chunked.chunks.length === 0)
       throw new KnowledgeError('invalid_request', `${input.filename} has no text to index`, 400);
     const title = input.title ?? chunked.title ?? input.filename.replace(/\.[^.]+$/, '');
     const id = source === 'builtin' ? builtinId(input.filename) : newId();
-    const document = store.insert(
+    const document = await store.insert(
       {
         id,
         title,
@@ -273,7 +308,7 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
   }
 
   /** Every .md/.txt under docsDir: new ones added, changed ones re-ingested, unchanged left alone. */
-  function syncBuiltins(): void {
+  async function syncBuiltins(): Promise<void> {
     if (!existsSync(opts.docsDir)) {
       log.warn({ docsDir: opts.docsDir }, 'knowledge: built-in documentation directory not found');
       return;
@@ -287,17 +322,18 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
       try {
         const u = validateUpload({ filename, content });
         const hash = sha256(content);
-        const known = store.builtin(filename);
-        if (known?.sha256 === hash || (!known && store.isDismissed(filename, hash))) continue;
+        const known = await store.builtin(filename);
+        if (known?.sha256 === hash || (!known && (await store.isDismissed(filename, hash)))) continue;
         if (known) {
           const chunked = chunkDocument(content, u.kind);
           const title = chunked.title ?? filename.replace(/\.[^.]+$/, '');
-          store.replace(known.id, { title, bytes: u.bytes, sha256: hash, content }, chunked.chunks);
+          await store.replace(known.id, { title, bytes: u.bytes, sha256: hash, content }, chunked.chunks);
           log.info({ documentId: known.id, filename }, 'knowledge: built-in document changed; re-ingesting');
         } else {
-          addDocument({ ...u, filename }, 'builtin');
+          await addDocument({ ...u, filename }, 'builtin');
         }
       } catch (err) {
+        if (isUnavailable(err)) throw err; // not this file's fault: start() fails and is tried again
         log.warn({ filename, err: (err as Error).message }, 'knowledge: skipping built-in document');
       }
     }
@@ -305,15 +341,19 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
 
   /**
    * Documents chunked by an older chunker are cut again from their stored content (same id, same
-   * title), their old chunks and FTS rows replaced; they are then embedded again like a changed file.
+   * title), their old chunks and index entries replaced; they are then embedded again like a changed file.
    */
-  function rechunkOutdated(): void {
-    for (const d of store.chunkedBefore(CHUNKER_VERSION)) {
+  async function rechunkOutdated(): Promise<void> {
+    for (const d of await store.chunkedBefore(CHUNKER_VERSION)) {
       const kind = kindOf(d.filename, d.media_type)?.kind ?? kindOf(d.filename)?.kind ?? 'text';
       const chunked = chunkDocument(d.content, kind);
       if (chunked.chunks.length === 0) continue; // kept as it was rather than left without chunks
       const title = d.source === 'builtin' ? (chunked.title ?? d.title) : d.title;
-      store.replace(d.id, { title, bytes: d.bytes, sha256: d.sha256, content: d.content }, chunked.chunks);
+      await store.replace(
+        d.id,
+        { title, bytes: d.bytes, sha256: d.sha256, content: d.content },
+        chunked.chunks,
+      );
       log.info(
         { documentId: d.id, filename: d.filename, chunker: CHUNKER_VERSION },
         'knowledge: document chunked again by a newer chunker; re-ingesting',
@@ -323,11 +363,10 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
 
   return {
     async start() {
+      await rechunkOutdated();
+      await syncBuiltins();
+      const requeued = await store.requeue({ failed: true, notEmbeddedBy: embedder.id });
       started = true;
-      migrateKnowledge(db);
-      rechunkOutdated();
-      syncBuiltins();
-      const requeued = store.requeue({ failed: true, notEmbeddedBy: embedder.id });
       if (requeued)
         log.info(
           { documents: requeued, embedder: embedder.id },
@@ -345,7 +384,7 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
       if (!q) return { citations: [] };
       const limit = Math.max(1, Math.min(MAX_K, Math.floor(k)));
       const terms = queryTerms(q);
-      const lexical = legs === 'vector' ? [] : store.lexical(terms, Math.max(LEG_DEPTH, limit));
+      const lexical = legs === 'vector' ? [] : await store.lexical(terms, Math.max(LEG_DEPTH, limit));
       let semantic: string[] = [];
       let note: string | undefined;
       const fullTextOnly = (why: string) =>
@@ -380,7 +419,7 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
           }
         }
       const fused = reciprocalRankFusion([semantic, lexical]);
-      const hits = store.passages(fused.slice(0, limit * 2).map((f) => f.id));
+      const hits = await store.passages(fused.slice(0, limit * 2).map((f) => f.id));
       const out: Citation[] = [];
       for (const f of fused) {
         const h = hits.get(f.id);
@@ -411,7 +450,7 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
     },
 
     async remove(id) {
-      if (!store.delete(id)) return false;
+      if (!(await store.delete(id))) return false;
       log.info({ documentId: id }, 'knowledge: document deleted');
       try {
         await sweepVectorDeletions();
@@ -425,8 +464,11 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
     passage: (id) => store.passage(id),
 
     async readiness() {
-      const c = store.counts();
-      const docs = `${c.ready} documents ready, ${c.queued + c.ingesting} ingesting, ${c.failed} failed`;
+      // Chroma's check; the database has its own (app.ts), so counts it cannot give are just left out.
+      const docs = await store.counts().then(
+        (c) => `${c.ready} documents ready, ${c.queued + c.ingesting} ingesting, ${c.failed} failed`,
+        () => 'document counts unavailable (the database does not answer)',
+      );
       try {
         await vectors.heartbeat();
         chromaState();
@@ -442,10 +484,10 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
       }
     },
 
-    ingestion() {
+    async ingestion() {
       if (!started)
         return { ok: false, detail: 'the knowledge base has not started yet', summary: 'is not loaded yet' };
-      const builtin = store.list().filter((d) => d.source === 'builtin');
+      const builtin = (await store.list()).filter((d) => d.source === 'builtin');
       const waiting = builtin.filter((d) => d.status === 'queued' || d.status === 'ingesting');
       return waiting.length
         ? {
@@ -457,7 +499,10 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
     },
 
     async idle() {
-      while (worker) await worker;
+      while (worker || requeueing) {
+        await requeueing;
+        await worker;
+      }
     },
 
     async close() {

@@ -38,11 +38,11 @@ export function registerKnowledgeRoutes(
   const { preHandler } = opts;
 
   app.get(API_ROUTES.documents, { preHandler }, async (): Promise<DocumentList> => ({
-    documents: kb.list(),
+    documents: await kb.list(),
   }));
 
   app.get<{ Params: { id: string } }>(API_ROUTES.document, { preHandler }, async (req, reply) => {
-    const doc = kb.get(req.params.id);
+    const doc = await kb.get(req.params.id);
     return doc ?? fail(reply, 404, 'not_found', `no knowledge document ${req.params.id}`);
   });
 
@@ -63,7 +63,7 @@ export function registerKnowledgeRoutes(
   );
 
   app.delete<{ Params: { id: string } }>(API_ROUTES.document, { preHandler }, async (req, reply) => {
-    const doc = kb.get(req.params.id);
+    const doc = await kb.get(req.params.id);
     if (!doc) return fail(reply, 404, 'not_found', `no knowledge document ${req.params.id}`);
     if (!mayChangeKnowledge(req.principal, doc.source))
       return fail(
@@ -97,7 +97,7 @@ export function registerKnowledgeRoutes(
   );
 
   app.get<{ Params: { chunkId: string } }>(API_ROUTES.chunk, { preHandler }, async (req, reply) => {
-    const p = kb.passage(req.params.chunkId);
+    const p = await kb.passage(req.params.chunkId);
     return p ?? fail(reply, 404, 'not_found', `no passage ${req.params.chunkId}`);
   });
 }
