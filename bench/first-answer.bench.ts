@@ -1,6 +1,6 @@
 /**
- * A fast first answer: the time from sending a question to its first event (the stream's first
- * `tool.started` / `message.delta`), over the real stack as processes (IDP, both MCP servers, Chroma,
+ * A fast first answer: the time from sending a question to its first event of the answer (the stream's
+ * first `tool.started` / `message.delta`; `turn.started`, which only names the turn, does not count), over the real stack as processes (IDP, both MCP servers, Chroma,
  * API; the offline provider a new installation meets), as the renderer does it: sign in, GET /api/me,
  * then the question at once (the warm-up that /api/me starts is still running: a person who types
  * first only gets a faster answer).
@@ -21,8 +21,8 @@ async function firstEvent(api: string, token: string, content: string): Promise<
   const conv = await call<{ id: string }>(api, token, 'POST', '/api/conversations', {});
   const t0 = performance.now();
   let first = NaN;
-  const turn = await sendMessage(api, token, conv.body.id, content, () => {
-    if (Number.isNaN(first)) first = performance.now() - t0;
+  const turn = await sendMessage(api, token, conv.body.id, content, (e) => {
+    if (Number.isNaN(first) && e.event !== 'turn.started') first = performance.now() - t0;
   });
   const done = turn.of('tool.completed')[0];
   if (turn.status !== 200 || !done?.ok) throw new Error(`the turn failed: ${JSON.stringify(turn.events)}`);

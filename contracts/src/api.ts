@@ -57,6 +57,26 @@ export interface ConversationSummary {
 /** GET /api/conversations/:id. PATCH /api/conversations/:id {title} → ConversationSummary. DELETE → 204. */
 export interface ConversationDetail extends ConversationSummary {
   messages: Message[];
+  /** The turn still answering in this conversation (its answer is not among `messages` yet): read its
+   *  events (GET /api/turns/:id/events) to show it where it is. */
+  activeTurn?: ActiveTurn;
+}
+
+/** How a turn ended; `interrupted`: the API stopped while it ran (its answer says what is known). */
+export type TurnStatus = 'running' | 'complete' | 'cancelled' | 'error' | 'interrupted';
+
+export interface ActiveTurn {
+  id: string;
+  status: 'running';
+  startedAt: string;
+  /** The change waiting for the person's decision, when there is one (stored: it survives a reconnect). */
+  approval?: StreamEvents['approval.required'];
+}
+
+/** POST /api/turns/:id/stop → 202 (stopping) or 200 (it had already ended), with the turn's status. */
+export interface TurnStopResult {
+  turnId: string;
+  status: TurnStatus;
 }
 
 export interface Message {
@@ -64,7 +84,8 @@ export interface Message {
   role: 'user' | 'assistant';
   content: string;
   createdAt: string;
-  /** For assistant messages: how the turn ended. */
+  /** For assistant messages: how the turn ended (a turn cut off by the API stopping is `error` with
+   *  `error.error` 'interrupted'). */
   status: 'complete' | 'cancelled' | 'error';
   provider?: ProviderName;
   toolCalls: ToolCall[];
@@ -81,10 +102,15 @@ export interface ToolCall {
   ok?: boolean;
   /** The tool's structuredContent (or text when it has none). */
   result?: unknown;
+  /** Why it failed; for an approved change cut off while it was being made (no `ok`), it starts with
+   *  OUTCOME_UNKNOWN: it may have been made. */
   error?: string;
   ms?: number;
   approval?: { approvalId: string; decision: 'pending' | 'approved' | 'denied' | 'timeout' | 'cancelled' };
 }
+
+/** The words of an approved change whose result never came back (the API stopped while it ran). */
+export const OUTCOME_UNKNOWN = 'Outcome unknown — check the ticket';
 
 export interface Citation {
   documentId: string;
@@ -101,9 +127,16 @@ export interface Usage {
   completionTokens: number;
 }
 
-/** POST /api/conversations/:id/messages {content} answers `text/event-stream` with these events
- *  (SSE `event:` is the key, `data:` the JSON value). Closing the request cancels the turn. */
+/**
+ * A turn is a job: POST /api/conversations/:id/messages {content} starts it and answers
+ * `text/event-stream` with these events (SSE `event:` is the key, `data:` the JSON value, `id:` the
+ * event's id, opaque and increasing within the turn). The first event is `turn.started`; the last one is
+ * `done`, `cancelled` or `error`. Closing the stream does not cancel the turn: GET /api/turns/:id/events
+ * (with `Last-Event-ID: <id of the last event seen>`, or none for all of them) reads it again from there,
+ * with no event missing or repeated; POST /api/turns/:id/stop cancels it.
+ */
 export interface StreamEvents {
+  'turn.started': { turnId: string; conversationId: string };
   'message.delta': { text: string };
   'tool.started': { callId: string; server: string; tool: string; args: Record<string, unknown> };
   'tool.completed': { callId: string; ok: boolean; result?: unknown; error?: string; ms: number };
@@ -115,11 +148,23 @@ export interface StreamEvents {
     args: Record<string, unknown>;
     summary: string;
   };
+  /** The approval was settled (by the person, a timeout, or the turn's end): its dialog closes. */
+  'approval.decided': {
+    approvalId: string;
+    callId: string;
+    decision: 'approved' | 'denied' | 'timeout' | 'cancelled';
+  };
   citations: { sources: Citation[] };
   usage: Usage;
   done: { messageId: string };
+  /** Stopped (POST /api/turns/:id/stop, or the conversation was deleted): the answer so far is saved. */
+  cancelled: { messageId: string };
+  /** `error: 'interrupted'` when the API stopped while the turn ran. */
   error: ApiError;
 }
+
+/** The events that end a turn's stream. */
+export const TERMINAL_EVENTS: readonly StreamEventName[] = ['done', 'cancelled', 'error'];
 export type StreamEventName = keyof StreamEvents;
 
 /** POST /api/approvals/:id */
@@ -189,6 +234,8 @@ export const API_ROUTES = {
   conversation: '/api/conversations/:id',
   messages: '/api/conversations/:id/messages',
   approval: '/api/approvals/:id',
+  turnEvents: '/api/turns/:id/events',
+  turnStop: '/api/turns/:id/stop',
   documents: '/api/knowledge/documents',
   document: '/api/knowledge/documents/:id',
   search: '/api/knowledge/search',

@@ -15,6 +15,8 @@ import {
 export interface SseEvent {
   event: string;
   data: Record<string, unknown>;
+  /** The event's id (what `Last-Event-ID` names to resume after it). */
+  id?: string;
 }
 
 /** One API request with a bearer token (and a JSON body when given). */
@@ -92,7 +94,8 @@ export interface TurnResult {
 
 /**
  * Sends `content` and reads the event stream to its end. `onEvent` runs for each event as it arrives;
- * returning 'stop' hangs up (the API must cancel the turn).
+ * returning 'stop' hangs up (the turn goes on: read it again with `readTurnEvents`, stop it with
+ * POST /api/turns/:id/stop).
  */
 export async function sendMessage(
   base: string,
@@ -112,6 +115,34 @@ export async function sendMessage(
     body: JSON.stringify({ content }),
     signal: ac.signal,
   });
+  return readEvents(res, ac, onEvent);
+}
+
+/** GET /api/turns/:id/events (after `lastEventId` when given), read like `sendMessage`. */
+export async function readTurnEvents(
+  base: string,
+  token: string,
+  turnId: string,
+  lastEventId?: string,
+  onEvent?: (e: SseEvent) => void | 'stop' | Promise<void | 'stop'>,
+): Promise<TurnResult> {
+  const ac = new AbortController();
+  const res = await fetch(`${base}${apiPath(API_ROUTES.turnEvents, { id: turnId })}`, {
+    headers: {
+      authorization: `Bearer ${token}`,
+      accept: 'text/event-stream',
+      ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}),
+    },
+    signal: ac.signal,
+  });
+  return readEvents(res, ac, onEvent);
+}
+
+async function readEvents(
+  res: Response,
+  ac: AbortController,
+  onEvent?: (e: SseEvent) => void | 'stop' | Promise<void | 'stop'>,
+): Promise<TurnResult> {
   const events: SseEvent[] = [];
   const result = (): TurnResult => ({
     status: res.status,
@@ -138,8 +169,13 @@ export async function sendMessage(
         buf = buf.slice(i + 2);
         const event = /^event: (.*)$/m.exec(block)?.[1];
         const data = /^data: (.*)$/m.exec(block)?.[1];
+        const id = /^id: (.*)$/m.exec(block)?.[1];
         if (!event || data === undefined) continue;
-        const e = { event, data: JSON.parse(data) as Record<string, unknown> };
+        const e: SseEvent = {
+          event,
+          data: JSON.parse(data) as Record<string, unknown>,
+          ...(id ? { id } : {}),
+        };
         events.push(e);
         if ((await onEvent?.(e)) === 'stop') {
           ac.abort();

@@ -34,6 +34,11 @@ export interface Backend {
   login(username: string): Promise<string>;
   /** Starts another API process against this back end; stopped with it. */
   startApi(env?: Record<string, string | undefined>): Promise<RunningService>;
+  /**
+   * Ends the API process (`kill -9` with `crash`, as a process that dies; else a normal stop) and starts
+   * it again on the same data dir and port; `api` is the new process afterwards.
+   */
+  restartApi(opts?: { crash?: boolean }): Promise<RunningService>;
   stop(): Promise<void>;
 }
 
@@ -132,7 +137,7 @@ export async function startBackend(opts: BackendOptions = {}): Promise<Backend> 
     started.push(api);
 
     let extra = 0;
-    return {
+    const backend: Backend = {
       dataDir,
       idp,
       ticketing,
@@ -149,11 +154,25 @@ export async function startBackend(opts: BackendOptions = {}): Promise<Backend> 
         started.push(svc);
         return svc;
       },
+      async restartApi({ crash = false } = {}) {
+        const old = backend.api;
+        if (crash && old.proc.exitCode === null) {
+          const exited = new Promise((r) => old.proc.once('exit', r));
+          old.proc.kill('SIGKILL');
+          await exited;
+        } else await old.stop();
+        started.splice(started.indexOf(old), 1);
+        const svc = await startService('api', apiEnv(dataDir, opts.apiEnv ?? {}), { port: apiPort });
+        started.push(svc);
+        backend.api = svc;
+        return svc;
+      },
       async stop() {
         await stopAll();
         cleanup();
       },
     };
+    return backend;
   } catch (err) {
     await stopAll();
     cleanup();

@@ -44,6 +44,10 @@ import { createMcpGateway } from './mcp-clients.js';
 import { registerMeRoutes } from './me-routes.js';
 import { createMetrics } from './metrics.js';
 import { createTokenExchanger } from './token-exchange.js';
+import { createMemoryEventLog } from './turns/events.js';
+import { registerTurnRoutes } from './turns/routes.js';
+import { createTurnRunner } from './turns/runner.js';
+import { createTurnStore, turnMigrations, type TurnTables } from './turns/store.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The product's own documentation, next to the built service in the repository (or KNOWLEDGE_DOCS_DIR). */
@@ -53,7 +57,7 @@ export const DEFAULT_DOCS_DIR = resolve(here, '../../../resources/docs');
 export const API_BODY_LIMIT = 6 * 1024 * 1024;
 
 /** The API's tables: conversations (module "main") and the knowledge base (module "knowledge"). */
-export type ApiTables = ConversationTables & KnowledgeTables;
+export type ApiTables = ConversationTables & KnowledgeTables & TurnTables;
 
 /** The API's database: one store for both modules ("the api database" in errors and /readyz). */
 export type ApiData = Store<ApiTables>;
@@ -81,11 +85,25 @@ export async function openApiData(cfg: ApiConfig, log: Logger): Promise<ApiData>
     poolMax: 1,
   });
   await knowledge.close();
-  return openStore<ApiTables>({
+  const main = await openStore<ApiTables>({
     ...common,
     migrations: conversationMigrations,
     poolMax: cfg.DATABASE_POOL_MAX,
   });
+  // Turns refer to conversations: their module comes after main's.
+  try {
+    const turns = await openStore<TurnTables>({
+      ...common,
+      module: 'turns',
+      migrations: turnMigrations,
+      poolMax: 1,
+    });
+    await turns.close();
+  } catch (err) {
+    await main.close();
+    throw err;
+  }
+  return main;
 }
 
 /** The API's routes on `app`; returns what runs once it listens (ingestion, warm-up, the ready line). */
@@ -131,8 +149,8 @@ export async function buildApi(
     origin: (origin, cb) =>
       cb(null, !origin || cfg.ALLOWED_ORIGINS.includes(origin) ? (origin ?? false) : false),
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type'],
-    exposedHeaders: ['retry-after'],
+    allowedHeaders: ['authorization', 'content-type', 'last-event-id'],
+    exposedHeaders: ['retry-after', 'location'],
     maxAge: 600,
   });
 
@@ -163,14 +181,29 @@ export async function buildApi(
   const approvals = createApprovals({ timeoutMs: cfg.APPROVAL_TIMEOUT_MS });
 
   registerMeRoutes(app, { preHandler, provider, mcp, docs: kb });
+  // Turns are jobs: their events in this process (a shared log would plug in here), their state stored.
+  const events = createMemoryEventLog();
+  const turns = createTurnStore(data as unknown as Store<TurnTables>);
+  const runner = createTurnRunner({
+    turn: { provider, approvals, store, metrics, log },
+    conversations: store,
+    turns,
+    events,
+    docs: kb,
+    log: log.child({ module: 'turns' }),
+  });
+  // Turns a stopped process left running are marked interrupted before anyone can read them.
+  await runner.recover();
   registerConversationRoutes(app, {
     preHandler,
     store,
     mcp,
-    docs: kb,
-    turn: { provider, approvals, store, metrics, log },
+    runner,
+    turns,
+    events,
     maxMessageChars: cfg.MAX_MESSAGE_CHARS,
   });
+  registerTurnRoutes(app, { preHandler, turns, events, runner });
   registerApprovalRoutes(app, approvals, { preHandler });
   // Fastify runs an array of preHandlers in order; the knowledge routes' option is typed for one.
   registerKnowledgeRoutes(app, kb, { preHandler: preHandler as unknown as preHandlerHookHandler });
@@ -187,8 +220,10 @@ export async function buildApi(
   return (url) => {
     // Ingestion of the built-in documentation runs in the background; /readyz tells when Chroma is reachable.
     startKnowledge(kb, log);
-    // The MCP client SDK was left out of start-up; load it once the stack's start is over.
+    // The MCP client SDK was left out of start-up; load it once the stack's start is over, and run what
+    // the provider's first step needs.
     warmUpLater(() => mcp.preload());
+    warmUpLater(() => provider.warmUp?.());
     log.info({ url, provider: provider.name, model: provider.model, embedder: embedder.id }, 'api ready');
   };
 }

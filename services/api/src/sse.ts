@@ -1,9 +1,10 @@
-/** Server-Sent Events for one turn: typed events, and an AbortSignal that fires when the client goes away. */
+/** Server-Sent Events of a turn: typed events with ids, and an AbortSignal that fires when the client goes away. */
 import type { FastifyReply } from 'fastify';
 import type { StreamEventName, StreamEvents } from '@msi/contracts/api';
 
 export interface SseStream {
-  send<K extends StreamEventName>(event: K, data: StreamEvents[K]): void;
+  /** Writes one event; `id` is what the client sends back as `Last-Event-ID` to resume after it. */
+  send<K extends StreamEventName>(event: K, data: StreamEvents[K], id?: string): void;
   /** Ends the response (no-op when the client is already gone). */
   end(): void;
   /** Fires when the client closes the connection before `end()`. */
@@ -40,9 +41,9 @@ export function openSse(reply: FastifyReply, heartbeatMs = 15_000): SseStream {
   if (res.destroyed || !res.socket || res.socket.destroyed) closed();
   return {
     signal: ac.signal,
-    send(event, data) {
+    send(event, data, id) {
       if (ended || res.destroyed) return;
-      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      res.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     },
     end() {
       if (ended) return;

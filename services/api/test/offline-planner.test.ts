@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { desktopPrincipal } from '../../../test/support/principal.js';
 import { readIntent } from '../src/agent/offline/intent.js';
 import { matchOrganization } from '../src/agent/offline/orgs.js';
+import { offlineProvider } from '../src/agent/offline/index.js';
 import { plan, type Done } from '../src/agent/offline/plan.js';
 
 const person = desktopPrincipal;
@@ -316,5 +317,36 @@ describe('offline planner: basic mode verbs', () => {
     expect(readIntent('How do I create a ticket for a broken dock?', james).kind).toBe('docs');
     expect(readIntent('how do I add a user', admin).kind).toBe('docs');
     expect(readIntent('What firmware version supports LTE offload?', alex).kind).not.toBe('create_ticket');
+  });
+
+  it('names Basic mode only where it is why it could not help (the header names it once per screen)', () => {
+    const docs = (results: unknown[]): Done => ({
+      name: 'search_documentation',
+      args: { query: 'q' },
+      outcome: { ok: true, result: { results } },
+    });
+    const withDocs = new Set([...ALL, 'search_documentation']);
+    const passage = { title: 'Docks', section: 'Charging', text: 'Seat the camera firmly.', chunkId: 'c1' };
+    const found = plan('How do I charge a camera?', alex, [docs([passage])], withDocs);
+    expect('answer' in found && found.answer).toContain('Seat the camera firmly.');
+    expect('answer' in found && found.answer).not.toMatch(/Basic mode|AI model/);
+    const asked = plan('resolve TCK-1012', alex, [], ALL);
+    expect('answer' in asked && asked.answer).not.toMatch(/Basic mode|AI model/);
+    // Nothing found: it says that Basic mode matched words, and what to do next.
+    const none = plan('How do I frobnicate the quux?', alex, [docs([])], withDocs);
+    expect('answer' in none && none.answer).toMatch(
+      /nothing in the documentation.*Basic mode.*Settings → Model/s,
+    );
+  });
+
+  it('warms up without I/O and without holding the event loop (a request can be served in between)', async () => {
+    let served = 0;
+    const tick = setInterval(() => served++, 0);
+    try {
+      await offlineProvider().warmUp!();
+    } finally {
+      clearInterval(tick);
+    }
+    expect(served).toBeGreaterThan(0);
   });
 });

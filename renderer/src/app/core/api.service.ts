@@ -16,6 +16,7 @@ import {
   type SearchResults,
   type ToolInfo,
   type ToolList,
+  type TurnStopResult,
 } from '@msi/contracts/api';
 import { AuthError, AuthService } from './auth.service';
 import { ConfigService, messageOf } from './config';
@@ -33,6 +34,7 @@ export class ApiRequestError extends Error {
 
 interface RequestOptions {
   body?: unknown;
+  headers?: Record<string, string>;
   signal?: AbortSignal;
   keepalive?: boolean;
 }
@@ -68,7 +70,8 @@ export class ApiService {
     return this.json('DELETE', apiPath(API_ROUTES.conversation, { id }), { keepalive });
   }
 
-  /** Starts a turn; the answer is a `text/event-stream` body (read it with `readTurn`). Abort to cancel. */
+  /** Starts a turn; the answer is a `text/event-stream` body (read it with `readTurn`). Aborting stops
+   *  the reading, not the turn (`stopTurn` does). */
   async sendMessage(
     conversationId: string,
     content: string,
@@ -81,6 +84,24 @@ export class ApiService {
     if (!response.body)
       throw new ApiRequestError('The API answered without a stream.', 'bad_response');
     return response.body;
+  }
+  /** A turn's events again: after `lastEventId` (all of them without one), to its end. Abort to stop reading. */
+  async turnEvents(
+    turnId: string,
+    lastEventId: string | undefined,
+    signal: AbortSignal,
+  ): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.send('GET', apiPath(API_ROUTES.turnEvents, { id: turnId }), {
+      signal,
+      ...(lastEventId ? { headers: { 'Last-Event-ID': lastEventId } } : {}),
+    });
+    if (!response.body)
+      throw new ApiRequestError('The API answered without a stream.', 'bad_response');
+    return response.body;
+  }
+  /** Stops a running turn (its stream then ends with `cancelled`). */
+  stopTurn(turnId: string): Promise<TurnStopResult> {
+    return this.json('POST', apiPath(API_ROUTES.turnStop, { id: turnId }));
   }
   decide(approvalId: string, decision: ApprovalDecision['decision']): Promise<unknown> {
     return this.json('POST', apiPath(API_ROUTES.approval, { id: approvalId }), {
@@ -141,6 +162,7 @@ export class ApiService {
       );
     }
     const headers: Record<string, string> = {
+      ...options.headers,
       Authorization: `Bearer ${token}`,
       Accept: 'application/json, text/event-stream',
     };

@@ -7,12 +7,15 @@ export interface SseMessage {
   id?: string;
 }
 
-/** A typed event of the API's answer stream. */
+/** A typed event of the API's answer stream; `id` is what resumes the stream after it (Last-Event-ID). */
 export type StreamEvent = {
-  [K in StreamEventName]: { type: K; data: StreamEvents[K] };
+  [K in StreamEventName]: { type: K; data: StreamEvents[K]; id?: string };
 }[StreamEventName];
 
 const EVENT_NAMES: ReadonlySet<string> = new Set<StreamEventName>([
+  'turn.started',
+  'approval.decided',
+  'cancelled',
   'message.delta',
   'tool.started',
   'tool.completed',
@@ -86,6 +89,8 @@ export async function* readTurn(body: ReadableStream<Uint8Array>): AsyncGenerato
       yield { type: 'error', data: error };
       return;
     }
-    yield { type: message.event, data } as StreamEvent;
+    yield (
+      message.id ? { type: message.event, data, id: message.id } : { type: message.event, data }
+    ) as StreamEvent;
   }
 }

@@ -211,14 +211,20 @@ async function runCall(
     const d = approval.decision;
     await deps.store.decideApproval(approvalId, d);
     record.approval = { approvalId, decision: d };
+    // Told before the change is sent: a reader that reconnects closes the dialog; a checkpoint knows it
+    // was approved (if the process dies while it runs, its outcome is unknown, not "cancelled").
+    ctx.emit('approval.decided', { approvalId, callId, decision: d });
     if (d !== 'approved')
       return { ...finish(deps, ctx, record, 0, { ok: false, error: declined(d) }, d), approval };
   }
 
   const t0 = performance.now();
-  const result = await ctx.toolbox.run(tool, args, ctx.signal);
+  // An approved change, once sent, runs to its end even when the turn is stopped meanwhile: cutting the
+  // request off would leave it made or not without anyone knowing. Its result is recorded; the turn
+  // stops after it.
+  const result = await ctx.toolbox.run(tool, args, approval ? undefined : ctx.signal);
   const ms = performance.now() - t0;
-  const outcome = ctx.signal.aborted ? 'cancelled' : result.ok ? 'ok' : 'error';
+  const outcome = !approval && ctx.signal.aborted ? 'cancelled' : result.ok ? 'ok' : 'error';
   return { ...finish(deps, ctx, record, ms, result, outcome), ...(approval ? { approval } : {}) };
 }
 

@@ -44,6 +44,9 @@ export interface ModelProvider {
   model?: string;
   /** One model step; text is passed to `onDelta` as it is produced. Throws ModelError when the model fails. */
   step(input: StepInput, onDelta: (text: string) => void): Promise<StepOutput>;
+  /** Runs what a first step needs once, without any I/O (after start-up: the first question is not the
+   *  first to run it). */
+  warmUp?(): Promise<void> | void;
 }
 
 export class ModelError extends Error {

@@ -1,27 +1,28 @@
 /**
- * Conversation routes: list (?q= title search, newest first), create, get, rename, delete, and
- * POST …/messages which runs one agent turn and answers Server-Sent Events. Someone else's conversation
- * answers 404, exactly like one that does not exist.
+ * Conversation routes: list (?q= title search, newest first), create, get (with the turn still running
+ * in it), rename, delete, and POST …/messages which starts one agent turn (turns/runner.ts) and answers
+ * its events as Server-Sent Events. Someone else's conversation answers 404, exactly like one that does
+ * not exist.
  */
 import type { FastifyInstance, FastifyReply, preHandlerHookHandler } from 'fastify';
 import { z } from 'zod';
-import { DatabaseUnavailableError } from '@msi/kit';
-import { API_ROUTES, type ConversationList } from '@msi/contracts/api';
+import { API_ROUTES, apiPath, type ActiveTurn, type ConversationList } from '@msi/contracts/api';
 import { bearerToken } from '../auth.js';
-import { runTurn, type TurnDeps } from '../agent/loop.js';
 import type { McpGateway } from '../mcp-clients.js';
-import { openSse } from '../sse.js';
-import { createToolbox, type DocumentSearch } from '../tools.js';
+import { TurnConflictError, type TurnRunner } from '../turns/runner.js';
+import { streamTurn } from '../turns/routes.js';
+import type { TurnEventLog } from '../turns/events.js';
+import type { TurnStore } from '../turns/store.js';
 import type { ConversationStore } from './store.js';
 
 export interface ConversationRouteOptions {
   preHandler: preHandlerHookHandler[];
   store: ConversationStore;
   mcp: McpGateway;
-  docs: DocumentSearch;
-  turn: TurnDeps;
+  runner: TurnRunner;
+  turns: TurnStore;
+  events: TurnEventLog;
   maxMessageChars: number;
-  historyMessages?: number;
 }
 
 const MAX_TITLE = 200;
@@ -55,9 +56,7 @@ function notFound(reply: FastifyReply, id: string) {
 }
 
 export function registerConversationRoutes(app: FastifyInstance, opts: ConversationRouteOptions): void {
-  const { store, preHandler } = opts;
-  /** Conversations answering a message, with what cancels that turn (deleting the conversation does). */
-  const running = new Map<string, AbortController>();
+  const { store, preHandler, runner } = opts;
   const messageBody = z
     .object({
       content: z
@@ -91,7 +90,18 @@ export function registerConversationRoutes(app: FastifyInstance, opts: Conversat
   });
 
   app.get<{ Params: { id: string } }>(API_ROUTES.conversation, { preHandler }, async (req, reply) => {
-    return (await store.get(req.principal!.sub, req.params.id)) ?? notFound(reply, req.params.id);
+    const detail = await store.get(req.principal!.sub, req.params.id);
+    if (!detail) return notFound(reply, req.params.id);
+    const turn = await opts.turns.active(detail.id);
+    if (!turn) return detail;
+    const { approval } = turn.checkpoint;
+    const activeTurn: ActiveTurn = {
+      id: turn.id,
+      status: 'running',
+      startedAt: turn.startedAt,
+      ...(approval ? { approval } : {}),
+    };
+    return { ...detail, activeTurn };
   });
 
   app.patch<{ Params: { id: string } }>(API_ROUTES.conversation, { preHandler }, async (req, reply) => {
@@ -109,7 +119,7 @@ export function registerConversationRoutes(app: FastifyInstance, opts: Conversat
   app.delete<{ Params: { id: string } }>(API_ROUTES.conversation, { preHandler }, async (req, reply) => {
     if (!(await store.remove(req.principal!.sub, req.params.id))) return notFound(reply, req.params.id);
     // A turn still running in it stops: nothing it waits to do (a change awaiting approval) is done.
-    running.get(req.params.id)?.abort(new Error('the conversation was deleted'));
+    runner.cancelConversation(req.params.id);
     return reply.status(204).send();
   });
 
@@ -127,41 +137,20 @@ export function registerConversationRoutes(app: FastifyInstance, opts: Conversat
       }
       return invalid(reply, parsed.error);
     }
-    if (running.has(conversationId)) {
-      return reply.status(409).send({
-        error: 'conflict',
-        message: 'this conversation is already answering a message; wait for it or cancel it first',
-      });
-    }
-    const deleted = new AbortController();
-    running.set(conversationId, deleted);
-    const sse = openSse(reply);
-    const mcp = opts.mcp.session(principal, bearerToken(req));
+    let turn;
     try {
-      await store.addUserMessage(conversationId, parsed.data.content);
-      await runTurn(opts.turn, {
+      turn = await runner.start(
         principal,
         conversationId,
-        toolbox: createToolbox(mcp, opts.docs),
-        history: await store.history(conversationId, opts.historyMessages ?? 20),
-        signal: AbortSignal.any([sse.signal, deleted.signal]),
-        emit: (event, data) => sse.send(event, data),
-      });
+        parsed.data.content,
+        opts.mcp.session(principal, bearerToken(req)),
+      );
     } catch (err) {
-      if (deleted.signal.aborted) {
-        sse.send('error', { error: 'not_found', message: `conversation ${conversationId} was deleted` });
-      } else if (err instanceof DatabaseUnavailableError) {
-        // The stream is open (200 sent): the 503 the kit would answer becomes this event.
-        req.log.warn({ err: err.message }, 'turn stopped: the database is unavailable');
-        sse.send('error', { error: 'unavailable', message: err.message });
-      } else {
-        req.log.error({ err }, 'turn failed');
-        sse.send('error', { error: 'internal_error', message: 'the turn failed; see the service log' });
-      }
-    } finally {
-      running.delete(conversationId);
-      sse.end();
-      await mcp.close();
+      if (!(err instanceof TurnConflictError)) throw err;
+      return reply.status(409).send({ error: 'conflict', message: err.message });
     }
+    // Reads the turn from its first event; hanging up stops the reading, not the turn.
+    void reply.header('location', apiPath(API_ROUTES.turnEvents, { id: turn.id }));
+    return streamTurn(reply, opts.events, turn, undefined);
   });
 }

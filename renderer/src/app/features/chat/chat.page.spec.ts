@@ -34,9 +34,17 @@ class FakeApi {
       },
     });
   });
-  emit(event: string, data: unknown): void {
+  /** Reading a turn again: each call opens a new stream the test writes (`stream` is the newest). */
+  turnEvents = vi.fn(
+    async (_turnId: string, _lastEventId: string | undefined, signal: AbortSignal) =>
+      this.sendMessage('', '', signal),
+  );
+  stopTurn = vi.fn(async (turnId: string) => ({ turnId, status: 'running' }));
+  emit(event: string, data: unknown, id?: string): void {
     this.stream.enqueue(
-      new TextEncoder().encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+      new TextEncoder().encode(
+        `${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`,
+      ),
     );
   }
 }
@@ -273,18 +281,119 @@ describe('ChatPage', () => {
     expect(root.textContent).toContain('stopped before it was finished');
   });
 
-  it('Stop aborts the request and marks the answer stopped', async () => {
+  it('Stop asks the API to stop the turn; the answer is marked stopped when the API says so', async () => {
     const { root, chat, type, settle, button } = await setup();
     await type('Hello');
-    api.emit('message.delta', { text: 'Part of an answer' });
+    api.emit('turn.started', { turnId: 't1', conversationId: 'c1' }, '1');
+    api.emit('message.delta', { text: 'Part of an answer' }, '2');
     await settle();
     button('Stop')!.click();
     await settle();
-    expect(api.signal.aborted).toBe(true);
+    expect(api.stopTurn).toHaveBeenCalledWith('t1');
+    // Still the turn's: stopping takes the API's word.
+    expect(chat().dataset['state']).toBe('streaming');
+    api.emit('cancelled', { messageId: 'm9' }, '3');
+    await settle();
     expect(chat().dataset['state']).toBe('idle');
     expect(root.querySelector('[data-role="assistant"]')?.getAttribute('data-status')).toBe(
       'cancelled',
     );
     expect(root.textContent).toContain('Stopped.');
+  });
+
+  it('a stream that breaks is read again after the last event: nothing missing or twice', async () => {
+    const { root, chat, type, settle } = await setup();
+    await type('Hello');
+    api.emit('turn.started', { turnId: 't1', conversationId: 'c1' }, '1');
+    api.emit('message.delta', { text: 'one ' }, '2');
+    api.emit('message.delta', { text: 'two ' }, '3');
+    await settle();
+    api.stream.error(new TypeError('network error'));
+    await vi.waitFor(() =>
+      expect(api.turnEvents).toHaveBeenCalledWith('t1', '3', expect.anything()),
+    );
+    expect(chat().dataset['state']).toBe('streaming');
+    api.emit('message.delta', { text: 'three' }, '4');
+    api.emit('done', { messageId: 'm2' }, '5');
+    await settle();
+    expect(chat().dataset['state']).toBe('idle');
+    expect(root.querySelector('[data-role="assistant"]')?.textContent).toContain('one two three');
+    expect(root.querySelector('[data-testid="reconnecting"]')).toBeNull();
+  });
+
+  it('opening a conversation whose turn runs shows it where it is, its approval dialog included', async () => {
+    const question = {
+      id: 'q1',
+      role: 'user' as const,
+      content: 'Create a ticket',
+      createdAt: summary.createdAt,
+      status: 'complete' as const,
+      toolCalls: [],
+      citations: [],
+    };
+    const answer = { ...question, id: 'm5', role: 'assistant' as const, content: 'Created TCK-9.' };
+    api.conversation
+      .mockResolvedValueOnce({
+        ...summary,
+        messages: [question],
+        activeTurn: { id: 't7', status: 'running', startedAt: summary.createdAt },
+      } as never)
+      .mockResolvedValue({ ...summary, messages: [question, answer] } as never);
+    const { fixture, root, chat, settle, button } = await setup();
+    fixture.componentRef.setInput('id', 'c1');
+    await vi.waitFor(() =>
+      expect(api.turnEvents).toHaveBeenCalledWith('t7', undefined, expect.anything()),
+    );
+    api.emit('turn.started', { turnId: 't7', conversationId: 'c1' }, '1');
+    api.emit(
+      'tool.started',
+      { callId: 'k1', server: 'ticketing', tool: 'create_ticket', args: { title: 'Dock' } },
+      '2',
+    );
+    api.emit(
+      'approval.required',
+      { approvalId: 'a7', callId: 'k1', tool: 'create_ticket', args: {}, summary: 'Create: Dock' },
+      '3',
+    );
+    await settle();
+    expect(chat().dataset['state']).toBe('awaiting-approval');
+    const dialog = root.querySelector<HTMLDialogElement>('dialog[data-testid="approval-dialog"]')!;
+    expect(dialog.hasAttribute('open')).toBe(true);
+    expect(dialog.textContent).toContain('Create: Dock');
+    button('Approve')!.click();
+    await settle();
+    expect(api.decide).toHaveBeenCalledWith('a7', 'approve');
+    api.emit('approval.decided', { approvalId: 'a7', callId: 'k1', decision: 'approved' }, '4');
+    api.emit('message.delta', { text: 'Created TCK-9.' }, '5');
+    api.emit('done', { messageId: 'm5' }, '6');
+    await settle();
+    expect(chat().dataset['state']).toBe('idle');
+    expect(dialog.hasAttribute('open')).toBe(false);
+    // The stored conversation is the record once the turn ended.
+    await vi.waitFor(() => expect(api.conversation).toHaveBeenCalledTimes(2));
+    await settle();
+    const messages = [...root.querySelectorAll('[data-testid="message"]')];
+    expect(messages.map((m) => m.textContent)).toEqual([
+      expect.stringContaining('Create a ticket'),
+      expect.stringContaining('Created TCK-9.'),
+    ]);
+  });
+
+  it('an approval decided elsewhere closes the dialog', async () => {
+    const { root, type, settle } = await setup();
+    await type('Resolve TCK-1');
+    api.emit('turn.started', { turnId: 't1', conversationId: 'c1' }, '1');
+    api.emit(
+      'approval.required',
+      { approvalId: 'a2', callId: 't2', tool: 'resolve_ticket', args: {}, summary: 'Resolve' },
+      '2',
+    );
+    await settle();
+    const dialog = root.querySelector<HTMLDialogElement>('dialog[data-testid="approval-dialog"]')!;
+    expect(dialog.hasAttribute('open')).toBe(true);
+    api.emit('approval.decided', { approvalId: 'a2', callId: 't2', decision: 'timeout' }, '3');
+    await settle();
+    expect(dialog.hasAttribute('open')).toBe(false);
+    expect(api.decide).not.toHaveBeenCalled();
   });
 });

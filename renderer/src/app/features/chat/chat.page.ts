@@ -85,7 +85,7 @@ const SUGGESTIONS = [
             }
           </div>
         </div>
-        @if (store.state() === 'error' && store.error()) {
+        @if (store.error()) {
           <div class="error-banner" role="alert" data-testid="chat-error">
             <msi-icon name="warn" />
             <span>{{ store.error() }}</span>
@@ -113,7 +113,11 @@ const SUGGESTIONS = [
           }
         </form>
         <div class="composer-foot muted">
-          <span>Enter to send · Shift+Enter for a new line</span>
+          @if (store.reconnecting()) {
+            <span role="status" data-testid="reconnecting">Reconnecting to the answer…</span>
+          } @else {
+            <span>Enter to send · Shift+Enter for a new line</span>
+          }
           <span id="composer-count" class="char-count" aria-live="polite" data-testid="char-count">
             @if (nearLimit()) {
               <span [attr.data-over]="overLimit()"

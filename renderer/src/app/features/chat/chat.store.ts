@@ -1,6 +1,6 @@
 import { Injectable, inject, signal } from '@angular/core';
-import type { Message, StreamEvents } from '@msi/contracts/api';
-import { ApiService } from '../../core/api.service';
+import { TERMINAL_EVENTS, type Message, type StreamEvents } from '@msi/contracts/api';
+import { ApiRequestError, ApiService } from '../../core/api.service';
 import { messageOf } from '../../core/config';
 import { SessionService } from '../../core/session.service';
 import { StreamEvent, readTurn } from '../../core/sse';
@@ -21,7 +21,32 @@ export const MESSAGE_LIMIT = 8000;
 let localIds = 0;
 const localId = (kind: string) => `local-${kind}-${++localIds}`;
 
-/** One conversation's messages and the turn in progress (streamed over SSE, cancellable). */
+/** Pauses before each attempt to read a turn's events again after the connection broke (ms): about a
+ *  minute in all, long enough for the supervisor to start a crashed API again. */
+export const RECONNECT_DELAYS = [250, 500, 1000, 2000, 4000, ...Array<number>(10).fill(5000)];
+
+const emptyAnswer = (id: string): Message => ({
+  id,
+  role: 'assistant',
+  content: '',
+  createdAt: new Date().toISOString(),
+  status: 'complete',
+  toolCalls: [],
+  citations: [],
+});
+
+const pause = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+
+/**
+ * One conversation's messages and the turn in progress. A turn runs on the API whether or not anyone
+ * reads it: its events stream over SSE, and when the connection breaks (a network blip) the store reads
+ * them again after the last one it applied; opening a conversation whose turn still runs (a reload, a new
+ * window) reads it from the start, approval dialog included. Stop is an explicit request.
+ */
 @Injectable({ providedIn: 'root' })
 export class ChatStore {
   private readonly api = inject(ApiService);
@@ -41,8 +66,14 @@ export class ChatStore {
   readonly loading = signal(false);
   /** Performance mark set when a message is sent; the view measures the first painted character from it. */
   readonly sentAt = signal<number | null>(null);
+  /** The connection to a running turn broke and is being made again. */
+  readonly reconnecting = signal(false);
 
+  /** Reads the current turn's events; aborting it stops the reading only (another conversation opened). */
   private controller: AbortController | null = null;
+  private turnId: string | null = null;
+  private lastEventId: string | undefined;
+  private stopRequested = false;
   private lastContent = '';
   private openSeq = 0;
 
@@ -54,11 +85,14 @@ export class ChatStore {
   async open(id: string | null): Promise<void> {
     if (id === this.conversationId() && (id === null || this.messages().length || this.busy))
       return;
-    this.stop();
+    // Leaving a conversation leaves its turn running: it is shown again when the conversation is.
+    this.detach();
     const seq = ++this.openSeq;
     this.conversationId.set(id);
     this.messages.set([]);
     this.error.set(null);
+    this.approval.set(null);
+    this.approvalError.set(null);
     this.state.set('idle');
     if (!id) return;
     this.loading.set(true);
@@ -68,6 +102,7 @@ export class ChatStore {
       this.messages.set(detail.messages);
       const lastAnswer = [...detail.messages].reverse().find((m) => m.role === 'assistant');
       if (lastAnswer?.provider) this.session.lastProvider.set(lastAnswer.provider);
+      if (detail.activeTurn) this.resume(id, detail.activeTurn.id);
     } catch (error) {
       if (seq !== this.openSeq) return;
       this.fail(`Could not open this conversation: ${messageOf(error)}`);
@@ -117,9 +152,31 @@ export class ChatStore {
     return this.send(this.lastContent || lastQuestion || '', onCreated);
   }
 
-  /** Cancels the turn: aborting the request makes the API cancel the model call and pending tools. */
+  /** Stops the turn: asks the API to (its stream then ends with `cancelled`). */
   stop(): void {
+    if (!this.busy) return;
+    if (this.turnId) void this.requestStop(this.turnId);
+    // The turn's id comes with its first event: the stop is sent then.
+    else this.stopRequested = true;
+  }
+
+  private async requestStop(turnId: string): Promise<void> {
+    this.stopRequested = false;
+    try {
+      await this.api.stopTurn(turnId);
+    } catch (error) {
+      if (this.turnId === turnId) this.error.set(`Could not stop the answer: ${messageOf(error)}`);
+    }
+  }
+
+  /** Stops reading the current turn (it goes on at the API). */
+  private detach(): void {
     this.controller?.abort();
+    this.controller = null;
+    this.turnId = null;
+    this.lastEventId = undefined;
+    this.stopRequested = false;
+    this.reconnecting.set(false);
   }
 
   async decide(decision: 'approve' | 'deny'): Promise<void> {
@@ -151,80 +208,126 @@ export class ChatStore {
   private async run(conversationId: string, content: string): Promise<string | null> {
     const controller = new AbortController();
     this.controller = controller;
-    const now = new Date().toISOString();
+    this.turnId = null;
+    this.lastEventId = undefined;
+    this.stopRequested = false;
     const answerId = localId('answer');
-    this.messages.update((list) => [
-      ...list,
-      {
-        id: localId('question'),
-        role: 'user',
-        content,
-        createdAt: now,
-        status: 'complete',
-        toolCalls: [],
-        citations: [],
-      },
-      {
-        id: answerId,
-        role: 'assistant',
-        content: '',
-        createdAt: now,
-        status: 'complete',
-        toolCalls: [],
-        citations: [],
-      },
-    ]);
-    const questionId = this.messages().at(-2)!.id;
-    let currentId = answerId;
-    let finished = false;
+    const question: Message = {
+      ...emptyAnswer(localId('question')),
+      role: 'user',
+      content,
+    };
+    this.messages.update((list) => [...list, question, emptyAnswer(answerId)]);
     let body: ReadableStream<Uint8Array>;
     try {
       body = await this.api.sendMessage(conversationId, content, controller.signal);
     } catch (error) {
       if (this.controller === controller) this.controller = null;
+      if (controller.signal.aborted) return null;
       // Refused before any answer: the question was not stored, so it leaves the conversation.
-      this.messages.update((list) => list.filter((m) => m.id !== questionId && m.id !== answerId));
-      if (!controller.signal.aborted) return messageOf(error);
-      this.state.set('idle');
-      return null;
+      this.messages.update((list) => list.filter((m) => m.id !== question.id && m.id !== answerId));
+      return messageOf(error);
     }
-    try {
-      for await (const event of readTurn(body)) {
-        currentId = this.apply(currentId, event);
-        if (event.type === 'done' || event.type === 'error') {
-          finished = true;
-          break;
-        }
-      }
-      if (!finished)
-        throw new Error(
-          'The answer stopped before it was finished: the connection to the API closed.',
-        );
-    } catch (error) {
-      if (controller.signal.aborted) {
-        this.patch(currentId, (m) => ({ ...m, status: 'cancelled' }));
-        this.state.set('idle');
-      } else {
-        const message = messageOf(error);
-        this.patch(currentId, (m) => ({
-          ...m,
-          status: 'error',
-          error: { error: 'stream_error', message },
-        }));
-        this.state.set('error');
-      }
-    } finally {
-      if (this.controller === controller) this.controller = null;
-      this.approval.set(null);
-      this.approvalError.set(null);
-      this.refreshAfterTurn(conversationId, currentId);
-    }
+    await this.follow(conversationId, answerId, controller, body, false);
     return null;
+  }
+
+  /** Shows a turn that is running at the API: its answer so far from all its events, then the rest. */
+  private resume(conversationId: string, turnId: string): void {
+    const controller = new AbortController();
+    this.controller = controller;
+    this.turnId = turnId;
+    this.lastEventId = undefined;
+    const answerId = localId('answer');
+    this.messages.update((list) => [...list, emptyAnswer(answerId)]);
+    this.state.set('streaming');
+    void this.follow(conversationId, answerId, controller, undefined, true);
+  }
+
+  /**
+   * Applies the turn's events to its answer until the turn ends; a stream that breaks or ends early is
+   * read again after the last event applied (with pauses, RECONNECT_DELAYS), so nothing is missed or
+   * applied twice.
+   */
+  private async follow(
+    conversationId: string,
+    answerId: string,
+    controller: AbortController,
+    first: ReadableStream<Uint8Array> | undefined,
+    resumed: boolean,
+  ): Promise<void> {
+    let currentId = answerId;
+    let body = first;
+    let failures = 0;
+    // The stored conversation replaces what was shown when the turn was read again, or was cut off by
+    // the API stopping (its record says what became of each call).
+    let replace = resumed;
+    const current = () => this.controller === controller;
+    try {
+      for (;;) {
+        try {
+          body ??= await this.api.turnEvents(this.turnId!, this.lastEventId, controller.signal);
+          for await (const event of readTurn(body)) {
+            if (!current()) return;
+            failures = 0;
+            this.reconnecting.set(false);
+            if (event.id) this.lastEventId = event.id;
+            currentId = this.apply(currentId, event);
+            if (event.type === 'error' && event.data.error === 'interrupted') replace = true;
+            if (TERMINAL_EVENTS.includes(event.type)) return;
+          }
+        } catch (error) {
+          if (controller.signal.aborted || !current()) return;
+          // The API refused to read the turn again (it is not this person's, or it is gone): final.
+          const refused =
+            error instanceof ApiRequestError &&
+            error.status >= 400 &&
+            error.status < 500 &&
+            error.status !== 429;
+          if (refused || !this.turnId) throw error;
+        }
+        body = undefined;
+        if (controller.signal.aborted || !current()) return;
+        // Without the turn's id (its first event never came) there is nothing to read again.
+        if (!this.turnId)
+          throw new Error(
+            'The answer stopped before it was finished: the connection to the API closed.',
+          );
+        if (failures >= RECONNECT_DELAYS.length)
+          throw new Error(
+            'Lost the connection to the API while it was answering. The answer may still be running there: open this conversation again to see it.',
+          );
+        this.reconnecting.set(true);
+        await pause(RECONNECT_DELAYS[failures++], controller.signal);
+        if (controller.signal.aborted || !current()) return;
+      }
+    } catch (error) {
+      const message = messageOf(error);
+      this.patch(currentId, (m) => ({
+        ...m,
+        status: 'error',
+        error: { error: 'stream_error', message },
+      }));
+      this.state.set('error');
+    } finally {
+      if (current()) {
+        this.controller = null;
+        this.turnId = null;
+        this.reconnecting.set(false);
+        this.approval.set(null);
+        this.approvalError.set(null);
+        this.refreshAfterTurn(conversationId, currentId, replace);
+      }
+    }
   }
 
   /** Applies one stream event to the answer; returns the answer's (possibly new) id. */
   private apply(id: string, event: StreamEvent): string {
     switch (event.type) {
+      case 'turn.started':
+        this.turnId = event.data.turnId;
+        if (this.stopRequested) void this.requestStop(event.data.turnId);
+        break;
       case 'message.delta':
         this.patch(id, (m) => ({ ...m, content: m.content + event.data.text }));
         break;
@@ -261,6 +364,27 @@ export class ChatStore {
         );
         break;
       }
+      case 'approval.decided': {
+        const { approvalId, decision } = event.data;
+        // Decided here, in another window, by a timeout or by the turn's end: the dialog closes.
+        if (this.approval()?.approvalId === approvalId) {
+          this.approval.set(null);
+          this.approvalError.set(null);
+          if (this.state() === 'awaiting-approval') this.state.set('streaming');
+        }
+        this.patchCalls(
+          (call) =>
+            call.approval?.approvalId === approvalId
+              ? { ...call, approval: { approvalId, decision } }
+              : call,
+          id,
+        );
+        break;
+      }
+      case 'cancelled':
+        this.patch(id, (m) => ({ ...m, id: event.data.messageId, status: 'cancelled' }));
+        this.state.set('idle');
+        return event.data.messageId;
       case 'citations':
         this.patch(id, (m) => ({ ...m, citations: event.data.sources }));
         break;
@@ -280,19 +404,22 @@ export class ChatStore {
     return id;
   }
 
-  /** Picks up what only the stored conversation knows (the provider that answered, the new title). */
-  private refreshAfterTurn(conversationId: string, answerId: string): void {
+  /**
+   * Picks up what only the stored conversation knows (the provider that answered, the new title); after
+   * a turn read again (`resumed`) the stored messages replace the shown ones: they are the record.
+   */
+  private refreshAfterTurn(conversationId: string, answerId: string, resumed = false): void {
     this.api
       .conversation(conversationId)
       .then((detail) => {
-        const { messages: _messages, ...summary } = detail;
+        const { messages: _messages, activeTurn: _turn, ...summary } = detail;
         this.conversations.upsert(summary);
         const stored = detail.messages.find((m) => m.id === answerId);
-        if (stored?.provider) {
-          this.session.lastProvider.set(stored.provider);
-          if (this.conversationId() === conversationId)
-            this.patch(answerId, (m) => ({ ...m, provider: stored.provider }));
-        }
+        if (stored?.provider) this.session.lastProvider.set(stored.provider);
+        if (this.conversationId() !== conversationId || this.busy) return;
+        if (resumed && !detail.activeTurn) this.messages.set(detail.messages);
+        else if (stored?.provider)
+          this.patch(answerId, (m) => ({ ...m, provider: stored.provider }));
       })
       .catch(() => undefined);
   }

@@ -1,5 +1,5 @@
 import { ChangeDetectionStrategy, Component, computed, input, signal } from '@angular/core';
-import type { ToolCall } from '@msi/contracts/api';
+import { OUTCOME_UNKNOWN, type ToolCall } from '@msi/contracts/api';
 import { Icon } from '../../ui/icon';
 import { ResultView } from './result-view';
 
@@ -31,6 +31,9 @@ let ids = 0;
             }
             @case ('ok') {
               <msi-icon name="check" />
+            }
+            @case ('unknown') {
+              <msi-icon name="warn" />
             }
             @default {
               <msi-icon name="x" />
@@ -73,9 +76,11 @@ export class ToolCard {
   protected readonly bodyId = `tool-body-${++ids}`;
   protected readonly hasArgs = computed(() => Object.keys(this.call().args ?? {}).length > 0);
 
-  readonly state = computed<'running' | 'ok' | 'error'>(() => {
+  /** `unknown`: an approved change cut off while it was being made (the API stopped): it may have been made. */
+  readonly state = computed<'running' | 'ok' | 'error' | 'unknown'>(() => {
     const call = this.call();
     if (call.ok === true) return 'ok';
+    if (call.ok === undefined && call.error?.startsWith(OUTCOME_UNKNOWN)) return 'unknown';
     if (
       call.ok === false ||
       call.approval?.decision === 'denied' ||
@@ -91,6 +96,7 @@ export class ToolCard {
     const time = call.ms !== undefined ? ` · ${formatMs(call.ms)}` : '';
     if (decision === 'denied') return `Denied${time}`;
     if (decision === 'timeout') return 'No decision in time';
+    if (this.state() === 'unknown') return `Approved · ${OUTCOME_UNKNOWN}`;
     if (call.ok === true) return `${decision === 'approved' ? 'Approved · ' : ''}Done${time}`;
     if (call.ok === false) return `Failed${time}`;
     if (this.ended()) return 'Did not finish';

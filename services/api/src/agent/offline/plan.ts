@@ -10,7 +10,6 @@ import { DOC_SEARCH_TOOL } from '../../tools.js';
 import type { ApprovalOutcome } from '../approvals.js';
 import type { Org } from './orgs.js';
 import {
-  OFFLINE_NOTE,
   failed,
   obj,
   orgList,
@@ -70,7 +69,7 @@ export function plan(
 
   const r = route(question, principal, orgs, available, orgAnswer);
   if ('needsOrgs' in r) return call(ORG_TOOL, PAGING[ORG_TOOL]!);
-  if ('reply' in r) return answer(`${r.reply}${OFFLINE_NOTE}`);
+  if ('reply' in r) return answer(r.reply);
   const { target, intent } = r;
 
   if (target.tool === 'compare_user_permissions' || target.tool === 'set_member_permissions') {
@@ -136,14 +135,13 @@ function memberStep(
   if (!org) {
     if (!hit) {
       if (orgs.length > MAX_MEMBER_SCAN)
-        return answer(`${askWhichOrg(orgs, `in which organization ${username} is a member`)}${OFFLINE_NOTE}`);
+        return answer(`${askWhichOrg(orgs, `in which organization ${username} is a member`)}`);
       const next = orgs.find((o) => !lookups.some((d) => d.args.organization === o.slug));
       if (next) return lookup(next.slug);
-      return answer(`I found no member "${username}" in the organizations you can see.${OFFLINE_NOTE}`);
+      return answer(`I found no member "${username}" in the organizations you can see.`);
     }
     org = orgs.find((o) => o.slug === hit.args.organization);
-    if (!org)
-      return answer(`I found no member "${username}" in the organizations you can see.${OFFLINE_NOTE}`);
+    if (!org) return answer(`I found no member "${username}" in the organizations you can see.`);
   }
 
   if (target.tool === 'compare_user_permissions') {
@@ -159,12 +157,12 @@ function memberStep(
   const member = found.outcome.ok ? memberIn(found) : undefined;
   if (!member) {
     const err = failed(found.outcome, `look ${username} up in ${org.name}`);
-    return answer(err ?? `I found no member "${username}" in ${org.name}.${OFFLINE_NOTE}`);
+    return answer(err ?? `I found no member "${username}" in ${org.name}.`);
   }
   const permissions = nextPermissions(member.permissions, args);
   if (sameSet(permissions, member.permissions)) {
     return answer(
-      `**${username}** in **${org.name}** already has exactly ${member.permissions.join(', ') || 'no permissions'}; nothing to change.${OFFLINE_NOTE}`,
+      `**${username}** in **${org.name}** already has exactly ${member.permissions.join(', ') || 'no permissions'}; nothing to change.`,
     );
   }
   return call(target.tool, {

@@ -19,12 +19,16 @@ const table = (head: string[], rows: unknown[][]) =>
     `| ${head.map(() => '---').join(' | ')} |`,
     ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
   ].join('\n');
-export const OFFLINE_NOTE =
-  '\n\n_Basic mode · no AI model: results straight from the tools. Set up a model in Settings → Model for free-form answers._';
+/**
+ * The header names Basic mode once per screen; an answer says so itself only where Basic mode is why it
+ * could not help, with the next step.
+ */
+export const BASIC_MODE_HINT =
+  '\n\n_Basic mode matches the words of a request without an AI model: try other words, or set up a model in Settings → Model for free-form questions._';
 
 export function failed(o: ToolResult, what: string): string | undefined {
   if (o.ok) return undefined;
-  return `I could not ${what}: ${o.error ?? 'the tool failed'}.${OFFLINE_NOTE}`;
+  return `I could not ${what}: ${o.error ?? 'the tool failed'}.`;
 }
 
 export function obj(o: ToolResult): Rec {
@@ -43,7 +47,7 @@ export function renderOrgList(o: ToolResult): string {
   return `You can see **${str(obj(o).total)}** organizations:\n\n${table(
     ['Organization', 'Slug', 'Type', 'Region', 'Tier', 'Status'],
     orgs.map((x) => [x.name, x.slug, x.type, x.region, x.tier, x.status]),
-  )}${OFFLINE_NOTE}`;
+  )}`;
 }
 
 /** Whose tickets a search was for: "You have", "Dallas Police Department has", "There are". */
@@ -87,7 +91,7 @@ export function renderTickets(o: ToolResult, scope: TicketScope): string {
   const total = typeof r.total === 'number' ? r.total : tickets.length;
   const subject = scope.mine ? 'You have' : scope.org ? `${scope.org.name} has` : undefined;
   if (!tickets.length && total === 0)
-    return `${subject ?? 'There are'} ${ticketCount(scope, 0)}${subject ? '' : ' that you can see'}.${OFFLINE_NOTE}`;
+    return `${subject ?? 'There are'} ${ticketCount(scope, 0)}${subject ? '' : ' that you can see'}.`;
   return `${subject ?? 'You can see'} ${ticketCount(scope, total)}${total > tickets.length ? ` (showing ${tickets.length})` : ''}.\n\n${table(
     ['Ticket', 'Title', 'Status', 'Priority', 'Organization', 'Assignee', 'Updated'],
     tickets.map((t) => [
@@ -99,7 +103,7 @@ export function renderTickets(o: ToolResult, scope: TicketScope): string {
       t.assignee,
       str(t.updatedAt).slice(0, 10),
     ]),
-  )}${OFFLINE_NOTE}`;
+  )}`;
 }
 
 export function renderStats(o: ToolResult, heading: string): string {
@@ -115,7 +119,7 @@ export function renderStats(o: ToolResult, heading: string): string {
   )}\n\n${table(
     ['Priority', 'Tickets'],
     counts(r.byPriority).map(([k, v]) => [words(k), v]),
-  )}${byOrg.length ? `\n\n${table(['Organization', 'Tickets'], byOrg.slice(0, 15))}` : ''}${OFFLINE_NOTE}`;
+  )}${byOrg.length ? `\n\n${table(['Organization', 'Tickets'], byOrg.slice(0, 15))}` : ''}`;
 }
 
 export function renderTicket(number: string, o: ToolResult): string {
@@ -126,34 +130,32 @@ export function renderTicket(number: string, o: ToolResult): string {
   const comments = (
     Array.isArray(r.comments) ? r.comments : Array.isArray(t.comments) ? t.comments : []
   ) as Rec[];
-  return (
-    [
-      `### ${str(t.number)}: ${str(t.title)}`,
-      '',
-      table(
-        ['Status', 'Priority', 'Organization', 'Reporter', 'Assignee', 'SLA due'],
+  return [
+    `### ${str(t.number)}: ${str(t.title)}`,
+    '',
+    table(
+      ['Status', 'Priority', 'Organization', 'Reporter', 'Assignee', 'SLA due'],
+      [
         [
-          [
-            words(t.status),
-            words(t.priority),
-            t.organization,
-            t.reporter,
-            t.assignee,
-            str(t.slaDueAt).slice(0, 16),
-          ],
+          words(t.status),
+          words(t.priority),
+          t.organization,
+          t.reporter,
+          t.assignee,
+          str(t.slaDueAt).slice(0, 16),
         ],
-      ),
-      '',
-      `> ${str(t.description).split('\n').join('\n> ')}`,
-      ...(comments.length
-        ? [
-            '',
-            `**Comments** (${comments.length}):`,
-            ...comments.slice(-5).map((c) => `- ${str(c.author)}: ${clip(str(c.body), 300)}`),
-          ]
-        : []),
-    ].join('\n') + OFFLINE_NOTE
-  );
+      ],
+    ),
+    '',
+    `> ${str(t.description).split('\n').join('\n> ')}`,
+    ...(comments.length
+      ? [
+          '',
+          `**Comments** (${comments.length}):`,
+          ...comments.slice(-5).map((c) => `- ${str(c.author)}: ${clip(str(c.body), 300)}`),
+        ]
+      : []),
+  ].join('\n');
 }
 
 export function renderUsers(org: Org, o: ToolResult): string {
@@ -164,7 +166,7 @@ export function renderUsers(org: Org, o: ToolResult): string {
   return `**${org.name}** has **${str(r.total ?? members.length)}** users:\n\n${table(
     ['Name', 'Username', 'Title', 'Permissions'],
     members.map((m) => [m.name, m.username, m.title, (m.permissions as string[] | undefined)?.join(', ')]),
-  )}${OFFLINE_NOTE}`;
+  )}`;
 }
 
 export function renderComparison(org: Org, o: ToolResult): string {
@@ -180,7 +182,7 @@ export function renderComparison(org: Org, o: ToolResult): string {
     rows.map((p) => [p.permission, ...names.map((n) => ((p.grantedTo as string[]).includes(n) ? '✓' : '—'))]),
   )}\n\nIn common: ${(r.common as string[] | undefined)?.join(', ') || 'nothing'}. ${
     diff.length ? `They differ in: ${diff.map((d) => d.permission).join(', ')}.` : 'No differences.'
-  }${OFFLINE_NOTE}`;
+  }`;
 }
 
 export function renderOrgStatus(o: ToolResult): string {
@@ -199,18 +201,18 @@ export function renderOrgStatus(o: ToolResult): string {
       d.deviceCount,
       d.lastIncident ? `${str(d.lastIncidentAt).slice(0, 10)}: ${str(d.lastIncident)}` : '—',
     ]),
-  )}${OFFLINE_NOTE}`;
+  )}`;
 }
 
 /** A change that waited for approval and was not made: why, in the person's words. */
 function notMade(d: Done, what: string): string | undefined {
   switch (d.approval?.decision) {
     case 'denied':
-      return `You declined, so ${what}.${OFFLINE_NOTE}`;
+      return `You declined, so ${what}.`;
     case 'timeout':
-      return `${what.charAt(0).toUpperCase()}${what.slice(1)}: the change was not approved in time.${OFFLINE_NOTE}`;
+      return `${what.charAt(0).toUpperCase()}${what.slice(1)}: the change was not approved in time.`;
     case 'cancelled':
-      return `${what.charAt(0).toUpperCase()}${what.slice(1)}: the turn was cancelled.${OFFLINE_NOTE}`;
+      return `${what.charAt(0).toUpperCase()}${what.slice(1)}: the turn was cancelled.`;
   }
   return undefined;
 }
@@ -218,23 +220,23 @@ function notMade(d: Done, what: string): string | undefined {
 export function renderCreated({ outcome: o, approval }: Done, org: Org): string {
   switch (approval?.decision) {
     case 'denied':
-      return `You declined, so the ticket was **not created**.${OFFLINE_NOTE}`;
+      return `You declined, so the ticket was **not created**.`;
     case 'timeout':
-      return `The ticket was **not created**: the change was not approved in time.${OFFLINE_NOTE}`;
+      return `The ticket was **not created**: the change was not approved in time.`;
     case 'cancelled':
-      return `The ticket was **not created**: the turn was cancelled.${OFFLINE_NOTE}`;
+      return `The ticket was **not created**: the turn was cancelled.`;
   }
-  if (!o.ok) return `I could not create the ticket: ${o.error ?? 'the tool failed'}.${OFFLINE_NOTE}`;
+  if (!o.ok) return `I could not create the ticket: ${o.error ?? 'the tool failed'}.`;
   const r = obj(o);
   const t = (r.ticket && typeof r.ticket === 'object' ? r.ticket : r) as Rec;
-  return `Created **${str(t.number)}** for ${org.name}: “${str(t.title)}” (priority ${str(t.priority)}, status ${str(t.status)}).${OFFLINE_NOTE}`;
+  return `Created **${str(t.number)}** for ${org.name}: “${str(t.title)}” (priority ${str(t.priority)}, status ${str(t.status)}).`;
 }
 
 export function renderDocs(o: ToolResult): string {
   const err = failed(o, 'search the documentation');
   if (err) return err;
   const results = (Array.isArray(obj(o).results) ? obj(o).results : []) as Rec[];
-  if (!results.length) return `I found nothing in the documentation about that.${OFFLINE_NOTE}`;
+  if (!results.length) return `I found nothing in the documentation about that.${BASIC_MODE_HINT}`;
   const parts = results.slice(0, 3).map((x, i) => {
     const text = str(x.text)
       .replace(/^#+ .*\n/gm, '')
@@ -247,7 +249,7 @@ export function renderDocs(o: ToolResult): string {
       .join(' › ');
     return `**${i + 1}. ${title}${section ? ` — ${section}` : ''}**\n\n${excerpt}`;
   });
-  return `From the documentation:\n\n${parts.join('\n\n')}\n\nSources are listed below.${OFFLINE_NOTE}`;
+  return `From the documentation:\n\n${parts.join('\n\n')}\n\nSources are listed below.`;
 }
 
 /** The answer to update_ticket, add_comment or resolve_ticket. */
@@ -262,13 +264,12 @@ export function renderTicketChange(d: Done): string {
   const t = (r.ticket && typeof r.ticket === 'object' ? r.ticket : {}) as Rec;
   const now = `It is now **${words(t.status)}**, priority **${words(t.priority)}**, ${t.assignee ? `assigned to ${str(t.assignee)}` : 'unassigned'}.`;
   if (d.name === 'add_comment')
-    return `Added ${d.args.internal ? 'an **internal** comment (staff only)' : 'a **public** comment'} to **${number}**: “${clip(str(d.args.body), 300)}”.${OFFLINE_NOTE}`;
+    return `Added ${d.args.internal ? 'an **internal** comment (staff only)' : 'a **public** comment'} to **${number}**: “${clip(str(d.args.body), 300)}”.`;
   if (d.name === 'resolve_ticket')
-    return `Resolved **${number}**: ${clip(str(d.args.resolution), 300)}. ${now}${OFFLINE_NOTE}`;
+    return `Resolved **${number}**: ${clip(str(d.args.resolution), 300)}. ${now}`;
   const changed = Array.isArray(r.changed) ? (r.changed as string[]) : [];
-  if (!changed.length)
-    return `**${number}** already had those values; nothing changed. ${now}${OFFLINE_NOTE}`;
-  return `Updated **${number}** (${changed.join(', ')}). ${now}${OFFLINE_NOTE}`;
+  if (!changed.length) return `**${number}** already had those values; nothing changed. ${now}`;
+  return `Updated **${number}** (${changed.join(', ')}). ${now}`;
 }
 
 /** The answer to set_member_permissions. */
@@ -282,5 +283,5 @@ export function renderPermissionChange(d: Done, org: Org): string {
   const list = (v: unknown) => (Array.isArray(v) && v.length ? v.join(', ') : 'none');
   return `Permissions of **${who}** in **${org.name}** are now: ${list(r.after)}.${
     Array.isArray(r.added) && r.added.length ? ` Added: ${list(r.added)}.` : ''
-  }${Array.isArray(r.removed) && r.removed.length ? ` Removed: ${list(r.removed)}.` : ''}${OFFLINE_NOTE}`;
+  }${Array.isArray(r.removed) && r.removed.length ? ` Removed: ${list(r.removed)}.` : ''}`;
 }
