@@ -23,7 +23,7 @@ export default defineConfig({
       project('api', 'services/api'),
       project('chroma', 'services/chroma'),
       project('main', 'main'),
-      project('scripts', 'scripts', ['test/**/*.test.mjs']),
+      project('scripts', 'scripts', ['test/**/*.test.mjs', 'test/**/*.test.ts']),
     ],
   },
 });

@@ -7,13 +7,18 @@
  * at a scripted model. `stop()` ends everything it started and removes the data dir.
  * `startExternalBackend` is the same back end trusting a third-party OpenID provider instead of ours
  * (test/support/external-idp.ts: oidc-provider, Keycloak-shaped claims); our IDP is not started.
+ *
+ * `postgres: true` runs the back end on PostgreSQL: each service of POSTGRES_SERVICES gets a fresh
+ * database of its own on the test server (test/support/database.ts), dropped at stop; `databaseUrls`
+ * gives services databases that exist already (kept), e.g. ones a backup was restored into.
  */
 import { join } from 'node:path';
 import { freePort } from '@msi/kit';
 import { startChroma, type RunningChroma } from './chroma.js';
 import { externalSignIn, startExternalIdp, type ExternalIdp } from './external-idp.js';
 import { loginWithPassword, startIdp, TEST_API_CLIENT_SECRET, type RunningIdp } from './idp.js';
-import { tempDataDir } from './data-dir.js';
+import { tempDataDir, type ServiceWithDb } from './data-dir.js';
+import { freshDatabase, type FreshDatabase } from './database.js';
 import { startService, type RunningService } from './services.js';
 
 /** The running back end: each service's process and URL, and one data dir for all. */
@@ -24,6 +29,8 @@ interface Parts<I> {
   organizations: RunningService;
   chroma: RunningChroma;
   api: RunningService;
+  /** The PostgreSQL database of each service that runs on one (none: all on SQLite). */
+  databaseUrls: DatabaseUrls;
   /** The API's token audience (its PUBLIC_URL): shared by every API process of this back end. */
   apiAudience: string;
   /** An access token for the API, signed in as `username` (password `demo`). */
@@ -38,12 +45,32 @@ interface Parts<I> {
   stop(): Promise<void>;
 }
 
+/** The services that take DATABASE_URL (every one with a database). */
+export const POSTGRES_SERVICES: readonly ServiceWithDb[] = ['idp', 'ticketing', 'organizations', 'api'];
+
+export type DatabaseUrls = Partial<Record<ServiceWithDb, string>>;
+
+export interface BackendOptions {
+  apiEnv?: Record<string, string | undefined>;
+  seedTickets?: number;
+  /** Every service of POSTGRES_SERVICES on a fresh PostgreSQL database of its own (dropped at stop). */
+  postgres?: boolean;
+  /** Databases to use as they are (kept at stop); they win over `postgres`'s fresh ones. */
+  databaseUrls?: DatabaseUrls;
+  /** The data dir to use (kept at stop); default a fresh temporary one (removed). */
+  dataDir?: string;
+}
+
 export type Backend = Parts<RunningIdp>;
 export type ExternalBackend = Parts<ExternalIdp>;
 
 /** How a back end's identity provider is started and signs people in. */
 interface Identity<I> {
-  start(urls: { api: string; ticketing: string; organizations: string }, dataDir: string): Promise<I>;
+  start(
+    urls: { api: string; ticketing: string; organizations: string },
+    dataDir: string,
+    env: Record<string, string>,
+  ): Promise<I>;
   issuer(idp: I): string;
   /** Environment of the API and of each MCP server for this provider. */
   apiEnv(idp: I): Record<string, string>;
@@ -52,10 +79,11 @@ interface Identity<I> {
 }
 
 const OUR_IDP: Identity<RunningIdp> = {
-  start: (urls, dataDir) =>
+  start: (urls, dataDir, env) =>
     startIdp({
       dataDir: join(dataDir, 'idp-data'),
       audiences: { api: urls.api, ticketing: urls.ticketing, organizations: urls.organizations },
+      env,
     }),
   issuer: (idp) => idp.issuer,
   apiEnv: (idp) => ({
@@ -67,9 +95,7 @@ const OUR_IDP: Identity<RunningIdp> = {
   login: async (idp, username) => (await loginWithPassword(idp.issuer, username)).access_token,
 };
 
-export function startBackend(
-  opts: { apiEnv?: Record<string, string | undefined>; seedTickets?: number } = {},
-): Promise<Backend> {
+export function startBackend(opts: BackendOptions = {}): Promise<Backend> {
   return startParts(OUR_IDP, opts);
 }
 
@@ -114,16 +140,30 @@ async function distinctPorts(n: number): Promise<number[]> {
 
 async function startParts<I extends { stop(): Promise<void> }>(
   identity: Identity<I>,
-  opts: { apiEnv?: Record<string, string | undefined>; seedTickets?: number },
+  opts: BackendOptions,
 ): Promise<Parts<I>> {
-  const temp = tempDataDir('msi-backend-');
-  const dataDir = temp.dir;
+  const temp = opts.dataDir ? undefined : tempDataDir('msi-backend-');
+  const dataDir = opts.dataDir ?? temp!.dir;
   const started: { stop(): Promise<void> }[] = [];
+  const fresh: FreshDatabase[] = [];
   const stopAll = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => {});
     started.length = 0;
+    for (const d of fresh.splice(0)) await d.drop().catch(() => {});
   };
+  const cleanup = () => temp?.cleanup();
   try {
+    const databaseUrls: DatabaseUrls = {};
+    if (opts.postgres) {
+      for (const s of POSTGRES_SERVICES) {
+        const d = await freshDatabase(`backend_${s}`);
+        fresh.push(d);
+        databaseUrls[s] = d.url;
+      }
+    }
+    Object.assign(databaseUrls, opts.databaseUrls);
+    const dbEnv = (s: ServiceWithDb): Record<string, string> =>
+      databaseUrls[s] ? { DATABASE_URL: databaseUrls[s] } : {};
     const [apiPort, ticketingPort, orgsPort] = await distinctPorts(3);
     const apiAudience = `http://127.0.0.1:${apiPort}`;
     const ticketingUrl = `http://127.0.0.1:${ticketingPort}`;
@@ -131,6 +171,7 @@ async function startParts<I extends { stop(): Promise<void> }>(
     const idp = await identity.start(
       { api: apiAudience, ticketing: ticketingUrl, organizations: orgsUrl },
       dataDir,
+      dbEnv('idp'),
     );
     started.push(idp);
     const [ticketing, organizations, chroma] = await Promise.all([
@@ -139,13 +180,14 @@ async function startParts<I extends { stop(): Promise<void> }>(
         {
           MSI_DATA_DIR: dataDir,
           ...identity.mcpEnv(idp, 'ticketing'),
+          ...dbEnv('ticketing'),
           ...(opts.seedTickets !== undefined ? { SEED_TICKETS: String(opts.seedTickets) } : {}),
         },
         { port: ticketingPort },
       ),
       startService(
         'organizations',
-        { MSI_DATA_DIR: dataDir, ...identity.mcpEnv(idp, 'organizations') },
+        { MSI_DATA_DIR: dataDir, ...identity.mcpEnv(idp, 'organizations'), ...dbEnv('organizations') },
         { port: orgsPort },
       ),
       // With its token, as the desktop stack runs it.
@@ -164,17 +206,22 @@ async function startParts<I extends { stop(): Promise<void> }>(
       RATE_LIMIT_REQUESTS: '1000',
       ...env,
     });
-    const api = await startService('api', apiEnv(dataDir, opts.apiEnv ?? {}), { port: apiPort });
+    // The back end's API on its database; one more (startApi) has its own data, as its own data dir says,
+    // unless its env names a DATABASE_URL.
+    const api = await startService('api', apiEnv(dataDir, { ...dbEnv('api'), ...opts.apiEnv }), {
+      port: apiPort,
+    });
     started.push(api);
 
     let extra = 0;
-    const backend: Backend = {
+    const backend: Parts<I> = {
       dataDir,
       idp,
       ticketing,
       organizations,
       chroma,
       api,
+      databaseUrls,
       apiAudience,
       login: (username) => identity.login(idp, username, apiAudience),
       async startApi(env = {}) {
@@ -190,20 +237,22 @@ async function startParts<I extends { stop(): Promise<void> }>(
           await exited;
         } else await old.stop();
         started.splice(started.indexOf(old), 1);
-        const svc = await startService('api', apiEnv(dataDir, opts.apiEnv ?? {}), { port: apiPort });
+        const svc = await startService('api', apiEnv(dataDir, { ...dbEnv('api'), ...opts.apiEnv }), {
+          port: apiPort,
+        });
         started.push(svc);
         backend.api = svc;
         return svc;
       },
       async stop() {
         await stopAll();
-        temp.cleanup();
+        cleanup();
       },
     };
     return backend;
   } catch (err) {
     await stopAll();
-    temp.cleanup();
+    cleanup();
     throw err;
   }
 }

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { EXIT } from '@msi/kit';
 import { dbFile } from './data-dir.js';
 import { freshDirs } from './fresh-dirs.js';
+import { testServerUrl, withDatabase } from './database.js';
 import { runToExit, startService, type ServiceName } from './services.js';
 
 /** Ways a service's SQLite file can be unusable: each prepares `file` so. */
@@ -116,6 +117,54 @@ export function describeStartup(service: ServiceName, env: Record<string, string
       } finally {
         await new Promise((r) => blocker.close(r));
       }
+    });
+  });
+}
+
+/**
+ * The start-up cases of a service that takes DATABASE_URL (docs/postgresql.md): a malformed URL is a bad
+ * variable (78, the line names DATABASE_URL and never its password), a database that does not exist too
+ * (78, "create it first"), and a server that does not answer within DATABASE_CONNECT_TIMEOUT_MS is
+ * unavailable (69, the line names the service's database).
+ */
+export function describeDatabaseStartup(service: ServiceName, env: Record<string, string>): void {
+  const dataDir = freshDirs(`msi-startup-db-${service}-`);
+  const run = (extra: Record<string, string>) =>
+    runToExit(service, { ...env, MSI_DATA_DIR: dataDir(), PORT: '0', ...extra });
+
+  describe(`${service} start-up with DATABASE_URL`, () => {
+    it('a malformed DATABASE_URL: exit 78 and one line naming it, without its password', () => {
+      const r = run({ DATABASE_URL: 'mysql://msi:s3cret@127.0.0.1/msi' });
+      expect(r.status).toBe(EXIT.config);
+      expect(r.stderr.split('\n')).toHaveLength(2);
+      expect(r.stderr).toMatch(new RegExp(`^${service}: config: DATABASE_URL `));
+      expect(r.stderr).not.toContain('s3cret');
+    });
+
+    it.runIf(testServerUrl())('a database that does not exist: exit 78 naming DATABASE_URL', () => {
+      const r = run({ DATABASE_URL: withDatabase(testServerUrl()!, `msi_t_missing_${service}_db`) });
+      expect(r.status).toBe(EXIT.config);
+      expect(r.stderr.split('\n')).toHaveLength(2);
+      expect(r.stderr).toMatch(new RegExp(`^${service}: config: DATABASE_URL .*create it first`));
+    });
+
+    it('a server that does not answer: exit 69 and one line naming the database', async () => {
+      // A port nobody listens on: connections are refused until the connect timeout.
+      const blocker = createServer();
+      await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+      const port = (blocker.address() as { port: number }).port;
+      await new Promise((r) => blocker.close(r));
+      const started = Date.now();
+      const r = run({
+        DATABASE_URL: `postgres://msi:s3cret@127.0.0.1:${port}/msi_${service}`,
+        DATABASE_CONNECT_TIMEOUT_MS: '1500',
+      });
+      expect(r.status).toBe(EXIT.unavailable);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+      expect(r.stderr.split('\n')).toHaveLength(2);
+      expect(r.stderr).toContain(`${service}: the ${service} database is unavailable`);
+      expect(r.stderr).not.toContain('s3cret');
+      expect(r.stdout).not.toMatch(/"msg":"listening"/);
     });
   });
 }

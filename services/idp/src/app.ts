@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
-import { guardHosts, type Logger } from '@msi/kit';
+import { guardHosts, registerReadiness, storeCheck, type Logger } from '@msi/kit';
 import { ClientRegistry } from './client-registry.js';
 import { onRendererOrigin, rendererOrigins, resourceScopes } from './clients.js';
 import type { IdpConfig } from './config.js';
@@ -33,18 +33,28 @@ export function keyRetention(cfg: IdpConfig): number {
   return Math.max(cfg.IDP_ACCESS_TOKEN_TTL, cfg.IDP_EXCHANGED_TOKEN_TTL) + 120;
 }
 
-/** The IDP's data: signing keys and the SQLite store (DataDirError when either cannot be used). */
+/**
+ * The IDP's data: signing keys (in the data dir) and the store (the SQLite file there, or the PostgreSQL
+ * database DATABASE_URL names). DataDirError when either cannot be used; ConfigError for a bad
+ * DATABASE_URL; DatabaseUnavailableError when its server does not answer within the connect timeout.
+ */
 export interface IdpData {
   keys: KeyStore;
   store: Store;
-  close(): void;
+  close(): Promise<void>;
 }
 
-export async function openIdpData(cfg: IdpConfig): Promise<IdpData> {
+export async function openIdpData(cfg: IdpConfig, log?: Logger): Promise<IdpData> {
   const keys = new KeyStore(join(cfg.MSI_DATA_DIR, 'idp'), keyRetention(cfg));
   keys.load();
   keys.ensureAlgorithms();
-  const store = await Store.open(cfg.MSI_DATA_DIR);
+  const store = await Store.open({
+    dataDir: cfg.MSI_DATA_DIR,
+    url: cfg.DATABASE_URL,
+    ...(log ? { log } : {}),
+    connectTimeoutMs: cfg.DATABASE_CONNECT_TIMEOUT_MS,
+    poolMax: cfg.DATABASE_POOL_MAX,
+  });
   return { keys, store, close: () => store.close() };
 }
 
@@ -64,11 +74,14 @@ export async function buildIdp(
     clients: new ClientRegistry(cfg, log),
     resources: resourceScopes(cfg),
   };
-  const pruner = setInterval(() => store.prune(), 10 * 60_000);
+  const pruner = setInterval(() => {
+    store.prune().catch((err: Error) => log.warn({ err: err.message }, 'pruning expired records failed'));
+  }, 10 * 60_000);
   pruner.unref();
   app.addHook('onClose', async () => clearInterval(pruner));
   await app.register(formbody);
   guardHosts(app, { publicUrl: cfg.issuer, extraHosts: cfg.ALLOWED_HOSTS });
+  registerReadiness(app, [storeCheck(store)]);
   // CORS for the renderer's origin(s) only: any other page, even another loopback port, gets no answer.
   const renderer = rendererOrigins(cfg);
   await app.register(cors, {

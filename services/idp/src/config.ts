@@ -1,6 +1,7 @@
 import {
   baseSpec,
   ConfigError,
+  databaseSpec,
   DEFAULT_PORTS,
   defaultUrl,
   env,
@@ -15,6 +16,8 @@ import {
 /** The IDP's environment (DESIGN.md, "Running the parts"; the variables in README.md). Lifetimes are in seconds. */
 export const idpSpec = {
   ...baseSpec(DEFAULT_PORTS.idp),
+  /** DATABASE_URL (PostgreSQL, its own database `msi_idp`), else `idp/idp.sqlite` in MSI_DATA_DIR. */
+  ...databaseSpec(),
   API_CLIENT_SECRET: env.string(),
   IDP_DEMO: env.bool(false),
   API_URL: env.url(defaultUrl('api')),

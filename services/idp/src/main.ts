@@ -25,7 +25,7 @@ else
   await runService({
     name: 'idp',
     config: parseIdpConfig,
-    open: (cfg) => openIdpData(cfg),
+    open: (cfg, log) => openIdpData(cfg, log),
     async build({ cfg, data, app, log }) {
       const idp = await buildIdp(app, log, cfg, data);
       return () =>

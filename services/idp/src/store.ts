@@ -1,12 +1,18 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { openDatabase, wasCreated, type Db } from '@msi/kit';
+import { sql, type Kysely } from 'kysely';
+import { openStore, type Logger, type Migration, type Role, type Store as KitStore } from '@msi/kit';
 import { DEMO_PASSWORD, DEMO_USERS } from '@msi/kit/demo';
-import type { Role } from '@msi/kit';
 import { hashPassword } from './passwords.js';
 
-const MIGRATIONS = [
-  `CREATE TABLE users (
+/**
+ * The IDP's schema, one list for both dialects (entry i is version i + 1): SQLite's SQL is what data dirs
+ * already have; PostgreSQL (its own database `msi_idp`) the same tables, usernames unique ignoring case
+ * through an index on lower(username), and `ord` giving users their order of creation (SQLite's rowid).
+ */
+const MIGRATIONS: Migration[] = [
+  {
+    sqlite: `CREATE TABLE users (
      id TEXT PRIMARY KEY,
      username TEXT NOT NULL UNIQUE COLLATE NOCASE,
      name TEXT NOT NULL,
@@ -60,7 +66,110 @@ const MIGRATIONS = [
      revoked_at INTEGER
    );
    CREATE INDEX issued_grant ON issued_tokens(grant_id);`,
+    postgres: `CREATE TABLE users (
+     id TEXT PRIMARY KEY,
+     ord INTEGER GENERATED ALWAYS AS IDENTITY,
+     username TEXT NOT NULL,
+     name TEXT NOT NULL,
+     email TEXT NOT NULL,
+     role TEXT NOT NULL,
+     organizations TEXT NOT NULL DEFAULT '[]',
+     password_hash TEXT NOT NULL
+   );
+   CREATE UNIQUE INDEX users_username ON users (lower(username));
+   CREATE TABLE sessions (
+     id_hash TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL REFERENCES users(id),
+     auth_time BIGINT NOT NULL,
+     expires_at BIGINT NOT NULL
+   );
+   CREATE TABLE grants (
+     id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL REFERENCES users(id),
+     client_id TEXT NOT NULL,
+     session_hash TEXT,
+     scope TEXT NOT NULL,
+     resource TEXT NOT NULL,
+     auth_time BIGINT NOT NULL,
+     created_at BIGINT NOT NULL,
+     revoked_at BIGINT
+   );
+   CREATE INDEX grants_session ON grants(session_hash);
+   CREATE TABLE auth_codes (
+     code_hash TEXT PRIMARY KEY,
+     grant_id TEXT NOT NULL REFERENCES grants(id),
+     redirect_uri TEXT NOT NULL,
+     code_challenge TEXT NOT NULL,
+     nonce TEXT,
+     expires_at BIGINT NOT NULL,
+     used_at BIGINT
+   );
+   CREATE TABLE refresh_tokens (
+     token_hash TEXT PRIMARY KEY,
+     grant_id TEXT NOT NULL REFERENCES grants(id),
+     created_at BIGINT NOT NULL,
+     expires_at BIGINT NOT NULL,
+     used_at BIGINT
+   );
+   CREATE INDEX refresh_grant ON refresh_tokens(grant_id);
+   CREATE TABLE issued_tokens (
+     jti TEXT PRIMARY KEY,
+     grant_id TEXT REFERENCES grants(id),
+     client_id TEXT NOT NULL,
+     expires_at BIGINT NOT NULL,
+     revoked_at BIGINT
+   );
+   CREATE INDEX issued_grant ON issued_tokens(grant_id);
+   CREATE INDEX issued_expiry ON issued_tokens(expires_at);`,
+  },
 ];
+
+interface IdpTables {
+  users: {
+    id: string;
+    username: string;
+    name: string;
+    email: string;
+    role: string;
+    organizations: string;
+    password_hash: string;
+  };
+  sessions: { id_hash: string; user_id: string; auth_time: number; expires_at: number };
+  grants: {
+    id: string;
+    user_id: string;
+    client_id: string;
+    session_hash: string | null;
+    scope: string;
+    resource: string;
+    auth_time: number;
+    created_at: number;
+    revoked_at: number | null;
+  };
+  auth_codes: {
+    code_hash: string;
+    grant_id: string;
+    redirect_uri: string;
+    code_challenge: string;
+    nonce: string | null;
+    expires_at: number;
+    used_at: number | null;
+  };
+  refresh_tokens: {
+    token_hash: string;
+    grant_id: string;
+    created_at: number;
+    expires_at: number;
+    used_at: number | null;
+  };
+  issued_tokens: {
+    jti: string;
+    grant_id: string | null;
+    client_id: string;
+    expires_at: number;
+    revoked_at: number | null;
+  };
+}
 
 export interface User {
   id: string;
@@ -96,260 +205,416 @@ export const now = () => Math.floor(Date.now() / 1000);
 export const randomToken = (bytes = 32) => randomBytes(bytes).toString('base64url');
 const sha256 = (s: string) => createHash('sha256').update(s).digest('base64url');
 
-type Row = Record<string, unknown>;
-const toUser = (r: Row): User => ({
-  id: r.id as string,
-  username: r.username as string,
-  name: r.name as string,
-  email: r.email as string,
+type UserRow = IdpTables['users'];
+type GrantRow = IdpTables['grants'];
+const toUser = (r: UserRow): User => ({
+  id: r.id,
+  username: r.username,
+  name: r.name,
+  email: r.email,
   role: r.role as Role,
-  organizations: JSON.parse(r.organizations as string) as string[],
-  passwordHash: r.password_hash as string,
+  organizations: JSON.parse(r.organizations) as string[],
+  passwordHash: r.password_hash,
 });
-const toGrant = (r: Row): Grant => ({
-  id: r.id as string,
-  userId: r.user_id as string,
-  clientId: r.client_id as string,
-  sessionHash: (r.session_hash as string | null) ?? null,
-  scope: r.scope as string,
-  resource: r.resource as string,
-  authTime: r.auth_time as number,
-  revokedAt: (r.revoked_at as number | null) ?? null,
+const toGrant = (r: GrantRow): Grant => ({
+  id: r.id,
+  userId: r.user_id,
+  clientId: r.client_id,
+  sessionHash: r.session_hash ?? null,
+  scope: r.scope,
+  resource: r.resource,
+  authTime: Number(r.auth_time),
+  revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
 });
+const USER_COLUMNS = ['id', 'username', 'name', 'email', 'role', 'organizations', 'password_hash'] as const;
 
-/** Users, sessions, grants, codes, refresh tokens and issued access tokens in `idp/idp.sqlite`. */
+/** An access token to record as issued here (so that revoking it, or its grant, counts at this IDP). */
+export interface IssuedToken {
+  jti: string;
+  grantId: string | null;
+  clientId: string;
+  expiresAt: number;
+}
+
+export interface StoreOptions {
+  dataDir: string;
+  /** DATABASE_URL: PostgreSQL (database `msi_idp`); else `idp/idp.sqlite` in the data dir. */
+  url?: string | undefined;
+  log?: Logger;
+  connectTimeoutMs?: number;
+  poolMax?: number;
+}
+
+/**
+ * Users, sessions, grants, codes, refresh tokens and issued access tokens: `idp/idp.sqlite` in the data dir
+ * or the PostgreSQL database DATABASE_URL names, through the kit's query layer. Every write is one
+ * transaction; a database that is away makes the calls throw DatabaseUnavailableError (503).
+ */
 export class Store {
-  readonly db: Db;
+  private constructor(readonly kit: KitStore<IdpTables>) {}
 
-  private constructor(db: Db) {
-    this.db = db;
+  private get db(): Kysely<IdpTables> {
+    return this.kit.db;
   }
 
-  /** Opens the file; a fresh one gets the demo users (password `demo`, hashed with scrypt). */
-  static async open(dataDir: string): Promise<Store> {
-    const db = openDatabase(join(dataDir, 'idp', 'idp.sqlite'), MIGRATIONS);
-    const store = new Store(db);
-    if (wasCreated(db) || store.userCount() === 0) await store.seedDemoUsers();
-    store.prune();
+  /** "the idp database": what readiness and errors name. */
+  get label(): string {
+    return this.kit.label;
+  }
+
+  /** Opens the database; a fresh (or empty) one gets the demo users (password `demo`, hashed with scrypt). */
+  static async open(opts: StoreOptions | string): Promise<Store> {
+    const o = typeof opts === 'string' ? { dataDir: opts } : opts;
+    const kit = await openStore<IdpTables>({
+      service: 'idp',
+      url: o.url,
+      file: join(o.dataDir, 'idp', 'idp.sqlite'),
+      migrations: MIGRATIONS,
+      ...(o.log ? { log: o.log } : {}),
+      ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
+      ...(o.poolMax !== undefined ? { poolMax: o.poolMax } : {}),
+    });
+    const store = new Store(kit);
+    try {
+      await store.seedDemoUsers();
+      await store.prune();
+    } catch (err) {
+      await kit.close();
+      throw err;
+    }
     return store;
   }
 
-  private userCount(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
+  /** Resolves when the database answers (readiness). */
+  ping(): Promise<void> {
+    return this.kit.ping();
   }
 
+  /** The demo users, when there is no user at all (a fresh database), in one transaction. */
   private async seedDemoUsers(): Promise<void> {
+    const count = async (db: Kysely<IdpTables>) =>
+      Number(
+        (
+          await db
+            .selectFrom('users')
+            .select((e) => e.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    if ((await count(this.db)) > 0) return;
     // One scrypt hash for all of them: they share the published demo password, so a salt per user would
     // hide nothing, and seven hashes were a third of a second of CPU on a first start. Signing in still
     // runs the full scrypt check.
     const hash = await hashPassword(DEMO_PASSWORD);
-    const rows = DEMO_USERS.map((u) => ({ ...u, hash }));
-    const insert = this.db.prepare(
-      `INSERT OR IGNORE INTO users (id, username, name, email, role, organizations, password_hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.db.transaction(() => {
-      for (const u of rows) {
-        // A stable subject per username, so the same data dir or a fresh one name a person alike.
-        const id = `u_${sha256(`msi-demo:${u.username}`).slice(0, 22)}`;
-        insert.run(id, u.username, u.name, u.email, u.role, JSON.stringify(u.organizations), u.hash);
+    await this.kit.transaction(async (trx) => {
+      // Two instances starting at once on one PostgreSQL database: one seeds, the other finds the users.
+      if (this.kit.dialect === 'postgres')
+        await sql`SELECT pg_advisory_xact_lock(hashtext('msi:idp:seed'))`.execute(trx);
+      if ((await count(trx)) > 0) return;
+      for (const u of DEMO_USERS) {
+        await trx
+          .insertInto('users')
+          .values({
+            // A stable subject per username, so the same data dir or a fresh one name a person alike.
+            id: `u_${sha256(`msi-demo:${u.username}`).slice(0, 22)}`,
+            username: u.username,
+            name: u.name,
+            email: u.email,
+            role: u.role,
+            organizations: JSON.stringify(u.organizations),
+            password_hash: hash,
+          })
+          .execute();
       }
-    })();
+    });
   }
 
-  userByName(username: string): User | undefined {
-    const r = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Row | undefined;
+  /** `username = ?` ignoring ASCII case, as the column's COLLATE NOCASE (SQLite) / lower() index (PostgreSQL). */
+  private sameUsername(username: string) {
+    return this.kit.dialect === 'sqlite'
+      ? sql<boolean>`username = ${username} COLLATE NOCASE`
+      : sql<boolean>`lower(username) = lower(${username})`;
+  }
+
+  async userByName(username: string): Promise<User | undefined> {
+    const r = await this.db
+      .selectFrom('users')
+      .select(USER_COLUMNS)
+      .where(this.sameUsername(username))
+      .executeTakeFirst();
     return r && toUser(r);
   }
 
-  userById(id: string): User | undefined {
-    const r = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as Row | undefined;
+  async userById(id: string): Promise<User | undefined> {
+    const r = await this.db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirst();
     return r && toUser(r);
   }
 
-  /** Users in a stable order (for the demo sign-in list). */
-  users(): User[] {
-    return (this.db.prepare('SELECT * FROM users ORDER BY rowid').all() as Row[]).map(toUser);
+  /** Users in a stable order, that of their creation (for the demo sign-in list). */
+  async users(): Promise<User[]> {
+    const rows = await this.db
+      .selectFrom('users')
+      .select(USER_COLUMNS)
+      .orderBy(sql.raw(this.kit.dialect === 'sqlite' ? 'rowid' : 'ord'))
+      .execute();
+    return rows.map(toUser);
   }
 
   // --- browser sessions (the IDP's own cookie) ---
 
-  createSession(userId: string, ttlSeconds: number): { id: string; authTime: number } {
+  async createSession(userId: string, ttlSeconds: number): Promise<{ id: string; authTime: number }> {
     const id = randomToken();
     const authTime = now();
-    this.db
-      .prepare('INSERT INTO sessions (id_hash, user_id, auth_time, expires_at) VALUES (?, ?, ?, ?)')
-      .run(sha256(id), userId, authTime, authTime + ttlSeconds);
+    await this.db
+      .insertInto('sessions')
+      .values({
+        id_hash: sha256(id),
+        user_id: userId,
+        auth_time: authTime,
+        expires_at: authTime + ttlSeconds,
+      })
+      .execute();
     return { id, authTime };
   }
 
-  session(id: string | undefined): { hash: string; user: User; authTime: number } | undefined {
+  async session(id: string | undefined): Promise<{ hash: string; user: User; authTime: number } | undefined> {
     if (!id) return undefined;
     const hash = sha256(id);
-    const r = this.db
-      .prepare('SELECT * FROM sessions WHERE id_hash = ? AND expires_at > ?')
-      .get(hash, now()) as Row | undefined;
-    const user = r && this.userById(r.user_id as string);
-    return user ? { hash, user, authTime: r!.auth_time as number } : undefined;
+    const r = await this.db
+      .selectFrom('sessions')
+      .select(['user_id', 'auth_time'])
+      .where('id_hash', '=', hash)
+      .where('expires_at', '>', now())
+      .executeTakeFirst();
+    const user = r && (await this.userById(r.user_id));
+    return user ? { hash, user, authTime: Number(r!.auth_time) } : undefined;
   }
 
-  /** Ends a session and revokes every grant made in it. */
-  endSession(hash: string): void {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(hash);
-      for (const g of this.db
-        .prepare('SELECT id FROM grants WHERE session_hash = ? AND revoked_at IS NULL')
-        .all(hash) as Row[]) {
-        this.revokeGrant(g.id as string);
-      }
-    })();
+  /** Ends a session and revokes every grant made in it, in one transaction. */
+  async endSession(hash: string): Promise<void> {
+    await this.kit.transaction(async (trx) => {
+      await trx.deleteFrom('sessions').where('id_hash', '=', hash).execute();
+      await trx
+        .updateTable('grants')
+        .set({ revoked_at: now() })
+        .where('session_hash', '=', hash)
+        .where('revoked_at', 'is', null)
+        .execute();
+    });
   }
 
   static sessionHash(id: string): string {
     return sha256(id);
   }
 
-  // --- grants ---
+  // --- grants and authorization codes (codes stored hashed, one-time) ---
 
-  createGrant(g: Omit<Grant, 'id' | 'revokedAt'>): Grant {
+  /** A grant for one sign-in of one client and its authorization code, in one transaction. */
+  async createGrantWithCode(
+    g: Omit<Grant, 'id' | 'revokedAt'>,
+    c: { redirectUri: string; codeChallenge: string; nonce: string | null; ttl: number },
+  ): Promise<{ grant: Grant; code: string }> {
     const grant: Grant = { ...g, id: randomUUID(), revokedAt: null };
-    this.db
-      .prepare(
-        `INSERT INTO grants (id, user_id, client_id, session_hash, scope, resource, auth_time, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(grant.id, g.userId, g.clientId, g.sessionHash, g.scope, g.resource, g.authTime, now());
-    return grant;
+    const code = randomToken();
+    const t = now();
+    await this.kit.transaction(async (trx) => {
+      await trx
+        .insertInto('grants')
+        .values({
+          id: grant.id,
+          user_id: g.userId,
+          client_id: g.clientId,
+          session_hash: g.sessionHash,
+          scope: g.scope,
+          resource: g.resource,
+          auth_time: g.authTime,
+          created_at: t,
+        })
+        .execute();
+      await trx
+        .insertInto('auth_codes')
+        .values({
+          code_hash: sha256(code),
+          grant_id: grant.id,
+          redirect_uri: c.redirectUri,
+          code_challenge: c.codeChallenge,
+          nonce: c.nonce,
+          expires_at: t + c.ttl,
+        })
+        .execute();
+    });
+    return { grant, code };
   }
 
-  grant(id: string): Grant | undefined {
-    const r = this.db.prepare('SELECT * FROM grants WHERE id = ?').get(id) as Row | undefined;
+  async grant(id: string, db: Kysely<IdpTables> = this.db): Promise<Grant | undefined> {
+    const r = await db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst();
     return r && toGrant(r);
   }
 
   /** Revokes a grant: its refresh tokens stop working, and its access tokens are no longer accepted here. */
-  revokeGrant(id: string): void {
-    this.db.prepare('UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now(), id);
-  }
-
-  // --- authorization codes (stored hashed, one-time) ---
-
-  createCode(
-    grant: Grant,
-    c: { redirectUri: string; codeChallenge: string; nonce: string | null; ttl: number },
-  ): string {
-    const code = randomToken();
-    this.db
-      .prepare(
-        `INSERT INTO auth_codes (code_hash, grant_id, redirect_uri, code_challenge, nonce, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-      )
-      .run(sha256(code), grant.id, c.redirectUri, c.codeChallenge, c.nonce, now() + c.ttl);
-    return code;
-  }
-
-  /** Looks a code up and marks it used in one step; `usedAt` tells whether it had been used before. */
-  takeCode(code: string): AuthCode | undefined {
-    return this.db.transaction(() => {
-      const hash = sha256(code);
-      const r = this.db.prepare('SELECT * FROM auth_codes WHERE code_hash = ?').get(hash) as Row | undefined;
-      if (!r) return undefined;
-      const grant = this.grant(r.grant_id as string);
-      if (!grant) return undefined;
-      if (r.used_at === null)
-        this.db.prepare('UPDATE auth_codes SET used_at = ? WHERE code_hash = ?').run(now(), hash);
-      return {
-        grant,
-        redirectUri: r.redirect_uri as string,
-        codeChallenge: r.code_challenge as string,
-        nonce: (r.nonce as string | null) ?? null,
-        expiresAt: r.expires_at as number,
-        usedAt: (r.used_at as number | null) ?? null,
-      };
-    })();
-  }
-
-  // --- refresh tokens (stored hashed, rotating) ---
-
-  createRefreshToken(grantId: string, ttl: number): string {
-    const token = randomToken();
-    const t = now();
-    this.db
-      .prepare(
-        'INSERT INTO refresh_tokens (token_hash, grant_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
-      )
-      .run(sha256(token), grantId, t, t + ttl);
-    return token;
-  }
-
-  /** Looks a refresh token up without using it: `usedAt` tells whether it had been used before. */
-  refreshToken(token: string): { grant: Grant; expiresAt: number; usedAt: number | null } | undefined {
-    const r = this.db.prepare('SELECT * FROM refresh_tokens WHERE token_hash = ?').get(sha256(token)) as
-      Row | undefined;
-    const grant = r && this.grant(r.grant_id as string);
-    if (!r || !grant) return undefined;
-    return { grant, expiresAt: r.expires_at as number, usedAt: (r.used_at as number | null) ?? null };
+  async revokeGrant(id: string): Promise<void> {
+    await this.db
+      .updateTable('grants')
+      .set({ revoked_at: now() })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .execute();
   }
 
   /**
-   * Marks a refresh token used, once: false when it already was (a concurrent request used it first), so
-   * that checking a request and then using its token cannot let two requests through.
+   * Looks a code up and marks it used in one transaction (its row locked on PostgreSQL, so two requests
+   * with one code cannot both find it unused); `usedAt` tells whether it had been used before.
    */
-  useRefreshToken(token: string): boolean {
-    return (
-      this.db
-        .prepare('UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL')
-        .run(now(), sha256(token)).changes === 1
-    );
+  async takeCode(code: string): Promise<AuthCode | undefined> {
+    const hash = sha256(code);
+    return this.kit.transaction(async (trx) => {
+      const r = await trx
+        .selectFrom('auth_codes')
+        .selectAll()
+        .where('code_hash', '=', hash)
+        .$if(this.kit.dialect === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirst();
+      if (!r) return undefined;
+      const grant = await this.grant(r.grant_id, trx);
+      if (!grant) return undefined;
+      if (r.used_at === null)
+        await trx.updateTable('auth_codes').set({ used_at: now() }).where('code_hash', '=', hash).execute();
+      return {
+        grant,
+        redirectUri: r.redirect_uri,
+        codeChallenge: r.code_challenge,
+        nonce: r.nonce ?? null,
+        expiresAt: Number(r.expires_at),
+        usedAt: r.used_at === null ? null : Number(r.used_at),
+      };
+    });
+  }
+
+  // --- refresh tokens (stored hashed, rotating) and issued access tokens ---
+
+  /** Looks a refresh token up without using it: `usedAt` tells whether it had been used before. */
+  async refreshToken(
+    token: string,
+  ): Promise<{ grant: Grant; expiresAt: number; usedAt: number | null } | undefined> {
+    const r = await this.db
+      .selectFrom('refresh_tokens')
+      .select(['grant_id', 'expires_at', 'used_at'])
+      .where('token_hash', '=', sha256(token))
+      .executeTakeFirst();
+    const grant = r && (await this.grant(r.grant_id));
+    if (!r || !grant) return undefined;
+    return {
+      grant,
+      expiresAt: Number(r.expires_at),
+      usedAt: r.used_at === null ? null : Number(r.used_at),
+    };
+  }
+
+  /**
+   * Records what one token response gives, in one transaction: the access tokens issued, a new refresh
+   * token, and (refresh_token grant) the old refresh token used up. False, with nothing written, when the
+   * old one already was used (a concurrent request used it first): checking a request and then using its
+   * token cannot let two requests through, and a failure leaves the old token as it was.
+   */
+  async issueTokens(t: {
+    accessTokens: IssuedToken[];
+    refreshToken?: { token: string; grantId: string; ttl: number };
+    spendRefreshToken?: string;
+  }): Promise<boolean> {
+    const spent = Symbol('spent');
+    try {
+      await this.kit.transaction(async (trx) => {
+        const at = now();
+        if (t.spendRefreshToken !== undefined) {
+          const r = await trx
+            .updateTable('refresh_tokens')
+            .set({ used_at: at })
+            .where('token_hash', '=', sha256(t.spendRefreshToken))
+            .where('used_at', 'is', null)
+            .executeTakeFirst();
+          if (Number(r.numUpdatedRows) !== 1) throw spent;
+        }
+        if (t.refreshToken) {
+          await trx
+            .insertInto('refresh_tokens')
+            .values({
+              token_hash: sha256(t.refreshToken.token),
+              grant_id: t.refreshToken.grantId,
+              created_at: at,
+              expires_at: at + t.refreshToken.ttl,
+            })
+            .execute();
+        }
+        if (t.accessTokens.length) {
+          await trx
+            .insertInto('issued_tokens')
+            .values(
+              t.accessTokens.map((a) => ({
+                jti: a.jti,
+                grant_id: a.grantId,
+                client_id: a.clientId,
+                expires_at: a.expiresAt,
+              })),
+            )
+            .execute();
+        }
+      });
+      return true;
+    } catch (err) {
+      if (err === spent) return false;
+      throw err;
+    }
   }
 
   /** The grant a refresh token belongs to, without using it (for revocation). */
-  refreshTokenGrant(token: string): Grant | undefined {
-    const r = this.db
-      .prepare('SELECT grant_id FROM refresh_tokens WHERE token_hash = ?')
-      .get(sha256(token)) as Row | undefined;
-    return r && this.grant(r.grant_id as string);
-  }
-
-  // --- access tokens we issued (so that revocation counts here: userinfo, token exchange) ---
-
-  recordAccessToken(jti: string, grantId: string | null, clientId: string, expiresAt: number): void {
-    this.db
-      .prepare('INSERT INTO issued_tokens (jti, grant_id, client_id, expires_at) VALUES (?, ?, ?, ?)')
-      .run(jti, grantId, clientId, expiresAt);
+  async refreshTokenGrant(token: string): Promise<Grant | undefined> {
+    const r = await this.db
+      .selectFrom('refresh_tokens')
+      .select('grant_id')
+      .where('token_hash', '=', sha256(token))
+      .executeTakeFirst();
+    return r && this.grant(r.grant_id);
   }
 
   /** The access token's record when it is still good: issued here, not revoked, its grant not revoked. */
-  activeAccessToken(jti: string): { grantId: string | null; clientId: string } | undefined {
-    const r = this.db
-      .prepare(
-        `SELECT t.grant_id, t.client_id FROM issued_tokens t LEFT JOIN grants g ON g.id = t.grant_id
-         WHERE t.jti = ? AND t.revoked_at IS NULL AND t.expires_at > ? AND g.revoked_at IS NULL`,
-      )
-      .get(jti, now()) as Row | undefined;
-    return r && { grantId: (r.grant_id as string | null) ?? null, clientId: r.client_id as string };
+  async activeAccessToken(jti: string): Promise<{ grantId: string | null; clientId: string } | undefined> {
+    const r = await this.db
+      .selectFrom('issued_tokens as t')
+      .leftJoin('grants as g', 'g.id', 't.grant_id')
+      .select(['t.grant_id', 't.client_id'])
+      .where('t.jti', '=', jti)
+      .where('t.revoked_at', 'is', null)
+      .where('t.expires_at', '>', now())
+      .where('g.revoked_at', 'is', null)
+      .executeTakeFirst();
+    return r && { grantId: r.grant_id ?? null, clientId: r.client_id };
   }
 
-  revokeAccessToken(jti: string, clientId: string): void {
-    this.db
-      .prepare(
-        'UPDATE issued_tokens SET revoked_at = ? WHERE jti = ? AND client_id = ? AND revoked_at IS NULL',
-      )
-      .run(now(), jti, clientId);
+  async revokeAccessToken(jti: string, clientId: string): Promise<void> {
+    await this.db
+      .updateTable('issued_tokens')
+      .set({ revoked_at: now() })
+      .where('jti', '=', jti)
+      .where('client_id', '=', clientId)
+      .where('revoked_at', 'is', null)
+      .execute();
   }
 
-  /** Drops what has expired (codes, refresh tokens, token records, sessions). */
-  prune(): void {
+  /** Drops what has expired (codes, refresh tokens, token records, sessions), in one transaction. */
+  async prune(): Promise<void> {
     const t = now();
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM auth_codes WHERE expires_at < ?').run(t - 3600);
-      this.db.prepare('DELETE FROM refresh_tokens WHERE expires_at < ?').run(t);
-      this.db.prepare('DELETE FROM issued_tokens WHERE expires_at < ?').run(t);
-      this.db.prepare('DELETE FROM sessions WHERE expires_at < ?').run(t);
-    })();
+    await this.kit.transaction(async (trx) => {
+      await trx
+        .deleteFrom('auth_codes')
+        .where('expires_at', '<', t - 3600)
+        .execute();
+      await trx.deleteFrom('refresh_tokens').where('expires_at', '<', t).execute();
+      await trx.deleteFrom('issued_tokens').where('expires_at', '<', t).execute();
+      await trx.deleteFrom('sessions').where('expires_at', '<', t).execute();
+    });
   }
 
-  close(): void {
-    this.db.close();
+  close(): Promise<void> {
+    return this.kit.close();
   }
 }

@@ -3,7 +3,7 @@ import type { JWTPayload } from 'jose';
 import { loadJose } from '@msi/kit';
 import type { IdpConfig } from './config.js';
 import { SIGNING_ALG, type KeyStore, type SigningAlg } from './keys.js';
-import { now, type Store, type User } from './store.js';
+import { now, type IssuedToken, type Store, type User } from './store.js';
 import { OAuthError } from './oauth-error.js';
 
 /** The person's claims every token about them carries (DESIGN.md "Identity and authorization"). */
@@ -54,8 +54,13 @@ export class TokenIssuer {
       .sign(key);
   }
 
-  /** An RFC 9068 JWT access token bound to one audience; recorded so revocation counts at this IDP. */
-  async accessToken(r: AccessTokenRequest): Promise<{ token: string; expiresIn: number }> {
+  /**
+   * An RFC 9068 JWT access token bound to one audience, signed but not yet recorded: the caller records
+   * `issued` (Store.issueTokens) with whatever else its response writes, in one transaction.
+   */
+  async signAccessToken(
+    r: AccessTokenRequest,
+  ): Promise<{ token: string; expiresIn: number; issued: IssuedToken }> {
     const jti = randomUUID();
     const claims: JWTPayload = {
       sub: r.user?.id ?? r.clientId,
@@ -67,8 +72,18 @@ export class TokenIssuer {
       ...(r.act ? { act: r.act } : {}),
     };
     const token = await this.sign(claims, 'at+jwt', r.ttl);
-    this.store.recordAccessToken(jti, r.grantId, r.clientId, now() + r.ttl);
-    return { token, expiresIn: r.ttl };
+    return {
+      token,
+      expiresIn: r.ttl,
+      issued: { jti, grantId: r.grantId, clientId: r.clientId, expiresAt: now() + r.ttl },
+    };
+  }
+
+  /** An access token as signAccessToken makes it, recorded so revocation counts at this IDP. */
+  async accessToken(r: AccessTokenRequest): Promise<{ token: string; expiresIn: number }> {
+    const { token, expiresIn, issued } = await this.signAccessToken(r);
+    await this.store.issueTokens({ accessTokens: [issued] });
+    return { token, expiresIn };
   }
 
   async idToken(r: {
@@ -121,7 +136,7 @@ export class TokenIssuer {
         status,
       );
     }
-    if (typeof payload.jti !== 'string' || !this.store.activeAccessToken(payload.jti)) {
+    if (typeof payload.jti !== 'string' || !(await this.store.activeAccessToken(payload.jti))) {
       throw new OAuthError(error, 'the token has been revoked or has expired', status);
     }
     return payload as JWTPayload & { jti: string };

@@ -1,7 +1,7 @@
 /**
  * openid-client (unchanged, as a Keycloak/Okta client would use it) against the real IDP process:
  * discovery, code + PKCE through the login form, id_token validation, refresh rotation, token exchange,
- * client credentials, userinfo, revocation, end-session.
+ * client credentials, userinfo, revocation, end-session — on both backends (SQLite, PostgreSQL).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
@@ -13,6 +13,7 @@ import {
   TEST_RENDERER_ORIGIN,
   type RunningIdp,
 } from '../../../test/support/idp.js';
+import { backends, freshDatabase, type FreshDatabase } from '../../../test/support/database.js';
 
 const REDIRECT = `${TEST_RENDERER_ORIGIN}/auth/callback`;
 const insecure = { execute: [oidc.allowInsecureRequests] };
@@ -20,19 +21,7 @@ const insecure = { execute: [oidc.allowInsecureRequests] };
 let idp: RunningIdp;
 let desktop: oidc.Configuration;
 let api: oidc.Configuration;
-
-beforeAll(async () => {
-  idp = await startIdp();
-  desktop = await oidc.discovery(new URL(idp.issuer), 'msi-desktop', undefined, oidc.None(), insecure);
-  api = await oidc.discovery(
-    new URL(idp.issuer),
-    'msi-api',
-    undefined,
-    oidc.ClientSecretBasic(TEST_API_CLIENT_SECRET),
-    insecure,
-  );
-});
-afterAll(() => idp?.stop());
+let pgdb: FreshDatabase | undefined;
 
 /** The desktop's authorization URL with a PKCE (S256) challenge for `verifier`. */
 async function authorizationUrl(verifier: string, params: Record<string, string>) {
@@ -66,7 +55,24 @@ async function signIn(username: string, extra: Record<string, string> = {}) {
   return { tokens, nonce };
 }
 
-describe('IDP with openid-client', () => {
+describe.each(backends())('IDP with openid-client on %s', (backend) => {
+  beforeAll(async () => {
+    pgdb = backend === 'postgres' ? await freshDatabase('idp_oidc') : undefined;
+    idp = await startIdp({ env: pgdb ? { DATABASE_URL: pgdb.url } : {} });
+    desktop = await oidc.discovery(new URL(idp.issuer), 'msi-desktop', undefined, oidc.None(), insecure);
+    api = await oidc.discovery(
+      new URL(idp.issuer),
+      'msi-api',
+      undefined,
+      oidc.ClientSecretBasic(TEST_API_CLIENT_SECRET),
+      insecure,
+    );
+  });
+  afterAll(async () => {
+    await idp?.stop();
+    await pgdb?.drop();
+  });
+
   it('publishes discovery that names its endpoints and what it supports', async () => {
     const m = desktop.serverMetadata();
     expect(m.issuer).toBe(idp.issuer);

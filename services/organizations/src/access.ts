@@ -28,24 +28,24 @@ export function visibleSlugs(p: Principal): string[] | undefined {
 }
 
 /** The organization named by `ref` if the caller may see it; otherwise "not found" (nothing leaks). */
-export function visibleOrganization({ store, principal }: Ctx, ref: string): OrgRow {
-  const org = store.resolve(ref);
+export async function visibleOrganization({ store, principal }: Ctx, ref: string): Promise<OrgRow> {
+  const org = await store.resolve(ref);
   if (!org || principal.isService || !canSeeOrganization(principal, org.slug)) {
     throw notFound(`organization "${ref}"`);
   }
   return org;
 }
 
-export function canSeeMembers({ store, principal: p }: Ctx, org: OrgRow): boolean {
+export async function canSeeMembers({ store, principal: p }: Ctx, org: OrgRow): Promise<boolean> {
   if (p.isService || !canSeeOrganization(p, org.slug)) return false;
   if (hasRole(p, 'agent', 'supervisor', 'admin')) return true;
-  return store.member(org.id, p.username)?.permissions.includes('view_agency_users') ?? false;
+  return (await store.member(org.id, p.username))?.permissions.includes('view_agency_users') ?? false;
 }
 
 /** The organization, when the caller may also see its members; a clear refusal when only the members are hidden. */
-export function organizationWithMembers(ctx: Ctx, ref: string): OrgRow {
-  const org = visibleOrganization(ctx, ref);
-  if (!canSeeMembers(ctx, org)) {
+export async function organizationWithMembers(ctx: Ctx, ref: string): Promise<OrgRow> {
+  const org = await visibleOrganization(ctx, ref);
+  if (!(await canSeeMembers(ctx, org))) {
     throw new ToolError(
       `the members of ${org.name} are not visible to you: it takes the member permission view_agency_users in that organization`,
     );

@@ -1,6 +1,7 @@
 import {
   baseSpec,
   checkMcpServerConfig,
+  databaseSpec,
   DEFAULT_PORTS,
   env,
   mcpServerSpec,
@@ -13,6 +14,8 @@ import { DEFAULT_SEED } from './seed.js';
 export const organizationsSpec = {
   ...baseSpec(DEFAULT_PORTS.organizations),
   ...mcpServerSpec(),
+  /** DATABASE_URL (PostgreSQL, its own database `msi_organizations`), else the SQLite file in MSI_DATA_DIR. */
+  ...databaseSpec(),
   /** Seed of the demo set's deployments and statuses (members always match the IDP's demo directory). */
   SEED: env.int(0, 2 ** 31 - 1, DEFAULT_SEED),
 };

@@ -3,8 +3,10 @@
  * its members (so the IDP's users and the tickets' reporters match), plus product deployments, their
  * status, versions, device counts and incident notes drawn from a seeded PRNG.
  */
-import { prng, type Db, type Prng } from '@msi/kit';
+import { sql } from 'kysely';
+import { prng, type Prng } from '@msi/kit';
 import { DEMO_ORGANIZATIONS, demoMembers, type DemoOrganization } from '@msi/kit/demo';
+import type { OrgDb } from './db.js';
 import type { OrgStatus, Product } from './model.js';
 
 export const DEFAULT_SEED = 1042;
@@ -83,31 +85,31 @@ function drawStatus(r: Prng): OrgStatus {
 const worst = (xs: OrgStatus[]): OrgStatus =>
   xs.includes('down') ? 'down' : xs.includes('degraded') ? 'degraded' : 'live';
 
-/** Fills an empty organizations database in one transaction. */
-export function seed(
-  db: Db,
-  seedNumber = DEFAULT_SEED,
-): { organizations: number; deployments: number; members: number } {
-  const r = prng(seedNumber);
-  const members = demoMembers();
-  const insOrg = db.prepare(
-    `INSERT INTO organizations (slug, name, legacy_name, type, region, tier, status, aware_service, customer_since, updated_at)
-     VALUES (@slug, @name, @legacyName, @type, @region, @tier, @status, @aware, @since, @at)`,
-  );
-  const setStatus = db.prepare('UPDATE organizations SET status = ? WHERE id = ?');
-  const insDep = db.prepare(
-    `INSERT INTO deployments (org_id, product, status, version, device_count, last_incident, last_incident_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const insMember = db.prepare(
-    'INSERT INTO members (org_id, username, name, email, title, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
-  );
-  const insPerm = db.prepare('INSERT INTO member_permissions (member_id, permission) VALUES (?, ?)');
-  const insEvent = db.prepare('INSERT INTO events (at, actor, action, note) VALUES (?, ?, ?, ?)');
-  const at = iso(EPOCH);
-  const counts = { organizations: 0, deployments: 0, members: 0 };
+export interface SeedCounts {
+  organizations: number;
+  deployments: number;
+  members: number;
+}
 
-  db.transaction(() => {
+/**
+ * Fills the organizations database with the demo set when it holds no organization, in one transaction;
+ * undefined when it already had data (never overwritten). On PostgreSQL two instances starting at once
+ * take turns (a transaction-scoped advisory lock), so only one seeds.
+ */
+export async function seed(store: OrgDb, seedNumber = DEFAULT_SEED): Promise<SeedCounts | undefined> {
+  return store.transaction(async (trx) => {
+    if (store.dialect === 'postgres')
+      await sql`SELECT pg_advisory_xact_lock(hashtext('msi:organizations:seed'))`.execute(trx);
+    const { n } = await trx
+      .selectFrom('organizations')
+      .select((e) => e.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    if (Number(n) > 0) return undefined;
+
+    const r = prng(seedNumber);
+    const members = demoMembers();
+    const at = iso(EPOCH);
+    const counts: SeedCounts = { organizations: 0, deployments: 0, members: 0 };
     for (const org of DEMO_ORGANIZATIONS) {
       const products = productsFor(org, r);
       const aware = !products.includes('Aware')
@@ -116,11 +118,24 @@ export function seed(
           ? 'Aware (included with Enterprise)'
           : 'Aware add-on';
       const since = iso(EPOCH - r.int(200, 3600) * day).slice(0, 10);
-      const orgId = Number(
-        insOrg.run({ ...org, legacyName: org.legacyName ?? null, status: 'live', aware, since, at })
-          .lastInsertRowid,
-      );
+      const { id: orgId } = await trx
+        .insertInto('organizations')
+        .values({
+          slug: org.slug,
+          name: org.name,
+          legacy_name: org.legacyName ?? null,
+          type: org.type,
+          region: org.region,
+          tier: org.tier,
+          status: 'live',
+          aware_service: aware,
+          customer_since: since,
+          updated_at: at,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       const statuses: OrgStatus[] = [];
+      const deployments = [];
       for (const product of products) {
         const status = drawStatus(r);
         statuses.push(status);
@@ -135,29 +150,50 @@ export function seed(
         const incidentAt = incident
           ? iso(EPOCH - r.int(0, status === 'live' ? 60 : 3) * day - r.int(0, 23) * 3_600_000)
           : null;
-        insDep.run(
-          orgId,
+        deployments.push({
+          org_id: orgId,
           product,
           status,
-          r.pick(VERSIONS[product]),
-          hi ? r.int(lo, hi) : 0,
-          incident,
-          incidentAt,
-          at,
-        );
+          version: r.pick(VERSIONS[product]),
+          device_count: hi ? r.int(lo, hi) : 0,
+          last_incident: incident,
+          last_incident_at: incidentAt,
+          updated_at: at,
+        });
         counts.deployments++;
       }
-      setStatus.run(worst(statuses), orgId);
+      if (deployments.length) await trx.insertInto('deployments').values(deployments).execute();
+      await trx
+        .updateTable('organizations')
+        .set({ status: worst(statuses) })
+        .where('id', '=', orgId)
+        .execute();
       for (const m of members.filter((x) => x.org === org.slug)) {
-        const memberId = Number(
-          insMember.run(orgId, m.username, m.name, m.email, m.title, at).lastInsertRowid,
-        );
-        for (const p of m.permissions) insPerm.run(memberId, p);
+        const { id: memberId } = await trx
+          .insertInto('members')
+          .values({
+            org_id: orgId,
+            username: m.username,
+            name: m.name,
+            email: m.email,
+            title: m.title,
+            updated_at: at,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        if (m.permissions.length)
+          await trx
+            .insertInto('member_permissions')
+            .values(m.permissions.map((permission) => ({ member_id: memberId, permission })))
+            .execute();
         counts.members++;
       }
       counts.organizations++;
     }
-    insEvent.run(at, 'system', 'seed', JSON.stringify({ seed: seedNumber, ...counts }));
-  })();
-  return counts;
+    await trx
+      .insertInto('events')
+      .values({ at, actor: 'system', action: 'seed', note: JSON.stringify({ seed: seedNumber, ...counts }) })
+      .execute();
+    return counts;
+  });
 }

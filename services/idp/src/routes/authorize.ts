@@ -85,30 +85,32 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
     return reply.header('Cache-Control', 'no-store').redirect(url.toString(), 302);
   };
 
-  const issueCode = (
+  const issueCode = async (
     reply: FastifyReply,
     p: PendingRequest,
     user: User,
     session: { hash: string; authTime: number },
   ) => {
-    const grant = idp.store.createGrant({
-      userId: user.id,
-      clientId: p.client.id,
-      sessionHash: session.hash,
-      scope: p.scope.join(' '),
-      resource: p.resource,
-      authTime: session.authTime,
-    });
-    const code = idp.store.createCode(grant, {
-      redirectUri: p.redirectUri,
-      codeChallenge: p.codeChallenge,
-      nonce: p.nonce ?? null,
-      ttl: idp.cfg.IDP_CODE_TTL,
-    });
+    const { code } = await idp.store.createGrantWithCode(
+      {
+        userId: user.id,
+        clientId: p.client.id,
+        sessionHash: session.hash,
+        scope: p.scope.join(' '),
+        resource: p.resource,
+        authTime: session.authTime,
+      },
+      {
+        redirectUri: p.redirectUri,
+        codeChallenge: p.codeChallenge,
+        nonce: p.nonce ?? null,
+        ttl: idp.cfg.IDP_CODE_TTL,
+      },
+    );
     return redirectWith(reply, p, { code });
   };
 
-  const showLogin = (
+  const showLogin = async (
     reply: FastifyReply,
     requestId: string,
     p: PendingRequest,
@@ -118,7 +120,7 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
   ) => {
     setCookie(reply, CSRF_COOKIE, p.csrf, PENDING_TTL_MS / 1000);
     const demoUsers = idp.cfg.IDP_DEMO
-      ? idp.store.users().map((u) => ({ username: u.username, name: u.name, role: u.role }))
+      ? (await idp.store.users()).map((u) => ({ username: u.username, name: u.name, role: u.role }))
       : undefined;
     return html(reply, status, loginPage({ requestId, csrf: p.csrf, error, username, demoUsers }));
   };
@@ -231,7 +233,7 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
       };
       const session = prompt.includes('login')
         ? undefined
-        : idp.store.session(cookies(req.headers.cookie)[SESSION_COOKIE]);
+        : await idp.store.session(cookies(req.headers.cookie)[SESSION_COOKIE]);
       if (session && p.needsConsent && prompt.includes('none'))
         throw new OAuthError('consent_required', `the person has not allowed ${new URL(redirectUri).origin}`);
       if (session && p.needsConsent)
@@ -302,12 +304,12 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
     if (demoUser !== undefined) {
       if (!idp.cfg.IDP_DEMO)
         return showLogin(reply, requestId, p, 400, 'One-click demo sign-in is not enabled.');
-      user = idp.store.userByName(username);
+      user = await idp.store.userByName(username);
     } else {
       const password = field('password') ?? '';
       if (!username || !password)
         return showLogin(reply, requestId, p, 400, 'Enter your username and password.', username);
-      const candidate = idp.store.userByName(username);
+      const candidate = await idp.store.userByName(username);
       if (await verifyPassword(password, candidate?.passwordHash)) user = candidate;
     }
     if (!user) {
@@ -319,7 +321,7 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
     }
     byUserAndAddress.succeed(pairKey);
     pending.delete(requestId);
-    const session = idp.store.createSession(user.id, SESSION_TTL_SECONDS);
+    const session = await idp.store.createSession(user.id, SESSION_TTL_SECONDS);
     setCookie(reply, SESSION_COOKIE, session.id, SESSION_TTL_SECONDS);
     idp.log.info({ user: user.username, client: p.client.id }, 'signed in');
     const signedIn = { hash: Store.sessionHash(session.id), authTime: session.authTime };
@@ -336,7 +338,7 @@ export function authorizeRoutes(app: FastifyInstance, idp: Idp): void {
     const p = pending.get(requestId);
     const signedIn = p?.signedIn;
     const csrf = field('csrf');
-    const session = idp.store.session(cookies(req.headers.cookie)[SESSION_COOKIE]);
+    const session = await idp.store.session(cookies(req.headers.cookie)[SESSION_COOKIE]);
     if (!p || !signedIn || p.expiresAt < Date.now()) {
       return html(
         reply,

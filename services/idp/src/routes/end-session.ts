@@ -34,13 +34,13 @@ export function endSessionRoutes(app: FastifyInstance, idp: Idp): void {
       .header('X-Frame-Options', 'DENY')
       .send(body ?? messagePage(title, message));
 
-  const signOut = (
+  const signOut = async (
     reply: FastifyReply,
     hashes: (string | undefined)[],
     redirect?: string,
     state?: string,
   ) => {
-    for (const h of new Set(hashes)) if (h) idp.store.endSession(h);
+    for (const h of new Set(hashes)) if (h) await idp.store.endSession(h);
     setCookie(reply, SESSION_COOKIE, '', 0);
     if (!redirect) return page(reply, 200, 'Signed out', 'You are signed out. You can close this window.');
     const url = new URL(redirect);
@@ -114,7 +114,7 @@ export function endSessionRoutes(app: FastifyInstance, idp: Idp): void {
       );
     }
     const cookie = cookies(req.headers.cookie)[SESSION_COOKIE];
-    const current = idp.store.session(cookie);
+    const current = await idp.store.session(cookie);
     const hintSid = typeof hint?.sid === 'string' ? hint.sid : undefined;
     // A hint of this very session (or no session here to end): the client asked, proceed.
     if (!current || (hintSid !== undefined && hintSid === current.hash))

@@ -15,12 +15,12 @@ export function revokeRoutes(app: FastifyInstance, idp: Idp): void {
       const client = await authenticateClient(req, p as Record<string, string>, idp.clients);
       const token = one(p, 'token');
       if (!token) throw new OAuthError('invalid_request', 'token is required');
-      const grant = idp.store.refreshTokenGrant(token);
+      const grant = await idp.store.refreshTokenGrant(token);
       if (grant) {
-        if (grant.clientId === client.id) idp.store.revokeGrant(grant.id);
+        if (grant.clientId === client.id) await idp.store.revokeGrant(grant.id);
       } else if (token.split('.').length === 3) {
         const claims = await idp.tokens.checkAccessToken(token, 'invalid_token').catch(() => undefined);
-        if (claims) idp.store.revokeAccessToken(claims.jti, client.id);
+        if (claims) await idp.store.revokeAccessToken(claims.jti, client.id);
       }
       return reply.header('Cache-Control', 'no-store').send({});
     } catch (err) {

@@ -4,7 +4,7 @@ import { SCOPES } from '@msi/kit';
 import { API_CLIENT_ID, authenticateClient, GRANT, type Client } from '../clients.js';
 import { oauthBodyErrors, one, sendOAuthError, splitScope, targetResource, type Idp } from '../context.js';
 import { OAuthError } from '../oauth-error.js';
-import { now, type Grant } from '../store.js';
+import { now, randomToken, type Grant } from '../store.js';
 
 export const TOKEN_TYPE_ACCESS = 'urn:ietf:params:oauth:token-type:access_token';
 const TOKEN_TYPE_JWT = 'urn:ietf:params:oauth:token-type:jwt';
@@ -32,11 +32,20 @@ export function tokenRoutes(app: FastifyInstance, idp: Idp): void {
     return scope;
   };
 
-  /** Tokens for a person's grant: access token, rotated refresh token (offline_access), id_token (openid). */
-  const personTokens = async (grant: Grant, scope: string[], nonce?: string | null) => {
-    const user = idp.store.userById(grant.userId);
+  /**
+   * Tokens for a person's grant: access token, rotated refresh token (offline_access), id_token (openid),
+   * recorded in one transaction with the refresh token `spend` used up (refresh_token grant); `reused` is
+   * what to throw when that one turns out to be used already (a concurrent request was first).
+   */
+  const personTokens = async (
+    grant: Grant,
+    scope: string[],
+    nonce?: string | null,
+    spend?: { token: string; reused: () => Promise<Error> },
+  ) => {
+    const user = await idp.store.userById(grant.userId);
     if (!user) throw new OAuthError('invalid_grant', 'the person this grant was made for no longer exists');
-    const access = await idp.tokens.accessToken({
+    const access = await idp.tokens.signAccessToken({
       user,
       clientId: grant.clientId,
       audience: grant.resource,
@@ -44,27 +53,33 @@ export function tokenRoutes(app: FastifyInstance, idp: Idp): void {
       grantId: grant.id,
       ttl: idp.cfg.IDP_ACCESS_TOKEN_TTL,
     });
+    const refresh = scope.includes('offline_access') ? randomToken() : undefined;
+    const idToken = scope.includes('openid')
+      ? await idp.tokens.idToken({
+          alg: (await idp.clients.get(grant.clientId))?.idTokenAlg ?? 'RS256',
+          user,
+          clientId: grant.clientId,
+          nonce,
+          authTime: grant.authTime,
+          sid: grant.sessionHash ?? undefined,
+          scope,
+        })
+      : undefined;
+    const recorded = await idp.store.issueTokens({
+      accessTokens: [access.issued],
+      ...(refresh
+        ? { refreshToken: { token: refresh, grantId: grant.id, ttl: idp.cfg.IDP_REFRESH_TOKEN_TTL } }
+        : {}),
+      ...(spend ? { spendRefreshToken: spend.token } : {}),
+    });
+    if (!recorded) throw await spend!.reused();
     return {
       access_token: access.token,
       token_type: 'Bearer',
       expires_in: access.expiresIn,
       scope: scope.join(' '),
-      ...(scope.includes('offline_access')
-        ? { refresh_token: idp.store.createRefreshToken(grant.id, idp.cfg.IDP_REFRESH_TOKEN_TTL) }
-        : {}),
-      ...(scope.includes('openid')
-        ? {
-            id_token: await idp.tokens.idToken({
-              alg: (await idp.clients.get(grant.clientId))?.idTokenAlg ?? 'RS256',
-              user,
-              clientId: grant.clientId,
-              nonce,
-              authTime: grant.authTime,
-              sid: grant.sessionHash ?? undefined,
-              scope,
-            }),
-          }
-        : {}),
+      ...(refresh ? { refresh_token: refresh } : {}),
+      ...(idToken ? { id_token: idToken } : {}),
     };
   };
 
@@ -72,11 +87,11 @@ export function tokenRoutes(app: FastifyInstance, idp: Idp): void {
     const code = required(p, 'code');
     const redirectUri = required(p, 'redirect_uri');
     const verifier = one(p, 'code_verifier');
-    const c = idp.store.takeCode(code);
+    const c = await idp.store.takeCode(code);
     if (!c || c.grant.clientId !== client.id)
       throw new OAuthError('invalid_grant', 'the authorization code is unknown');
     if (c.usedAt !== null) {
-      idp.store.revokeGrant(c.grant.id);
+      await idp.store.revokeGrant(c.grant.id);
       idp.log.warn({ client: client.id }, 'authorization code replayed; its grant is revoked');
       throw new OAuthError(
         'invalid_grant',
@@ -108,20 +123,20 @@ export function tokenRoutes(app: FastifyInstance, idp: Idp): void {
   /** Refreshes only a request that is good in every part: a refused one leaves its refresh token usable. */
   const refreshToken = async (client: Client, p: Params) => {
     const token = required(p, 'refresh_token');
-    const r = idp.store.refreshToken(token);
+    const r = await idp.store.refreshToken(token);
     if (!r || r.grant.clientId !== client.id)
       throw new OAuthError('invalid_grant', 'the refresh token is unknown');
     if (r.grant.revokedAt !== null)
       throw new OAuthError('invalid_grant', 'the refresh token has been revoked');
-    const reused = () => {
-      idp.store.revokeGrant(r.grant.id);
+    const reused = async () => {
+      await idp.store.revokeGrant(r.grant.id);
       idp.log.warn({ client: client.id }, 'refresh token reused; its family is revoked');
       return new OAuthError(
         'invalid_grant',
         'the refresh token was already used; every token of this sign-in is revoked',
       );
     };
-    if (r.usedAt !== null) throw reused();
+    if (r.usedAt !== null) throw await reused();
     if (r.expiresAt <= now()) throw new OAuthError('invalid_grant', 'the refresh token has expired');
     const resource = one(p, 'resource');
     if (resource !== undefined && resource.replace(/\/+$/, '') !== r.grant.resource) {
@@ -137,10 +152,7 @@ export function tokenRoutes(app: FastifyInstance, idp: Idp): void {
     if (extra.length)
       throw new OAuthError('invalid_scope', `scope ${extra.join(' ')} was not granted to this sign-in`);
     if (scope.length === 0) throw new OAuthError('invalid_scope', 'scope must name at least one scope');
-    if (!idp.store.userById(r.grant.userId))
-      throw new OAuthError('invalid_grant', 'the person this grant was made for no longer exists');
-    if (!idp.store.useRefreshToken(token)) throw reused();
-    return personTokens(r.grant, scope);
+    return personTokens(r.grant, scope, undefined, { token, reused });
   };
 
   const clientCredentials = async (client: Client, p: Params) => {
@@ -183,7 +195,7 @@ export function tokenRoutes(app: FastifyInstance, idp: Idp): void {
     }
     const user =
       typeof subject.sub === 'string' && subject.sub !== subject.client_id
-        ? idp.store.userById(subject.sub)
+        ? await idp.store.userById(subject.sub)
         : undefined;
     if (!user) throw new OAuthError('invalid_grant', 'the subject token does not name a person');
     const scope = narrow(one(p, 'scope'), idp.resources.get(resource)!, resource);
@@ -192,7 +204,7 @@ export function tokenRoutes(app: FastifyInstance, idp: Idp): void {
       clientId: client.id,
       audience: resource,
       scope: scope.join(' '),
-      grantId: idp.store.activeAccessToken(subject.jti)?.grantId ?? null,
+      grantId: (await idp.store.activeAccessToken(subject.jti))?.grantId ?? null,
       ttl: Math.min(idp.cfg.IDP_EXCHANGED_TOKEN_TTL, Math.max(1, (subject.exp ?? 0) - now())),
       act: { sub: client.id },
     });

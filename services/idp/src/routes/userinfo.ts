@@ -14,7 +14,7 @@ export function userinfoRoutes(app: FastifyInstance, idp: Idp): void {
       const scope = splitScope(claims.scope as string);
       if (!scope.includes('openid'))
         throw new OAuthError('insufficient_scope', 'the token lacks scope openid', 403);
-      const user = claims.sub === claims.client_id ? undefined : idp.store.userById(claims.sub ?? '');
+      const user = claims.sub === claims.client_id ? undefined : await idp.store.userById(claims.sub ?? '');
       if (!user) throw new OAuthError('invalid_token', 'the token does not name a person', 401);
       const u = userClaims(user);
       return reply.header('Cache-Control', 'no-store').send({

@@ -12,8 +12,8 @@ export function registerOrgHealthSummary(server: McpServer, ctx: Ctx) {
         "Summarize an organization's service health: each deployment's status, recent incidents, what to do next",
       argsSchema: { organization: orgRef },
     },
-    ({ organization }) => {
-      const resource = organizationJson(ctx, organization);
+    async ({ organization }) => {
+      const resource = await organizationJson(ctx, organization);
       return {
         description: `Health summary of ${organization}`,
         messages: [

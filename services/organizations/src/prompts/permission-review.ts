@@ -11,9 +11,9 @@ export function registerPermissionReview(server: McpServer, ctx: Ctx) {
       description: "Review an organization's member permissions for least privilege and unusual grants",
       argsSchema: { organization: orgRef },
     },
-    ({ organization }) => {
-      const org = organizationWithMembers(ctx, organization);
-      const { members } = ctx.store.members(org.id, { limit: 1000, offset: 0 });
+    async ({ organization }) => {
+      const org = await organizationWithMembers(ctx, organization);
+      const { members } = await ctx.store.members(org.id, { limit: 1000, offset: 0 });
       const table = members
         .map((m) => `- ${m.username} (${m.name}, ${m.title}): ${m.permissions.join(', ') || 'none'}`)
         .join('\n');

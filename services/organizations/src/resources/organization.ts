@@ -5,8 +5,8 @@ import { organizationDetail } from '../tools/get-organization.js';
 export const orgUri = (slug: string) => `org://${slug}`;
 
 /** The organization as JSON: what get_organization gives, at `org://dallas-police`. */
-export function organizationJson(ctx: Ctx, ref: string) {
-  const detail = organizationDetail(ctx, ref);
+export async function organizationJson(ctx: Ctx, ref: string) {
+  const detail = await organizationDetail(ctx, ref);
   return {
     uri: orgUri(detail.slug),
     mimeType: 'application/json',
@@ -15,27 +15,29 @@ export function organizationJson(ctx: Ctx, ref: string) {
 }
 
 export function registerOrganizationResource(server: McpServer, ctx: Ctx) {
-  const visible = () => visibleSlugs(ctx.principal) ?? ctx.store.allSlugs();
+  const visible = async () => visibleSlugs(ctx.principal) ?? (await ctx.store.allSlugs());
   server.registerResource(
     'organization',
     new ResourceTemplate('org://{slug}', {
-      list: () => ({
-        resources: ctx.store
-          .list({ visible: visibleSlugs(ctx.principal), limit: 1000, offset: 0 })
-          .organizations.map((o) => ({
-            uri: orgUri(o.slug),
-            name: o.slug,
-            title: o.name,
-            mimeType: 'application/json',
-          })),
+      list: async () => ({
+        resources: (
+          await ctx.store.list({ visible: visibleSlugs(ctx.principal), limit: 1000, offset: 0 })
+        ).organizations.map((o) => ({
+          uri: orgUri(o.slug),
+          name: o.slug,
+          title: o.name,
+          mimeType: 'application/json',
+        })),
       }),
-      complete: { slug: (value) => visible().filter((s) => s.startsWith(value.toLowerCase())) },
+      complete: {
+        slug: async (value) => (await visible()).filter((s) => s.startsWith(value.toLowerCase())),
+      },
     }),
     {
       title: 'Organization',
       description: 'A customer organization with its deployments and their status (JSON)',
       mimeType: 'application/json',
     },
-    (_uri, { slug }) => ({ contents: [organizationJson(ctx, decodeURIComponent(String(slug)))] }),
+    async (_uri, { slug }) => ({ contents: [await organizationJson(ctx, decodeURIComponent(String(slug)))] }),
   );
 }

@@ -1,11 +1,16 @@
-/** Every query and write of the organizations database. All SQL is parameterized; writes are one transaction each. */
-import type { Db } from '@msi/kit';
+/**
+ * Every query and write of the organizations database, through the kit's query layer (Kysely) on SQLite or
+ * PostgreSQL alike. All values are bound parameters; every write is one transaction.
+ */
+import type { OrgDb } from '../db.js';
 import type { MemberPermission, OrgStatus } from '../model.js';
 import { findMember, listMembers, setMemberPermissions, type MemberFilter } from './members.js';
 import {
   ORG_COLUMNS,
-  likeText,
+  containsText,
   publicOrg,
+  sameText,
+  textOrder,
   type Deployment,
   type Member,
   type Organization,
@@ -28,76 +33,90 @@ export interface OrgFilter {
 }
 
 export class OrgStore {
-  constructor(readonly db: Db) {}
+  constructor(readonly store: OrgDb) {}
+
+  private get db() {
+    return this.store.db;
+  }
+
+  private get dialect() {
+    return this.store.dialect;
+  }
 
   /** An organization by slug, display name or legacy name (case-insensitive), or undefined. */
-  resolve(ref: string): OrgRow | undefined {
+  async resolve(ref: string): Promise<OrgRow | undefined> {
     const k = ref.trim();
-    return this.db
-      .prepare(
-        `SELECT ${ORG_COLUMNS} FROM organizations
-         WHERE slug = lower(@ref) OR name = @ref COLLATE NOCASE OR legacy_name = @ref COLLATE NOCASE LIMIT 1`,
+    const row = await this.db
+      .selectFrom('organizations')
+      .select(ORG_COLUMNS)
+      .where((eb) =>
+        eb.or([
+          eb('slug', '=', k.toLowerCase()),
+          sameText(this.dialect, 'name', k),
+          sameText(this.dialect, 'legacy_name', k),
+        ]),
       )
-      .get({ ref: k }) as OrgRow | undefined;
+      .limit(1)
+      .executeTakeFirst();
+    return row as OrgRow | undefined;
   }
 
-  list(f: OrgFilter): { total: number; organizations: Organization[] } {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (f.visible) {
-      if (f.visible.length === 0) return { total: 0, organizations: [] };
-      where.push(`slug IN (${f.visible.map(() => '?').join(', ')})`);
-      args.push(...f.visible);
-    }
-    if (f.query) {
-      where.push(
-        `(name LIKE ? ESCAPE '\\' OR slug LIKE ? ESCAPE '\\' OR legacy_name LIKE ? ESCAPE '\\' OR region LIKE ? ESCAPE '\\' OR type LIKE ? ESCAPE '\\')`,
-      );
-      args.push(...Array(5).fill(likeText(f.query)));
-    }
-    const equal: [string, unknown][] = [
-      ['type = ?', f.type],
-      ['region = ? COLLATE NOCASE', f.region],
-      ['status = ?', f.status],
-    ];
-    for (const [clause, value] of equal) {
-      if (value === undefined) continue;
-      where.push(clause);
-      args.push(value);
-    }
-    const sqlWhere = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = (
-      this.db.prepare(`SELECT count(*) AS n FROM organizations ${sqlWhere}`).get(...args) as { n: number }
-    ).n;
-    const rows = this.db
-      .prepare(`SELECT ${ORG_COLUMNS} FROM organizations ${sqlWhere} ORDER BY name LIMIT ? OFFSET ?`)
-      .all(...args, f.limit, f.offset) as OrgRow[];
-    return { total, organizations: rows.map(publicOrg) };
-  }
-
-  deployments(orgId: number): Deployment[] {
-    return this.db
-      .prepare(
-        `SELECT product, status, version, device_count AS deviceCount, last_incident AS lastIncident,
-                last_incident_at AS lastIncidentAt
-         FROM deployments WHERE org_id = ? ORDER BY id`,
+  async list(f: OrgFilter): Promise<{ total: number; organizations: Organization[] }> {
+    if (f.visible && f.visible.length === 0) return { total: 0, organizations: [] };
+    const d = this.dialect;
+    const filtered = this.db
+      .selectFrom('organizations')
+      .$if(f.visible !== undefined, (q) => q.where('slug', 'in', f.visible!))
+      .$if(!!f.query, (q) =>
+        q.where(containsText(d, ['name', 'slug', 'legacy_name', 'region', 'type'], f.query!)),
       )
-      .all(orgId) as Deployment[];
+      .$if(f.type !== undefined, (q) => q.where('type', '=', f.type!))
+      .$if(f.region !== undefined, (q) => q.where(sameText(d, 'region', f.region!)))
+      .$if(f.status !== undefined, (q) => q.where('status', '=', f.status!));
+    const { n } = await filtered.select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const rows = await filtered
+      .select(ORG_COLUMNS)
+      .orderBy(textOrder(d, 'name', true))
+      .limit(f.limit)
+      .offset(f.offset)
+      .execute();
+    return { total: Number(n), organizations: (rows as OrgRow[]).map(publicOrg) };
   }
 
-  memberCount(orgId: number): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM members WHERE org_id = ?').get(orgId) as { n: number })
-      .n;
+  async deployments(orgId: number): Promise<Deployment[]> {
+    const rows = await this.db
+      .selectFrom('deployments')
+      .select([
+        'product',
+        'status',
+        'version',
+        'device_count as deviceCount',
+        'last_incident as lastIncident',
+        'last_incident_at as lastIncidentAt',
+      ])
+      .where('org_id', '=', orgId)
+      .orderBy('id')
+      .execute();
+    return rows as Deployment[];
+  }
+
+  async memberCount(orgId: number): Promise<number> {
+    const { n } = await this.db
+      .selectFrom('members')
+      .select((e) => e.fn.countAll<number>().as('n'))
+      .where('org_id', '=', orgId)
+      .executeTakeFirstOrThrow();
+    return Number(n);
   }
 
   /** Members of one organization only, optionally filtered by text and permission. */
-  members(orgId: number, f: MemberFilter): { total: number; members: Member[] } {
-    return listMembers(this.db, orgId, f);
+  members(orgId: number, f: MemberFilter): Promise<{ total: number; members: Member[] }> {
+    return listMembers(this.store, orgId, f);
   }
 
   /** One member of the organization `orgId`, or undefined: a member of another organization is not found. */
-  member(orgId: number, username: string): (Member & { id: number }) | undefined {
-    return findMember(this.db, orgId, username);
+  member(orgId: number, username: string): Promise<(Member & { id: number }) | undefined> {
+    return findMember(this.store, this.db, orgId, username);
   }
 
   /**
@@ -111,13 +130,16 @@ export class OrgStore {
     actor: string,
     note?: string,
   ) {
-    return setMemberPermissions(this.db, org, username, permissions, actor, note);
+    return setMemberPermissions(this.store, org, username, permissions, actor, note);
   }
 
   /** Slugs of every organization (for supervisors' and admins' lists and completions). */
-  allSlugs(): string[] {
-    return (this.db.prepare('SELECT slug FROM organizations ORDER BY slug').all() as { slug: string }[]).map(
-      (r) => r.slug,
-    );
+  async allSlugs(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('organizations')
+      .select('slug')
+      .orderBy(textOrder(this.dialect, 'slug'))
+      .execute();
+    return rows.map((r) => r.slug);
   }
 }

@@ -3,6 +3,7 @@ import { SCOPES, ToolError, defineTool } from '@msi/kit';
 import { notFound, organizationWithMembers, type Ctx } from '../access.js';
 import { memberOut, orgRef, permission, username } from '../inputs.js';
 import { MEMBER_PERMISSIONS } from '../model.js';
+import type { Member } from '../store/index.js';
 
 const row = z.object({ permission, grantedTo: z.array(z.string()), missing: z.array(z.string()) });
 
@@ -29,19 +30,20 @@ export const compareUserPermissions = defineTool({
   annotations: { destructiveHint: false, idempotentHint: true },
   scope: SCOPES.orgsRead,
   write: false,
-  handler: ({ organization, usernames }, ctx: Ctx) => {
+  handler: async ({ organization, usernames }, ctx: Ctx) => {
     const seen = new Set<string>();
     for (const u of usernames) {
       if (seen.has(u.toLowerCase())) throw new ToolError(`usernames: ${u} is named twice`);
       seen.add(u.toLowerCase());
     }
-    const org = organizationWithMembers(ctx, organization);
-    const members = usernames.map((u) => {
-      const m = ctx.store.member(org.id, u);
+    const org = await organizationWithMembers(ctx, organization);
+    const members: Member[] = [];
+    for (const u of usernames) {
+      const m = await ctx.store.member(org.id, u);
       if (!m) throw notFound(`member "${u}" of ${org.name}`);
       const { id: _id, ...member } = m;
-      return member;
-    });
+      members.push(member);
+    }
     const permissions = MEMBER_PERMISSIONS.map((p) => ({
       permission: p,
       grantedTo: members.filter((m) => m.permissions.includes(p)).map((m) => m.username),

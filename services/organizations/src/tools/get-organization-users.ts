@@ -24,9 +24,9 @@ export const getOrganizationUsers = defineTool({
   annotations: { destructiveHint: false, idempotentHint: true },
   scope: SCOPES.orgsRead,
   write: false,
-  handler: ({ organization, ...f }, ctx: Ctx) => {
-    const org = organizationWithMembers(ctx, organization);
-    const { total, members } = ctx.store.members(org.id, f);
+  handler: async ({ organization, ...f }, ctx: Ctx) => {
+    const org = await organizationWithMembers(ctx, organization);
+    const { total, members } = await ctx.store.members(org.id, f);
     const next = nextOffset(f.offset, members.length, total);
     const text = [
       `${org.name}: ${total} member${total === 1 ? '' : 's'}${f.query || f.permission ? ' match' : ''}`,

@@ -5,14 +5,14 @@ import { deploymentOut, organizationOut, orgRef } from '../inputs.js';
 import { publicOrg, type Deployment, type Organization } from '../store/index.js';
 
 /** The organization with its deployments, as `get_organization` and the `org://` resource give it. */
-export function organizationDetail(ctx: Ctx, ref: string) {
-  const org = visibleOrganization(ctx, ref);
-  const membersVisible = canSeeMembers(ctx, org);
+export async function organizationDetail(ctx: Ctx, ref: string) {
+  const org = await visibleOrganization(ctx, ref);
+  const membersVisible = await canSeeMembers(ctx, org);
   return {
     ...publicOrg(org),
-    deployments: ctx.store.deployments(org.id),
+    deployments: await ctx.store.deployments(org.id),
     membersVisible,
-    memberCount: membersVisible ? ctx.store.memberCount(org.id) : null,
+    memberCount: membersVisible ? await ctx.store.memberCount(org.id) : null,
   };
 }
 
@@ -50,8 +50,8 @@ export const getOrganization = defineTool({
   annotations: { destructiveHint: false, idempotentHint: true },
   scope: SCOPES.orgsRead,
   write: false,
-  handler: ({ organization }, ctx: Ctx) => {
-    const detail = organizationDetail(ctx, organization);
+  handler: async ({ organization }, ctx: Ctx) => {
+    const detail = await organizationDetail(ctx, organization);
     return { structured: detail, text: describeOrganization(detail, detail.deployments, detail.memberCount) };
   },
 });

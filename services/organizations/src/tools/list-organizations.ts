@@ -27,8 +27,8 @@ export const listOrganizations = defineTool({
   annotations: { destructiveHint: false, idempotentHint: true },
   scope: SCOPES.orgsRead,
   write: false,
-  handler: (args, ctx: Ctx) => {
-    const { total, organizations } = ctx.store.list({ ...args, visible: visibleSlugs(ctx.principal) });
+  handler: async (args, ctx: Ctx) => {
+    const { total, organizations } = await ctx.store.list({ ...args, visible: visibleSlugs(ctx.principal) });
     const next = nextOffset(args.offset, organizations.length, total);
     const lines = organizations.map(
       (o) => `- ${o.name} (${o.slug}) — ${o.type}, ${o.region}, ${o.tier}, status ${o.status}`,

@@ -38,9 +38,9 @@ export const setMemberPermissions = defineTool({
   scope: SCOPES.orgsWrite,
   write: true,
   offeredTo: isAdmin,
-  handler: ({ organization, username: user, permissions, reason }, ctx: Ctx) => {
-    const org = visibleOrganization(ctx, organization);
-    const r = ctx.store.setPermissions(org, user, permissions, ctx.principal.username, reason);
+  handler: async ({ organization, username: user, permissions, reason }, ctx: Ctx) => {
+    const org = await visibleOrganization(ctx, organization);
+    const r = await ctx.store.setPermissions(org, user, permissions, ctx.principal.username, reason);
     if (!r) throw notFound(`member "${user}" of ${org.name}`);
     const added = r.after.filter((p) => !r.before.includes(p));
     const removed = r.before.filter((p) => !r.after.includes(p));
