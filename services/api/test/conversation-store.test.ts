@@ -1,7 +1,8 @@
 /**
  * The conversation store on both backends (the SQLite file; PostgreSQL through MSI_TEST_DATABASE_URL, a
  * fresh database for this file): owners see only their own conversations, a turn is stored in one piece,
- * title search, history, approvals, and an existing SQLite data dir keeps its rows and schema versions.
+ * title search, history, approvals (with the approval policy's rules, edited arguments and automatic
+ * approvals, the same rows on both backends), and an existing SQLite data dir keeps its rows and schema versions.
  */
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -17,6 +18,7 @@ import {
   type ConversationStore,
   type ConversationTables,
 } from '../src/conversations/store.js';
+import { createApprovalPolicy, type ApprovalPolicyTables } from '../src/agent/approval-policy.js';
 
 const wellFormed = (s: string) =>
   !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
@@ -218,6 +220,126 @@ describe.each(backends())('conversation store on %s', (backend) => {
     const before = Number((await rows('approvals'))[0]!.n);
     expect(await store.remove(who, c.id)).toBe(true);
     expect(Number((await rows('approvals'))[0]!.n)).toBe(before - 1);
+  });
+
+  it('keeps what the approval policy adds: rules per conversation, always-ask, edits and auto-approvals', async () => {
+    const who = owner();
+    const c = await store.create(who);
+    await store.addUserMessage(c.id, 'comment on 7');
+    const policy = createApprovalPolicy(raw as unknown as Store<ApprovalPolicyTables>);
+    const alex = { sub: `sub-${who}`, username: 'alex_agent', name: 'Alex Rivera', roles: ['agent'] };
+    const args = { number: 'TCK-7', body: 'hi' };
+    expect(await policy.auto(c.id, 'add_comment', args)).toBeUndefined();
+    await policy.remember(c.id, 'conversation:add_comment', alex as never);
+    await policy.remember(c.id, 'conversation:add_comment', alex as never); // once
+    const auto = (await policy.auto(c.id, 'add_comment', args))!;
+    expect(auto).toMatchObject({ rule: 'conversation:add_comment', grantedBy: alex.sub });
+    expect(auto.grantedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(auto.label).toMatch(/^Comments allowed for this conversation by Alex Rivera at /);
+    expect(await policy.auto(c.id, 'set_member_permissions', {})).toBeUndefined();
+
+    // An automatic approval is recorded approved, with its rule; an edited one keeps what ran.
+    const autoId = randomUUID();
+    await store.recordApproval({
+      approvalId: autoId,
+      owner: who,
+      conversationId: c.id,
+      callId: 'call-a',
+      tool: 'add_comment',
+      args,
+      summary: 'Comment',
+      rule: auto.rule,
+    });
+    const editedId = randomUUID();
+    await store.recordApproval({
+      approvalId: editedId,
+      owner: who,
+      conversationId: c.id,
+      callId: 'call-b',
+      tool: 'add_comment',
+      args,
+      summary: 'Comment',
+    });
+    await store.decideApproval(editedId, 'approved', {
+      sentArgs: { number: 'TCK-7', body: 'edited' },
+      rule: 'conversation:add_comment',
+    });
+    const read = async (id: string) => {
+      const text = 'SELECT decision, rule, args_json, sent_args_json FROM approvals WHERE id = ';
+      if (backend === 'postgres') return (await pgQuery(pgdb!.url, `${text}$1`, [id]))[0];
+      const db = new Database(join(temp.dir, 'api', 'api.sqlite'), { readonly: true });
+      try {
+        return db.prepare(`${text}?`).get(id);
+      } finally {
+        db.close();
+      }
+    };
+    expect(await read(autoId)).toEqual({
+      decision: 'approved',
+      rule: 'conversation:add_comment',
+      args_json: JSON.stringify(args),
+      sent_args_json: null,
+    });
+    expect(await read(editedId)).toEqual({
+      decision: 'approved',
+      rule: 'conversation:add_comment',
+      args_json: JSON.stringify(args),
+      sent_args_json: JSON.stringify({ number: 'TCK-7', body: 'edited' }),
+    });
+    await store.saveAssistantMessage(c.id, {
+      content: 'Done',
+      status: 'complete',
+      toolCalls: [
+        {
+          callId: 'call-a',
+          server: 'ticketing',
+          tool: 'add_comment',
+          args,
+          ok: true,
+          approval: { approvalId: autoId, decision: 'approved', auto },
+        },
+        {
+          callId: 'call-b',
+          server: 'ticketing',
+          tool: 'add_comment',
+          args: { number: 'TCK-7', body: 'edited' },
+          ok: true,
+          approval: { approvalId: editedId, decision: 'approved', proposed: args },
+        },
+      ],
+      citations: [],
+    });
+    const calls = (await store.get(who, c.id))!.messages[1]!.toolCalls;
+    expect(calls[0]!.approval).toEqual({ approvalId: autoId, decision: 'approved', auto });
+    expect(calls[1]!.approval).toEqual({ approvalId: editedId, decision: 'approved', proposed: args });
+
+    // An administrator's always-ask wins over the allowance.
+    const admin = { sub: 'sub-admin', username: 'admin', roles: ['admin'] };
+    const set = await policy.setAlwaysAsk(['add_comment', 'add_comment', 'update_ticket'], admin as never);
+    expect(set).toMatchObject({ alwaysAsk: ['add_comment', 'update_ticket'], updatedBy: 'admin' });
+    expect(set.updatedAt).toMatch(/Z$/);
+    expect(await policy.auto(c.id, 'add_comment', args)).toBeUndefined();
+    expect(await policy.offer('add_comment', args)).toEqual({ alwaysAsk: true, locked: ['number'] });
+    expect((await policy.setAlwaysAsk([], admin as never)).alwaysAsk).toEqual([]);
+    expect(await policy.offer('add_comment', args)).toMatchObject({
+      alwaysAsk: false,
+      remember: { rule: 'conversation:add_comment' },
+    });
+
+    // Deleting the conversation takes its allowances with it.
+    expect(await store.remove(who, c.id)).toBe(true);
+    const left =
+      backend === 'postgres'
+        ? await pgQuery(pgdb!.url, 'SELECT rule FROM approval_rules WHERE conversation_id = $1', [c.id])
+        : (() => {
+            const db = new Database(join(temp.dir, 'api', 'api.sqlite'), { readonly: true });
+            try {
+              return db.prepare('SELECT rule FROM approval_rules WHERE conversation_id = ?').all(c.id);
+            } finally {
+              db.close();
+            }
+          })();
+    expect(left).toEqual([]);
   });
 
   it('a title cut at an emoji is stored and read back intact', async () => {

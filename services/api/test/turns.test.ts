@@ -158,6 +158,11 @@ describe('a turn is a job', () => {
       id: turnId,
       approval: { approvalId: asked.data.approvalId, tool: 'create_ticket', args: { title } },
     });
+    // With what the form needs: the tool's schema and what the dialog may offer.
+    expect(reloaded.activeTurn!.approval).toMatchObject({
+      schema: { type: 'object', properties: { title: {}, description: {} } },
+      policy: { alwaysAsk: false, locked: [] },
+    });
     expect(tickets.prepare('SELECT count(*) n FROM tickets WHERE title = ?').get(title)).toEqual({ n: 0 });
 
     // Reconnects from the start (as a reloaded page does) and decides there.
@@ -179,7 +184,7 @@ describe('a turn is a job', () => {
     expect(saved.messages[1]!.toolCalls[0]).toMatchObject({ ok: true, approval: { decision: 'approved' } });
   });
 
-  it('a killed API: at the next start its turns are interrupted; an approved change being made is "outcome unknown"', async () => {
+  it('a killed API: at the next start its turns are interrupted; an approved (edited) change being made is "outcome unknown"', async () => {
     const sent = `Sent before the crash ${Date.now()}`;
     const waiting = `Waiting at the crash ${Date.now()}`;
     model.setScript((req) => {
@@ -207,6 +212,7 @@ describe('a turn is a job', () => {
         (
           await api('james_smith', 'POST', apiPath(API_ROUTES.approval, { id: approvalId }), {
             decision: 'approve',
+            args: { title: `${sent} (edited)`, description: 'x y z' },
           })
         ).status,
       ).toBe(200);
@@ -222,7 +228,12 @@ describe('a turn is a job', () => {
     const answerA = afterA.messages[1]!;
     expect(answerA).toMatchObject({ status: 'error', error: { error: 'interrupted' } });
     const callA = answerA.toolCalls[0]!;
-    expect(callA).toMatchObject({ tool: 'create_ticket', approval: { decision: 'approved' } });
+    // The checkpoint knew the edit: what was being made, and what the assistant had proposed.
+    expect(callA).toMatchObject({
+      tool: 'create_ticket',
+      args: { title: `${sent} (edited)` },
+      approval: { decision: 'approved', proposed: { title: sent } },
+    });
     expect(callA.ok).toBeUndefined();
     expect(callA.error).toContain(OUTCOME_UNKNOWN);
 

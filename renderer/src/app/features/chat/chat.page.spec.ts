@@ -361,7 +361,15 @@ describe('ChatPage', () => {
     );
     api.emit(
       'approval.required',
-      { approvalId: 'a7', callId: 'k1', tool: 'create_ticket', args: {}, summary: 'Create: Dock' },
+      {
+        approvalId: 'a7',
+        callId: 'k1',
+        tool: 'create_ticket',
+        args: { title: 'Dock' },
+        summary: 'Create: Dock',
+        schema: { type: 'object', properties: { title: { type: 'string' } }, required: ['title'] },
+        policy: { alwaysAsk: false, locked: [] },
+      },
       '3',
     );
     await settle();
@@ -369,9 +377,13 @@ describe('ChatPage', () => {
     const dialog = root.querySelector<HTMLDialogElement>('dialog[data-testid="approval-dialog"]')!;
     expect(dialog.hasAttribute('open')).toBe(true);
     expect(dialog.textContent).toContain('Create: Dock');
+    // Replayed, the approval is the form again: its fields pre-filled with the proposal.
+    expect(dialog.querySelector<HTMLInputElement>('[data-field="title"] input')?.value).toBe(
+      'Dock',
+    );
     button('Approve')!.click();
     await settle();
-    expect(api.decide).toHaveBeenCalledWith('a7', 'approve');
+    expect(api.decide).toHaveBeenCalledWith('a7', 'approve', {});
     api.emit('approval.decided', { approvalId: 'a7', callId: 'k1', decision: 'approved' }, '4');
     api.emit('message.delta', { text: 'Created TCK-9.' }, '5');
     api.emit('done', { messageId: 'm5' }, '6');
