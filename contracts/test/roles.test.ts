@@ -5,13 +5,14 @@ describe('what each role may do', () => {
   it('follows the roles table: customers read, agents work, supervisors assign, admins change permissions', () => {
     const granted = (roles: string[]) => ABILITIES.filter((a) => may(roles, a));
     expect(granted(['customer'])).toEqual([]);
-    expect(granted(['agent'])).toEqual(['changeKnowledge', 'workTickets']);
+    expect(granted(['agent'])).toEqual(['changeKnowledge', 'workTickets', 'configureEndpoints']);
     expect(granted(['supervisor'])).toEqual([
       'changeKnowledge',
       'removeBuiltInDocs',
       'seeAllOrganizations',
       'workTickets',
       'assignTickets',
+      'configureEndpoints',
     ]);
     expect(granted(['admin'])).toEqual(ABILITIES);
   });

@@ -94,7 +94,10 @@ export function createHttpService(opts: HttpServiceOptions): HttpService {
     (err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
       if (err instanceof DatabaseUnavailableError) {
         req.log.warn({ err: err.message }, 'database unavailable');
-        void reply.status(503).header('retry-after', '2').send({ error: 'unavailable', message: err.message });
+        void reply
+          .status(503)
+          .header('retry-after', '2')
+          .send({ error: 'unavailable', message: err.message });
         return;
       }
       const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
