@@ -5,6 +5,9 @@
  * `unavailable` naming it, an upload leaves nothing half-written, and everything works again by itself
  * once the database is back. Skipped when the run has no PostgreSQL (MSI_TEST_DATABASE_URL empty).
  */
+import { conversationMigrations } from '../src/conversations/store.js';
+import { knowledgeMigrations } from '../src/knowledge/schema.js';
+import { turnMigrations } from '../src/turns/store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, sendMessage } from '../../../test/support/api-client.js';
 import { startBackend, type Backend } from '../../../test/support/backend.js';
@@ -70,8 +73,9 @@ describe.skipIf(!onPostgres)('the API on PostgreSQL', () => {
       'SELECT module, version FROM schema_migrations ORDER BY module',
     );
     expect(versions).toEqual([
-      { module: 'knowledge', version: 2 },
-      { module: 'main', version: 1 },
+      { module: 'knowledge', version: knowledgeMigrations.length },
+      { module: 'main', version: conversationMigrations.length },
+      { module: 'turns', version: turnMigrations.length },
     ]);
     const docs = await pgQuery<{ n: string }>(
       pg.url,

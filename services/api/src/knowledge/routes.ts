@@ -97,7 +97,7 @@ export function registerKnowledgeRoutes(
   );
 
   app.get<{ Params: { id: string } }>(API_ROUTES.documentContent, { preHandler }, async (req, reply) => {
-    const doc = kb.content(req.params.id);
+    const doc = await kb.content(req.params.id);
     return doc ?? fail(reply, 404, 'not_found', `no knowledge document ${req.params.id}`);
   });
 
