@@ -13,6 +13,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Principal } from '@msi/kit';
 import { DEMO_ORGANIZATIONS, DEMO_USERS } from '@msi/kit/demo';
 import { desktopPrincipal } from '../../../test/support/principal.js';
+import { BASIC_MODE_TOOLS } from '../src/agent/offline/index.js';
 import { route, type Route } from '../src/agent/offline/route.js';
 import type { Org } from '../src/agent/offline/orgs.js';
 
@@ -45,22 +46,8 @@ export function visibleOrgs(p: Principal): Org[] {
   }));
 }
 
-/** Every tool basic mode may route to. */
-export const BASIC_MODE_TOOLS = [
-  'search_tickets',
-  'get_ticket',
-  'create_ticket',
-  'update_ticket',
-  'add_comment',
-  'resolve_ticket',
-  'ticket_stats',
-  'list_organizations',
-  'get_organization',
-  'get_organization_users',
-  'compare_user_permissions',
-  'set_member_permissions',
-  'search_documentation',
-] as const;
+/** Every tool basic mode may route to: the offline provider's own list. */
+export { BASIC_MODE_TOOLS };
 
 /** The tools each role is listed (set_member_permissions only for administrators). */
 export function toolsOf(p: Principal): Set<string> {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Generated } from 'kysely';
 import { ROLES, openStore, sqlCheckIn, type Logger, type Migration, type Store } from '@msi/kit';
-import { PRIORITIES, STATUSES } from './model.js';
+import { PRIORITIES, STATUSES, type Priority, type Status } from './model.js';
 
 /**
  * The ticketing schema, one versioned list for both backends (entry i is version i + 1; existing SQLite
@@ -223,8 +223,8 @@ export interface TicketingDb {
     org: string;
     title: string;
     description: string;
-    status: string;
-    priority: string;
+    status: Status;
+    priority: Priority;
     category: string;
     product: string;
     reporter: string;

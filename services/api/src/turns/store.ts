@@ -9,34 +9,21 @@ import type { StreamEvents, ToolCall, TurnStatus } from '../contract.js';
 
 const STATUS_CHECK = "CHECK (status IN ('running', 'complete', 'cancelled', 'error', 'interrupted'))";
 
-export const turnMigrations: Migration[] = [
-  {
-    sqlite: `CREATE TABLE turns (
-       id TEXT PRIMARY KEY,
-       owner TEXT NOT NULL,
-       conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-       status TEXT NOT NULL ${STATUS_CHECK},
-       started_at TEXT NOT NULL,
-       ended_at TEXT,
-       message_id TEXT,
-       checkpoint_json TEXT NOT NULL DEFAULT '{"content":"","calls":[]}'
-     );
-     CREATE INDEX turns_conversation ON turns(conversation_id, status);
-     CREATE INDEX turns_running ON turns(status) WHERE status = 'running';`,
-    postgres: `CREATE TABLE turns (
-       id TEXT PRIMARY KEY,
-       owner TEXT NOT NULL,
-       conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-       status TEXT NOT NULL ${STATUS_CHECK},
-       started_at TEXT NOT NULL,
-       ended_at TEXT,
-       message_id TEXT,
-       checkpoint_json TEXT NOT NULL DEFAULT '{"content":"","calls":[]}'
-     );
-     CREATE INDEX turns_conversation ON turns(conversation_id, status);
-     CREATE INDEX turns_running ON turns(status) WHERE status = 'running';`,
-  },
-];
+/** The same SQL on both dialects. */
+const TURNS_TABLE = `CREATE TABLE turns (
+     id TEXT PRIMARY KEY,
+     owner TEXT NOT NULL,
+     conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+     status TEXT NOT NULL ${STATUS_CHECK},
+     started_at TEXT NOT NULL,
+     ended_at TEXT,
+     message_id TEXT,
+     checkpoint_json TEXT NOT NULL DEFAULT '{"content":"","calls":[]}'
+   );
+   CREATE INDEX turns_conversation ON turns(conversation_id, status);
+   CREATE INDEX turns_running ON turns(status) WHERE status = 'running';`;
+
+export const turnMigrations: Migration[] = [{ sqlite: TURNS_TABLE, postgres: TURNS_TABLE }];
 
 export interface TurnTables {
   turns: {

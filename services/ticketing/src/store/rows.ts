@@ -4,25 +4,11 @@
  */
 import type { z } from 'zod';
 import type { comment, event, ticketCore, ticketSummary } from '../inputs.js';
-import { ticketNumber, type Priority, type Status } from '../model.js';
+import type { TicketingDb } from '../db.js';
+import { ticketNumber } from '../model.js';
 
-export interface TicketRow {
-  id: number;
-  org: string;
-  title: string;
-  description: string;
-  status: Status;
-  priority: Priority;
-  category: string;
-  product: string;
-  reporter: string;
-  assignee: string | null;
-  created_at: string;
-  updated_at: string;
-  resolved_at: string | null;
-  resolution: string | null;
-  sla_due_at: string;
-}
+/** A ticket row as the query layer hands it back (db.ts). */
+export type TicketRow = TicketingDb['tickets'];
 
 export type TicketSummary = z.infer<typeof ticketSummary>;
 export type TicketCore = z.infer<typeof ticketCore>;

@@ -35,7 +35,7 @@ export function offlineProvider(): ModelProvider {
       // Reading a request runs a few hundred patterns, slow until the JIT has optimized them (the first
       // plan took 15-150 ms, the next ones still 10-50 ms; 0.1 ms after this): done once here, a
       // question at a time so that no request waits behind it, not in the first person's questions.
-      const tools = new Set(WARM_UP_TOOLS);
+      const tools = new Set<string>(BASIC_MODE_TOOLS);
       for (let round = 0; round < 3; round++)
         for (const roles of [['agent'], ['customer']] as const)
           for (const q of WARM_UP_QUESTIONS) {
@@ -57,7 +57,8 @@ const WARM_UP_PRINCIPAL: Principal = {
   expiresAt: 0,
   isService: true,
 };
-const WARM_UP_TOOLS = [
+/** Every tool basic mode may route to (the warm-up offers them all; the labelled set covers each). */
+export const BASIC_MODE_TOOLS = [
   'search_tickets',
   'get_ticket',
   'create_ticket',
@@ -71,7 +72,7 @@ const WARM_UP_TOOLS = [
   'compare_user_permissions',
   'set_member_permissions',
   'search_documentation',
-];
+] as const;
 const WARM_UP_QUESTIONS = [
   'my open tickets',
   'Show my open tickets',
