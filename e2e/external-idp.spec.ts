@@ -29,6 +29,10 @@ let stackOutput = '';
 
 test.describe.configure({ mode: 'serial' });
 test.beforeAll(async ({ browserName }, info) => {
+  // Web project only: this spec starts its own stack in Remote mode against the third-party provider and
+  // drives it in a browser. The electron project's app is the desktop window on the fixture's local stack
+  // (our own IDP), which cannot be pointed at another provider from here; the desktop's Remote mode
+  // reads the same /config.json the browser does.
   test.skip(info.project.name !== 'web', `browser project only (${browserName} in web)`);
   test.setTimeout(240_000);
   const hostPort = await freePort();
