@@ -102,6 +102,8 @@ export function runToExit(
     env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env },
     encoding: 'utf8',
     timeout: 30_000,
+    // A service that hangs must fail its test, not block the whole run: spawnSync cannot be interrupted.
+    killSignal: 'SIGKILL',
   });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -155,7 +155,9 @@ async function openPostgres<DB>(opts: OpenStoreOptions, label: string): Promise<
   try {
     created = await migratePostgres(pool, module, opts, label, shown);
   } catch (err) {
-    await pool.end().catch(() => undefined);
+    // A connection attempt still waiting on a server that accepted but never answered keeps pool.end()
+    // waiting with it: give it a moment, then report the error anyway (start-up then exits).
+    await Promise.race([pool.end().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
     throw err;
   }
   const health = { available: true };
