@@ -110,6 +110,23 @@ export const env = {
     ),
     redact: true,
   }),
+  optionalRedisUrl: () => ({
+    ...field(
+      z
+        .string()
+        .refine((u) => {
+          try {
+            const url = new URL(u);
+            return /^rediss?:$/.test(url.protocol) && url.hostname !== '';
+          } catch {
+            return false;
+          }
+        })
+        .optional(),
+      'a redis://[user:password@]host:port[/db] (or rediss://) URL when set',
+    ),
+    redact: true,
+  }),
 };
 
 export interface Field<T> {
@@ -192,6 +209,18 @@ export function databaseSpec() {
     DATABASE_URL: env.optionalDatabaseUrl(),
     DATABASE_CONNECT_TIMEOUT_MS: env.int(0, 600_000, 30_000),
     DATABASE_POOL_MAX: env.int(1, 1000, 10),
+  };
+}
+
+/**
+ * Shared state of a service that runs as several instances (docs/scale-out.md): `REDIS_URL` set keeps
+ * what every instance must agree on in Redis; unset (the desktop), it stays in this process.
+ */
+export function redisSpec() {
+  return {
+    REDIS_URL: env.optionalRedisUrl(),
+    /** Keys of this deployment start with this (several deployments may share one Redis). */
+    REDIS_KEY_PREFIX: env.string('msi:'),
   };
 }
 

@@ -30,3 +30,4 @@ export {
   SERVICE_ENV,
   type EnvName,
 } from '@msi/contracts/endpoints';
+export * from './redis.js';
