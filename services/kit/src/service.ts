@@ -13,9 +13,10 @@ import { installLifecycle, onShutdown } from './lifecycle.js';
 import { createLogger, type Logger } from './log.js';
 import { DataDirError } from './sqlite.js';
 import { DatabaseUnavailableError } from './database-errors.js';
+import { startTracing, type TracingConfig } from './tracing.js';
 
 /** What start-up reads from every service's config (the kit's `baseSpec`). */
-export interface ServiceBaseConfig {
+export interface ServiceBaseConfig extends TracingConfig {
   HOST: string;
   PORT: number;
   LOG_LEVEL: string;
@@ -63,6 +64,9 @@ export async function runService<C extends ServiceBaseConfig, D>(
     const cfg = def.config(process.env);
     const log = createLogger(def.name, cfg.LOG_LEVEL);
     installLifecycle(log);
+    // Registered first, so it runs last: the spans of the shutdown itself are exported too.
+    const stopTracing = await startTracing(def.name, cfg, def.version);
+    if (stopTracing) onShutdown(stopTracing);
     const data = await def.open(cfg, log);
     // Shutdown hooks run in reverse: registered before the HTTP server's, this one runs after it.
     onShutdown(() => (def.close ? def.close(data) : closeIfClosable(data)));
