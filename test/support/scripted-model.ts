@@ -82,7 +82,8 @@ export async function startScriptedModel(
       }
       const body = JSON.parse(await read(req)) as ScriptedRequest;
       state.requests.push(body);
-      state.traceparents.push(req.headers.traceparent);
+      const tp = req.headers.traceparent;
+      state.traceparents.push(typeof tp === 'string' ? tp : undefined);
       const reply = current(body, n++);
       if ('error' in reply) {
         res.writeHead(reply.error.status, { 'content-type': 'application/json' });

@@ -43,6 +43,8 @@ export const env = {
       z
         .string()
         .url()
+        // `collector:4318` parses as a URL of scheme `collector:`: only http(s) is what this promises.
+        .refine((u) => /^https?:\/\//i.test(u), 'http(s) URL')
         .transform((u) => u.replace(/\/+$/, ''))
         .optional(),
       'an http(s) URL when set',
