@@ -1,7 +1,8 @@
 /**
  * An OTLP/HTTP trace receiver (test code only): `POST /v1/traces` with the JSON encoding of an
  * ExportTraceServiceRequest (what the services send with OTEL_EXPORTER_OTLP_PROTOCOL=http/json), flattened
- * into spans with their service name. `waitFor` resolves once the spans received satisfy a condition (or
+ * into spans with their service name; protobuf exports (the default protocol) are kept as bytes, in
+ * which a test can find a trace id's 16 bytes and a span's name. `waitFor` resolves once the spans received satisfy a condition (or
  * fails after a timeout with what did arrive), so a test waits on the export, not on a clock.
  */
 import { createServer } from 'node:http';
@@ -25,8 +26,12 @@ export interface OtlpReceiver {
   /** The base URL to give as OTEL_EXPORTER_OTLP_ENDPOINT. */
   url: string;
   spans: ReceivedSpan[];
-  /** Exports that were not JSON trace requests (content type and path), for failure messages. */
+  /** The bodies of protobuf exports (http/protobuf, the default protocol), undecoded. */
+  protobuf: Buffer[];
+  /** Exports that were neither (content type and path), for failure messages. */
   rejected: string[];
+  /** Resolves once a protobuf export satisfies `done`. */
+  waitForProtobuf(done: (bodies: Buffer[]) => boolean, timeoutMs?: number): Promise<Buffer[]>;
   waitFor(done: (spans: ReceivedSpan[]) => boolean, timeoutMs?: number): Promise<ReceivedSpan[]>;
   close(): Promise<void>;
 }
@@ -53,12 +58,20 @@ const id = (v: string | undefined) =>
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const rejected: string[] = [];
+  const protobuf: Buffer[] = [];
   const waiters = new Set<() => void>();
   const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d));
+    const chunks: Buffer[] = [];
+    req.on('data', (d: Buffer) => chunks.push(d));
     req.on('end', () => {
       const type = req.headers['content-type'] ?? '';
+      const body = Buffer.concat(chunks).toString('utf8');
+      if (req.method === 'POST' && req.url === '/v1/traces' && type.startsWith('application/x-protobuf')) {
+        protobuf.push(Buffer.concat(chunks));
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+        for (const w of waiters) w();
+        return;
+      }
       if (req.method !== 'POST' || req.url !== '/v1/traces' || !type.startsWith('application/json')) {
         rejected.push(`${req.method} ${req.url} ${type}`);
         res.writeHead(415).end();
@@ -106,7 +119,27 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   return {
     url: `http://127.0.0.1:${port}`,
     spans,
+    protobuf,
     rejected,
+    waitForProtobuf(done, timeoutMs = 20_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (!done(protobuf)) return;
+          cleanup();
+          resolve(protobuf);
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`no matching protobuf export in ${timeoutMs} ms (${protobuf.length} received)`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
     waitFor(done, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
         const check = () => {

@@ -25,6 +25,9 @@ interface Traced {
 }
 const traced = new WeakMap<FastifyRequest, Traced>();
 
+/** A load balancer's and Prometheus's polls: ids for their log lines, but no spans in the traces. */
+const UNTRACED = new Set(['/healthz', '/readyz', '/metrics']);
+
 /** Runs `fn` in the request's span context (hooks that Fastify calls from the response's events). */
 export function inRequestContext<T>(req: FastifyRequest, fn: () => T): T {
   const t = traced.get(req);
@@ -41,6 +44,7 @@ export function traceRequests(app: FastifyInstance): void {
       kind: 'server',
       parent: parent ? { ...parent, ...(typeof state === 'string' ? { tracestate: state } : {}) } : null,
       requestId: req.id,
+      record: !UNTRACED.has(path),
       attributes: {
         'http.request.method': req.method,
         'url.path': path,

@@ -104,6 +104,8 @@ export interface StartSpanOptions {
   /** The remote parent (an incoming traceparent) instead of the current context: server spans. */
   parent?: { traceId: string; spanId: string; sampled: boolean; tracestate?: string } | null;
   requestId?: string;
+  /** false: a context with ids but nothing exported (health checks every few seconds). Default true. */
+  record?: boolean;
 }
 
 const clean = (a: Attributes | undefined) =>
@@ -121,7 +123,7 @@ export function startSpan(name: string, opts: StartSpanOptions = {}): Span {
   const parent = opts.parent === undefined ? here : (opts.parent ?? undefined);
   let ctx: TraceContext;
   let otel: OtelSpan | undefined;
-  if (tracer && otelApi) {
+  if (tracer && otelApi && opts.record !== false) {
     const { trace, ROOT_CONTEXT, SpanKind: Kind, TraceFlags } = otelApi;
     const parentCtx =
       parent && opts.parent === undefined && here?.otel
