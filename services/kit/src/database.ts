@@ -23,7 +23,7 @@ import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { ConfigError, maskSecret } from './config.js';
 import { DatabaseUnavailableError, isUnavailable } from './database-errors.js';
 import type { Logger } from './log.js';
-import { inSpan, tracingEnabled } from './tracing.js';
+import { currentTrace, inSpan, tracingEnabled } from './tracing.js';
 import { moduleCreated, openDatabase, wasCreated, type SqliteMigration } from './sqlite.js';
 
 export { DatabaseUnavailableError, isUnavailable } from './database-errors.js';
@@ -333,9 +333,10 @@ function guarded(
         async acquireConnection() {
           const c = await call(() => d.acquireConnection());
           const outer: DatabaseConnection = {
-            // Nothing logs inside a query: without exported traces it is no span at all, at no cost.
+            // Nothing logs inside a query: without exported traces it is no span at all, at no cost; nor
+            // is a query of no request's (start-up, background work), which would be a trace of its own.
             executeQuery: <R>(q: CompiledQuery) =>
-              tracingEnabled()
+              tracingEnabled() && currentTrace()
                 ? inSpan(querySpanName(q.sql, label), querySpanAttributes(q.sql, system), () =>
                     call<QueryResult<R>>(() => c.executeQuery<R>(q)),
                   )

@@ -64,12 +64,15 @@ export async function runService<C extends ServiceBaseConfig, D>(
     const cfg = def.config(process.env);
     const log = createLogger(def.name, cfg.LOG_LEVEL);
     installLifecycle(log);
-    // Registered first, so it runs last: the spans of the shutdown itself are exported too.
-    const stopTracing = await startTracing(def.name, cfg, def.version);
-    if (stopTracing) onShutdown(stopTracing);
+    // With an OTLP endpoint the SDK loads (about half a second) while the data store opens.
+    const tracing = startTracing(def.name, cfg, def.version);
+    tracing.catch(() => undefined); // reported where it is awaited, below, unless opening fails first
     const data = await def.open(cfg, log);
     // Shutdown hooks run in reverse: registered before the HTTP server's, this one runs after it.
     onShutdown(() => (def.close ? def.close(data) : closeIfClosable(data)));
+    // Runs after the HTTP server has closed (hooks run in reverse): the last requests' spans go out.
+    const stopTracing = await tracing;
+    if (stopTracing) onShutdown(stopTracing);
     const http = createHttpService({
       name: def.name,
       host: cfg.HOST,
