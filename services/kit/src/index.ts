@@ -31,3 +31,5 @@ export {
   type EnvName,
 } from '@msi/contracts/endpoints';
 export * from './redis.js';
+export * from './metrics.js';
+export * from './pool-stats.js';
