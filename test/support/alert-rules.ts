@@ -24,7 +24,19 @@ export function alertRules(): AlertRule[] {
 }
 
 /** PromQL's words that look like metric names: functions, aggregations, keywords. */
-const PROMQL_WORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset']);
+const PROMQL_WORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+]);
 
 /** The metric names an expression reads (functions, label lists, label matchers and numbers left out). */
 export function metricNames(expr: string): string[] {

@@ -53,21 +53,22 @@ export function createMetrics(registry = new MetricsRegistry(), opts: ApiMetrics
     'What the model tokens cost (USD, from MODEL_PRICES) by provider and model',
     ['provider', 'model'],
   );
+  // Declared only when set: a gauge without labels would read 0 otherwise, and every use exceed it.
   const budget = (name: string, help: string, value: number | undefined) =>
-    registry.gauge(name, help, [], (set) => value !== undefined && set({}, value));
+    value !== undefined && registry.gauge(name, help, [], (set) => set({}, value));
   budget(
     'api_model_budget_tokens_per_day',
-    'MODEL_BUDGET_TOKENS_PER_DAY: tokens a day may use (absent when not set)',
+    'MODEL_BUDGET_TOKENS_PER_DAY: tokens a day may use (only when set)',
     opts.budgets?.tokensPerDay,
   );
   budget(
     'api_model_budget_calls_per_day',
-    'MODEL_BUDGET_CALLS_PER_DAY: model calls a day may make (absent when not set)',
+    'MODEL_BUDGET_CALLS_PER_DAY: model calls a day may make (only when set)',
     opts.budgets?.callsPerDay,
   );
   budget(
     'api_model_budget_usd_per_day',
-    'MODEL_BUDGET_USD_PER_DAY: what a day of model use may cost (absent when not set)',
+    'MODEL_BUDGET_USD_PER_DAY: what a day of model use may cost (only when set)',
     opts.budgets?.usdPerDay,
   );
   const errors = registry.counter('api_errors_total', 'Errors answered, by code', ['code']);

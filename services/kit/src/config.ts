@@ -229,7 +229,12 @@ export function metricsSpec() {
   return {
     METRICS_TOKEN: env.optionalString(),
     METRICS_MEMORY_LIMIT_MB: field(
-      z.coerce.number().int().min(16).max(16 * 1024 * 1024).optional(),
+      z.coerce
+        .number()
+        .int()
+        .min(16)
+        .max(16 * 1024 * 1024)
+        .optional(),
       'an integer 16-16777216 (MiB) when set',
     ),
   };

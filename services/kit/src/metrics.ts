@@ -183,11 +183,7 @@ export function serviceMetrics(app: FastifyInstance, opts: ServiceMetricsOptions
     [],
     (set) => set({}, (limit ??= memoryLimitBytes(opts.memoryLimitMb))),
   );
-  const pool = (
-    name: string,
-    help: string,
-    pick: (s: ReturnType<typeof poolStats>[number]) => number,
-  ) =>
+  const pool = (name: string, help: string, pick: (s: ReturnType<typeof poolStats>[number]) => number) =>
     registry.gauge(name, help, ['database'], (set) => {
       for (const s of poolStats()) set({ database: s.database }, pick(s));
     });

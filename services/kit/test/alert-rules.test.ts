@@ -8,12 +8,19 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alertRules, alertTestCoverage, metricNames, PROMETHEUS_DIR } from '../../../test/support/alert-rules.js';
+import {
+  alertRules,
+  alertTestCoverage,
+  metricNames,
+  PROMETHEUS_DIR,
+} from '../../../test/support/alert-rules.js';
 
 const promtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
 const hasPromtool = promtool.status === 0;
 if (!hasPromtool)
-  console.warn('alert-rules.test: promtool is not installed (apt-get install prometheus); promtool checks skipped');
+  console.warn(
+    'alert-rules.test: promtool is not installed (apt-get install prometheus); promtool checks skipped',
+  );
 
 const run = (...args: string[]) =>
   spawnSync('promtool', args, { cwd: PROMETHEUS_DIR, encoding: 'utf8', timeout: 60_000 });
