@@ -11,6 +11,7 @@ import { alertRules, exportedNames, metricNames } from '../../../test/support/al
 import { call, sendMessage } from '../../../test/support/api-client.js';
 import { startBackend, type Backend } from '../../../test/support/backend.js';
 import { backends } from '../../../test/support/database.js';
+import { startScriptedModel } from '../../../test/support/scripted-model.js';
 import { startService, tempDataDir, type RunningService } from '../../../test/support/services.js';
 
 // PostgreSQL where the machine has it (the pool gauges then have values), else SQLite.
@@ -99,7 +100,42 @@ describe('metrics', () => {
     expect(value(after, 'api_model_budget_tokens_per_day')).toBe(1_000_000);
   });
 
-  it.skipIf(!postgres)('read the PostgreSQL pool of each service (skipped: no PostgreSQL here)', async () => {
+  it('count an OpenAI-compatible model: calls, tokens and cost by model (MODEL_PRICES)', async () => {
+    const model = await startScriptedModel();
+    try {
+      const api = await stack.startApi({
+        OPENAI_API_KEY: 'sk-test',
+        OPENAI_BASE_URL: model.baseUrl,
+        OPENAI_MODEL: 'scripted-1',
+        EMBEDDING_PROVIDER: 'offline',
+        MODEL_PRICES: '{"scripted-1": {"prompt": 2, "completion": 8}}',
+      });
+      model.setScript(() => ({
+        text: 'Hello there',
+        usage: { prompt_tokens: 1000, completion_tokens: 100 },
+      }));
+      const conv = (await call(api.url, token, 'POST', API_ROUTES.conversations, {})).body.id as string;
+      expect((await sendMessage(api.url, token, conv, 'hi')).of('done')).toHaveLength(1);
+      model.setScript(() => ({ error: { status: 500, message: 'the model is down' } }));
+      expect((await sendMessage(api.url, token, conv, 'again')).of('error')).toHaveLength(1);
+
+      const text = await scrape(api.url);
+      const labels = 'provider="openai",model="scripted-1"';
+      expect(value(text, `api_model_calls_total{${labels},outcome="ok"}`)).toBe(1);
+      expect(value(text, `api_model_calls_total{${labels},outcome="error"}`)).toBe(1);
+      expect(value(text, `api_model_tokens_total{${labels},kind="prompt"}`)).toBe(1000);
+      expect(value(text, `api_model_tokens_total{${labels},kind="completion"}`)).toBe(100);
+      // 1000 × 2 + 100 × 8 USD per million tokens
+      expect(value(text, `api_model_cost_usd_total{${labels}}`)).toBeCloseTo(0.0028, 10);
+      expect(value(text, `api_model_call_duration_seconds_count{${labels}}`)).toBe(2);
+      expect(value(text, 'api_errors_total{code="model_error"}')).toBe(1);
+    } finally {
+      await model.close();
+    }
+  });
+
+  // Skipped where no PostgreSQL test server answers: SQLite has no pool.
+  it.skipIf(!postgres)('read the PostgreSQL pool of each service', async () => {
     const text = await scrape(stack.ticketing.url);
     expect(value(text, 'msi_db_pool_max{database="ticketing"}')).toBe(10);
     const inUse = value(text, 'msi_db_pool_in_use{database="ticketing"}');

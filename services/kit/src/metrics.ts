@@ -28,7 +28,10 @@ export interface GaugeHandle<L extends string> {
   set(labels: Labels<L>, value: number): void;
 }
 
-/** Observations kept while the library loads (a few milliseconds after listening); more are dropped. */
+/** How long after listening prom-client is loaded (observations wait in the queue until then). */
+const LOAD_DELAY_MS = 2000;
+
+/** Observations kept until the library has loaded (about LOAD_DELAY_MS after listening); more are dropped. */
 const QUEUE_LIMIT = 10_000;
 
 /**
@@ -136,7 +139,7 @@ export interface ServiceMetricsOptions {
 export interface ServiceMetrics {
   /** Where a service declares metrics of its own (the API's model and tool metrics). */
   registry: MetricsRegistry;
-  /** Loads the library once the event loop is free (after listening). */
+  /** Loads the library a moment after listening (LOAD_DELAY_MS), unless a scrape did already. */
   loadSoon(): void;
 }
 
@@ -221,7 +224,9 @@ export function serviceMetrics(app: FastifyInstance, opts: ServiceMetricsOptions
 
   const metrics: ServiceMetrics = {
     registry,
-    loadSoon: () => void setImmediate(() => void registry.load()),
+    // A moment after listening: a cold start (the desktop starts every service at once) is busy enough;
+    // a scrape before then loads it at once.
+    loadSoon: () => void setTimeout(() => void registry.load(), LOAD_DELAY_MS).unref(),
   };
   byApp.set(app, metrics);
   return metrics;
