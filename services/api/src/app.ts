@@ -20,6 +20,7 @@ import {
   verifierIdentity,
   type Logger,
   type Store,
+  scrapePaths,
   serviceMetrics,
 } from '@msi/kit';
 import {
@@ -170,7 +171,11 @@ export async function buildApi(
   });
   onShutdown(() => kb.close());
 
-  guardHosts(app, { publicUrl: cfg.publicUrl, extraHosts: cfg.ALLOWED_HOSTS });
+  guardHosts(app, {
+    publicUrl: cfg.publicUrl,
+    extraHosts: cfg.ALLOWED_HOSTS,
+    exemptPaths: ['/healthz', ...scrapePaths(cfg.METRICS_TOKEN)],
+  });
   refuseRepeatedQuery(app);
   await app.register(cors, {
     origin: (origin, cb) =>

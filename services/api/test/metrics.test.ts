@@ -5,6 +5,7 @@
  * alert rules (deploy/prometheus/alerts.yml) read is exported by some service.
  */
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_ROUTES } from '@msi/contracts/api';
 import { alertRules, exportedNames, metricNames } from '../../../test/support/alert-rules.js';
@@ -171,6 +172,32 @@ describe('metrics', () => {
       await svc?.stop();
       data.cleanup();
     }
+  });
+
+  it('with METRICS_TOKEN, are scraped by any Host name (Prometheus uses addresses); without, only by ours', async () => {
+    /** GET /metrics with a Host header of our choosing (fetch cannot set it). */
+    const get = (url: string, host: string, auth?: string) =>
+      new Promise<number>((resolve, reject) => {
+        const u = new URL(`${url}/metrics`);
+        request(
+          {
+            host: u.hostname,
+            port: u.port,
+            path: u.pathname,
+            headers: { host, ...(auth ? { authorization: auth } : {}) },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          },
+        )
+          .on('error', reject)
+          .end();
+      });
+    expect(await get(stack.api.url, 'api-1:8000')).toBe(421);
+    const guarded = await stack.startApi({ METRICS_TOKEN: 'scrape-token-for-the-api' });
+    expect(await get(guarded.url, 'api-1:8000', 'Bearer scrape-token-for-the-api')).toBe(200);
+    expect(await get(guarded.url, 'api-1:8000')).toBe(401);
   });
 
   it('export every metric the alert rules read', async () => {

@@ -232,6 +232,15 @@ export function serviceMetrics(app: FastifyInstance, opts: ServiceMetricsOptions
   return metrics;
 }
 
+/**
+ * The paths the DNS-rebinding guard (host-guard.ts) should answer for any Host: GET /metrics when
+ * METRICS_TOKEN guards it, since Prometheus scrapes by address or service name and a rebinding page
+ * cannot send the token; without a token (the desktop) it stays behind the guard.
+ */
+export function scrapePaths(token: string | undefined): string[] {
+  return token ? ['/metrics'] : [];
+}
+
 /** The configured limit, else the cgroup's (v2, then v1; "max" or a huge v1 value means none), else RAM. */
 function memoryLimitBytes(configuredMb: number | undefined): number {
   if (configuredMb) return configuredMb * 1024 * 1024;
