@@ -20,6 +20,8 @@ import {
   verifierIdentity,
   type Logger,
   type Store,
+  scrapePaths,
+  serviceMetrics,
 } from '@msi/kit';
 import {
   createApprovalPolicy,
@@ -51,6 +53,7 @@ import { createMcpGateway } from './mcp-clients.js';
 import { registerHomeRoutes } from './home-routes.js';
 import { registerMeRoutes } from './me-routes.js';
 import { createMetrics } from './metrics.js';
+import { meteredProvider } from './agent/metered-provider.js';
 import { hardeningChecks } from './hardening.js';
 import { createTokenExchanger } from './token-exchange.js';
 import { createMemoryEventLog } from './turns/events.js';
@@ -131,9 +134,25 @@ export async function buildApi(
         ...(cfg.OPENAI_BASE_URL ? { baseURL: cfg.OPENAI_BASE_URL } : {}),
       })
     : undefined;
-  const provider: ModelProvider = openai
-    ? (await import('./agent/openai-provider.js')).openaiProvider(openai, cfg.OPENAI_MODEL)
-    : offlineProvider();
+  // The API's metrics join the kit's (GET /metrics; start-up registered them, an in-process app gets them here).
+  const metrics = createMetrics(
+    serviceMetrics(app, { token: cfg.METRICS_TOKEN, memoryLimitMb: cfg.METRICS_MEMORY_LIMIT_MB }).registry,
+    {
+      prices: cfg.MODEL_PRICES,
+      budgets: {
+        tokensPerDay: cfg.MODEL_BUDGET_TOKENS_PER_DAY,
+        callsPerDay: cfg.MODEL_BUDGET_CALLS_PER_DAY,
+        usdPerDay: cfg.MODEL_BUDGET_USD_PER_DAY,
+      },
+    },
+  );
+  metrics.register(app);
+  const provider: ModelProvider = meteredProvider(
+    openai
+      ? (await import('./agent/openai-provider.js')).openaiProvider(openai, cfg.OPENAI_MODEL)
+      : offlineProvider(),
+    metrics,
+  );
   const useOpenaiEmbeddings =
     cfg.EMBEDDING_PROVIDER === 'openai' || (cfg.EMBEDDING_PROVIDER === 'auto' && !!openai);
   const embedder =
@@ -152,10 +171,12 @@ export async function buildApi(
   });
   onShutdown(() => kb.close());
 
-  guardHosts(app, { publicUrl: cfg.publicUrl, extraHosts: cfg.ALLOWED_HOSTS });
+  guardHosts(app, {
+    publicUrl: cfg.publicUrl,
+    extraHosts: cfg.ALLOWED_HOSTS,
+    exemptPaths: ['/healthz', ...scrapePaths(cfg.METRICS_TOKEN)],
+  });
   refuseRepeatedQuery(app);
-  const metrics = createMetrics();
-  metrics.register(app, cfg.METRICS_TOKEN);
   await app.register(cors, {
     origin: (origin, cb) =>
       cb(null, !origin || cfg.ALLOWED_ORIGINS.includes(origin) ? (origin ?? false) : false),

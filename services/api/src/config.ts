@@ -15,6 +15,16 @@ import {
   withSecretFiles,
   type ConfigOf,
 } from '@msi/kit';
+import { z } from 'zod';
+
+/** USD per million tokens: OpenAI's list prices (standard tier) when this was written; set MODEL_PRICES. */
+export const DEFAULT_MODEL_PRICES: Record<string, { prompt: number; completion: number }> = {
+  'gpt-4o-mini': { prompt: 0.15, completion: 0.6 },
+  'gpt-4o': { prompt: 2.5, completion: 10 },
+  'gpt-4.1': { prompt: 2, completion: 8 },
+  'gpt-4.1-mini': { prompt: 0.4, completion: 1.6 },
+  'gpt-4.1-nano': { prompt: 0.1, completion: 0.4 },
+};
 
 /** Secrets that may also come from a file (`NAME_FILE`). */
 export const API_SECRETS = ['API_CLIENT_SECRET', 'OPENAI_API_KEY', 'METRICS_TOKEN', 'CHROMA_TOKEN'] as const;
@@ -46,8 +56,6 @@ export const apiSpec = {
   ORGANIZATIONS_AUDIENCE: env.optionalString(),
   ...identitySpec(),
   ...productionSpec(),
-  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (production: monitoring). */
-  METRICS_TOKEN: env.optionalString(),
   /** Where the deployment's backups land; /readyz checks the newest is recent (production: backups). */
   BACKUP_DIR: env.optionalString(),
   /** How old the newest backup in BACKUP_DIR may be (hours). */
@@ -60,6 +68,22 @@ export const apiSpec = {
   OPENAI_BASE_URL: env.optionalUrl(),
   OPENAI_MODEL: env.string('gpt-4o-mini'),
   OPENAI_EMBEDDING_MODEL: env.optionalString(),
+  /**
+   * What each model costs, USD per million tokens, for api_model_cost_usd_total (docs/monitoring.md).
+   * Replaces the default table (OpenAI's list prices when written); a model not in it counts no cost.
+   */
+  MODEL_PRICES: env.json(
+    z.record(
+      z.string().min(1),
+      z.object({ prompt: z.number().min(0), completion: z.number().min(0) }).strict(),
+    ),
+    'JSON {"<model>": {"prompt": <USD per 1M tokens>, "completion": <USD per 1M tokens>}, ...}',
+    JSON.stringify(DEFAULT_MODEL_PRICES),
+  ),
+  /** Daily model budgets the alert rules compare usage with (exported as gauges when set). */
+  MODEL_BUDGET_TOKENS_PER_DAY: env.optionalNumber(1, 1e15),
+  MODEL_BUDGET_CALLS_PER_DAY: env.optionalNumber(1, 1e12),
+  MODEL_BUDGET_USD_PER_DAY: env.optionalNumber(0.01, 1e9),
   /** Which embedding the knowledge base uses: `auto` = openai when a key is set, else offline. */
   EMBEDDING_PROVIDER: env.oneOf(['auto', 'openai', 'offline'], 'auto'),
   /** How long a change waits for the person's decision before it counts as denied (ms). */

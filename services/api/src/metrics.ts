@@ -1,91 +1,106 @@
-/** Prometheus text metrics: request latency, tool calls by tool and outcome, model tokens, errors, turns. */
-import { timingSafeEqual } from 'node:crypto';
+/**
+ * The API's own Prometheus metrics, on the kit's registry (kit metrics.ts serves them with every service's
+ * request, process and pool metrics at GET /metrics): model calls, tokens and their cost by model, the
+ * daily budgets the alert rules compare them with, tool calls, token exchanges, turns, errors by code.
+ * Names and what they mean: docs/monitoring.md.
+ */
 import type { FastifyInstance } from 'fastify';
-
-type Labels = Record<string, string>;
-const key = (l: Labels) =>
-  Object.entries(l)
-    .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
-    .join(',');
-
-class Counter {
-  private values = new Map<string, number>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-  inc(labels: Labels, by = 1) {
-    const k = key(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
-  }
-  get(labels: Labels) {
-    return this.values.get(key(labels)) ?? 0;
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const [k, v] of this.values) lines.push(`${this.name}{${k}} ${v}`);
-    return lines.join('\n');
-  }
-}
-
-class Histogram {
-  private series = new Map<string, { counts: number[]; sum: number; count: number }>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly buckets: number[],
-  ) {}
-  observe(labels: Labels, value: number) {
-    const k = key(labels);
-    let s = this.series.get(k);
-    if (!s) this.series.set(k, (s = { counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
-    this.buckets.forEach((b, i) => value <= b && s.counts[i]!++);
-    s.sum += value;
-    s.count++;
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const [k, s] of this.series) {
-      const sep = k ? ',' : '';
-      this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket{${k}${sep}le="${b}"} ${s.counts[i]}`));
-      lines.push(`${this.name}_bucket{${k}${sep}le="+Inf"} ${s.count}`);
-      lines.push(`${this.name}_sum{${k}} ${s.sum}`);
-      lines.push(`${this.name}_count{${k}} ${s.count}`);
-    }
-    return lines.join('\n');
-  }
-}
+import { MetricsRegistry } from '@msi/kit';
+import type { Usage } from './contract.js';
 
 export type ToolOutcomeLabel = 'ok' | 'error' | 'denied' | 'timeout' | 'cancelled' | 'limit';
+export type ModelOutcomeLabel = 'ok' | 'error' | 'cancelled';
 
-export function createMetrics() {
-  const requests = new Histogram(
-    'api_http_request_duration_seconds',
-    'HTTP request latency (to the end of the response)',
-    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+/** USD per million tokens, by model (MODEL_PRICES). */
+export type ModelPrices = Record<string, { prompt: number; completion: number }>;
+
+export interface ModelBudgets {
+  tokensPerDay?: number | undefined;
+  callsPerDay?: number | undefined;
+  usdPerDay?: number | undefined;
+}
+
+export interface ApiMetricsOptions {
+  prices?: ModelPrices;
+  budgets?: ModelBudgets;
+}
+
+export function createMetrics(registry = new MetricsRegistry(), opts: ApiMetricsOptions = {}) {
+  const prices = opts.prices ?? {};
+  const toolCalls = registry.counter('api_tool_calls_total', 'Tool calls by server, tool and outcome', [
+    'server',
+    'tool',
+    'outcome',
+  ]);
+  const modelCalls = registry.counter(
+    'api_model_calls_total',
+    'Model steps (one request to the model) by provider, model and outcome',
+    ['provider', 'model', 'outcome'],
   );
-  const toolCalls = new Counter('api_tool_calls_total', 'Tool calls by server, tool and outcome');
-  const tokens = new Counter(
+  const modelSeconds = registry.histogram(
+    'api_model_call_duration_seconds',
+    'Time of one model step, to its last streamed token',
+    ['provider', 'model'],
+    [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60],
+  );
+  const tokens = registry.counter(
     'api_model_tokens_total',
-    'Model tokens by provider and kind (prompt, completion)',
+    'Model tokens by provider, model and kind (prompt, completion)',
+    ['provider', 'model', 'kind'],
   );
-  const errors = new Counter('api_errors_total', 'Errors answered, by code');
-  const exchanges = new Counter(
+  const cost = registry.counter(
+    'api_model_cost_usd_total',
+    'What the model tokens cost (USD, from MODEL_PRICES) by provider and model',
+    ['provider', 'model'],
+  );
+  // Declared only when set: a gauge without labels would read 0 otherwise, and every use exceed it.
+  const budget = (name: string, help: string, value: number | undefined) =>
+    value !== undefined && registry.gauge(name, help, [], (set) => set({}, value));
+  budget(
+    'api_model_budget_tokens_per_day',
+    'MODEL_BUDGET_TOKENS_PER_DAY: tokens a day may use (only when set)',
+    opts.budgets?.tokensPerDay,
+  );
+  budget(
+    'api_model_budget_calls_per_day',
+    'MODEL_BUDGET_CALLS_PER_DAY: model calls a day may make (only when set)',
+    opts.budgets?.callsPerDay,
+  );
+  budget(
+    'api_model_budget_usd_per_day',
+    'MODEL_BUDGET_USD_PER_DAY: what a day of model use may cost (only when set)',
+    opts.budgets?.usdPerDay,
+  );
+  const errors = registry.counter('api_errors_total', 'Errors answered, by code', ['code']);
+  const exchanges = registry.counter(
     'api_token_exchanges_total',
     'Token exchanges at the IDP (cache misses) by audience and result',
+    ['audience', 'result'],
   );
-  const turns = new Histogram(
+  const turns = registry.histogram(
     'api_turn_duration_seconds',
-    'Agent turns by provider and how they ended',
+    'Agent turns by provider and how they ended (its _count: turns by outcome)',
+    ['provider', 'status'],
     [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
   );
   return {
+    registry,
     toolCall(server: string, tool: string, outcome: ToolOutcomeLabel) {
       toolCalls.inc({ server, tool, outcome });
     },
-    tokens(provider: string, usage: { promptTokens: number; completionTokens: number }) {
-      tokens.inc({ provider, kind: 'prompt' }, usage.promptTokens);
-      tokens.inc({ provider, kind: 'completion' }, usage.completionTokens);
+    /** One model step: its outcome and time, and the tokens it reported with what they cost. */
+    modelCall(provider: string, model: string, outcome: ModelOutcomeLabel, seconds: number, usage?: Usage) {
+      modelCalls.inc({ provider, model, outcome });
+      modelSeconds.observe({ provider, model }, seconds);
+      if (!usage) return;
+      tokens.inc({ provider, model, kind: 'prompt' }, usage.promptTokens);
+      tokens.inc({ provider, model, kind: 'completion' }, usage.completionTokens);
+      const price = prices[model];
+      if (price)
+        cost.inc(
+          { provider, model },
+          (usage.promptTokens * price.prompt + usage.completionTokens * price.completion) / 1e6,
+        );
     },
     tokenExchange(audience: string, ok: boolean) {
       exchanges.inc({ audience, result: ok ? 'ok' : 'refused' });
@@ -96,33 +111,12 @@ export function createMetrics() {
     turn(provider: string, status: string, seconds: number) {
       turns.observe({ provider, status }, seconds);
     },
-    render(): string {
-      return [requests, toolCalls, tokens, errors, exchanges, turns].map((m) => m.render()).join('\n') + '\n';
-    },
-    /** Times every request and serves GET /metrics (with `token` set, only to `Authorization: Bearer <token>`). */
-    register(app: FastifyInstance, token?: string) {
+    /** Counts every HTTP error answer (4xx and 5xx) by status code in api_errors_total. */
+    register(app: FastifyInstance) {
       app.addHook('onResponse', (req, reply, done) => {
-        const route = req.routeOptions.url ?? 'unmatched';
-        if (route !== '/metrics') {
-          requests.observe(
-            { method: req.method, route, status: String(reply.statusCode) },
-            reply.elapsedTime / 1000,
-          );
-          if (reply.statusCode >= 400) errors.inc({ code: String(reply.statusCode) });
-        }
+        if (reply.statusCode >= 400 && req.routeOptions.url !== '/metrics')
+          errors.inc({ code: String(reply.statusCode) });
         done();
-      });
-      const expected = token ? Buffer.from(`Bearer ${token}`) : undefined;
-      app.get('/metrics', async (req, reply) => {
-        if (expected) {
-          const got = Buffer.from(req.headers.authorization ?? '');
-          if (got.length !== expected.length || !timingSafeEqual(got, expected))
-            return reply
-              .status(401)
-              .header('WWW-Authenticate', 'Bearer realm="metrics"')
-              .send({ error: 'unauthorized', message: 'GET /metrics needs the METRICS_TOKEN bearer token' });
-        }
-        return reply.type('text/plain; version=0.0.4; charset=utf-8').send(this.render());
       });
     },
   };

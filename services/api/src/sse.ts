@@ -1,5 +1,6 @@
 /** Server-Sent Events of a turn: typed events with ids, and an AbortSignal that fires when the client goes away. */
 import type { FastifyReply } from 'fastify';
+import { markStream } from '@msi/kit';
 import type { StreamEventName, StreamEvents } from '@msi/contracts/api';
 
 export interface SseStream {
@@ -18,6 +19,7 @@ export function openSse(reply: FastifyReply, heartbeatMs = 15_000): SseStream {
   // Headers set by hooks (CORS) are carried over: after hijack Fastify no longer sends them.
   const headers: Record<string, string | string[] | number> = {};
   for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v;
+  markStream(reply); // counted, but kept out of the response-time histogram
   reply.hijack();
   res.writeHead(200, {
     ...headers,

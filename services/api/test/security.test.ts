@@ -286,9 +286,9 @@ describe('limits and operations', () => {
   it('serves Prometheus metrics', async () => {
     await api('alex_agent', 'GET', '/api/me');
     const text = await (await fetch(`${stack.api.url}/metrics`)).text();
-    expect(text).toContain('# TYPE api_http_request_duration_seconds histogram');
+    expect(text).toContain('# TYPE msi_http_request_duration_seconds histogram');
     expect(text).toMatch(
-      /api_http_request_duration_seconds_count\{method="GET",route="\/api\/me",status="200"\} \d+/,
+      /msi_http_request_duration_seconds_count\{method="GET",route="\/api\/me",status_class="2xx"\} \d+/,
     );
   });
 

@@ -62,3 +62,36 @@ describe('api start-up with DATABASE_URL', () => {
     expect(r.stdout).not.toMatch(/"msg":"listening"/);
   });
 });
+
+describe('api start-up with the monitoring variables', () => {
+  const dataDir = freshDirs('msi-startup-api-metrics-');
+  const start = (env: Record<string, string>) =>
+    runToExit('api', { ...ENV, MSI_DATA_DIR: dataDir(), PORT: '0', ...env });
+
+  it('MODEL_PRICES that is not the price table: exit 78 and one line naming it', () => {
+    for (const bad of [
+      '{gpt: 1}',
+      '{"gpt-4o-mini": {"prompt": 0.15}}',
+      '{"m": {"prompt": -1, "completion": 1}}',
+    ]) {
+      const r = start({ MODEL_PRICES: bad });
+      expect(r.status, bad).toBe(EXIT.config);
+      expect(r.stderr).toBe(
+        `api: config: MODEL_PRICES must be JSON {"<model>": {"prompt": <USD per 1M tokens>, "completion": <USD per 1M tokens>}, ...} (got ${JSON.stringify(bad)})\n`,
+      );
+    }
+  });
+
+  it('a budget or memory limit that is not a number: exit 78 and one line naming it', () => {
+    const r = start({ MODEL_BUDGET_TOKENS_PER_DAY: 'lots' });
+    expect(r.status).toBe(EXIT.config);
+    expect(r.stderr).toBe(
+      'api: config: MODEL_BUDGET_TOKENS_PER_DAY must be a number 1-1000000000000000 when set (got "lots")\n',
+    );
+    const m = start({ METRICS_MEMORY_LIMIT_MB: '1.5' });
+    expect(m.status).toBe(EXIT.config);
+    expect(m.stderr).toBe(
+      'api: config: METRICS_MEMORY_LIMIT_MB must be an integer 16-16777216 (MiB) when set (got "1.5")\n',
+    );
+  });
+});

@@ -82,12 +82,27 @@ describe('cutting text never splits a character', () => {
 });
 
 describe('metrics', () => {
-  it('renders Prometheus text', () => {
-    const m = createMetrics();
+  it('renders Prometheus text: tool calls, model calls, tokens and cost by model, budgets', async () => {
+    const m = createMetrics(undefined, {
+      prices: { 'gpt-4o-mini': { prompt: 0.15, completion: 0.6 } },
+      budgets: { tokensPerDay: 1_000_000 },
+    });
     m.toolCall('ticketing', 'search_tickets', 'ok');
-    m.tokens('openai', { promptTokens: 10, completionTokens: 2 });
-    const text = m.render();
+    m.modelCall('openai', 'gpt-4o-mini', 'ok', 0.5, { promptTokens: 1000, completionTokens: 200 });
+    m.modelCall('openai', 'unpriced-model', 'ok', 0.5, { promptTokens: 10, completionTokens: 2 });
+    m.modelCall('openai', 'gpt-4o-mini', 'error', 0.1);
+    const { text } = await m.registry.render();
     expect(text).toContain('api_tool_calls_total{server="ticketing",tool="search_tickets",outcome="ok"} 1');
-    expect(text).toContain('api_model_tokens_total{provider="openai",kind="prompt"} 10');
+    expect(text).toContain(
+      'api_model_tokens_total{provider="openai",model="gpt-4o-mini",kind="prompt"} 1000',
+    );
+    expect(text).toContain('api_model_calls_total{provider="openai",model="gpt-4o-mini",outcome="error"} 1');
+    // 1000 × 0.15 + 200 × 0.6 USD per million tokens
+    const cost = /^api_model_cost_usd_total\{provider="openai",model="gpt-4o-mini"\} (\S+)$/m.exec(text);
+    expect(Number(cost?.[1])).toBeCloseTo(0.00027, 10);
+    expect(text).not.toMatch(/api_model_cost_usd_total\{[^}]*unpriced-model/);
+    expect(text).toMatch(/^api_model_budget_tokens_per_day 1000000$/m);
+    // A budget not set is not exported as a value (its alert then never fires).
+    expect(text).not.toMatch(/^api_model_budget_usd_per_day /m);
   });
 });

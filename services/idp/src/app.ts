@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
-import { guardHosts, registerReadiness, storeCheck, type Logger } from '@msi/kit';
+import { guardHosts, registerReadiness, scrapePaths, storeCheck, type Logger } from '@msi/kit';
 import { ClientRegistry } from './client-registry.js';
 import { onRendererOrigin, rendererOrigins, resourceScopes } from './clients.js';
 import type { IdpConfig } from './config.js';
@@ -80,7 +80,11 @@ export async function buildIdp(
   pruner.unref();
   app.addHook('onClose', async () => clearInterval(pruner));
   await app.register(formbody);
-  guardHosts(app, { publicUrl: cfg.issuer, extraHosts: cfg.ALLOWED_HOSTS });
+  guardHosts(app, {
+    publicUrl: cfg.issuer,
+    extraHosts: cfg.ALLOWED_HOSTS,
+    exemptPaths: ['/healthz', ...scrapePaths(cfg.METRICS_TOKEN)],
+  });
   registerReadiness(app, [storeCheck(store)]);
   // CORS for the renderer's origin(s) only: any other page, even another loopback port, gets no answer.
   const renderer = rendererOrigins(cfg);

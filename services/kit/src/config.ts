@@ -92,6 +92,26 @@ export const env = {
       'comma-separated IP addresses or CIDR ranges',
       def.join(','),
     ),
+  /** A number in [min, max] when set (a budget, a limit that has no default). */
+  optionalNumber: (min: number, max: number) =>
+    field(z.coerce.number().min(min).max(max).optional(), `a number ${min}-${max} when set`),
+  /** JSON text that `schema` accepts; `expected` says what in the error line. */
+  json: <T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, expected: string, def?: string) =>
+    field(
+      z
+        .string()
+        .transform((v, ctx) => {
+          try {
+            return JSON.parse(v) as unknown;
+          } catch {
+            ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'not JSON' });
+            return z.NEVER;
+          }
+        })
+        .pipe(schema),
+      expected,
+      def,
+    ),
   /** A PostgreSQL connection URL when set; its password never appears in an error line. */
   optionalDatabaseUrl: () => ({
     ...field(
@@ -199,6 +219,7 @@ export function baseSpec(defaultPort: number) {
      */
     TRUST_PROXY: env.addressList([]),
     ...observabilitySpec(),
+    ...metricsSpec(),
   };
 }
 
@@ -218,6 +239,26 @@ export function observabilitySpec() {
     OTEL_EXPORTER_OTLP_HEADERS: { ...env.optionalString(), redact: true },
     /** The `service.name` of the spans (default `msi-<service>`, e.g. msi-api). */
     OTEL_SERVICE_NAME: env.optionalString(),
+  };
+}
+
+/**
+ * Monitoring, the same for every service (docs/monitoring.md): `METRICS_TOKEN` set, GET /metrics answers
+ * only `Authorization: Bearer <METRICS_TOKEN>`; `METRICS_MEMORY_LIMIT_MB` is what the memory alert's
+ * ratio is measured against (default: the container's cgroup limit, else the machine's memory).
+ */
+export function metricsSpec() {
+  return {
+    METRICS_TOKEN: env.optionalString(),
+    METRICS_MEMORY_LIMIT_MB: field(
+      z.coerce
+        .number()
+        .int()
+        .min(16)
+        .max(16 * 1024 * 1024)
+        .optional(),
+      'an integer 16-16777216 (MiB) when set',
+    ),
   };
 }
 

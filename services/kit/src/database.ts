@@ -23,6 +23,7 @@ import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { ConfigError, maskSecret } from './config.js';
 import { DatabaseUnavailableError, isUnavailable } from './database-errors.js';
 import type { Logger } from './log.js';
+import { trackPool } from './pool-stats.js';
 import { currentTrace, inSpan, tracingEnabled } from './tracing.js';
 import { moduleCreated, openDatabase, wasCreated, type SqliteMigration } from './sqlite.js';
 
@@ -163,7 +164,10 @@ async function openPostgres<DB>(opts: OpenStoreOptions, label: string): Promise<
   }
   const health = { available: true };
   const db = new Kysely<DB>({ dialect: guarded(new PostgresDialect({ pool }), label, health, 'postgresql') });
+  // The pool's use, for the metrics' pool gauges (read only when /metrics is scraped).
+  const untrack = trackPool(opts.service, pool, config.max!);
   return makeStore(db, 'postgres', label, created, health, async () => {
+    untrack();
     await db.destroy();
   });
 }

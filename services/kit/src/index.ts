@@ -33,3 +33,5 @@ export {
 export * from './redis.js';
 export * from './tracing.js';
 export { inRequestContext, requestIdOf } from './request-tracing.js';
+export * from './metrics.js';
+export * from './pool-stats.js';

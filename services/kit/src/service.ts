@@ -14,6 +14,7 @@ import { createLogger, type Logger } from './log.js';
 import { DataDirError } from './sqlite.js';
 import { DatabaseUnavailableError } from './database-errors.js';
 import { startTracing, type TracingConfig } from './tracing.js';
+import { serviceMetrics } from './metrics.js';
 
 /** What start-up reads from every service's config (the kit's `baseSpec`). */
 export interface ServiceBaseConfig extends TracingConfig {
@@ -22,6 +23,9 @@ export interface ServiceBaseConfig extends TracingConfig {
   LOG_LEVEL: string;
   /** The kit's baseSpec: load balancers whose forwarding headers are believed. */
   TRUST_PROXY?: string[];
+  /** The kit's baseSpec (metricsSpec): GET /metrics's bearer token, and the memory the ratio is of. */
+  METRICS_TOKEN?: string | undefined;
+  METRICS_MEMORY_LIMIT_MB?: number | undefined;
 }
 
 /** Runs once the service listens, with its bound URL: background work, warm-up, a ready line. */
@@ -82,9 +86,15 @@ export async function runService<C extends ServiceBaseConfig, D>(
       ...def.http,
       fastify: { ...def.http?.fastify, trustProxy: cfg.TRUST_PROXY?.length ? cfg.TRUST_PROXY : false },
     });
+    // GET /metrics and request timing for every service (metrics.ts); its library loads after listening.
+    const metrics = serviceMetrics(http.app, {
+      token: cfg.METRICS_TOKEN,
+      memoryLimitMb: cfg.METRICS_MEMORY_LIMIT_MB,
+    });
     const afterListen = await def.build({ cfg, data, app: http.app, log });
     const url = await http.listen();
     afterListen?.(url);
+    metrics.loadSoon();
     return { cfg, data, app: http.app, log, url };
   } catch (err) {
     return exitForError(def.name, err);

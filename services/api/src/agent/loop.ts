@@ -166,10 +166,8 @@ async function turn(deps: TurnDeps, ctx: TurnContext): Promise<Message> {
 
   const sources = [...citations.values()];
   if (sources.length && status !== 'cancelled') ctx.emit('citations', { sources });
-  if (sawUsage) {
-    deps.metrics.tokens(provider.name, usage);
-    if (status !== 'cancelled') ctx.emit('usage', usage);
-  }
+  // Tokens are counted per model step by the metered provider (agent/metered-provider.ts).
+  if (sawUsage && status !== 'cancelled') ctx.emit('usage', usage);
   const message = await deps.store.saveAssistantMessage(ctx.conversationId, {
     content,
     status,
