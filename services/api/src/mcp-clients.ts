@@ -182,7 +182,12 @@ export function createMcpGateway(opts: McpGatewayOptions): McpGatewayHandle {
       const [{ Client }, { StreamableHTTPClientTransport }, jsonSchemaValidator] = await loadSdk();
       const transport = new StreamableHTTPClientTransport(new URL(`${ref.url}/mcp`), {
         fetch: async (url, init) => {
-          const token = await opts.exchanger.tokenFor(principal.sub, entry.subjectToken, ref.url);
+          const token = await opts.exchanger.tokenFor(
+            principal.sub,
+            entry.subjectToken,
+            ref.url,
+            principal.sid,
+          );
           const headers = new Headers(init?.headers);
           headers.set('authorization', `Bearer ${token}`);
           return fetch(url, { ...init, headers });

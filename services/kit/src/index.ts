@@ -31,3 +31,4 @@ export {
   type EnvName,
 } from '@msi/contracts/endpoints';
 export * from './redis.js';
+export * from './revocations.js';
