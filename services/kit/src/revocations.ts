@@ -131,10 +131,13 @@ export function createRevocationFeed(opts: RevocationFeedOptions): RevocationFee
   return {
     async fresh() {
       if (closed) return;
-      lastUse = now();
+      const t0 = now();
+      // Unused for IDLE_MS: the polling stopped (or is about to), so the list may be old: poll first.
+      const idle = t0 - lastUse > idleMs;
+      lastUse = t0;
       if (!timer && !inflight) schedule();
       // Polled within the interval: the list is as fresh as the polling makes it.
-      if (now() - lastPoll <= opts.pollMs * 1.5 && !inflight) return;
+      if (!idle && !inflight && t0 - lastPoll <= opts.pollMs * 1.5) return;
       let t: NodeJS.Timeout | undefined;
       await Promise.race([
         poll(),
