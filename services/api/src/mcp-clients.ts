@@ -108,6 +108,8 @@ interface Pooled {
   client: Promise<Client>;
   /** The person's latest API token: the subject of the next exchange when the cached one runs out. */
   subjectToken: string;
+  /** That token's sign-in (`sid`): exchanged tokens are cached, and dropped, per sign-in. */
+  session: string | undefined;
   lastUsed: number;
 }
 
@@ -170,11 +172,13 @@ export function createMcpGateway(opts: McpGatewayOptions): McpGatewayHandle {
     const hit = pool.get(key);
     if (hit) {
       hit.subjectToken = subjectToken;
+      hit.session = principal.sid;
       hit.lastUsed = Date.now();
       return hit.client;
     }
     const entry: Pooled = {
       subjectToken,
+      session: principal.sid,
       lastUsed: Date.now(),
       client: undefined as unknown as Promise<Client>,
     };
@@ -186,7 +190,7 @@ export function createMcpGateway(opts: McpGatewayOptions): McpGatewayHandle {
             principal.sub,
             entry.subjectToken,
             ref.url,
-            principal.sid,
+            entry.session,
           );
           const headers = new Headers(init?.headers);
           headers.set('authorization', `Bearer ${token}`);

@@ -94,6 +94,31 @@ describe('API instances sharing Redis', () => {
     );
   });
 
+  it("two sign-ins of one person keep their own exchanged tokens; ending one leaves the other's working", async () => {
+    const first = await loginWithPassword(stack.idp.issuer, 'linda_baker');
+    const second = await loginWithPassword(stack.idp.issuer, 'linda_baker');
+    const keyOf = (t: string) => `${prefix}xtoken:${String(claimsOf(t).sid)}`;
+    expect((await call(apis[0]!.url, first.access_token, 'GET', '/api/home')).status).toBe(200);
+    // The same instance, the same person, another sign-in: its own exchange, under its own sign-in.
+    expect((await call(apis[0]!.url, second.access_token, 'GET', '/api/home')).status).toBe(200);
+    expect(await redis.exists(keyOf(first.access_token))).toBe(1);
+    expect(await redis.exists(keyOf(second.access_token))).toBe(1);
+    await signOut(stack.idp.issuer, first.id_token);
+    // Waited for at the back end's own API (its limit is not the 5 a minute of these two).
+    await waitUntil('the first sign-in is refused', async () => {
+      return (await call(stack.api.url, first.access_token, 'GET', '/api/me')).status === 401;
+    });
+    await waitUntil(
+      'its exchanged tokens leave Redis',
+      async () => !(await redis.exists(keyOf(first.access_token))),
+    );
+    expect(await redis.exists(keyOf(second.access_token))).toBe(1);
+    const home = await call(apis[0]!.url, second.access_token, 'GET', '/api/home');
+    expect(home.status).toBe(200);
+    // Nothing the page needs was refused: the ticketing server took the second sign-in's token.
+    expect(home.body).toMatchObject({ unavailable: [], myTickets: { total: expect.any(Number) } });
+  });
+
   it('Redis away: 503 unavailable naming Redis and readiness says so; back: it heals by itself', async () => {
     const token = await stack.login('sam_supervisor');
     expect((await call(apis[0]!.url, token, 'GET', '/api/me')).status).toBe(200);

@@ -17,7 +17,10 @@ afterAll(async () => {
 });
 
 const warnings: string[] = [];
-const log = { warn: (_o: object, msg: string) => warnings.push(msg), info: () => undefined };
+const log = {
+  warn: (...args: unknown[]) => void warnings.push(String(args[1] ?? args[0])),
+  info: () => undefined,
+};
 
 describe('revocation feed', () => {
   it('an idle feed polls before it answers: what was revoked while it slept is refused at once', async () => {
