@@ -479,6 +479,15 @@ export class Store {
       .execute();
   }
 
+  /** The feed's newest cursor (0 when it is empty). */
+  async lastRevocation(): Promise<number> {
+    const r = await this.db
+      .selectFrom('revocations')
+      .select((e) => e.fn.max('seq').as('last'))
+      .executeTakeFirst();
+    return Number(r?.last ?? 0);
+  }
+
   /** The feed after cursor `after`: what is still worth refusing, oldest first, at most `limit`. */
   async revocations(after: number, limit = 1000): Promise<Revocation[]> {
     const rows = await this.db

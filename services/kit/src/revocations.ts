@@ -45,6 +45,7 @@ const WAIT_MS = 2_000;
 
 interface Page {
   cursor?: string;
+  last?: string;
   more?: boolean;
   revoked?: { sid?: string; jti?: string; exp?: number }[];
 }
@@ -76,6 +77,11 @@ export function createRevocationFeed(opts: RevocationFeedOptions): RevocationFee
       const res = await fetch(url, { signal: AbortSignal.timeout(WAIT_MS) });
       if (!res.ok) throw new Error(`the revocation feed answered ${res.status}`);
       const body = (await res.json()) as Page;
+      // Our cursor is beyond the feed's newest entry: the IDP's database was replaced. Start again.
+      if (typeof body.last === 'string' && Number(body.last) < Number(cursor)) {
+        cursor = '0';
+        continue;
+      }
       for (const r of body.revoked ?? []) {
         const exp = typeof r.exp === 'number' ? r.exp : Math.floor(now() / 1000) + 3600;
         if (typeof r.sid === 'string') {

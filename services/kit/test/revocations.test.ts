@@ -73,4 +73,26 @@ describe('revocation feed', () => {
     expect((await verifier.verify(kept.access_token)).username).toBe('james_smith');
     verifier.close?.();
   });
+
+  it('a replaced IDP database (its feed starts again at 1) is followed from its start', async () => {
+    const first = await startIdp();
+    const port = first.port;
+    const feed = createRevocationFeed({ url: `${first.issuer}/revocations`, pollMs: 60_000, idleMs: 0 });
+    for (let i = 0; i < 3; i++) {
+      const t = await loginWithPassword(first.issuer, 'alex_agent');
+      await signOut(first.issuer, t.id_token);
+    }
+    await feed.fresh();
+    await first.stop();
+    const second = await startIdp({ port });
+    try {
+      const t = await loginWithPassword(second.issuer, 'alex_agent');
+      await signOut(second.issuer, t.id_token);
+      await feed.fresh();
+      expect(feed.isRevoked(String(claimsOf(t.access_token).sid), undefined)).toBe(true);
+    } finally {
+      feed.close();
+      await second.stop();
+    }
+  });
 });
