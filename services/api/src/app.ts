@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import cors from '@fastify/cors';
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import {
+  connectRedis,
   guardHosts,
   httpCheck,
   isUnavailable,
@@ -48,13 +49,14 @@ import {
   registerKnowledgeRoutes,
 } from './knowledge/index.js';
 import { knowledgeMigrations, type KnowledgeTables } from './knowledge/schema.js';
-import { createRateLimiter, rateLimit } from './limits.js';
+import { personRateLimit } from './limits.js';
 import { createMcpGateway } from './mcp-clients.js';
 import { registerHomeRoutes } from './home-routes.js';
 import { registerMeRoutes } from './me-routes.js';
 import { createMetrics } from './metrics.js';
 import { meteredProvider } from './agent/metered-provider.js';
 import { hardeningChecks } from './hardening.js';
+import { memoryTokenCache, redisTokenCache } from './token-cache.js';
 import { createTokenExchanger } from './token-exchange.js';
 import { createMemoryEventLog } from './turns/events.js';
 import { registerTurnRoutes } from './turns/routes.js';
@@ -194,11 +196,19 @@ export async function buildApi(
     maxAge: 600,
   });
 
-  const limiter = createRateLimiter(cfg.RATE_LIMIT_REQUESTS);
-  const preHandler = [
-    ...requirePerson(apiVerifier(cfg.IDP_ISSUER, cfg.audience, verifierIdentity(cfg))),
-    rateLimit(limiter, cfg.RATE_LIMIT_REQUESTS),
-  ];
+  // REDIS_URL: what every instance must share (rate-limit counters, exchanged tokens) lives in Redis.
+  const redis = cfg.REDIS_URL
+    ? await connectRedis({
+        url: cfg.REDIS_URL,
+        prefix: cfg.REDIS_KEY_PREFIX,
+        log,
+        connectTimeoutMs: cfg.DATABASE_CONNECT_TIMEOUT_MS,
+      })
+    : undefined;
+  if (redis) onShutdown(() => redis.close());
+  const verifier = apiVerifier(cfg.IDP_ISSUER, cfg.audience, { ...verifierIdentity(cfg), log });
+  onShutdown(() => verifier.close?.());
+  const preHandler = [...requirePerson(verifier), await personRateLimit(app, cfg.RATE_LIMIT_REQUESTS, redis)];
 
   const exchanger = createTokenExchanger({
     issuer: cfg.IDP_ISSUER,
@@ -210,7 +220,17 @@ export async function buildApi(
       [cfg.ORGANIZATIONS_URL]: cfg.ORGANIZATIONS_AUDIENCE ?? cfg.ORGANIZATIONS_URL,
     },
     log,
+    cache: redis ? redisTokenCache(redis) : memoryTokenCache(),
     onExchange: (audience, ok) => metrics.tokenExchange(audience, ok),
+  });
+  // A sign-in that ended (the IDP's revocation feed) loses the tokens exchanged for it at once.
+  verifier.onRevoked?.(({ sids }) => {
+    for (const sid of sids)
+      exchanger
+        .dropSession?.(sid)
+        .catch((err: Error) =>
+          log.warn({ err: err.message }, 'could not drop the exchanged tokens of an ended sign-in'),
+        );
   });
   const mcp = createMcpGateway({
     servers: [
@@ -270,6 +290,7 @@ export async function buildApi(
   registerKnowledgeRoutes(app, kb, { preHandler: preHandler as unknown as preHandlerHookHandler });
   registerReadiness(app, [
     storeCheck(data),
+    ...(redis ? [storeCheck(redis, 'redis')] : []),
     httpCheck('idp', `${cfg.IDP_ISSUER}/.well-known/openid-configuration`),
     httpCheck('ticketing', `${cfg.TICKETING_URL}/.well-known/oauth-protected-resource`),
     httpCheck('organizations', `${cfg.ORGANIZATIONS_URL}/.well-known/oauth-protected-resource`),

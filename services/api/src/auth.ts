@@ -9,6 +9,7 @@ import {
   requireBearer,
   SCOPES,
   type TokenVerifier,
+  type TokenVerifierOptions,
   type verifierIdentity,
 } from '@msi/kit';
 
@@ -16,7 +17,7 @@ import {
 export function apiVerifier(
   issuer: string,
   audience: string,
-  identity?: ReturnType<typeof verifierIdentity>,
+  identity?: Partial<ReturnType<typeof verifierIdentity>> & Pick<TokenVerifierOptions, 'log'>,
 ): TokenVerifier {
   return createTokenVerifier({ issuer, audience, ...identity });
 }

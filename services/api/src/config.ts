@@ -10,6 +10,7 @@ import {
   parseConfig,
   productionSpec,
   publicUrl,
+  redisSpec,
   refuseDemoSettings,
   verifierIdentity,
   withSecretFiles,
@@ -37,6 +38,11 @@ export const apiSpec = {
    * dir; conversations and the knowledge base share one pool of DATABASE_POOL_MAX connections.
    */
   ...databaseSpec(),
+  /**
+   * Redis (docs/scale-out.md): per-person rate limits and exchanged tokens shared by every API instance;
+   * unset, they stay in this process.
+   */
+  ...redisSpec(),
   IDP_ISSUER: env.url(defaultUrl('idp')),
   TICKETING_URL: env.url(defaultUrl('ticketing')),
   ORGANIZATIONS_URL: env.url(defaultUrl('organizations')),

@@ -1,44 +1,51 @@
-/** Per-person request rate (sliding one-minute window) and input size caps. */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+/**
+ * Per-person request rate: at most N requests a minute per person (the token's subject), counted by
+ * @fastify/rate-limit in this process, or in Redis with REDIS_URL so that the limit holds across every
+ * API instance (docs/scale-out.md). Its window is fixed (a minute from the person's first request in
+ * it), as its Redis store counts. Over the limit: 429 with Retry-After and a JSON body saying when to
+ * try again; Redis away: the 503 `unavailable` naming Redis.
+ */
+import rateLimitPlugin from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SharedRedis } from '@msi/kit';
 
-export interface RateLimiter {
-  /** Counts a request of `key`; returns the seconds to wait when over the limit, else 0. */
-  hit(key: string): number;
-}
+const WINDOW_MS = 60_000;
 
-export function createRateLimiter(perMinute: number, now: () => number = Date.now): RateLimiter {
-  const windows = new Map<string, number[]>();
-  let sweeps = 0;
-  return {
-    hit(key) {
-      const t = now();
-      const recent = (windows.get(key) ?? []).filter((x) => x > t - 60_000);
-      if (++sweeps % 1000 === 0) {
-        for (const [k, v] of windows) if (!v.some((x) => x > t - 60_000)) windows.delete(k);
-      }
-      if (recent.length >= perMinute) {
-        windows.set(key, recent);
-        return Math.max(1, Math.ceil((recent[0]! + 60_000 - t) / 1000));
-      }
-      recent.push(t);
-      windows.set(key, recent);
-      return 0;
-    },
-  };
-}
-
-/** A preHandler (after authentication) answering 429 with Retry-After once a person is over the limit. */
-export function rateLimit(limiter: RateLimiter, perMinute: number) {
-  return async (req: FastifyRequest, reply: FastifyReply) => {
-    const wait = limiter.hit(req.principal?.sub ?? req.ip);
-    if (wait > 0) {
-      return reply
-        .status(429)
-        .header('Retry-After', String(wait))
-        .send({
-          error: 'rate_limited',
-          message: `too many requests: at most ${perMinute} per minute; try again in ${wait} s`,
-        });
+/**
+ * Registers the limiter on `app` and returns the preHandler that counts a request (run it after
+ * authentication: it keys by the person).
+ */
+export async function personRateLimit(
+  app: FastifyInstance,
+  perMinute: number,
+  redis?: SharedRedis,
+): Promise<(req: FastifyRequest, reply: FastifyReply) => Promise<unknown>> {
+  await app.register(rateLimitPlugin, {
+    // Only where this preHandler runs (the /api routes), not on health checks and metadata.
+    global: false,
+    ...(redis ? { redis: redis.client, nameSpace: redis.key('ratelimit', '') } : {}),
+  });
+  const count = app.createRateLimit({
+    max: perMinute,
+    timeWindow: WINDOW_MS,
+    keyGenerator: (req) => req.principal?.sub ?? req.ip,
+  });
+  return async (req, reply) => {
+    let r: Awaited<ReturnType<typeof count>>;
+    try {
+      r = await count(req);
+    } catch (err) {
+      // Only the Redis store fails; the in-process one cannot.
+      throw redis ? redis.unavailable(err) : err;
     }
+    if (r.isAllowed || !r.isExceeded) return;
+    const wait = Math.max(1, r.ttlInSeconds);
+    return reply
+      .status(429)
+      .header('Retry-After', String(wait))
+      .send({
+        error: 'rate_limited',
+        message: `too many requests: at most ${perMinute} per minute; try again in ${wait} s`,
+      });
   };
 }

@@ -108,6 +108,8 @@ interface Pooled {
   client: Promise<Client>;
   /** The person's latest API token: the subject of the next exchange when the cached one runs out. */
   subjectToken: string;
+  /** That token's sign-in (`sid`): exchanged tokens are cached, and dropped, per sign-in. */
+  session: string | undefined;
   lastUsed: number;
 }
 
@@ -170,11 +172,13 @@ export function createMcpGateway(opts: McpGatewayOptions): McpGatewayHandle {
     const hit = pool.get(key);
     if (hit) {
       hit.subjectToken = subjectToken;
+      hit.session = principal.sid;
       hit.lastUsed = Date.now();
       return hit.client;
     }
     const entry: Pooled = {
       subjectToken,
+      session: principal.sid,
       lastUsed: Date.now(),
       client: undefined as unknown as Promise<Client>,
     };
@@ -182,7 +186,12 @@ export function createMcpGateway(opts: McpGatewayOptions): McpGatewayHandle {
       const [{ Client }, { StreamableHTTPClientTransport }, jsonSchemaValidator] = await loadSdk();
       const transport = new StreamableHTTPClientTransport(new URL(`${ref.url}/mcp`), {
         fetch: async (url, init) => {
-          const token = await opts.exchanger.tokenFor(principal.sub, entry.subjectToken, ref.url);
+          const token = await opts.exchanger.tokenFor(
+            principal.sub,
+            entry.subjectToken,
+            ref.url,
+            entry.session,
+          );
           const headers = new Headers(init?.headers);
           headers.set('authorization', `Bearer ${token}`);
           // The client is pooled across requests: the trace is the one of the request calling now.

@@ -1,11 +1,13 @@
 /**
  * RFC 8693 token exchange at the IDP: the person's API token becomes a token for one MCP server
  * (same person, that server as audience, narrowed scope). The person's own token is never forwarded.
- * Exchanged tokens are cached per person and audience until shortly before they expire.
+ * Exchanged tokens are cached per person, audience and sign-in (`sid`) until shortly before they expire
+ * (token-cache.ts: in this process, or in Redis), and dropped when that sign-in ends.
  * The target is named per deployment: `resource` (RFC 8707: the server's URL) or `audience` (RFC 8693
  * §2.1: the server's logical name at the IDP, as Keycloak 26 and Okta take it).
  */
 import { sameIssuer, type Logger } from '@msi/kit';
+import { memoryTokenCache, type CachedToken, type TokenCache } from './token-cache.js';
 
 export class ExchangeError extends Error {
   constructor(message: string) {
@@ -15,8 +17,13 @@ export class ExchangeError extends Error {
 }
 
 export interface TokenExchanger {
-  /** A token for `audience` on behalf of the person `sub` whose API token is `subjectToken`. */
-  tokenFor(sub: string, subjectToken: string, audience: string): Promise<string>;
+  /**
+   * A token for `audience` on behalf of the person `sub` whose API token is `subjectToken`, of the
+   * sign-in `session` (the token's `sid`, when it has one).
+   */
+  tokenFor(sub: string, subjectToken: string, audience: string, session?: string): Promise<string>;
+  /** Forgets the tokens exchanged for the sign-in `session` (it ended). */
+  dropSession?(session: string): Promise<void>;
   /** A token of the API itself (client credentials, no person) for `audience`: for warming up only. */
   serviceToken?(audience: string): Promise<string>;
   /** Exchanges done at the IDP so far (cache misses). */
@@ -39,18 +46,17 @@ export interface TokenExchangeOptions {
   onExchange?: (audience: string, ok: boolean) => void;
   /** A cached token is renewed this long before it expires (ms). */
   renewBeforeMs?: number;
+  /** Where exchanged tokens are kept (default: in this process). */
+  cache?: TokenCache;
   now?: () => number;
 }
 
-interface Cached {
-  token: string;
-  expiresAt: number;
-}
+type Cached = CachedToken;
 
 export function createTokenExchanger(opts: TokenExchangeOptions): TokenExchanger {
   const renewBefore = opts.renewBeforeMs ?? 30_000;
   const now = opts.now ?? Date.now;
-  const cache = new Map<string, Cached>();
+  const cache = opts.cache ?? memoryTokenCache(now);
   const inflight = new Map<string, Promise<string>>();
   let endpoint: Promise<string> | undefined;
   let exchanges = 0;
@@ -72,12 +78,6 @@ export function createTokenExchanger(opts: TokenExchangeOptions): TokenExchanger
     })();
     endpoint.catch(() => (endpoint = undefined));
     return endpoint;
-  };
-
-  const prune = () => {
-    if (cache.size < 1000) return;
-    const t = now();
-    for (const [k, v] of cache) if (v.expiresAt - renewBefore <= t) cache.delete(k);
   };
 
   /** The request's name for the server at `url`: `resource=url`, or `audience=<its audience>`. */
@@ -140,21 +140,25 @@ export function createTokenExchanger(opts: TokenExchangeOptions): TokenExchanger
     async serviceToken(audience) {
       return (await tokenRequest(audience, { grant_type: 'client_credentials', ...target(audience) })).token;
     },
-    async tokenFor(sub, subjectToken, audience) {
+    async tokenFor(sub, subjectToken, audience, session) {
+      // A token without a sign-in id (another provider's) is cached per person.
+      const group = session ?? `sub:${sub}`;
       const key = `${sub}\n${audience}`;
-      const hit = cache.get(key);
-      if (hit && hit.expiresAt - renewBefore > now()) return hit.token;
-      let p = inflight.get(key);
+      const flight = `${group}\n${key}`;
+      let p = inflight.get(flight);
       if (!p) {
-        p = exchange(subjectToken, audience).then((c) => {
-          prune();
-          cache.set(key, c);
+        p = (async () => {
+          const hit = await cache.get(group, key);
+          if (hit && hit.expiresAt - renewBefore > now()) return hit.token;
+          const c = await exchange(subjectToken, audience);
+          await cache.set(group, key, c, c.expiresAt - renewBefore - now());
           return c.token;
-        });
-        inflight.set(key, p);
-        void p.finally(() => inflight.delete(key)).catch(() => {});
+        })();
+        inflight.set(flight, p);
+        void p.finally(() => inflight.delete(flight)).catch(() => {});
       }
       return p;
     },
+    dropSession: (session) => cache.dropSession(session),
   };
 }

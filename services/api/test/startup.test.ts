@@ -1,5 +1,5 @@
 // The kit's start-up on the built API: listening, SIGTERM, and the exit codes of docs/exit-codes.md;
-// and its database: a malformed or refused DATABASE_URL (78), an unreachable server (69 after the wait).
+// and its database: a malformed or refused DATABASE_URL (78), an unreachable server (69 after the wait); the same for REDIS_URL.
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '@msi/kit';
 import { backends, testServerUrl, withDatabase } from '../../../test/support/database.js';
@@ -93,5 +93,36 @@ describe('api start-up with the monitoring variables', () => {
     expect(m.stderr).toBe(
       'api: config: METRICS_MEMORY_LIMIT_MB must be an integer 16-16777216 (MiB) when set (got "1.5")\n',
     );
+  });
+});
+
+describe('api start-up with REDIS_URL', () => {
+  const dataDir = freshDirs('msi-startup-api-redis-');
+
+  it('a URL that is not a redis:// URL: exit 78 and one line naming REDIS_URL', () => {
+    const r = runToExit('api', {
+      ...ENV,
+      MSI_DATA_DIR: dataDir(),
+      PORT: '0',
+      REDIS_URL: 'http://cache:6379',
+    });
+    expect(r.status).toBe(EXIT.config);
+    expect(r.stderr.split('\n')).toHaveLength(2);
+    expect(r.stderr).toMatch(/^api: config: REDIS_URL must be a redis:\/\//);
+  });
+
+  it('a Redis that does not answer: exit 69 after the connect timeout, one line naming Redis, not its password', () => {
+    const r = runToExit('api', {
+      ...ENV,
+      MSI_DATA_DIR: dataDir(),
+      PORT: '0',
+      REDIS_URL: 'redis://:hunter2@127.0.0.1:9',
+      DATABASE_CONNECT_TIMEOUT_MS: '1000',
+    });
+    expect(r.status).toBe(EXIT.unavailable);
+    expect(r.stderr.split('\n')).toHaveLength(2);
+    expect(r.stderr).toMatch(/^api: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:9 is unavailable/);
+    expect(r.stderr).not.toContain('hunter2');
+    expect(r.stdout).not.toMatch(/"msg":"listening"/);
   });
 });

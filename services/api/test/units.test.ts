@@ -3,7 +3,6 @@ import { desktopPrincipal } from '../../../test/support/principal.js';
 import { createApprovals } from '../src/agent/approvals.js';
 import { summarize } from '../src/agent/loop.js';
 import { plan } from '../src/agent/offline/plan.js';
-import { createRateLimiter } from '../src/limits.js';
 import { createMetrics } from '../src/metrics.js';
 
 const person = desktopPrincipal;
@@ -13,20 +12,6 @@ const orgs = [
   { slug: 'allen-firestation', name: 'Allen Fire Station', legacyName: 'Allen_Firestation' },
   { slug: 'la-city', name: 'City of Los Angeles', legacyName: 'LA_City' },
 ];
-
-describe('rate limiter', () => {
-  it('allows N per minute per key, then says how long to wait', () => {
-    let t = 0;
-    const rl = createRateLimiter(2, () => t);
-    expect(rl.hit('a')).toBe(0);
-    t = 10_000;
-    expect(rl.hit('a')).toBe(0);
-    expect(rl.hit('b')).toBe(0);
-    expect(rl.hit('a')).toBe(50);
-    t = 60_001;
-    expect(rl.hit('a')).toBe(0);
-  });
-});
 
 describe('approvals', () => {
   it('only the owner decides; others get not_found; timeout and cancel settle', async () => {

@@ -12,6 +12,7 @@ import { authorizeRoutes } from './routes/authorize.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { endSessionRoutes } from './routes/end-session.js';
 import { registerRoutes } from './routes/register.js';
+import { revocationFeedRoutes } from './routes/revocations.js';
 import { revokeRoutes } from './routes/revoke.js';
 import { tokenRoutes } from './routes/token.js';
 import { userinfoRoutes } from './routes/userinfo.js';
@@ -54,6 +55,7 @@ export async function openIdpData(cfg: IdpConfig, log?: Logger): Promise<IdpData
     ...(log ? { log } : {}),
     connectTimeoutMs: cfg.DATABASE_CONNECT_TIMEOUT_MS,
     poolMax: cfg.DATABASE_POOL_MAX,
+    revocationTtl: keyRetention(cfg),
   });
   return { keys, store, close: () => store.close() };
 }
@@ -111,6 +113,7 @@ export async function buildIdp(
   tokenRoutes(app, idp);
   userinfoRoutes(app, idp);
   revokeRoutes(app, idp);
+  revocationFeedRoutes(app, idp);
   endSessionRoutes(app, idp);
   registerRoutes(app, idp);
   return idp;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Generated, type Kysely } from 'kysely';
 import { openStore, type Logger, type Migration, type Role, type Store as KitStore } from '@msi/kit';
 import { DEMO_PASSWORD, DEMO_USERS } from '@msi/kit/demo';
 import { hashPassword } from './passwords.js';
@@ -122,6 +122,27 @@ const MIGRATIONS: Migration[] = [
    CREATE INDEX issued_grant ON issued_tokens(grant_id);
    CREATE INDEX issued_expiry ON issued_tokens(expires_at);`,
   },
+  {
+    // What resource servers must stop accepting before it expires (GET /revocations): a sign-in ended
+    // (`sid`, the grant every token of it names) or one access token revoked (`jti`). `seq` is the feed's
+    // cursor; a row lives as long as a token it names could.
+    sqlite: `CREATE TABLE revocations (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     kind TEXT NOT NULL CHECK (kind IN ('sid', 'jti')),
+     value TEXT NOT NULL,
+     revoked_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX revocations_expiry ON revocations(expires_at);`,
+    postgres: `CREATE TABLE revocations (
+     seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     kind TEXT NOT NULL CHECK (kind IN ('sid', 'jti')),
+     value TEXT NOT NULL,
+     revoked_at BIGINT NOT NULL,
+     expires_at BIGINT NOT NULL
+   );
+   CREATE INDEX revocations_expiry ON revocations(expires_at);`,
+  },
 ];
 
 interface IdpTables {
@@ -169,6 +190,22 @@ interface IdpTables {
     expires_at: number;
     revoked_at: number | null;
   };
+  revocations: {
+    seq: Generated<number>;
+    kind: 'sid' | 'jti';
+    value: string;
+    revoked_at: number;
+    expires_at: number;
+  };
+}
+
+/** One entry of the revocation feed: tokens naming this `sid` (or this `jti`) are no longer good. */
+export interface Revocation {
+  seq: number;
+  kind: 'sid' | 'jti';
+  value: string;
+  /** Until when a token it names could still be presented (seconds since the epoch). */
+  expiresAt: number;
 }
 
 export interface User {
@@ -243,6 +280,11 @@ export interface StoreOptions {
   log?: Logger;
   connectTimeoutMs?: number;
   poolMax?: number;
+  /**
+   * How long a revoked sign-in stays in the revocation feed (seconds): the longest life of a token issued
+   * for it, plus slack (default 1 h 2 min).
+   */
+  revocationTtl?: number;
 }
 
 /**
@@ -251,7 +293,10 @@ export interface StoreOptions {
  * transaction; a database that is away makes the calls throw DatabaseUnavailableError (503).
  */
 export class Store {
-  private constructor(readonly kit: KitStore<IdpTables>) {}
+  private constructor(
+    readonly kit: KitStore<IdpTables>,
+    private readonly revocationTtl: number,
+  ) {}
 
   private get db(): Kysely<IdpTables> {
     return this.kit.db;
@@ -274,7 +319,7 @@ export class Store {
       ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
       ...(o.poolMax !== undefined ? { poolMax: o.poolMax } : {}),
     });
-    const store = new Store(kit);
+    const store = new Store(kit, o.revocationTtl ?? 3720);
     try {
       await store.seedDemoUsers();
       await store.prune();
@@ -394,13 +439,71 @@ export class Store {
   async endSession(hash: string): Promise<void> {
     await this.kit.transaction(async (trx) => {
       await trx.deleteFrom('sessions').where('id_hash', '=', hash).execute();
-      await trx
+      const revoked = await trx
         .updateTable('grants')
         .set({ revoked_at: now() })
         .where('session_hash', '=', hash)
         .where('revoked_at', 'is', null)
+        .returning('id')
         .execute();
+      await this.recordRevocations(
+        trx,
+        revoked.map((g) => ({ kind: 'sid', value: g.id })),
+      );
     });
+  }
+
+  /**
+   * Adds entries to the revocation feed in the caller's transaction. On PostgreSQL an advisory lock makes
+   * `seq` order commit order: without it a poller could read seq 7 before a slower transaction commits
+   * 6, and step over it for good. Revocations are rare (sign-outs), so serialising them costs nothing.
+   */
+  private async recordRevocations(
+    trx: Kysely<IdpTables>,
+    entries: { kind: 'sid' | 'jti'; value: string; expiresAt?: number }[],
+  ): Promise<void> {
+    if (!entries.length) return;
+    if (this.kit.dialect === 'postgres')
+      await sql`SELECT pg_advisory_xact_lock(hashtext('msi:idp:revocations'))`.execute(trx);
+    const t = now();
+    await trx
+      .insertInto('revocations')
+      .values(
+        entries.map((e) => ({
+          kind: e.kind,
+          value: e.value,
+          revoked_at: t,
+          expires_at: e.expiresAt ?? t + this.revocationTtl,
+        })),
+      )
+      .execute();
+  }
+
+  /** The feed's newest cursor (0 when it is empty). */
+  async lastRevocation(): Promise<number> {
+    const r = await this.db
+      .selectFrom('revocations')
+      .select((e) => e.fn.max('seq').as('last'))
+      .executeTakeFirst();
+    return Number(r?.last ?? 0);
+  }
+
+  /** The feed after cursor `after`: what is still worth refusing, oldest first, at most `limit`. */
+  async revocations(after: number, limit = 1000): Promise<Revocation[]> {
+    const rows = await this.db
+      .selectFrom('revocations')
+      .select(['seq', 'kind', 'value', 'expires_at'])
+      .where('seq', '>', after)
+      .where('expires_at', '>', now())
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      kind: r.kind,
+      value: r.value,
+      expiresAt: Number(r.expires_at),
+    }));
   }
 
   static sessionHash(id: string): string {
@@ -453,12 +556,15 @@ export class Store {
 
   /** Revokes a grant: its refresh tokens stop working, and its access tokens are no longer accepted here. */
   async revokeGrant(id: string): Promise<void> {
-    await this.db
-      .updateTable('grants')
-      .set({ revoked_at: now() })
-      .where('id', '=', id)
-      .where('revoked_at', 'is', null)
-      .execute();
+    await this.kit.transaction(async (trx) => {
+      const r = await trx
+        .updateTable('grants')
+        .set({ revoked_at: now() })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 1) await this.recordRevocations(trx, [{ kind: 'sid', value: id }]);
+    });
   }
 
   /**
@@ -591,13 +697,18 @@ export class Store {
   }
 
   async revokeAccessToken(jti: string, clientId: string): Promise<void> {
-    await this.db
-      .updateTable('issued_tokens')
-      .set({ revoked_at: now() })
-      .where('jti', '=', jti)
-      .where('client_id', '=', clientId)
-      .where('revoked_at', 'is', null)
-      .execute();
+    await this.kit.transaction(async (trx) => {
+      const r = await trx
+        .updateTable('issued_tokens')
+        .set({ revoked_at: now() })
+        .where('jti', '=', jti)
+        .where('client_id', '=', clientId)
+        .where('revoked_at', 'is', null)
+        .returning('expires_at')
+        .executeTakeFirst();
+      if (r)
+        await this.recordRevocations(trx, [{ kind: 'jti', value: jti, expiresAt: Number(r.expires_at) }]);
+    });
   }
 
   /** Drops what has expired (codes, refresh tokens, token records, sessions), in one transaction. */
@@ -611,6 +722,7 @@ export class Store {
       await trx.deleteFrom('refresh_tokens').where('expires_at', '<', t).execute();
       await trx.deleteFrom('issued_tokens').where('expires_at', '<', t).execute();
       await trx.deleteFrom('sessions').where('expires_at', '<', t).execute();
+      await trx.deleteFrom('revocations').where('expires_at', '<', t).execute();
     });
   }
 

@@ -68,6 +68,9 @@ export class TokenIssuer {
       jti,
       client_id: r.clientId,
       scope: r.scope,
+      // The sign-in (grant) the token belongs to: a resource server refuses it once that is revoked
+      // (GET /revocations), exchanged tokens included (they carry their subject token's grant).
+      ...(r.grantId ? { sid: r.grantId } : {}),
       ...(r.user ? userClaims(r.user) : {}),
       ...(r.act ? { act: r.act } : {}),
     };

@@ -7,7 +7,9 @@ import {
   DEFAULT_CLAIMS,
   type ClaimMapping,
 } from './identity.js';
+import type { Logger } from './log.js';
 import { ROLES, type Principal, type Role } from './principal.js';
+import { createRevocationFeed, type RevocationFeed, type Revoked } from './revocations.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -41,11 +43,28 @@ export interface TokenVerifierOptions {
   clockToleranceSeconds?: number;
   /** Minimum time between JWKS refetches on an unknown `kid` (ms). */
   jwksCooldownMs?: number;
+  /**
+   * How often the issuer's revocation feed is polled (ms; REVOCATION_POLL_MS): tokens of a sign-in that
+   * ended, or revoked themselves, are refused from the next poll on. 0: never (the token's lifetime is
+   * the window). Only issuers whose discovery names `msi_revocations_endpoint` (ours) have a feed.
+   */
+  revocationPollMs?: number;
+  /** The feed's URL, when discovery is skipped (`jwksUri` given). */
+  revocationsUri?: string;
+  /** Where an unreachable feed is reported. */
+  log?: Pick<Logger, 'warn' | 'info'>;
 }
 
 export interface TokenVerifier {
   verify(token: string): Promise<Principal>;
+  /** Called with the sign-ins and tokens each poll of the revocation feed newly brought. */
+  onRevoked?(listener: (r: Revoked) => void): void;
+  /** Stops polling the revocation feed. */
+  close?(): void;
 }
+
+/** Polled every 2 s unless configured otherwise. */
+export const DEFAULT_REVOCATION_POLL_MS = 2000;
 
 /**
  * jose, loaded when a token is first signed or checked rather than at start-up (a health check does not
@@ -69,14 +88,25 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
   /** The issuer exactly as the provider spells it (Auth0's ends with a slash; our config drops it). */
   let exactIssuer = opts.issuer;
   let keySet: Promise<JWTVerifyGetKey> | undefined;
+  const pollMs = opts.revocationPollMs ?? DEFAULT_REVOCATION_POLL_MS;
+  let feed: RevocationFeed | undefined;
+  const revokedListeners: ((r: Revoked) => void)[] = [];
+  let closed = false;
 
   const getKeySet = () => {
     keySet ??= (async () => {
       const [found, { createRemoteJWKSet }] = await Promise.all([
-        opts.jwksUri ? { jwksUri: opts.jwksUri, issuer: opts.issuer } : discover(opts.issuer),
+        opts.jwksUri
+          ? { jwksUri: opts.jwksUri, issuer: opts.issuer, revocationsUri: opts.revocationsUri }
+          : discover(opts.issuer),
         loadJose(),
       ]);
       exactIssuer = found.issuer;
+      const feedUrl = opts.revocationsUri ?? found.revocationsUri;
+      if (feedUrl && pollMs > 0 && !feed && !closed) {
+        feed = createRevocationFeed({ url: feedUrl, pollMs, log: opts.log });
+        for (const l of revokedListeners) feed.onRevoked(l);
+      }
       return createRemoteJWKSet(new URL(found.jwksUri), {
         cooldownDuration: opts.jwksCooldownMs ?? 1000,
         cacheMaxAge: 10 * 60 * 1000,
@@ -106,7 +136,21 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
       } catch (err) {
         throw new TokenError(describeJoseError(jose.errors, err));
       }
+      if (feed) {
+        await feed.fresh();
+        const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
+        const jti = typeof payload.jti === 'string' ? payload.jti : undefined;
+        if (feed.isRevoked(sid, jti)) throw new TokenError('the token was revoked (signed out)');
+      }
       return principalFromClaims(payload, ([] as string[]).concat(opts.audience)[0]!, claims);
+    },
+    onRevoked(listener) {
+      revokedListeners.push(listener);
+      feed?.onRevoked(listener);
+    },
+    close() {
+      closed = true;
+      feed?.close();
     },
   };
 }
@@ -117,16 +161,28 @@ export function sameIssuer(a: unknown, b: string): boolean {
 }
 
 /** The JWKS URL from the issuer's discovery document, which must name this very issuer (OIDC Discovery §4.3). */
-async function discover(issuer: string): Promise<{ jwksUri: string; issuer: string }> {
+async function discover(
+  issuer: string,
+): Promise<{ jwksUri: string; issuer: string; revocationsUri?: string | undefined }> {
   const res = await fetch(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`, {
     signal: AbortSignal.timeout(5000),
   });
   if (!res.ok) throw new Error(`discovery answered ${res.status}`);
-  const doc = (await res.json()) as { issuer?: string; jwks_uri?: string };
+  const doc = (await res.json()) as {
+    issuer?: string;
+    jwks_uri?: string;
+    msi_revocations_endpoint?: string;
+  };
   if (!sameIssuer(doc.issuer, issuer))
     throw new Error(`discovery names issuer ${doc.issuer}, expected ${issuer}`);
   if (!doc.jwks_uri) throw new Error('discovery has no jwks_uri');
-  return { jwksUri: doc.jwks_uri, issuer: doc.issuer! };
+  // Our IDP's revocation feed (not a standard field); another provider has none.
+  const feed = doc.msi_revocations_endpoint;
+  return {
+    jwksUri: doc.jwks_uri,
+    issuer: doc.issuer!,
+    ...(typeof feed === 'string' && URL.canParse(feed) ? { revocationsUri: feed } : {}),
+  };
 }
 
 function describeJoseError(joseErrors: typeof import('jose').errors, err: unknown): string {
@@ -187,6 +243,7 @@ export function principalFromClaims(
     clientId,
     audience,
     ...(typeof c.jti === 'string' ? { jti: c.jti } : {}),
+    ...(typeof c.sid === 'string' ? { sid: c.sid } : {}),
     expiresAt: c.exp ?? 0,
     isService: c.sub === clientId && !hasUsername,
   };

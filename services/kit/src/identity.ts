@@ -64,6 +64,8 @@ export function identitySpec() {
     IDP_ALGORITHMS: env.list(DEFAULT_ALGORITHMS),
     /** The `aud` this service accepts, when the provider names audiences other than URLs (default: its public URL). */
     TOKEN_AUDIENCE: env.optionalString(),
+    /** How often the issuer's revocation feed is polled (ms; 0: never; only our IDP has one). */
+    REVOCATION_POLL_MS: env.int(0, 600_000, 2000),
   };
 }
 
@@ -108,7 +110,11 @@ export function acceptedAlgorithms(cfg: IdentityConfig): string[] {
 
 /** What a token verifier takes from the identity config. */
 export function verifierIdentity(cfg: IdentityConfig) {
-  return { claims: claimMapping(cfg), algorithms: acceptedAlgorithms(cfg) };
+  return {
+    claims: claimMapping(cfg),
+    algorithms: acceptedAlgorithms(cfg),
+    revocationPollMs: cfg.REVOCATION_POLL_MS,
+  };
 }
 
 /**

@@ -35,3 +35,4 @@ export * from './tracing.js';
 export { inRequestContext, requestIdOf } from './request-tracing.js';
 export * from './metrics.js';
 export * from './pool-stats.js';
+export * from './revocations.js';

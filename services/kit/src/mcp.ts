@@ -21,6 +21,8 @@ export interface McpHttpOptions {
   /** How the tokens' claims read, and the accepted algorithms (default: ours, RS256/PS256/ES256). */
   claims?: ClaimMapping;
   algorithms?: string[];
+  /** How often the issuer's revocation feed is polled (ms; REVOCATION_POLL_MS; 0: never). */
+  revocationPollMs?: number;
   scopesSupported: string[];
   /** Scope every request needs (e.g. `tickets:read`). */
   readScope: string;
@@ -116,7 +118,10 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
     audience: [...(opts.audience ? [opts.audience] : []), opts.resource, mcpResource],
     ...(opts.claims ? { claims: opts.claims } : {}),
     ...(opts.algorithms ? { algorithms: opts.algorithms } : {}),
+    ...(opts.revocationPollMs !== undefined ? { revocationPollMs: opts.revocationPollMs } : {}),
+    log: app.log,
   });
+  app.addHook('onClose', async () => verifier.close?.());
   const auth = requireBearer(verifier, {
     resourceMetadataUrl: metadataUrl,
     requiredScopes: [opts.readScope],

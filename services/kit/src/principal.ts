@@ -18,6 +18,8 @@ export interface Principal {
   clientId: string;
   audience: string;
   jti?: string;
+  /** The sign-in the token belongs to (our IDP: its grant; exchanged tokens keep their subject's). */
+  sid?: string;
   expiresAt: number;
   /** True for client-credentials tokens: no person behind them, so no person's rights. */
   isService: boolean;

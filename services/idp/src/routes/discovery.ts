@@ -46,6 +46,8 @@ export function discoveryRoutes(app: FastifyInstance, idp: Idp): void {
     authorization_response_iss_parameter_supported: true,
     prompt_values_supported: ['none', 'login'],
     resource_indicators_supported: true,
+    // Not a standard field: where resource servers poll what was revoked (routes/revocations.ts).
+    msi_revocations_endpoint: `${iss}/revocations`,
     // Not a standard field: tells the API's production /readyz that this is the demo set-up.
     ...(idp.cfg.IDP_DEMO ? { msi_demo: true } : {}),
   };
