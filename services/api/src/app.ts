@@ -3,11 +3,13 @@
  * renderer's origins, Host allowlist, no repeated query parameters, conversations and turns, approvals, /api/me and /api/tools, the knowledge base and
  * its routes, /readyz and /metrics.
  */
+import { randomUUID } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cors from '@fastify/cors';
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import {
+  connectRedis,
   guardHosts,
   httpCheck,
   isUnavailable,
@@ -28,6 +30,7 @@ import {
 } from './agent/approval-policy.js';
 import { createApprovals } from './agent/approvals.js';
 import { registerApprovalRoutes } from './agent/approvals.js';
+import { createSharedApprovals } from './agent/shared-approvals.js';
 import { offlineProvider } from './agent/offline/index.js';
 import type { ModelProvider } from './agent/provider.js';
 import { apiVerifier, bearerToken, requirePerson } from './auth.js';
@@ -53,7 +56,10 @@ import { registerMeRoutes } from './me-routes.js';
 import { createMetrics } from './metrics.js';
 import { hardeningChecks } from './hardening.js';
 import { createTokenExchanger } from './token-exchange.js';
+import { createInstanceBus } from './turns/bus.js';
 import { createMemoryEventLog } from './turns/events.js';
+import { createTurnLeases } from './turns/lease.js';
+import { createRedisEventLog } from './turns/redis-events.js';
 import { registerTurnRoutes } from './turns/routes.js';
 import { createTurnRunner } from './turns/runner.js';
 import { createTurnStore, turnMigrations, type TurnTables } from './turns/store.js';
@@ -194,13 +200,54 @@ export async function buildApi(
   });
   onShutdown(() => mcp.close());
   const store = createConversationStore(data as unknown as Store<ConversationTables>);
-  const approvals = createApprovals({ timeoutMs: cfg.APPROVAL_TIMEOUT_MS });
+
+  // REDIS_URL: several instances share turns (docs/scale-out.md, "Turns across instances"): their event
+  // streams, leases, pending approvals, and requests between instances. Without it, all in this process.
+  const redis = cfg.REDIS_URL
+    ? await connectRedis({
+        url: cfg.REDIS_URL,
+        prefix: cfg.REDIS_KEY_PREFIX,
+        log,
+        connectTimeoutMs: cfg.DATABASE_CONNECT_TIMEOUT_MS,
+      })
+    : undefined;
+  if (redis) onShutdown(() => redis.close());
+  const instanceId = randomUUID();
+  const bus = redis ? await createInstanceBus(redis, instanceId, log.child({ module: 'bus' })) : undefined;
+  if (bus) onShutdown(() => bus.close());
+
+  let sharedApprovals: ReturnType<typeof createSharedApprovals> | undefined;
+  const localApprovals = createApprovals({
+    timeoutMs: cfg.APPROVAL_TIMEOUT_MS,
+    onSettled: (id) => sharedApprovals?.settled(id),
+  });
+  const approvals =
+    redis && bus
+      ? (sharedApprovals = createSharedApprovals({
+          local: localApprovals,
+          redis,
+          bus,
+          timeoutMs: cfg.APPROVAL_TIMEOUT_MS,
+          log,
+        }))
+      : localApprovals;
   const policy = createApprovalPolicy(data as unknown as Store<ApprovalPolicyTables>);
 
   registerMeRoutes(app, { preHandler, provider, mcp, docs: kb });
-  // Turns are jobs: their events in this process (a shared log would plug in here), their state stored.
-  const events = createMemoryEventLog();
+  // Turns are jobs: their events in this process or in Redis Streams, their state stored.
+  const events = redis
+    ? createRedisEventLog({ redis, log: log.child({ module: 'turn-events' }) })
+    : createMemoryEventLog();
   const turns = createTurnStore(data as unknown as Store<TurnTables>);
+  const leases =
+    redis &&
+    createTurnLeases({
+      redis,
+      instanceId,
+      log: log.child({ module: 'turns' }),
+      onLost: (turnId) => runner.leaseLost(turnId),
+    });
+  if (leases) onShutdown(() => leases.close());
   const runner = createTurnRunner({
     turn: { provider, approvals, policy, store, metrics, log },
     conversations: store,
@@ -208,9 +255,12 @@ export async function buildApi(
     events,
     docs: kb,
     log: log.child({ module: 'turns' }),
+    ...(leases && bus ? { cluster: { leases, bus } } : {}),
   });
-  // Turns a stopped process left running are marked interrupted before anyone can read them.
+  // Turns a stopped process left running are marked interrupted before anyone can read them; with other
+  // instances, those whose lease expired, now and every second.
   await runner.recover();
+  onShutdown(runner.watch());
   registerHomeRoutes(app, { preHandler, mcp });
   registerConversationRoutes(app, {
     preHandler,
@@ -241,6 +291,7 @@ export async function buildApi(
   registerKnowledgeRoutes(app, kb, { preHandler: preHandler as unknown as preHandlerHookHandler });
   registerReadiness(app, [
     storeCheck(data),
+    ...(redis ? [storeCheck(redis, 'redis')] : []),
     httpCheck('idp', `${cfg.IDP_ISSUER}/.well-known/openid-configuration`),
     httpCheck('ticketing', `${cfg.TICKETING_URL}/.well-known/oauth-protected-resource`),
     httpCheck('organizations', `${cfg.ORGANIZATIONS_URL}/.well-known/oauth-protected-resource`),

@@ -10,6 +10,7 @@ import {
   parseConfig,
   productionSpec,
   publicUrl,
+  redisSpec,
   refuseDemoSettings,
   verifierIdentity,
   withSecretFiles,
@@ -27,6 +28,11 @@ export const apiSpec = {
    * dir; conversations and the knowledge base share one pool of DATABASE_POOL_MAX connections.
    */
   ...databaseSpec(),
+  /**
+   * Redis (docs/scale-out.md) for what several API instances share: turn event streams, turn leases,
+   * pending approvals and the requests between instances. Unset (the desktop): all in this process.
+   */
+  ...redisSpec(),
   IDP_ISSUER: env.url(defaultUrl('idp')),
   TICKETING_URL: env.url(defaultUrl('ticketing')),
   ORGANIZATIONS_URL: env.url(defaultUrl('organizations')),
