@@ -8,6 +8,8 @@
  *  - across instances: the turn runs on API A, the page comes back on API B (PostgreSQL, Redis Streams).
  * The scripted OpenAI-compatible model streams BENCH_RESUME_WORDS words (default 150), one every 10 ms;
  * BENCH_RESUME_RUNS reloads each (default 10), each after a different number of deltas.
+ * Last, A is killed (`kill -9`) in the middle of a turn: the time until B has written it as interrupted
+ * (its lease expires: TTL 5 s, looked for every second) and a reader on B got the end of its stream.
  */
 import { randomBytes } from 'node:crypto';
 import { API_ROUTES, apiPath, type ConversationDetail } from '@msi/contracts/api';
@@ -114,6 +116,32 @@ try {
     const token = await shared.login('alex_agent');
     await reload(shared.api, b, token, 3); // warm-up
     await measure('across_instances', shared.api, b, token);
+
+    // The instance running a turn dies.
+    model.setScript(() => ({ hang: true, text: 'Thinking' }));
+    const conv = await call<{ id: string }>(shared.api.url, token, 'POST', API_ROUTES.conversations, {});
+    const first = await sendMessage(shared.api.url, token, conv.body.id, 'Think', (e) =>
+      e.event === 'message.delta' ? 'stop' : undefined,
+    );
+    const turnId = String(first.events[0]!.data.turnId);
+    const reader = readTurnEvents(b.url, token, turnId, first.events.at(-1)!.id);
+    const exited = new Promise((r) => shared.api.proc.once('exit', r));
+    shared.api.proc.kill('SIGKILL');
+    await exited;
+    const t0 = performance.now();
+    const path = apiPath(API_ROUTES.conversation, { id: conv.body.id });
+    while ((await call<ConversationDetail>(b.url, token, 'GET', path)).body.activeTurn) {
+      if (performance.now() - t0 > 30_000) throw new Error('B did not take over within 30 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const marked = performance.now() - t0;
+    const end = (await reader).events.at(-1);
+    if (end?.event !== 'error' || end.data.error !== 'interrupted')
+      throw new Error(`the reader on B ended with ${JSON.stringify(end)}`);
+    console.log(
+      `kill -9 of the instance running a turn: interrupted by the other after ${marked.toFixed(0)} ms`,
+    );
+    figure('resume_takeover_after_kill_ms', marked, 'ms');
   } finally {
     await shared.stop();
     const redis = await connectRedis({ url: REDIS_URL, prefix, log: createLogger('bench', 'silent') });

@@ -238,15 +238,19 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
       if (there) await cluster.bus.call(there, CANCEL, { conversationId });
     },
     async recover() {
-      const all = (await turns.running()).filter((t) => !running.has(t.id));
       // Alone (the desktop), every turn still marked running was left by the last run; with others,
-      // only those whose instance stopped renewing their lease, each claimed by exactly one instance.
-      const claimed = cluster ? new Set(await cluster.leases.claimOrphans(all.map((t) => t.id))) : undefined;
-      const left = claimed ? all.filter((t) => claimed.has(t.id)) : all;
+      // only those whose instance stopped renewing their lease, each claimed by exactly one instance
+      // (the sweep reads ids only: it runs every second on every instance).
+      let left: (TurnRecord | { id: string; owner: string })[];
+      if (cluster) {
+        const all = (await turns.runningIds()).filter((t) => !running.has(t.id));
+        const claimed = new Set(await cluster.leases.claimOrphans(all.map((t) => t.id)));
+        left = all.filter((t) => claimed.has(t.id));
+      } else left = await turns.running();
       const recovered: string[] = [];
-      for (const claimedTurn of left) {
+      for (const found of left) {
         // Claimed after its instance let go: it may have ended just before (ended, then released).
-        const t = claimed ? await turns.get(claimedTurn.owner, claimedTurn.id) : claimedTurn;
+        const t = 'checkpoint' in found ? found : await turns.get(found.owner, found.id);
         if (!t || t.status !== 'running') continue;
         recovered.push(t.id);
         const calls = t.checkpoint.calls.map(cutOff);
