@@ -188,6 +188,38 @@ describe('turns across API instances (PostgreSQL + Redis)', () => {
     });
   });
 
+  it('A frozen longer than its lease: B writes the turn as interrupted; A, thawed, lets go of it and saves nothing', async () => {
+    model.setScript(() => ({ hang: true, text: 'Frozen mid-answer' }));
+    const id = await conversation('alex_agent');
+    const first = await sendMessage(a.url, tokens.alex_agent!, id, 'Think', (e) =>
+      e.event === 'message.delta' ? 'stop' : undefined,
+    );
+    const turnId = turnOf(first.events);
+    const aborted = model.aborted;
+    a.proc.kill('SIGSTOP');
+    try {
+      await vi.waitFor(async () => expect((await detail(b, 'alex_agent', id)).activeTurn).toBeUndefined(), {
+        timeout: 15_000,
+        interval: 100,
+      });
+    } finally {
+      a.proc.kill('SIGCONT');
+    }
+    // Thawed, A finds its lease gone at the next renewal and stops its model call.
+    await vi.waitFor(() => expect(model.aborted).toBeGreaterThan(aborted), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(() => expect(a.output()).toContain('a turn whose lease was lost stopped here'), {
+      timeout: 10_000,
+      interval: 50,
+    });
+    const saved = await detail(a, 'alex_agent', id);
+    // One answer: B's, as interrupted; none from A.
+    expect(saved.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
+    expect(saved.messages[1]).toMatchObject({ status: 'error', error: { error: 'interrupted' } });
+    const replay = await events(a, 'alex_agent', turnId);
+    expect(replay.events.at(-1)).toMatchObject({ event: 'error', data: { error: 'interrupted' } });
+    expect(replay.of('cancelled')).toEqual([]);
+  });
+
   it('kill -9 A during an approved change: B writes the turn as interrupted within seconds, the change as "outcome unknown"', async () => {
     const title = `In flight at the crash ${Date.now()}`;
     model.setScript(() => ({

@@ -62,7 +62,15 @@ interface Running {
   conversationId: string;
   ac: AbortController;
   deleted: boolean;
+  /** Its lease was lost (cluster): another instance writes it down; this one only lets go. */
+  lost: boolean;
   done: Promise<void>;
+}
+
+class LeaseLostError extends Error {
+  constructor() {
+    super('the turn lease was lost; another instance writes this turn down');
+  }
 }
 
 export interface TurnRunner {
@@ -143,26 +151,36 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
     // A checkpoint that matters (a call, an approval) is returned: the loop awaits it before it sends an
     // approved change, so a process that dies while the change is made is known to have approved it.
     const emit = <K extends StreamEventName>(event: K, data: StreamEvents[K]): Promise<void> | void => {
+      if (slot.lost) return;
       events.append(id, event, data);
       if (track(progress, event, data)) return save();
       if (performance.now() - savedAt > checkpointEveryMs) void save();
     };
     let status: Exclude<TurnStatus, 'running'> = 'error';
     let message: Message | undefined;
+    // A turn whose lease was lost saves no answer of its own: the instance that took it writes it down.
+    const store: ConversationStore = Object.create(deps.turn.store) as ConversationStore;
+    store.saveAssistantMessage = (...args) =>
+      slot.lost ? Promise.reject(new LeaseLostError()) : deps.turn.store.saveAssistantMessage(...args);
     try {
-      message = await runTurn(deps.turn, {
-        principal,
-        conversationId: slot.conversationId,
-        toolbox: createToolbox(mcp, deps.docs),
-        history,
-        signal: slot.ac.signal,
-        emit,
-      });
+      message = await runTurn(
+        { ...deps.turn, store },
+        {
+          principal,
+          conversationId: slot.conversationId,
+          toolbox: createToolbox(mcp, deps.docs),
+          history,
+          signal: slot.ac.signal,
+          emit,
+        },
+      );
       status = message.status;
       // runTurn ends a complete turn with `done` and a failed one with `error`; a stopped one ends here.
       if (message.status === 'cancelled') emit('cancelled', { messageId: message.id });
     } catch (err) {
-      if (slot.deleted) {
+      if (slot.lost) {
+        log.warn({ turnId: id }, 'a turn whose lease was lost stopped here');
+      } else if (slot.deleted) {
         status = 'cancelled';
         emit('error', { error: 'not_found', message: `conversation ${slot.conversationId} was deleted` });
       } else {
@@ -170,10 +188,12 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
         emit('error', { error: 'internal_error', message: 'the turn failed; see the service log' });
       }
     } finally {
-      await turns
-        .finish(id, status, message?.id)
-        .catch((err: Error) => log.error({ err }, 'turn end not stored'));
-      events.close(id);
+      if (!slot.lost) {
+        await turns
+          .finish(id, status, message?.id)
+          .catch((err: Error) => log.error({ err }, 'turn end not stored'));
+        events.close(id);
+      }
       running.delete(id);
       byConversation.delete(slot.conversationId);
       await cluster?.leases
@@ -197,6 +217,7 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
         conversationId,
         ac: new AbortController(),
         deleted: false,
+        lost: false,
         done: Promise.resolve(),
       };
       // Taken before the first await: a second message to the same conversation is a conflict.
@@ -302,7 +323,10 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
       return () => clearInterval(timer);
     },
     leaseLost(turnId) {
-      running.get(turnId)?.ac.abort(new Error('the turn lease was lost'));
+      const slot = running.get(turnId);
+      if (!slot) return;
+      slot.lost = true;
+      slot.ac.abort(new LeaseLostError());
     },
     async drain() {
       await Promise.all([...running.values()].map((r) => r.done));
