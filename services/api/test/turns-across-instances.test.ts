@@ -222,15 +222,24 @@ describe('turns across API instances (PostgreSQL + Redis)', () => {
 
   it('kill -9 A during an approved change: B writes the turn as interrupted within seconds, the change as "outcome unknown"', async () => {
     const title = `In flight at the crash ${Date.now()}`;
-    model.setScript(() => ({
-      toolCalls: [{ name: 'create_ticket', arguments: { title, description: 'x y z' } }],
-    }));
+    const waiting = `Waiting at the crash ${Date.now()}`;
+    model.setScript((req) => {
+      const q = req.messages.filter((m) => m.role === 'user').at(-1)!.content!;
+      const t = q.includes('second') ? waiting : title;
+      return { toolCalls: [{ name: 'create_ticket', arguments: { title: t, description: 'x y z' } }] };
+    });
     const id = await conversation('james_smith');
     const first = await sendMessage(a.url, tokens.james_smith!, id, 'File it', (e) =>
       e.event === 'approval.required' ? 'stop' : undefined,
     );
     const turnId = turnOf(first.events);
     const approvalId = String(first.events.at(-1)!.data.approvalId);
+    // A second turn on A waits for a decision when A dies.
+    const id2 = await conversation('james_smith');
+    const second = await sendMessage(a.url, tokens.james_smith!, id2, 'File the second one', (e) =>
+      e.event === 'approval.required' ? 'stop' : undefined,
+    );
+    const pendingId = String(second.events.at(-1)!.data.approvalId);
     const ticketing = stack.ticketing.proc;
     // The change will be sent to a ticketing server that does not answer.
     ticketing.kill('SIGSTOP');
@@ -290,6 +299,23 @@ describe('turns across API instances (PostgreSQL + Redis)', () => {
       turnId,
       status: 'interrupted',
     });
+    // The approval that waited on A: not found through B (nobody waits for it), recorded as not made.
+    expect(
+      (
+        await api(b, 'james_smith', 'POST', apiPath(API_ROUTES.approval, { id: pendingId }), {
+          decision: 'approve',
+        })
+      ).status,
+    ).toBe(404);
+    await vi.waitFor(async () => expect((await detail(b, 'james_smith', id2)).activeTurn).toBeUndefined(), {
+      timeout: 15_000,
+      interval: 100,
+    });
+    expect((await detail(b, 'james_smith', id2)).messages[1]!.toolCalls[0]).toMatchObject({
+      ok: false,
+      approval: { decision: 'cancelled' },
+    });
+    expect(await ticketsTitled(waiting)).toBe(0);
     // The conversation takes a new message again, on B.
     model.setScript(() => ({ text: 'Back.' }));
     const again = await sendMessage(b.url, tokens.james_smith!, id, 'hello again');
