@@ -81,13 +81,24 @@ export function createTurnLeases(opts: LeaseOptions): TurnLeases {
   }, renewEveryMs);
   timer.unref();
 
+  // Redis away: the person's request answers 503 naming it (the kit's unavailable error).
+  const guard = async <T>(p: Promise<T>): Promise<T> => {
+    try {
+      return await p;
+    } catch (err) {
+      throw redis.unavailable(err);
+    }
+  };
+
   return {
     async acquire(turnId, conversationId) {
-      const [[, conv], [, lease]] = ((await client
-        .multi()
-        .set(convKey(conversationId), turnId, 'PX', ttlMs, 'NX')
-        .set(leaseKey(turnId), instanceId, 'PX', ttlMs, 'NX')
-        .exec()) ?? []) as [[unknown, unknown], [unknown, unknown]];
+      const [[, conv], [, lease]] = ((await guard(
+        client
+          .multi()
+          .set(convKey(conversationId), turnId, 'PX', ttlMs, 'NX')
+          .set(leaseKey(turnId), instanceId, 'PX', ttlMs, 'NX')
+          .exec(),
+      )) ?? []) as [[unknown, unknown], [unknown, unknown]];
       if (conv !== 'OK') {
         await client.del(leaseKey(turnId));
         return false;
@@ -105,10 +116,10 @@ export function createTurnLeases(opts: LeaseOptions): TurnLeases {
         .exec();
     },
     async turnOf(conversationId) {
-      return (await client.get(convKey(conversationId))) ?? undefined;
+      return (await guard(client.get(convKey(conversationId)))) ?? undefined;
     },
     async holder(turnId) {
-      return (await client.get(leaseKey(turnId))) ?? undefined;
+      return (await guard(client.get(leaseKey(turnId)))) ?? undefined;
     },
     async claimOrphans(turnIds) {
       if (!turnIds.length) return [];
