@@ -142,11 +142,15 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
     const id = record.id;
     const progress: TurnCheckpoint = { content: '', calls: [] };
     let savedAt = 0;
+    // One write after the other: on a pool (PostgreSQL) an older snapshot must not land after a newer one.
+    let written = Promise.resolve();
     const save = () => {
       savedAt = performance.now();
-      return turns
-        .checkpoint(id, structuredClone(progress))
+      const snapshot = structuredClone(progress);
+      written = written
+        .then(() => turns.checkpoint(id, snapshot))
         .catch((err: Error) => log.warn({ err }, 'turn checkpoint failed'));
+      return written;
     };
     // A checkpoint that matters (a call, an approval) is returned: the loop awaits it before it sends an
     // approved change, so a process that dies while the change is made is known to have approved it.
