@@ -188,6 +188,23 @@ describe('turns across API instances (PostgreSQL + Redis)', () => {
     });
   });
 
+  it('deleting the conversation through B stops its turn on A: nothing it waited to do is done', async () => {
+    const title = `Deleted across instances ${Date.now()}`;
+    model.setScript(() => ({
+      toolCalls: [{ name: 'create_ticket', arguments: { title, description: 'x y z' } }],
+    }));
+    const id = await conversation('james_smith');
+    const t = await sendMessage(a.url, tokens.james_smith!, id, 'File it', async (e) => {
+      if (e.event !== 'approval.required') return;
+      expect((await api(b, 'james_smith', 'DELETE', apiPath(API_ROUTES.conversation, { id }))).status).toBe(
+        204,
+      );
+    });
+    // A's stream (still open) ends: the conversation is gone, the change waiting for approval is not made.
+    expect(t.events.at(-1)).toMatchObject({ event: 'error', data: { error: 'not_found' } });
+    expect(await ticketsTitled(title)).toBe(0);
+  });
+
   it('A frozen longer than its lease: B writes the turn as interrupted; A, thawed, lets go of it and saves nothing', async () => {
     model.setScript(() => ({ hang: true, text: 'Frozen mid-answer' }));
     const id = await conversation('alex_agent');
