@@ -3,6 +3,7 @@
  * renderer's origins, Host allowlist, no repeated query parameters, conversations and turns, approvals, /api/me and /api/tools, the knowledge base and
  * its routes, /readyz and /metrics.
  */
+import { randomUUID } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cors from '@fastify/cors';
@@ -31,6 +32,7 @@ import {
 } from './agent/approval-policy.js';
 import { createApprovals } from './agent/approvals.js';
 import { registerApprovalRoutes } from './agent/approvals.js';
+import { createSharedApprovals } from './agent/shared-approvals.js';
 import { offlineProvider } from './agent/offline/index.js';
 import type { ModelProvider } from './agent/provider.js';
 import { apiVerifier, bearerToken, requirePerson } from './auth.js';
@@ -58,7 +60,10 @@ import { meteredProvider } from './agent/metered-provider.js';
 import { hardeningChecks } from './hardening.js';
 import { memoryTokenCache, redisTokenCache } from './token-cache.js';
 import { createTokenExchanger } from './token-exchange.js';
+import { createInstanceBus } from './turns/bus.js';
 import { createMemoryEventLog } from './turns/events.js';
+import { createTurnLeases } from './turns/lease.js';
+import { createRedisEventLog } from './turns/redis-events.js';
 import { registerTurnRoutes } from './turns/routes.js';
 import { createTurnRunner } from './turns/runner.js';
 import { createTurnStore, turnMigrations, type TurnTables } from './turns/store.js';
@@ -196,7 +201,7 @@ export async function buildApi(
     maxAge: 600,
   });
 
-  // REDIS_URL: what every instance must share (rate-limit counters, exchanged tokens) lives in Redis.
+  // REDIS_URL: what every instance must share (rate-limit counters, exchanged tokens, turns) lives in Redis.
   const redis = cfg.REDIS_URL
     ? await connectRedis({
         url: cfg.REDIS_URL,
@@ -243,13 +248,45 @@ export async function buildApi(
   });
   onShutdown(() => mcp.close());
   const store = createConversationStore(data as unknown as Store<ConversationTables>);
-  const approvals = createApprovals({ timeoutMs: cfg.APPROVAL_TIMEOUT_MS });
+
+  // The same Redis (above) shares turns (docs/scale-out.md, "Turns across instances"): their event
+  // streams, leases, pending approvals, and requests between instances. Without it, all in this process.
+  const instanceId = randomUUID();
+  const bus = redis ? await createInstanceBus(redis, instanceId, log.child({ module: 'bus' })) : undefined;
+  if (bus) onShutdown(() => bus.close());
+
+  let sharedApprovals: ReturnType<typeof createSharedApprovals> | undefined;
+  const localApprovals = createApprovals({
+    timeoutMs: cfg.APPROVAL_TIMEOUT_MS,
+    onSettled: (id) => sharedApprovals?.settled(id),
+  });
+  const approvals =
+    redis && bus
+      ? (sharedApprovals = createSharedApprovals({
+          local: localApprovals,
+          redis,
+          bus,
+          timeoutMs: cfg.APPROVAL_TIMEOUT_MS,
+          log,
+        }))
+      : localApprovals;
   const policy = createApprovalPolicy(data as unknown as Store<ApprovalPolicyTables>);
 
   registerMeRoutes(app, { preHandler, provider, mcp, docs: kb });
-  // Turns are jobs: their events in this process (a shared log would plug in here), their state stored.
-  const events = createMemoryEventLog();
+  // Turns are jobs: their events in this process or in Redis Streams, their state stored.
+  const events = redis
+    ? createRedisEventLog({ redis, log: log.child({ module: 'turn-events' }) })
+    : createMemoryEventLog();
   const turns = createTurnStore(data as unknown as Store<TurnTables>);
+  const leases =
+    redis &&
+    createTurnLeases({
+      redis,
+      instanceId,
+      log: log.child({ module: 'turns' }),
+      onLost: (turnId) => runner.leaseLost(turnId),
+    });
+  if (leases) onShutdown(() => leases.close());
   const runner = createTurnRunner({
     turn: { provider, approvals, policy, store, metrics, log },
     conversations: store,
@@ -257,9 +294,12 @@ export async function buildApi(
     events,
     docs: kb,
     log: log.child({ module: 'turns' }),
+    ...(leases && bus ? { cluster: { leases, bus } } : {}),
   });
-  // Turns a stopped process left running are marked interrupted before anyone can read them.
+  // Turns a stopped process left running are marked interrupted before anyone can read them; with other
+  // instances, those whose lease expired, now and every second.
   await runner.recover();
+  onShutdown(runner.watch());
   registerHomeRoutes(app, { preHandler, mcp });
   registerConversationRoutes(app, {
     preHandler,

@@ -39,8 +39,9 @@ export const apiSpec = {
    */
   ...databaseSpec(),
   /**
-   * Redis (docs/scale-out.md): per-person rate limits and exchanged tokens shared by every API instance;
-   * unset, they stay in this process.
+   * Redis (docs/scale-out.md) for what several API instances share: per-person rate limits, exchanged
+   * tokens, turn event streams, turn leases, pending approvals and the requests between instances.
+   * Unset (the desktop): all in this process.
    */
   ...redisSpec(),
   IDP_ISSUER: env.url(defaultUrl('idp')),

@@ -45,7 +45,8 @@ export interface TurnContext {
   /** Earlier messages and the current question (oldest first). */
   history: { role: 'user' | 'assistant'; content: string }[];
   signal: AbortSignal;
-  emit<K extends StreamEventName>(event: K, data: StreamEvents[K]): void;
+  /** A promise when the event was also written down (a checkpoint): awaited before a change is sent. */
+  emit<K extends StreamEventName>(event: K, data: StreamEvents[K]): void | Promise<void>;
 }
 
 /** A turn is one span (`turn`), with a child for each model step (`chat <model>`) and tool call. */
@@ -291,7 +292,7 @@ async function approve(
     record.approval = { approvalId, decision: 'approved', auto };
     // Recorded before the change is sent: a checkpoint knows it was approved (by this rule), so a change
     // cut off by the process stopping is "outcome unknown", not "cancelled".
-    ctx.emit('approval.auto', { approvalId, callId: record.callId, tool: tool.name, auto });
+    await ctx.emit('approval.auto', { approvalId, callId: record.callId, tool: tool.name, auto });
     return { approval: { decision: 'approved', by: auto.grantedBy, at: auto.grantedAt }, args };
   }
   const offer = (await deps.policy?.offer(tool.name, args)) ?? { alwaysAsk: false, locked: [] };
@@ -324,7 +325,7 @@ async function approve(
   if (rule) await deps.policy?.remember(ctx.conversationId, rule, ctx.principal);
   // Told before the change is sent: a reader that reconnects closes the dialog; a checkpoint knows it
   // was approved, and with which arguments (if the process dies while it runs, its outcome is unknown).
-  ctx.emit('approval.decided', {
+  await ctx.emit('approval.decided', {
     approvalId,
     callId: record.callId,
     decision: approval.decision,

@@ -129,7 +129,7 @@ export function registerConversationRoutes(app: FastifyInstance, opts: Conversat
   app.delete<{ Params: { id: string } }>(API_ROUTES.conversation, { preHandler }, async (req, reply) => {
     if (!(await store.remove(req.principal!.sub, req.params.id))) return notFound(reply, req.params.id);
     // A turn still running in it stops: nothing it waits to do (a change awaiting approval) is done.
-    runner.cancelConversation(req.params.id);
+    await runner.cancelConversation(req.params.id);
     return reply.status(204).send();
   });
 

@@ -2,8 +2,9 @@
  * A turn's events as a stream that can be read again: each event gets an id as it is appended, a reader
  * gets every event after the id it names (all of them without one), then the new ones as they come, and
  * ends after the turn's last event. The desktop keeps them in this process (`createMemoryEventLog`);
- * a shared implementation (Redis Streams: XADD per event, XREAD BLOCK from the reader's id) fits the same
- * interface so that any API instance can serve a reconnect.
+ * with REDIS_URL they are in Redis Streams (redis-events.ts) so that any API instance serves a reconnect.
+ * Writing stays synchronous for the runner (a shared log sends its commands in order on one connection);
+ * reading is asynchronous.
  */
 import type { StreamEventName, StreamEvents } from '@msi/contracts/api';
 
@@ -19,8 +20,8 @@ export class BadEventIdError extends Error {}
 export interface TurnEventLog {
   /** Starts a turn's stream (before its first event). */
   open(turnId: string): void;
-  /** Appends one event; events of one turn keep the order of the calls. Returns its id. */
-  append<K extends StreamEventName>(turnId: string, event: K, data: StreamEvents[K]): string;
+  /** Appends one event; events of one turn keep the order of the calls. */
+  append<K extends StreamEventName>(turnId: string, event: K, data: StreamEvents[K]): void;
   /** The turn's last event was appended: readers end after it. */
   close(turnId: string): void;
   /**
@@ -32,7 +33,12 @@ export interface TurnEventLog {
     turnId: string,
     afterId: string | undefined,
     signal: AbortSignal,
-  ): AsyncIterable<TurnEvent> | undefined;
+  ): Promise<AsyncIterable<TurnEvent> | undefined>;
+  /**
+   * A stream left open by a process that died (the turn was recovered): appends its last event and closes
+   * it, so that its readers end. False when the log does not have it open (nothing to end).
+   */
+  end<K extends StreamEventName>(turnId: string, event: K, data: StreamEvents[K]): Promise<boolean>;
 }
 
 interface Entry {
@@ -77,7 +83,14 @@ export function createMemoryEventLog(opts: { retainMs?: number } = {}): TurnEven
       wake(e);
       setTimeout(() => turns.delete(turnId), retainMs).unref();
     },
-    read(turnId, afterId, signal) {
+    end(turnId, event, data) {
+      const e = turns.get(turnId);
+      if (!e || e.closed) return Promise.resolve(false);
+      this.append(turnId, event, data);
+      this.close(turnId);
+      return Promise.resolve(true);
+    },
+    async read(turnId, afterId, signal) {
       const e = turns.get(turnId);
       if (!e) return undefined;
       let next = 0;

@@ -20,16 +20,16 @@ export interface TurnRouteOptions {
  * Streams a turn's events after `afterId` to the end of the turn (or until the client goes away, which
  * leaves the turn running). A turn whose events are no longer kept gets the event that ended it.
  */
-export function streamTurn(
+export async function streamTurn(
   reply: FastifyReply,
   events: TurnEventLog,
   turn: TurnRecord,
   afterId: string | undefined,
-): Promise<void> | FastifyReply {
+): Promise<void | FastifyReply> {
   const ac = new AbortController();
   let source: AsyncIterable<{ id: string; event: StreamEventName; data: unknown }> | undefined;
   try {
-    source = events.read(turn.id, afterId, ac.signal);
+    source = await events.read(turn.id, afterId, ac.signal);
   } catch (err) {
     if (err instanceof BadEventIdError)
       return reply.status(400).send({ error: 'invalid_request', message: `Last-Event-ID: ${err.message}` });
@@ -54,16 +54,13 @@ export function streamTurn(
         message: 'the turn failed; its answer in the conversation says why',
       });
     sse.end();
-    return Promise.resolve();
+    return;
   }
-  const it = source;
-  return (async () => {
-    try {
-      for await (const e of it) sse.send(e.event, e.data as never, e.id);
-    } finally {
-      sse.end();
-    }
-  })();
+  try {
+    for await (const e of source) sse.send(e.event, e.data as never, e.id);
+  } finally {
+    sse.end();
+  }
 }
 
 function notFound(reply: FastifyReply, id: string) {
@@ -86,14 +83,14 @@ export function registerTurnRoutes(app: FastifyInstance, opts: TurnRouteOptions)
     if (!turn) return notFound(reply, req.params.id);
     if (turn.status !== 'running')
       return reply.status(200).send({ turnId: turn.id, status: turn.status } satisfies TurnStopResult);
-    if (!runner.stop(turn.id)) {
+    if (!(await runner.stop(turn.id))) {
       // It may have ended between the read and now.
       const now = await turns.get(req.principal!.sub, turn.id);
       if (now && now.status !== 'running')
         return reply.status(200).send({ turnId: now.id, status: now.status } satisfies TurnStopResult);
       return reply.status(409).send({
         error: 'conflict',
-        message: 'this turn does not run on this instance; it cannot be stopped from here',
+        message: 'no instance answers for this turn now; try again in a few seconds',
       });
     }
     return reply.status(202).send({ turnId: turn.id, status: 'running' } satisfies TurnStopResult);

@@ -68,6 +68,8 @@ export interface TurnStore {
   active(conversationId: string): Promise<TurnRecord | undefined>;
   /** Every turn still marked running (at start: those a stopped process left). */
   running(): Promise<TurnRecord[]>;
+  /** Who owns each turn still marked running, without their checkpoints (the sweep of several instances). */
+  runningIds(): Promise<{ id: string; owner: string }[]>;
 }
 
 interface Row {
@@ -165,6 +167,14 @@ export function createTurnStore(store: Store<TurnTables>): TurnStore {
           .orderBy('started_at')
           .execute()
       ).map(toRecord);
+    },
+    async runningIds() {
+      return db
+        .selectFrom('turns')
+        .select(['id', 'owner'])
+        .where('status', '=', 'running')
+        .orderBy('started_at')
+        .execute();
     },
   };
 }
