@@ -148,7 +148,7 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
       let record: TurnRecord;
       let history: { role: 'user' | 'assistant'; content: string }[];
       try {
-        await conversations.addUserMessage(conversationId, content);
+        await conversations.addUserMessage(conversationId, content, principal.sub);
         record = await turns.start({ id, owner: principal.sub, conversationId });
         history = await conversations.history(conversationId, deps.historyMessages ?? 20);
         events.open(id);
