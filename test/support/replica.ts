@@ -118,7 +118,6 @@ function settings(dir: string, port: number): string[] {
     `unix_socket_directories='${dir}'`,
     // A test cluster: durability across a power cut is not what it is for.
     'fsync=off',
-    'synchronous_commit=off',
     'full_page_writes=off',
     'shared_buffers=32MB',
     'max_connections=60',
@@ -187,16 +186,18 @@ function withParentRemoved(c: Cluster): Cluster {
   };
 }
 
-/** How far `replica` is behind `primary` right now, in bytes of WAL not yet replayed. */
-export async function replayGapBytes(primary: Cluster, replica: Cluster): Promise<number> {
-  const [{ lsn }] = (await pgQuery<{ lsn: string }>(
-    primary.url(),
-    'SELECT pg_current_wal_lsn()::text AS lsn',
-  )) as [{ lsn: string }];
-  const [{ gap }] = (await pgQuery<{ gap: string | null }>(
+/** The primary's WAL position now (at or past every commit made so far). */
+export async function walPosition(primary: Cluster): Promise<string> {
+  const [row] = await pgQuery<{ lsn: string }>(primary.url(), 'SELECT pg_current_wal_lsn()::text AS lsn');
+  return row!.lsn;
+}
+
+/** True once `replica` has replayed the WAL up to `lsn` (from walPosition). */
+export async function replayedTo(replica: Cluster, lsn: string): Promise<boolean> {
+  const [row] = await pgQuery<{ done: boolean | null }>(
     replica.url(),
-    'SELECT pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn())::text AS gap',
+    'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS done',
     [lsn],
-  )) as [{ gap: string | null }];
-  return Math.max(0, Number(gap ?? 0));
+  );
+  return row?.done === true;
 }

@@ -198,7 +198,9 @@ async function openPostgres<DB>(opts: OpenStoreOptions, label: string): Promise<
     connectionString: opts.readUrl,
     application_name: `msi-${opts.service}-reader`,
   });
-  replicaPool.on('error', (err) => opts.log?.warn({ err: err.message }, `${label}: idle replica connection lost`));
+  replicaPool.on('error', (err) =>
+    opts.log?.warn({ err: err.message }, `${label}: idle replica connection lost`),
+  );
   replicaPool.on('connect', (client) => client.on('error', () => undefined));
   const replica = readReplica({
     primary: pool,
