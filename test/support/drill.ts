@@ -4,8 +4,8 @@
  * `scripts/backup.mjs` (`backupCli`), then `recover()`: the seed's six steps against new infrastructure
  * (a fresh PostgreSQL cluster by initdb on another port, a fresh data dir and Chroma), timed from
  * "disaster declared" to "the journey passes" (the RTO). `journey()` is step 6: sign in for real, the
- * home's ticket list, the drill ticket, the conversation, and a document search; it throws naming what
- * did not come back.
+ * home's ticket queue, a ticket search finding the drill ticket, the conversation, and a document
+ * search; it throws naming what did not come back.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -20,7 +20,7 @@ import { ROOT } from './services.js';
 
 /** What the drill made before the disaster, to find again after it. */
 export interface DrillData {
-  /** The ticket's number; assigned to alex_agent, so it is in alex's queue on the home page. */
+  /** The ticket's number; assigned to alex_agent (their queue on the home page counts it). */
   ticket: string;
   /** A word of the ticket's title no seeded ticket has. */
   ticketWord: string;
@@ -129,8 +129,11 @@ export function latestBackup(dir: string): string {
 }
 
 export interface JourneyResult {
-  /** The ticket numbers of alex_agent's queue on the home page. */
+  /** The ticket numbers of alex_agent's queue on the home page (one page), and how many there are. */
   queue: string[];
+  queueTotal: number;
+  /** The tickets alex_agent's search for the drill ticket's word lists. */
+  searched: string[];
   ticketTitle: string;
   conversationMessages: number;
   searchTop: string;
@@ -140,18 +143,25 @@ export interface JourneyResult {
 export async function journey(b: Backend, made: DrillData): Promise<JourneyResult> {
   const agent = await b.login('alex_agent'); // the IDP's login form, password demo
   const home = await call<{
-    queue?: { tickets: { number: string | number }[] };
+    queue?: { tickets: { number: string | number }[]; total: number };
     unavailable: unknown[];
   }>(b.api.url, agent, 'GET', '/api/home');
   if (home.status !== 200) throw new Error(`GET /api/home answered ${home.status}`);
   if (home.body.unavailable.length) throw new Error(`home: ${JSON.stringify(home.body.unavailable)}`);
   const queue = (home.body.queue?.tickets ?? []).map((t) => String(t.number));
-  if (!queue.includes(made.ticket))
-    throw new Error(`ticket ${made.ticket} is not in the queue (${queue.join(', ')})`);
+  if (queue.length === 0) throw new Error('the home shows alex_agent no queue');
 
   const ticketing = await mcpAs(b, 'ticketing', 'alex_agent');
   let ticketTitle: string;
+  let searched: string[];
   try {
+    const found = await callTool(ticketing, 'search_tickets', { text: made.ticketWord, assignee: 'me' });
+    if (found.isError) throw new Error(`search_tickets: ${JSON.stringify(found.content)}`);
+    searched = (found.structuredContent!.tickets as { number: string | number }[]).map((t) =>
+      String(t.number),
+    );
+    if (!searched.includes(made.ticket))
+      throw new Error(`ticket ${made.ticket} is not among alex_agent's (${searched.join(', ')})`);
     const t = await callTool(ticketing, 'get_ticket', { number: made.ticket });
     if (t.isError) throw new Error(`get_ticket ${made.ticket}: ${JSON.stringify(t.content)}`);
     ticketTitle = String((t.structuredContent!.ticket as { title: string }).title);
@@ -176,6 +186,8 @@ export async function journey(b: Backend, made: DrillData): Promise<JourneyResul
     throw new Error(`the document search did not find ${made.document}: ${JSON.stringify(search.body)}`);
   return {
     queue,
+    queueTotal: home.body.queue?.total ?? 0,
+    searched,
     ticketTitle,
     conversationMessages: conv.body.messages?.length ?? 0,
     searchTop: `${top.title ?? ''}`,
