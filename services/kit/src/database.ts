@@ -196,6 +196,8 @@ async function openPostgres<DB>(opts: OpenStoreOptions, label: string): Promise<
   const replicaPool = new pg.Pool({
     ...config,
     connectionString: opts.readUrl,
+    // A replica that does not answer costs the read this long before it runs on the primary.
+    connectionTimeoutMillis: 1_000,
     application_name: `msi-${opts.service}-reader`,
   });
   replicaPool.on('error', (err) =>

@@ -13,7 +13,8 @@
  * load balancer each know only their own writers (docs/postgresql.md says so).
  *
  * A replica that does not answer is never an error for the person: the read runs on the primary (a
- * warning is logged once per outage), the replica is tried again after DOWN_MS.
+ * warning is logged once per outage), the replica is tried again after DOWN_MS, then less and less often
+ * (up to DOWN_MAX_MS) while it stays away.
  */
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import { isUnavailable } from './database-errors.js';
@@ -21,8 +22,9 @@ import type { Logger } from './log.js';
 
 /** How often the replica's replay position is read while someone's reads wait for it. */
 const POLL_MS = 20;
-/** How long a replica that failed is left alone before it is tried again. */
+/** How long a replica that failed is left alone before it is tried again: doubling while it stays away. */
 const DOWN_MS = 2_000;
+const DOWN_MAX_MS = 30_000;
 /** A write whose WAL position could not be read keeps its writer on the primary this long. */
 const UNKNOWN_LSN_MS = 60_000;
 /** At most this many writers are remembered (the oldest are dropped: they read from the primary meanwhile). */
@@ -70,11 +72,16 @@ export function readReplica(opts: {
   const writers = new Map<string, Writer>();
   let downUntil = 0;
   let down = false;
+  let backoff = DOWN_MS;
   let polling: NodeJS.Timeout | undefined;
   let closed = false;
 
   const markDown = (err: unknown) => {
-    downUntil = Date.now() + DOWN_MS;
+    // A replica that blackholes connections costs a read its connect timeout at each retry: retry less often.
+    // (Reads that failed together count once: only a retry after the pause doubles it.)
+    if (!down) backoff = DOWN_MS;
+    else if (Date.now() >= downUntil) backoff = Math.min(backoff * 2, DOWN_MAX_MS);
+    downUntil = Date.now() + backoff;
     if (!down) {
       down = true;
       log?.warn(
