@@ -10,7 +10,8 @@
  *
  * `postgres: true` runs the back end on PostgreSQL: each service of POSTGRES_SERVICES gets a fresh
  * database of its own on the test server (test/support/database.ts), dropped at stop; `databaseUrls`
- * gives services databases that exist already (kept), e.g. ones a backup was restored into.
+ * gives services databases that exist already (kept), e.g. ones a backup was restored into; `readUrls`
+ * their read replicas.
  */
 import { join } from 'node:path';
 import { freePort } from '@msi/kit';
@@ -59,6 +60,8 @@ export interface BackendOptions {
   postgres?: boolean;
   /** Databases to use as they are (kept at stop); they win over `postgres`'s fresh ones. */
   databaseUrls?: DatabaseUrls;
+  /** A read replica of a service's database (DATABASE_READ_URL; test/support/replica.ts makes one). */
+  readUrls?: DatabaseUrls;
   /** The data dir to use (kept at stop); default a fresh temporary one (removed). */
   dataDir?: string;
 }
@@ -164,8 +167,10 @@ async function startParts<I extends { stop(): Promise<void> }>(
       }
     }
     Object.assign(databaseUrls, opts.databaseUrls);
-    const dbEnv = (s: ServiceWithDb): Record<string, string> =>
-      databaseUrls[s] ? { DATABASE_URL: databaseUrls[s] } : {};
+    const dbEnv = (s: ServiceWithDb): Record<string, string> => ({
+      ...(databaseUrls[s] ? { DATABASE_URL: databaseUrls[s] } : {}),
+      ...(opts.readUrls?.[s] ? { DATABASE_READ_URL: opts.readUrls[s] } : {}),
+    });
     const [apiPort, ticketingPort, orgsPort] = await distinctPorts(3);
     const apiAudience = `http://127.0.0.1:${apiPort}`;
     const ticketingUrl = `http://127.0.0.1:${ticketingPort}`;

@@ -108,6 +108,7 @@ export async function openApiData(cfg: ApiConfig, log: Logger): Promise<ApiData>
   await knowledge.close();
   const main = await openStore<ApiTables>({
     ...common,
+    readUrl: cfg.DATABASE_READ_URL,
     migrations: conversationMigrations,
     poolMax: cfg.DATABASE_POOL_MAX,
   });

@@ -1,7 +1,7 @@
 import {
   baseSpec,
   ConfigError,
-  databaseSpec,
+  primaryDatabaseSpec,
   DEFAULT_PORTS,
   defaultUrl,
   env,
@@ -17,7 +17,7 @@ import {
 export const idpSpec = {
   ...baseSpec(DEFAULT_PORTS.idp),
   /** DATABASE_URL (PostgreSQL, its own database `msi_idp`), else `idp/idp.sqlite` in MSI_DATA_DIR. */
-  ...databaseSpec(),
+  ...primaryDatabaseSpec(),
   API_CLIENT_SECRET: env.string(),
   IDP_DEMO: env.bool(false),
   API_URL: env.url(defaultUrl('api')),

@@ -264,10 +264,25 @@ export function metricsSpec() {
 
 /**
  * The data store of a service that keeps one (DESIGN.md; docs/postgresql.md): `DATABASE_URL` set selects
- * PostgreSQL, else the SQLite file in the data dir. `DATABASE_CONNECT_TIMEOUT_MS`: how long start-up
+ * PostgreSQL, else the SQLite file in the data dir; `DATABASE_READ_URL` a read replica of it.
+ * `DATABASE_CONNECT_TIMEOUT_MS`: how long start-up
  * waits for an unreachable server before giving up (exit 69).
  */
-export function databaseSpec() {
+export function databaseSpec(): ReturnType<typeof primaryDatabaseSpec> & {
+  DATABASE_READ_URL: ReturnType<typeof env.optionalDatabaseUrl>;
+} {
+  return {
+    ...primaryDatabaseSpec(),
+    /** A streaming replica of DATABASE_URL's server for reads that may be a moment stale (database.ts). */
+    DATABASE_READ_URL: env.optionalDatabaseUrl(),
+  };
+}
+
+/**
+ * databaseSpec without a read replica: for a service whose every read must be current (the IDP's
+ * sessions, codes and revocations; the organizations server's permissions).
+ */
+export function primaryDatabaseSpec() {
   return {
     DATABASE_URL: env.optionalDatabaseUrl(),
     DATABASE_CONNECT_TIMEOUT_MS: env.int(0, 600_000, 30_000),

@@ -6,6 +6,11 @@
  * instances starting together apply each once. Every query error that means "the database is not there"
  * becomes a DatabaseUnavailableError naming the database (the kit answers it 503 `unavailable`); the pool
  * reconnects by itself when the server is back.
+ *
+ * With `DATABASE_READ_URL` (a streaming replica of DATABASE_URL's server) `reader(who)` runs the queries a
+ * service may answer a moment stale (searches, lists, stats) on the replica, unless `who` has just written
+ * (read-your-own-writes) or the replica does not answer; read-replica.ts says how. Without it `reader()` is
+ * `db`: the desktop and the single-URL server behave exactly as before.
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import {
@@ -24,6 +29,7 @@ import { ConfigError, maskSecret } from './config.js';
 import { DatabaseUnavailableError, isUnavailable } from './database-errors.js';
 import type { Logger } from './log.js';
 import { trackPool } from './pool-stats.js';
+import { readReplica } from './read-replica.js';
 import { currentTrace, inSpan, tracingEnabled } from './tracing.js';
 import { moduleCreated, openDatabase, wasCreated, type SqliteMigration } from './sqlite.js';
 
@@ -58,9 +64,18 @@ export interface Store<DB> {
   /**
    * Runs `fn` in one transaction, committed when it resolves, rolled back when it throws. On SQLite it is
    * BEGIN IMMEDIATE (the write lock up front, so a check and its write never interleave); on PostgreSQL
-   * lock what you read before writing it (`.forUpdate()`).
+   * lock what you read before writing it (`.forUpdate()`). With `who`, that person's reads see the
+   * write at once afterwards (see `reader`).
    */
-  transaction<T>(fn: (trx: Kysely<DB>) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (trx: Kysely<DB>) => Promise<T>, who?: string): Promise<T>;
+  /**
+   * For a single query that may be a moment stale (a search, a list, stats) on behalf of `who` (the
+   * person's stable id): the read replica, or `db` when there is none, when `who` has a write the replica
+   * has not replayed yet, or while the replica does not answer. Not for transactions or writes.
+   */
+  reader(who?: string): Kysely<DB>;
+  /** `who` wrote outside `transaction(fn, who)`: their `reader(who)` reads from `db` until the replica has it. */
+  wrote(who: string): void;
   close(): Promise<void>;
 }
 
@@ -71,6 +86,8 @@ export interface OpenStoreOptions {
   module?: string;
   /** `DATABASE_URL`: PostgreSQL when set. */
   url?: string | undefined;
+  /** `DATABASE_READ_URL`: a streaming replica of `url`'s server for `reader()` (only with `url`). */
+  readUrl?: string | undefined;
   /** The SQLite file otherwise (its folder is created). */
   file: string;
   migrations: Migration[];
@@ -84,6 +101,13 @@ export interface OpenStoreOptions {
 /** Opens the store `opts` describes; see the module comment for what each failure becomes. */
 export async function openStore<DB>(opts: OpenStoreOptions): Promise<Store<DB>> {
   const label = `the ${opts.service} database`;
+  if (opts.readUrl && !opts.url) {
+    throw new ConfigError(
+      'DATABASE_READ_URL',
+      'set only together with DATABASE_URL (a replica of its server)',
+      maskSecret(opts.readUrl),
+    );
+  }
   return opts.url ? openPostgres<DB>(opts, label) : openSqlite<DB>(opts, label);
 }
 
@@ -166,10 +190,53 @@ async function openPostgres<DB>(opts: OpenStoreOptions, label: string): Promise<
   const db = new Kysely<DB>({ dialect: guarded(new PostgresDialect({ pool }), label, health, 'postgresql') });
   // The pool's use, for the metrics' pool gauges (read only when /metrics is scraped).
   const untrack = trackPool(opts.service, pool, config.max!);
-  return makeStore(db, 'postgres', label, created, health, async () => {
-    untrack();
-    await db.destroy();
+  if (!opts.readUrl) {
+    return makeStore(db, 'postgres', label, created, health, async () => {
+      untrack();
+      await db.destroy();
+    });
+  }
+  // The replica is not waited for nor migrated (it replays the primary's schema); reads that find it
+  // away run on the primary. Its own health: a replica that is down does not make the service unready.
+  const replicaPool = new pg.Pool({
+    ...config,
+    connectionString: opts.readUrl,
+    // A replica that does not answer costs the read this long before it runs on the primary.
+    connectionTimeoutMillis: 1_000,
+    application_name: `msi-${opts.service}-reader`,
   });
+  replicaPool.on('error', (err) =>
+    opts.log?.warn({ err: err.message }, `${label}: idle replica connection lost`),
+  );
+  replicaPool.on('connect', (client) => client.on('error', () => undefined));
+  const replica = readReplica({
+    primary: pool,
+    replica: replicaPool,
+    label,
+    shown: maskSecret(opts.readUrl),
+    log: opts.log,
+  });
+  const replicaDb = new Kysely<DB>({
+    dialect: guarded(new PostgresDialect({ pool: replica.pool }), label, { available: true }, 'postgresql'),
+  });
+  return makeStore(
+    db,
+    'postgres',
+    label,
+    created,
+    health,
+    async () => {
+      untrack();
+      await replicaDb.destroy();
+      await replica.close();
+      await db.destroy();
+    },
+    undefined,
+    {
+      reader: (who) => (who !== undefined && replica.waitingFor(who) ? db : replicaDb),
+      wrote: (who) => replica.wrote(who),
+    },
+  );
 }
 
 /** Waits for the server (up to the connect timeout), then applies what is missing under the module's lock. */
@@ -277,6 +344,7 @@ function makeStore<DB>(
   health: { available: boolean },
   close: () => Promise<void>,
   sqlite?: BetterSqlite3.Database,
+  routing: Pick<Store<DB>, 'reader' | 'wrote'> = { reader: () => db, wrote: () => undefined },
 ): Store<DB> {
   let closed: Promise<void> | undefined;
   return {
@@ -291,7 +359,13 @@ function makeStore<DB>(
     async ping() {
       await db.executeQuery(CompiledQuery.raw('SELECT 1'));
     },
-    transaction: (fn) => db.transaction().execute(fn),
+    async transaction(fn, who) {
+      const result = await db.transaction().execute(fn);
+      if (who !== undefined) routing.wrote(who);
+      return result;
+    },
+    reader: routing.reader,
+    wrote: routing.wrote,
     close: () => (closed ??= close()),
   };
 }

@@ -1,7 +1,7 @@
 import {
   baseSpec,
   checkMcpServerConfig,
-  databaseSpec,
+  primaryDatabaseSpec,
   DEFAULT_PORTS,
   env,
   mcpServerSpec,
@@ -15,7 +15,7 @@ export const organizationsSpec = {
   ...baseSpec(DEFAULT_PORTS.organizations),
   ...mcpServerSpec(),
   /** DATABASE_URL (PostgreSQL, its own database `msi_organizations`), else the SQLite file in MSI_DATA_DIR. */
-  ...databaseSpec(),
+  ...primaryDatabaseSpec(),
   /** Seed of the demo set's deployments and statuses (members always match the IDP's demo directory). */
   SEED: env.int(0, 2 ** 31 - 1, DEFAULT_SEED),
 };

@@ -283,6 +283,8 @@ export function ticketingDbFile(dataDir: string): string {
 export function openTicketingStore(opts: {
   dataDir: string;
   url?: string | undefined;
+  /** DATABASE_READ_URL: searches and stats on this replica (kit database.ts). */
+  readUrl?: string | undefined;
   log?: Logger;
   connectTimeoutMs?: number;
   poolMax?: number;
@@ -290,6 +292,7 @@ export function openTicketingStore(opts: {
   return openStore<TicketingDb>({
     service: 'ticketing',
     url: opts.url,
+    readUrl: opts.readUrl,
     file: ticketingDbFile(opts.dataDir),
     migrations: MIGRATIONS,
     ...(opts.log ? { log: opts.log } : {}),

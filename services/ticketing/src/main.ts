@@ -38,6 +38,7 @@ function serve() {
       const store = await openTicketingStore({
         dataDir,
         url: cfg.DATABASE_URL,
+        readUrl: cfg.DATABASE_READ_URL,
         log,
         connectTimeoutMs: cfg.DATABASE_CONNECT_TIMEOUT_MS,
         poolMax: cfg.DATABASE_POOL_MAX,

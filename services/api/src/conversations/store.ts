@@ -461,8 +461,11 @@ export function createConversationStore(store: Store<ConversationTables>) {
 
   return {
     async list(owner: string, search?: string, limit = 200): Promise<ConversationSummary[]> {
+      // A search may be a moment stale (the read replica with DATABASE_READ_URL, except right after the
+      // owner's own change of a conversation); the plain list, which the sidebar reloads after every
+      // message, stays on the primary.
       const rows = search
-        ? await searchConversations(db, dialect, owner, search, limit)
+        ? await searchConversations(store.reader(owner), dialect, owner, search, limit)
         : await listConversations(db, owner, limit);
       return rows.map(summary);
     },
@@ -474,6 +477,7 @@ export function createConversationStore(store: Store<ConversationTables>) {
         .insertInto('conversations')
         .values({ id, owner, title: t, created_at: at, updated_at: at })
         .execute();
+      store.wrote(owner);
       return { id, title: t, createdAt: at, updatedAt: at, messageCount: 0, pinned: false };
     },
     async pin(owner: string, id: string, pinned: boolean): Promise<ConversationSummary | undefined> {
@@ -484,6 +488,7 @@ export function createConversationStore(store: Store<ConversationTables>) {
         .where('id', '=', id)
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) return undefined;
+      store.wrote(owner);
       return this.summary(owner, id);
     },
     async summary(owner: string, id: string): Promise<ConversationSummary | undefined> {
@@ -514,6 +519,7 @@ export function createConversationStore(store: Store<ConversationTables>) {
         .where('id', '=', id)
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) return undefined;
+      store.wrote(owner);
       return this.summary(owner, id);
     },
     async remove(owner: string, id: string): Promise<boolean> {
@@ -522,10 +528,14 @@ export function createConversationStore(store: Store<ConversationTables>) {
         .where('owner', '=', owner)
         .where('id', '=', id)
         .executeTakeFirst();
+      store.wrote(owner);
       return Number(r.numDeletedRows) > 0;
     },
-    /** Stores the person's message; the first one also names a conversation that still has the default title. */
-    async addUserMessage(conversationId: string, content: string): Promise<Message> {
+    /**
+     * Stores the person's message; the first one also names a conversation that still has the default
+     * title. `owner`: whose searches must find it at once (read-your-own-writes).
+     */
+    async addUserMessage(conversationId: string, content: string, owner?: string): Promise<Message> {
       const id = randomUUID();
       const at = now();
       await store.transaction(async (trx) => {
@@ -551,7 +561,7 @@ export function createConversationStore(store: Store<ConversationTables>) {
           .where('id', '=', conversationId)
           .where('title', '=', DEFAULT_TITLE)
           .execute();
-      });
+      }, owner);
       return { id, role: 'user', content, createdAt: at, status: 'complete', toolCalls: [], citations: [] };
     },
     /** The assistant's message with its tool calls and citations, in one transaction. */

@@ -451,10 +451,13 @@ export class KnowledgeStore {
     });
   }
 
-  /** The lexical leg: chunk ids best first (see lexicalSearch). */
+  /**
+   * The lexical leg: chunk ids best first (see lexicalSearch). It may be a moment stale (the read replica
+   * with DATABASE_READ_URL); the passages of the ids found are read from the primary.
+   */
   lexical(terms: string[], limit: number): Promise<string[]> {
     if (terms.length === 0) return Promise.resolve([]);
-    return lexicalSearch(this.db, this.dialect, terms, limit);
+    return lexicalSearch(this.store.reader(), this.dialect, terms, limit);
   }
 
   /** The passages for `ids` (unknown ids are left out), keyed by id. */
@@ -485,10 +488,11 @@ export class KnowledgeStore {
     );
   }
 
-  /** Documents per status. */
+  /** Documents per status (a figure: the read replica may serve it). */
   async counts(): Promise<Record<Status, number>> {
     const out: Record<Status, number> = { queued: 0, ingesting: 0, ready: 0, failed: 0 };
-    const rows = await this.db
+    const rows = await this.store
+      .reader()
       .selectFrom('kb_documents')
       .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
       .groupBy('status')

@@ -236,7 +236,7 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
           if (!(await cluster.leases.acquire(id, conversationId))) throw new TurnConflictError();
           leased = true;
         }
-        await conversations.addUserMessage(conversationId, content);
+        await conversations.addUserMessage(conversationId, content, principal.sub);
         record = await turns.start({ id, owner: principal.sub, conversationId });
         history = await conversations.history(conversationId, deps.historyMessages ?? 20);
         events.open(id);

@@ -124,12 +124,26 @@ export class TicketStore implements Reader, Writer {
     };
   }
 
+  /**
+   * Searches and stats may be a moment stale: with DATABASE_READ_URL they run on the read replica, except
+   * for a person whose own write it has not replayed yet (kit database.ts). Single tickets (`get`, `load`)
+   * and everything a write reads stay on the primary.
+   */
+  private reading(p: Who): Reader {
+    return {
+      db: this.store.reader(whoWrites(p)),
+      dialect: this.dialect,
+      now: () => this.now(),
+      resolveOrg: (who, ref, field) => this.resolveOrg(who, ref, field),
+    };
+  }
+
   search(p: Who, f: SearchFilters): Promise<SearchResult> {
-    return searchTickets(this, p, f);
+    return searchTickets(this.reading(p), p, f);
   }
 
   stats(p: Who, orgRef?: string) {
-    return ticketStats(this, p, orgRef);
+    return ticketStats(this.reading(p), p, orgRef);
   }
 
   /** Recently updated tickets the principal may see (for resource listings). */
@@ -143,18 +157,31 @@ export class TicketStore implements Reader, Writer {
   }
 
   create(p: Who, input: NewTicket) {
-    return createTicket(this, p, input);
+    return this.noted(p, createTicket(this, p, input));
   }
 
   update(p: Who, ref: string, changes: Parameters<typeof updateTicket>[3]) {
-    return updateTicket(this, p, ref, changes);
+    return this.noted(p, updateTicket(this, p, ref, changes));
   }
 
   comment(p: Who, ref: string, input: { body: string; internal?: boolean }) {
-    return addComment(this, p, ref, input);
+    return this.noted(p, addComment(this, p, ref, input));
   }
 
   resolve(p: Who, ref: string, resolution: string) {
-    return resolveTicket(this, p, ref, resolution);
+    return this.noted(p, resolveTicket(this, p, ref, resolution));
   }
+
+  /** After `p`'s write has committed: their searches see it at once (read-your-own-writes). */
+  private async noted<T>(p: Who, write: Promise<T>): Promise<T> {
+    const result = await write;
+    const who = whoWrites(p);
+    if (who !== undefined) this.store.wrote(who);
+    return result;
+  }
+}
+
+/** Whose writes a read must see: a person's username; a service token reads what the replica has. */
+function whoWrites(p: Who): string | undefined {
+  return p.isService || !p.username ? undefined : p.username;
 }
