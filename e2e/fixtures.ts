@@ -33,6 +33,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findElectron, noDisplay } from '../main/src/node/electron-binary.js';
 import { isAlive, ROOT } from '../test/support/services.js';
+import { trustCertificate } from '../test/support/tls-fetch.js';
+import { dropDatabases, freePortRun } from '../main/src/node/topology/infra.js';
+import { DATABASE_SERVICES, databaseName } from '../main/src/node/topology/plan.js';
+import { readTopology } from './support/topology.js';
 import {
   readStack,
   serviceUrl,
@@ -41,7 +45,8 @@ import {
   type StackInfo,
 } from './support/stack-file.js';
 
-export type Shell = 'web' | 'electron';
+/** `topology`: the production picture (npm run topology: nginx, PostgreSQL, 3 API instances) over https. */
+export type Shell = 'web' | 'electron' | 'topology';
 
 export interface RunningStack {
   shell: Shell;
@@ -62,6 +67,8 @@ export interface RunningStack {
 /** The stack command (`npm run stack`); E2E_STACK_CLI points elsewhere (a `.ts` file runs through tsx). */
 export const STACK_CLI = process.env.E2E_STACK_CLI ?? join(ROOT, 'main', 'dist', 'node', 'stack-cli.js');
 const STACK_START_TIMEOUT_MS = Number(process.env.E2E_STACK_TIMEOUT_MS ?? 240_000);
+/** The topology command (`npm run topology`). */
+export const TOPOLOGY_CLI = join(ROOT, 'main', 'dist', 'node', 'topology', 'cli.js');
 
 /** The Electron binary (main's finder: the electron package's dist, or ELECTRON_PATH) and a display, or why not. */
 export function electronBinary(): { path: string } | { missing: string } {
@@ -145,6 +152,43 @@ function stackHandle(
   };
 }
 
+/** Each process of a running topology (its topology.json): instances, nginx, its own Redis. */
+function topologyProcesses(dataDir: string): { name: string; pid: number }[] {
+  try {
+    const t = readTopology(dataDir);
+    return [
+      ...t.instances.flatMap((i) => (i.pid ? [{ name: i.id, pid: i.pid }] : [])),
+      ...(t.nginx.pid ? [{ name: 'nginx', pid: t.nginx.pid }] : []),
+    ];
+  } catch {
+    return [];
+  }
+}
+
+async function pidsLeft(pids: { name: string; pid: number }[]): Promise<string[]> {
+  const deadline = Date.now() + 10_000;
+  while (pids.some((p) => isAlive(p.pid)) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
+  const left = pids.filter((p) => isAlive(p.pid));
+  for (const p of left) process.kill(p.pid, 'SIGKILL');
+  return left.map((p) => `${p.name} (pid ${p.pid})`);
+}
+
+/** The topology's arguments for one worker: free ports, databases of its own (dropped afterwards). */
+async function topologyArgs(): Promise<{ args: string[]; drop(): Promise<void> }> {
+  const prefix = `msi_e2e_${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  const db = process.env.MSI_TEST_DATABASE_URL || 'postgres://root@127.0.0.1:5432';
+  const port = await freePortRun(5);
+  return {
+    args: ['--port', String(port), '--db-prefix', prefix, '--database-url', db],
+    drop: () =>
+      dropDatabases(
+        db,
+        DATABASE_SERVICES.map((s) => databaseName(prefix, s)),
+      ),
+  };
+}
+
 /** The Electron window that shows the renderer (not the splash), as soon as it exists. */
 async function appWindow(electron: ElectronApplication, rendererUrl: string): Promise<Page> {
   const deadline = Date.now() + STACK_START_TIMEOUT_MS;
@@ -224,14 +268,20 @@ export const test = base.extend<
         return;
       }
 
-      if (!existsSync(STACK_CLI)) throw new Error(`${STACK_CLI} does not exist: run \`npm run build\` first`);
+      const topology = shell === 'topology' ? await topologyArgs() : undefined;
+      const cli = topology ? TOPOLOGY_CLI : STACK_CLI;
+      if (!existsSync(cli)) throw new Error(`${cli} does not exist: run \`npm run build\` first`);
       const fd = openSync(logFile, 'a');
-      const nodeArgs = STACK_CLI.endsWith('.ts') ? ['--import', 'tsx'] : [];
-      const proc = spawn(process.execPath, [...nodeArgs, STACK_CLI, '--data-dir', dataDir], {
-        cwd: ROOT,
-        env,
-        stdio: ['ignore', fd, fd],
-      });
+      const nodeArgs = cli.endsWith('.ts') ? ['--import', 'tsx'] : [];
+      const proc = spawn(
+        process.execPath,
+        [...nodeArgs, cli, '--data-dir', dataDir, ...(topology?.args ?? [])],
+        {
+          cwd: ROOT,
+          env,
+          stdio: ['ignore', fd, fd],
+        },
+      );
       closeSync(fd);
       let exitInfo: string | undefined;
       proc.once(
@@ -246,12 +296,21 @@ export const test = base.extend<
         }).catch((err: Error) => {
           throw new Error(`${err.message}\n--- stack log (${logFile}) ---\n${tail(logFile)}`);
         });
-        await use(stackHandle(shell, dataDir, logFile));
+        // Node's fetch in this worker (sign-in and API helpers) trusts the topology's certificate.
+        const untrust = topology
+          ? trustCertificate(readFileSync(readTopology(dataDir).certFile, 'utf8'))
+          : undefined;
+        try {
+          await use(stackHandle(shell, dataDir, logFile));
+        } finally {
+          untrust?.();
+        }
       } catch (err) {
         failure = err;
       }
       // Stop the stack the way a person does (SIGTERM to the stack command), then check nothing is left.
       const last = readStack(dataDir);
+      const topologyPids = topology ? topologyProcesses(dataDir) : [];
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill('SIGTERM');
         if (!(await within(30_000, exited(proc)))) {
@@ -259,7 +318,8 @@ export const test = base.extend<
           await exited(proc);
         }
       }
-      const left = await checkNothingLeft(last);
+      const left = [...(await checkNothingLeft(last)), ...(await pidsLeft(topologyPids))];
+      await topology?.drop().catch((err: Error) => console.error(`topology databases: ${err.message}`));
       if (failure) keepServiceLogs(dataDir, `${logFile.replace(/\.log$/, '')}-services`);
       if (!process.env.E2E_KEEP_DATA) rmSync(dataDir, { recursive: true, force: true });
       if (failure) throw failure;
@@ -271,7 +331,7 @@ export const test = base.extend<
 
   webBrowser: [
     async ({ shell, playwright, launchOptions }, use) => {
-      if (shell !== 'web') return use(undefined);
+      if (shell === 'electron') return use(undefined);
       const browser = await playwright.chromium.launch(launchOptions);
       await use(browser);
       await browser.close();
@@ -279,7 +339,7 @@ export const test = base.extend<
     { scope: 'worker' },
   ],
 
-  app: async ({ stack, webBrowser }, use, testInfo) => {
+  app: async ({ stack, webBrowser, ignoreHTTPSErrors }, use, testInfo) => {
     if (stack.unavailable) {
       testInfo.skip(true, stack.unavailable);
       return;
@@ -294,7 +354,8 @@ export const test = base.extend<
       await use(window);
       return;
     }
-    const context = await webBrowser!.newContext({ baseURL: stack.rendererUrl });
+    // The topology's nginx has a self-signed certificate (its project sets ignoreHTTPSErrors).
+    const context = await webBrowser!.newContext({ baseURL: stack.rendererUrl, ignoreHTTPSErrors });
     const page = await context.newPage();
     await page.goto('/');
     await use(page);

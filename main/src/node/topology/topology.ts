@@ -12,7 +12,9 @@ import { request as httpsRequest } from 'node:https';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort, isPortFree, probeHealth } from '@msi/kit/net';
-import type { ServiceName } from '../../common/host-api.js';
+import { SERVICE_NAMES } from '@msi/contracts/endpoints';
+import { STACK_FILE, type StackFile } from '@msi/contracts/stack';
+import type { ServiceName, ServiceState } from '../../common/host-api.js';
 import { loadOrCreateSecrets, prepareDataDir } from '../data-dir.js';
 import { writeFileAtomic } from '../files.js';
 import { devLayout, type AppLayout } from '../layout.js';
@@ -47,6 +49,27 @@ import {
 } from './plan.js';
 
 export const TOPOLOGY_FILE = 'topology.json';
+
+/**
+ * The topology as a stack.json (contracts/src/stack.ts) for what reads the desktop stack's file (the e2e
+ * fixtures, scripts): Remote mode, the renderer on nginx, each service at its balanced URL (Chroma at its
+ * own). A service is `ready` once the whole topology is; before that, its least ready instance's state.
+ * No pid: a service is several processes (topology.json has each).
+ */
+export function stackFileOf(snap: TopologyFile): StackFile {
+  const order: ServiceState[] = ['failed', 'not_responding', 'restarting', 'starting', 'stopped', 'ready'];
+  const services: StackFile['services'] = {};
+  for (const name of SERVICE_NAMES) {
+    const mine = snap.instances.filter((i) => i.service === name);
+    if (!mine.length) continue;
+    const worst = order.find((st) => mine.some((i) => i.state === st)) ?? 'starting';
+    const state: ServiceState =
+      snap.state === 'ready' && worst === 'ready' ? 'ready' : worst === 'ready' ? 'starting' : worst;
+    const url = name === 'chroma' ? mine[0]!.url : snap.publicUrls[name as PublicService];
+    services[name] = { ...(url ? { url } : {}), pid: null, state };
+  }
+  return { services, renderer: { url: snap.webUrl }, mode: 'remote', updatedAt: snap.updatedAt };
+}
 export const DEFAULT_WEB_PORT = 8443;
 
 export interface TopologyOptions {
@@ -457,6 +480,7 @@ export class Topology extends EventEmitter<Events> {
   private publish(): void {
     const snap = this.snapshot();
     writeFileAtomic(this.file, JSON.stringify(snap, null, 2) + '\n');
+    writeFileAtomic(join(this.dataDir, STACK_FILE), JSON.stringify(stackFileOf(snap), null, 2) + '\n');
     this.emit('change', snap);
   }
 }
