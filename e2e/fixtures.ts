@@ -34,6 +34,7 @@ import { join } from 'node:path';
 import { findElectron, noDisplay } from '../main/src/node/electron-binary.js';
 import { isAlive, ROOT } from '../test/support/services.js';
 import { trustCertificate } from '../test/support/tls-fetch.js';
+import { freePort } from '@msi/kit/net';
 import { dropDatabases, freePortRun } from '../main/src/node/topology/infra.js';
 import { DATABASE_SERVICES, databaseName } from '../main/src/node/topology/plan.js';
 import { readTopology } from './support/topology.js';
@@ -62,6 +63,8 @@ export interface RunningStack {
   electron?: ElectronApplication;
   /** Why this project cannot run here (the tests are skipped with this message). */
   unavailable?: string;
+  /** Topology: a free port whose loopback origin the IDP and API accept (a desktop host in Remote mode). */
+  desktopHostPort?: number;
 }
 
 /** The stack command (`npm run stack`); E2E_STACK_CLI points elsewhere (a `.ts` file runs through tsx). */
@@ -131,7 +134,12 @@ function stackHandle(
   shell: Shell,
   dataDir: string,
   logFile: string,
-  extra: { electron?: ElectronApplication; log?: () => string; unavailable?: string } = {},
+  extra: {
+    electron?: ElectronApplication;
+    log?: () => string;
+    unavailable?: string;
+    desktopHostPort?: number;
+  } = {},
 ): RunningStack {
   const info = () => {
     const s = readStack(dataDir);
@@ -149,6 +157,7 @@ function stackHandle(
     log: extra.log ?? (() => tail(logFile, 400)),
     electron: extra.electron,
     unavailable: extra.unavailable,
+    desktopHostPort: extra.desktopHostPort,
   };
 }
 
@@ -175,12 +184,18 @@ async function pidsLeft(pids: { name: string; pid: number }[]): Promise<string[]
 }
 
 /** The topology's arguments for one worker: free ports, databases of its own (dropped afterwards). */
-async function topologyArgs(): Promise<{ args: string[]; drop(): Promise<void> }> {
+async function topologyArgs(): Promise<{ args: string[]; desktopHostPort: number; drop(): Promise<void> }> {
   const prefix = `msi_e2e_${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
   const db = process.env.MSI_TEST_DATABASE_URL || 'postgres://root@127.0.0.1:5432';
   const port = await freePortRun(5);
+  let desktopHostPort = await freePort();
+  while (desktopHostPort >= port && desktopHostPort < port + 5) desktopHostPort = await freePort();
   return {
-    args: ['--port', String(port), '--db-prefix', prefix, '--database-url', db],
+    desktopHostPort,
+    args: [
+      ...['--port', String(port), '--db-prefix', prefix, '--database-url', db],
+      ...['--allow-origin', `http://127.0.0.1:${desktopHostPort}`],
+    ],
     drop: () =>
       dropDatabases(
         db,
@@ -301,7 +316,14 @@ export const test = base.extend<
           ? trustCertificate(readFileSync(readTopology(dataDir).certFile, 'utf8'))
           : undefined;
         try {
-          await use(stackHandle(shell, dataDir, logFile));
+          await use(
+            stackHandle(
+              shell,
+              dataDir,
+              logFile,
+              topology ? { desktopHostPort: topology.desktopHostPort } : {},
+            ),
+          );
         } finally {
           untrust?.();
         }

@@ -4,7 +4,12 @@
  * PostgreSQL databases it runs on. The renderer is nginx's static copy in Remote mode: it signs in at the
  * balanced IDP and calls the balanced API, whose turns reach the balanced MCP servers.
  */
-import { test, expect, uniqueTag } from './fixtures.js';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, expect, uniqueTag, STACK_CLI } from './fixtures.js';
+import { waitForStack } from './support/stack-file.js';
 import { ApiClient, conversationIdOf } from './support/api.js';
 import { demoUser, signIn } from './support/auth.js';
 import { ask, chatView, lastAnswer, openToolCard, ticketNumbers, toolCards } from './support/chat.js';
@@ -116,4 +121,55 @@ test('approving a ticket creation creates exactly that ticket, once, in PostgreS
   const call = conversation?.messages.flatMap((m) => m.toolCalls).find((c) => c.tool === 'create_ticket');
   expect(call?.approval?.decision).toBe('approved');
   expect(call?.ok).toBe(true);
+});
+
+test('the desktop app in Remote mode, pointed at the topology, signs in and answers', async ({
+  stack,
+  webBrowser,
+}) => {
+  const topology = readTopology(stack.dataDir);
+  const dataDir = mkdtempSync(join(tmpdir(), 'msi-e2e-remote-'));
+  // `npm run stack` in Remote mode: only the host (renderer + /config.json) on the port the topology
+  // accepts as a desktop origin; NODE_EXTRA_CA_CERTS lets its connection test trust nginx's certificate.
+  const proc = spawn(
+    process.execPath,
+    [
+      ...[STACK_CLI, '--data-dir', dataDir, '--mode', 'remote', '--port', String(stack.desktopHostPort)],
+      ...['--issuer', topology.publicUrls.idp, '--api-url', topology.publicUrls.api],
+    ],
+    { env: { ...process.env, NODE_EXTRA_CA_CERTS: topology.certFile }, stdio: 'ignore' },
+  );
+  const exited = new Promise((r) => proc.once('exit', r));
+  try {
+    const host = await waitForStack(dataDir, (s) => s.mode === 'remote' && !!s.rendererUrl, {
+      what: 'the Remote-mode host',
+      failed: () => (proc.exitCode !== null ? `the stack command exited with ${proc.exitCode}` : undefined),
+    });
+    const context = await webBrowser!.newContext({ baseURL: host.rendererUrl, ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto('/');
+    const config = (await (await page.request.get('/config.json')).json()) as Record<string, string>;
+    expect(config).toMatchObject({
+      mode: 'remote',
+      issuer: topology.publicUrls.idp,
+      apiUrl: topology.publicUrls.api,
+    });
+    await signIn(page, 'linda_baker');
+    const answer = await ask(page, 'Show my open tickets');
+    await expect(toolCards(answer, 'search_tickets')).toHaveAttribute('data-state', 'ok');
+    const own = await tickets(stack.dataDir, 'reporter = $1 AND status = ANY($2)', ['linda_baker', OPEN]);
+    expect(own.length, 'linda_baker has open tickets in the demo set').toBeGreaterThan(0);
+    const shown = ticketNumbers(await answer.locator('.markdown').innerText());
+    expect(shown.length, 'the answer lists tickets').toBeGreaterThan(0);
+    const ownNumbers = new Set(own.map((t) => t.number));
+    expect(
+      shown.filter((n) => !ownNumbers.has(n)),
+      'only her own open tickets',
+    ).toEqual([]);
+    await context.close();
+  } finally {
+    proc.kill('SIGTERM');
+    await exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
