@@ -231,12 +231,11 @@ export class Topology extends EventEmitter<Events> {
     const plan = makePlan(webPort, ports, this.opts.extraOrigins ?? []);
     this.plan = plan;
 
-    const [cert] = await Promise.all([
-      Promise.resolve(makeCertificate(openssl, join(this.dataDir, 'tls'))),
-      this.prepareDatabases(),
-      this.prepareRedis(),
-    ]);
+    const cert = makeCertificate(openssl, join(this.dataDir, 'tls'));
     this.cert = cert;
+    // Both settle before a failure is reported, so stop() finds (and ends) a redis-server of our own.
+    const prepared = await Promise.allSettled([this.prepareDatabases(), this.prepareRedis()]);
+    for (const p of prepared) if (p.status === 'rejected') throw p.reason;
     await this.startNginx(nginxBin, plan, cert);
     this.startInstances(plan, cert);
     this.publish();
