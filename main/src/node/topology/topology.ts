@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { freePort, isPortFree, probeHealth } from '@msi/kit/net';
+import { freePort, probeHealth } from '@msi/kit/net';
 import { SERVICE_NAMES } from '@msi/contracts/endpoints';
 import { STACK_FILE, type StackFile } from '@msi/contracts/stack';
 import type { ServiceName, ServiceState } from '../../common/host-api.js';
@@ -189,13 +189,6 @@ export class Topology extends EventEmitter<Events> {
 
   get file(): string {
     return join(this.dataDir, TOPOLOGY_FILE);
-  }
-
-  /** The instances' processes by id (`api-1` …, `chroma`). */
-  instance(id: string): ServiceProcess {
-    const p = this.procs.get(id);
-    if (!p) throw new Error(`no instance ${id} (have: ${[...this.procs.keys()].join(', ')})`);
-    return p;
   }
 
   /** Starts everything; resolves when every instance and every public origin answers (cold start). */
@@ -483,5 +476,3 @@ export class Topology extends EventEmitter<Events> {
     this.emit('change', snap);
   }
 }
-
-export { isPortFree, TopologyProblem };
