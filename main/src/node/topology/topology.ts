@@ -211,6 +211,7 @@ export class Topology extends EventEmitter<Events> {
     for (const s of [...PUBLIC_SERVICES, 'chroma'])
       if (!existsSync(join(this.layout.root, 'services', s, 'dist')))
         throw new TopologyProblem(`services/${s} is not built: run npx tsc -b tsconfig.build.json`, 'build');
+    this.refuseLeftoverNginx();
     await requireFreePorts(nginxPorts(webPort), '--port');
 
     const taken = new Set(nginxPorts(webPort));
@@ -302,6 +303,31 @@ export class Topology extends EventEmitter<Events> {
   private requirePlan(): TopologyPlan {
     if (!this.plan) throw new Error('topology: not started');
     return this.plan;
+  }
+
+  /**
+   * An nginx of an earlier run in this data dir that was never stopped (the command was killed with
+   * SIGKILL; our services exit with their parent, nginx does not): said in one line with how to end it.
+   */
+  private refuseLeftoverNginx(): void {
+    let pid: number;
+    try {
+      pid = Number(readFileSync(join(this.nginxPrefix, 'nginx.pid'), 'utf8').trim());
+    } catch {
+      return;
+    }
+    if (!Number.isInteger(pid) || pid <= 0) return;
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      return; // not running (or not Linux: nginx itself refuses a port in use below)
+    }
+    if (!cmdline.includes(this.nginxPrefix)) return;
+    throw new TopologyProblem(
+      `an nginx of an earlier topology in ${this.dataDir} still runs (pid ${pid}); stop it with: kill -QUIT ${pid}`,
+      'port',
+    );
   }
 
   private async prepareDatabases(): Promise<void> {

@@ -1,5 +1,6 @@
 /** `npm run topology` refusing what it cannot do with one clear line and its exit code, before starting services. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -38,6 +39,25 @@ describe('topology command: what it cannot do, in one line', () => {
         new RegExp(`^topology: port ${base + 2} on 127\\.0\\.0\\.1 is already in use.*--port$`),
       ),
     ]);
+  });
+
+  it('says an nginx of an earlier run in the data dir still runs, and how to stop it (exit 98)', async () => {
+    const dir = fresh();
+    mkdirSync(join(dir, 'nginx'), { recursive: true });
+    // A stand-in for the leftover master: a process whose command line names the data dir's nginx prefix.
+    const leftover = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', join(dir, 'nginx')], {
+      stdio: 'ignore',
+    });
+    try {
+      writeFileSync(join(dir, 'nginx', 'nginx.pid'), `${leftover.pid}\n`);
+      const r = run('--port', String(await freePortRun(5)), '--data-dir', dir);
+      expect(r.status).toBe(98);
+      expect(errorLines(r.stderr)).toEqual([
+        `topology: an nginx of an earlier topology in ${dir} still runs (pid ${leftover.pid}); stop it with: kill -QUIT ${leftover.pid}`,
+      ]);
+    } finally {
+      leftover.kill('SIGKILL');
+    }
   });
 
   it('says PostgreSQL is not reachable (exit 69), its password masked', async () => {
