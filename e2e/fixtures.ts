@@ -5,6 +5,9 @@
  *   temp dir>`, the same as `npm run stack`), and Chromium against the renderer URL from stack.json.
  * - `electron`: the built Electron main process (root package.json "main") with a fresh data dir, driven
  *   through `_electron.launch`. Skipped, with the reason, where the Electron binary is not installed.
+ * - `topology`: `npm run topology` (main/dist/node/topology/cli.js) on free ports with PostgreSQL databases
+ *   of its own (dropped afterwards), Chromium with `ignoreHTTPSErrors` against nginx's renderer, and this
+ *   worker's fetch trusting the topology's certificate (test/support/tls-fetch.ts).
  *
  * `stack` is worker-scoped (one stack per worker; a spec that restarts or reconfigures services asks for
  * its own with `test.use({ ownStack: true })`). `app` is test-scoped: a fresh, signed-out page on the
