@@ -110,7 +110,12 @@ events {
 http {
   include /etc/nginx/mime.types;
   default_type application/octet-stream;
-  access_log ${q(`${p}/logs/access.log`)} combined;
+  # One line per request with its id, trace context and the instance that answered: a turn can be
+  # followed from nginx into the services' logs.
+  log_format msi '$remote_addr [$time_iso8601] "$request" $status $body_bytes_sent $request_time '
+                 'rid=$msi_request_id traceparent="$http_traceparent" upstream=$upstream_addr '
+                 'upstream_time=$upstream_response_time host=$http_host';
+  access_log ${q(`${p}/logs/access.log`)} msi;
   client_body_temp_path ${q(`${p}/tmp/client_body`)};
   proxy_temp_path ${q(`${p}/tmp/proxy`)};
   fastcgi_temp_path ${q(`${p}/tmp/fastcgi`)};

@@ -117,9 +117,10 @@ export function httpsGet(
   url: string,
   ca: string,
   timeoutMs = 5000,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { ca, agent: false, timeout: timeoutMs }, (res) => {
+    const req = httpsRequest(url, { ca, agent: false, timeout: timeoutMs, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>

@@ -6,6 +6,7 @@
  */
 import { X509Certificate, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, sendMessage } from '../../../../test/support/api-client.js';
@@ -100,6 +101,16 @@ describe('the topology behind nginx', () => {
       seen.set(pid, (seen.get(pid) ?? 0) + 1);
     }
     expect([...seen.keys()].sort()).toEqual([...apiPids()].sort());
+    // A request id and trace context sent by the client reach nginx's log with the instance that answered.
+    const traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+    const rid = `topology-test-${randomBytes(4).toString('hex')}`;
+    const traced = await httpsGet(`${topology.publicUrls.api}/healthz`, ca, 5000, {
+      'x-request-id': rid,
+      traceparent,
+    });
+    expect(traced.headers['x-request-id']).toBe(rid);
+    const log = readFileSync(join(dir.dir, 'nginx', 'logs', 'access.log'), 'utf8');
+    expect(log).toMatch(new RegExp(`rid=${rid} traceparent="${traceparent}" upstream=127\\.0\\.0\\.1:\\d+`));
     expect(Math.min(...seen.values()), 'each instance answered some').toBeGreaterThanOrEqual(2);
   });
 
