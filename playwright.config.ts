@@ -2,7 +2,8 @@
  * End-to-end suite over the whole running app (see e2e/fixtures.ts). Two projects run the same specs:
  * `web` (the stack command + Debian's Chromium) and `electron` (the built Electron app; skipped where the
  * Electron binary is missing). A third, `topology`, runs the remote-deployment journeys against
- * `npm run topology` (nginx + PostgreSQL + Redis, three API instances) over https. One worker: the stack is several processes and the CI machines have 2 cores.
+ * `npm run topology` (nginx + PostgreSQL + Redis, three API instances) over https. One worker: the
+ * stack is several processes and the CI machines have 2 cores.
  * Traces, screenshots and stack logs of failures go to e2e-artifacts/ (kept by CI).
  */
 import { defineConfig } from '@playwright/test';
