@@ -1,7 +1,9 @@
 /**
  * End-to-end suite over the whole running app (see e2e/fixtures.ts). Two projects run the same specs:
  * `web` (the stack command + Debian's Chromium) and `electron` (the built Electron app; skipped where the
- * Electron binary is missing). One worker: the stack is several processes and the CI machines have 2 cores.
+ * Electron binary is missing). A third, `topology`, runs the remote-deployment journeys against
+ * `npm run topology` (nginx + PostgreSQL + Redis, three API instances) over https. One worker: the
+ * stack is several processes and the CI machines have 2 cores.
  * Traces, screenshots and stack logs of failures go to e2e-artifacts/ (kept by CI).
  */
 import { defineConfig } from '@playwright/test';
@@ -9,6 +11,8 @@ import type { Shell } from './e2e/fixtures.js';
 import { chromiumLaunchOptions } from './e2e/support/chromium.js';
 
 const CI = !!process.env.CI;
+/** Journeys written against the topology's PostgreSQL databases. */
+const TOPOLOGY_ONLY = ['**/topology.spec.ts'];
 
 export default defineConfig<{ shell: Shell }>({
   testDir: 'e2e',
@@ -30,7 +34,15 @@ export default defineConfig<{ shell: Shell }>({
     launchOptions: chromiumLaunchOptions,
   },
   projects: [
-    { name: 'web', use: { shell: 'web' } },
-    { name: 'electron', use: { shell: 'electron' } },
+    { name: 'web', use: { shell: 'web' }, testIgnore: TOPOLOGY_ONLY },
+    { name: 'electron', use: { shell: 'electron' }, testIgnore: TOPOLOGY_ONLY },
+    // The production picture (npm run topology; docs/topology.md) over https through nginx, with the
+    // journeys that mean something against a remote deployment: sign in, tickets, approve, sign out.
+    // Specs that read SQLite files or drive the local host's status page stay in web/electron.
+    {
+      name: 'topology',
+      use: { shell: 'topology', ignoreHTTPSErrors: true },
+      testMatch: ['topology.spec.ts', 'sign-out.spec.ts'],
+    },
   ],
 });

@@ -5,6 +5,9 @@
  *   temp dir>`, the same as `npm run stack`), and Chromium against the renderer URL from stack.json.
  * - `electron`: the built Electron main process (root package.json "main") with a fresh data dir, driven
  *   through `_electron.launch`. Skipped, with the reason, where the Electron binary is not installed.
+ * - `topology`: `npm run topology` (main/dist/node/topology/cli.js) on free ports with PostgreSQL databases
+ *   of its own (dropped afterwards), Chromium with `ignoreHTTPSErrors` against nginx's renderer, and this
+ *   worker's fetch trusting the topology's certificate (test/support/tls-fetch.ts).
  *
  * `stack` is worker-scoped (one stack per worker; a spec that restarts or reconfigures services asks for
  * its own with `test.use({ ownStack: true })`). `app` is test-scoped: a fresh, signed-out page on the
@@ -33,6 +36,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findElectron, noDisplay } from '../main/src/node/electron-binary.js';
 import { isAlive, ROOT } from '../test/support/services.js';
+import { trustCertificate } from '../test/support/tls-fetch.js';
+import { freePort } from '@msi/kit/net';
+import { dropDatabases, freePortRun } from '../main/src/node/topology/infra.js';
+import { DATABASE_SERVICES, databaseName } from '../main/src/node/topology/plan.js';
+import { readTopology } from './support/topology.js';
 import {
   readStack,
   serviceUrl,
@@ -41,7 +49,8 @@ import {
   type StackInfo,
 } from './support/stack-file.js';
 
-export type Shell = 'web' | 'electron';
+/** `topology`: the production picture (npm run topology: nginx, PostgreSQL, 3 API instances) over https. */
+export type Shell = 'web' | 'electron' | 'topology';
 
 export interface RunningStack {
   shell: Shell;
@@ -57,11 +66,15 @@ export interface RunningStack {
   electron?: ElectronApplication;
   /** Why this project cannot run here (the tests are skipped with this message). */
   unavailable?: string;
+  /** Topology: a free port whose loopback origin the IDP and API accept (a desktop host in Remote mode). */
+  desktopHostPort?: number;
 }
 
 /** The stack command (`npm run stack`); E2E_STACK_CLI points elsewhere (a `.ts` file runs through tsx). */
 export const STACK_CLI = process.env.E2E_STACK_CLI ?? join(ROOT, 'main', 'dist', 'node', 'stack-cli.js');
 const STACK_START_TIMEOUT_MS = Number(process.env.E2E_STACK_TIMEOUT_MS ?? 240_000);
+/** The topology command (`npm run topology`). */
+export const TOPOLOGY_CLI = join(ROOT, 'main', 'dist', 'node', 'topology', 'cli.js');
 
 /** The Electron binary (main's finder: the electron package's dist, or ELECTRON_PATH) and a display, or why not. */
 export function electronBinary(): { path: string } | { missing: string } {
@@ -124,7 +137,12 @@ function stackHandle(
   shell: Shell,
   dataDir: string,
   logFile: string,
-  extra: { electron?: ElectronApplication; log?: () => string; unavailable?: string } = {},
+  extra: {
+    electron?: ElectronApplication;
+    log?: () => string;
+    unavailable?: string;
+    desktopHostPort?: number;
+  } = {},
 ): RunningStack {
   const info = () => {
     const s = readStack(dataDir);
@@ -142,6 +160,50 @@ function stackHandle(
     log: extra.log ?? (() => tail(logFile, 400)),
     electron: extra.electron,
     unavailable: extra.unavailable,
+    desktopHostPort: extra.desktopHostPort,
+  };
+}
+
+/** Each process of a running topology (its topology.json): instances, nginx, its own Redis. */
+function topologyProcesses(dataDir: string): { name: string; pid: number }[] {
+  try {
+    const t = readTopology(dataDir);
+    return [
+      ...t.instances.flatMap((i) => (i.pid ? [{ name: i.id, pid: i.pid }] : [])),
+      ...(t.nginx.pid ? [{ name: 'nginx', pid: t.nginx.pid }] : []),
+    ];
+  } catch {
+    return [];
+  }
+}
+
+async function pidsLeft(pids: { name: string; pid: number }[]): Promise<string[]> {
+  const deadline = Date.now() + 10_000;
+  while (pids.some((p) => isAlive(p.pid)) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
+  const left = pids.filter((p) => isAlive(p.pid));
+  for (const p of left) process.kill(p.pid, 'SIGKILL');
+  return left.map((p) => `${p.name} (pid ${p.pid})`);
+}
+
+/** The topology's arguments for one worker: free ports, databases of its own (dropped afterwards). */
+async function topologyArgs(): Promise<{ args: string[]; desktopHostPort: number; drop(): Promise<void> }> {
+  const prefix = `msi_e2e_${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  const db = process.env.MSI_TEST_DATABASE_URL || 'postgres://root@127.0.0.1:5432';
+  const port = await freePortRun(5);
+  let desktopHostPort = await freePort();
+  while (desktopHostPort >= port && desktopHostPort < port + 5) desktopHostPort = await freePort();
+  return {
+    desktopHostPort,
+    args: [
+      ...['--port', String(port), '--db-prefix', prefix, '--database-url', db],
+      ...['--allow-origin', `http://127.0.0.1:${desktopHostPort}`],
+    ],
+    drop: () =>
+      dropDatabases(
+        db,
+        DATABASE_SERVICES.map((s) => databaseName(prefix, s)),
+      ),
   };
 }
 
@@ -224,14 +286,20 @@ export const test = base.extend<
         return;
       }
 
-      if (!existsSync(STACK_CLI)) throw new Error(`${STACK_CLI} does not exist: run \`npm run build\` first`);
+      const topology = shell === 'topology' ? await topologyArgs() : undefined;
+      const cli = topology ? TOPOLOGY_CLI : STACK_CLI;
+      if (!existsSync(cli)) throw new Error(`${cli} does not exist: run \`npm run build\` first`);
       const fd = openSync(logFile, 'a');
-      const nodeArgs = STACK_CLI.endsWith('.ts') ? ['--import', 'tsx'] : [];
-      const proc = spawn(process.execPath, [...nodeArgs, STACK_CLI, '--data-dir', dataDir], {
-        cwd: ROOT,
-        env,
-        stdio: ['ignore', fd, fd],
-      });
+      const nodeArgs = cli.endsWith('.ts') ? ['--import', 'tsx'] : [];
+      const proc = spawn(
+        process.execPath,
+        [...nodeArgs, cli, '--data-dir', dataDir, ...(topology?.args ?? [])],
+        {
+          cwd: ROOT,
+          env,
+          stdio: ['ignore', fd, fd],
+        },
+      );
       closeSync(fd);
       let exitInfo: string | undefined;
       proc.once(
@@ -246,12 +314,28 @@ export const test = base.extend<
         }).catch((err: Error) => {
           throw new Error(`${err.message}\n--- stack log (${logFile}) ---\n${tail(logFile)}`);
         });
-        await use(stackHandle(shell, dataDir, logFile));
+        // Node's fetch in this worker (sign-in and API helpers) trusts the topology's certificate.
+        const untrust = topology
+          ? trustCertificate(readFileSync(readTopology(dataDir).certFile, 'utf8'))
+          : undefined;
+        try {
+          await use(
+            stackHandle(
+              shell,
+              dataDir,
+              logFile,
+              topology ? { desktopHostPort: topology.desktopHostPort } : {},
+            ),
+          );
+        } finally {
+          untrust?.();
+        }
       } catch (err) {
         failure = err;
       }
       // Stop the stack the way a person does (SIGTERM to the stack command), then check nothing is left.
       const last = readStack(dataDir);
+      const topologyPids = topology ? topologyProcesses(dataDir) : [];
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill('SIGTERM');
         if (!(await within(30_000, exited(proc)))) {
@@ -259,7 +343,8 @@ export const test = base.extend<
           await exited(proc);
         }
       }
-      const left = await checkNothingLeft(last);
+      const left = [...(await checkNothingLeft(last)), ...(await pidsLeft(topologyPids))];
+      await topology?.drop().catch((err: Error) => console.error(`topology databases: ${err.message}`));
       if (failure) keepServiceLogs(dataDir, `${logFile.replace(/\.log$/, '')}-services`);
       if (!process.env.E2E_KEEP_DATA) rmSync(dataDir, { recursive: true, force: true });
       if (failure) throw failure;
@@ -271,7 +356,7 @@ export const test = base.extend<
 
   webBrowser: [
     async ({ shell, playwright, launchOptions }, use) => {
-      if (shell !== 'web') return use(undefined);
+      if (shell === 'electron') return use(undefined);
       const browser = await playwright.chromium.launch(launchOptions);
       await use(browser);
       await browser.close();
@@ -279,7 +364,7 @@ export const test = base.extend<
     { scope: 'worker' },
   ],
 
-  app: async ({ stack, webBrowser }, use, testInfo) => {
+  app: async ({ stack, webBrowser, ignoreHTTPSErrors }, use, testInfo) => {
     if (stack.unavailable) {
       testInfo.skip(true, stack.unavailable);
       return;
@@ -294,7 +379,8 @@ export const test = base.extend<
       await use(window);
       return;
     }
-    const context = await webBrowser!.newContext({ baseURL: stack.rendererUrl });
+    // The topology's nginx has a self-signed certificate (its project sets ignoreHTTPSErrors).
+    const context = await webBrowser!.newContext({ baseURL: stack.rendererUrl, ignoreHTTPSErrors });
     const page = await context.newPage();
     await page.goto('/');
     await use(page);

@@ -65,7 +65,9 @@ export const STAGES = [
   },
   {
     name: 'e2e',
-    what: 'Playwright over the whole running app (web project; electron where the binary is)',
+    what: 'Playwright over the whole running app (web; electron where the binary is; topology: nginx + PostgreSQL + Redis)',
+    // Every project, the topology's too: it ran green 4 times in a row in 1–2 min on the 2 shared cores
+    // (docs/topology.md); `npm run test:e2e:topology` runs it alone.
     steps: [[bin('playwright'), ['test']]],
     count: (out) => playwrightCounts(out),
   },

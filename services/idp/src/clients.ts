@@ -53,6 +53,32 @@ export function isLoopbackRedirect(uri: string, paths: readonly string[]): boole
 }
 
 /**
+ * A redirect to one of the renderer's configured origins (ALLOWED_ORIGINS) with an exact path: the
+ * renderer served by a deployment's web server over https (docs/topology.md), which RFC 8252's loopback
+ * rule does not cover. Only origins the operator listed, so no other site can receive a code.
+ */
+export function isRendererRedirect(
+  uri: string,
+  origins: readonly string[],
+  paths: readonly string[],
+): boolean {
+  let u: URL;
+  try {
+    u = new URL(uri);
+  } catch {
+    return false;
+  }
+  return (
+    origins.includes(u.origin) &&
+    !u.username &&
+    !u.password &&
+    !u.search &&
+    !u.hash &&
+    paths.includes(u.pathname)
+  );
+}
+
+/**
  * Whether a URL is on one of the renderer's origins (ALLOWED_ORIGINS). On loopback, another name for the
  * same address and port (`localhost:4200` for `127.0.0.1:4200`) is the same app: nobody else can listen
  * on the renderer's port while it runs, but any local program can listen on any other port.
@@ -82,6 +108,8 @@ export function rendererOrigins(cfg: IdpConfig): string[] {
   return cfg.ALLOWED_ORIGINS.filter((o) => URL.canParse(o)).map((o) => new URL(o).origin);
 }
 
+const LOGOUT_PATHS = ['/', '/auth/callback', '/auth/signed-out'];
+
 export function registeredClients(cfg: IdpConfig): Map<string, Client> {
   const renderer = rendererOrigins(cfg);
   const desktop: Client = {
@@ -90,9 +118,11 @@ export function registeredClients(cfg: IdpConfig): Map<string, Client> {
     idTokenAlg: 'ES256',
     grants: [GRANT.code, GRANT.refresh],
     // Any loopback port (RFC 8252 §7.3), but only the renderer's own origin gets a code without consent.
-    redirectUriOk: (uri) => isLoopbackRedirect(uri, ['/auth/callback']),
+    redirectUriOk: (uri) =>
+      isLoopbackRedirect(uri, ['/auth/callback']) || isRendererRedirect(uri, renderer, ['/auth/callback']),
     trustedRedirect: (uri) => onRendererOrigin(uri, renderer),
-    postLogoutRedirectUriOk: (uri) => isLoopbackRedirect(uri, ['/', '/auth/callback', '/auth/signed-out']),
+    postLogoutRedirectUriOk: (uri) =>
+      isLoopbackRedirect(uri, LOGOUT_PATHS) || isRendererRedirect(uri, renderer, LOGOUT_PATHS),
   };
   const api: Client = {
     id: API_CLIENT_ID,
