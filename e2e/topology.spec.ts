@@ -86,10 +86,6 @@ test('approving a ticket creation creates exactly that ticket, once, in PostgreS
   app,
   stack,
 }) => {
-  // Pending: approvals live in the API process that runs the turn until they are shared through Redis
-  // (issue #12, built in parallel). Through nginx the decision usually reaches another instance, which
-  // answers "no pending approval …" (seen here). Remove this line when Redis-shared approvals are merged.
-  test.fixme(true, 'approvals are per API instance until they are shared through Redis (issue #12)');
   const slug = 'dallas-police';
   const title = `Dock firmware stalls at eighty percent ${uniqueTag()}`;
   await signIn(app, 'alex_agent');
