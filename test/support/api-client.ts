@@ -103,9 +103,11 @@ export async function sendMessage(
   conversationId: string,
   content: string,
   onEvent?: (e: SseEvent) => void | 'stop' | Promise<void | 'stop'>,
+  /** The fetch to send it with (one that also reads the response's headers, say). */
+  fetcher: typeof fetch = fetch,
 ): Promise<TurnResult> {
   const ac = new AbortController();
-  const res = await fetch(`${base}/api/conversations/${conversationId}/messages`, {
+  const res = await fetcher(`${base}/api/conversations/${conversationId}/messages`, {
     method: 'POST',
     headers: {
       authorization: `Bearer ${token}`,
