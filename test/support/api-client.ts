@@ -105,9 +105,11 @@ export async function sendMessage(
   onEvent?: (e: SseEvent) => void | 'stop' | Promise<void | 'stop'>,
   /** More request headers (a `traceparent`, as the renderer sends). */
   headers: Record<string, string> = {},
+  /** The fetch to send it with (one that also reads the response's headers, say). */
+  fetcher: typeof fetch = fetch,
 ): Promise<TurnResult> {
   const ac = new AbortController();
-  const res = await fetch(`${base}/api/conversations/${conversationId}/messages`, {
+  const res = await fetcher(`${base}/api/conversations/${conversationId}/messages`, {
     method: 'POST',
     headers: {
       ...headers,

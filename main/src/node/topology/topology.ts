@@ -87,6 +87,8 @@ export interface TopologyOptions {
   layout?: AppLayout;
   nginxBinary?: string;
   logLevel?: string;
+  /** More environment for every API instance (a load run's RATE_LIMIT_REQUESTS, say). */
+  apiEnv?: Record<string, string>;
 }
 
 export interface InstanceFile {
@@ -458,7 +460,7 @@ export class Topology extends EventEmitter<Events> {
     return {
       name: inst.service,
       args: (layout) => [join(layout.root, 'services', inst.service)],
-      env: () => ({ ...env, ...model }),
+      env: () => ({ ...env, ...model, ...(inst.service === 'api' ? this.opts.apiEnv : {}) }),
       healthPath: '/healthz',
       healthHasPid: true,
     };
