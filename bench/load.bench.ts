@@ -120,7 +120,7 @@ try {
     if (killed || logs.length < (PEOPLE * TURNS) / 3) return;
     killed = true;
     for (const id of ['api-2', 'ticketing-1']) {
-      const pid = topology.instance(id).pid;
+      const pid = topology.snapshot().instances.find((i) => i.id === id)?.pid;
       if (pid) process.kill(pid, 'SIGKILL');
       console.log(`kill -9 ${id} (pid ${pid}) after ${logs.length} turns`);
     }
