@@ -46,6 +46,8 @@ import {
   registerKnowledgeRoutes,
 } from './knowledge/index.js';
 import { knowledgeMigrations, type KnowledgeTables } from './knowledge/schema.js';
+import { registerJobRoutes } from './jobs/routes.js';
+import { openBackground, type Background } from './jobs/setup.js';
 import { createRateLimiter, rateLimit } from './limits.js';
 import { createMcpGateway } from './mcp-clients.js';
 import { registerHomeRoutes } from './home-routes.js';
@@ -141,7 +143,11 @@ export async function buildApi(
       ? openaiEmbedder(openai, ...(cfg.OPENAI_EMBEDDING_MODEL ? [cfg.OPENAI_EMBEDDING_MODEL] : []))
       : offlineEmbedder();
 
+  // Ingestion runs as jobs: BullMQ with REDIS_URL (any worker process takes them), else in-process.
+  const background = await openBackground(cfg, log);
   const kb = createKnowledgeBase({
+    jobs: background.jobs,
+    cache: background.cache,
     store: data as unknown as Store<KnowledgeTables>,
     chromaUrl: cfg.CHROMA_URL,
     ...(cfg.CHROMA_TOKEN ? { chromaToken: cfg.CHROMA_TOKEN } : {}),
@@ -151,6 +157,7 @@ export async function buildApi(
     log: log.child({ module: 'knowledge' }),
   });
   onShutdown(() => kb.close());
+  if (cfg.API_MODE === 'worker') return buildWorker(app, log, data, kb, background, cfg);
 
   guardHosts(app, { publicUrl: cfg.publicUrl, extraHosts: cfg.ALLOWED_HOSTS });
   refuseRepeatedQuery(app);
@@ -239,6 +246,7 @@ export async function buildApi(
   registerCopilotRoutes(app, { preHandler, provider, mcp, docs: kb, embedder });
   // Fastify runs an array of preHandlers in order; the knowledge routes' option is typed for one.
   registerKnowledgeRoutes(app, kb, { preHandler: preHandler as unknown as preHandlerHookHandler });
+  registerJobRoutes(app, background.jobs, { preHandler: preHandler as unknown as preHandlerHookHandler });
   registerReadiness(app, [
     storeCheck(data),
     httpCheck('idp', `${cfg.IDP_ISSUER}/.well-known/openid-configuration`),
@@ -247,18 +255,47 @@ export async function buildApi(
     { name: 'chroma', check: () => kb.readiness() },
     // Ready means a question can be answered from the documentation: its first ingestion is done.
     { name: 'documentation', check: async () => kb.ingestion() },
+    ...background.checks,
     // Production mode: the seed's Security Hardening checklist, each item a check (hardening.ts).
     ...(cfg.MSI_ENV === 'production' ? hardeningChecks(cfg) : []),
   ]);
 
   return (url) => {
     // Ingestion of the built-in documentation runs in the background; /readyz tells when Chroma is reachable.
+    if (background.works) void background.jobs.work();
     startKnowledge(kb, log);
     // The MCP client SDK was left out of start-up; load it once the stack's start is over, and run what
     // the provider's first step needs.
     warmUpLater(() => mcp.preload());
     warmUpLater(() => provider.warmUp?.());
     log.info({ url, provider: provider.name, model: provider.model, embedder: embedder.id }, 'api ready');
+  };
+}
+
+/**
+ * `node services/api --worker` (API_MODE=worker): the seed's worker dyno. It takes jobs from Redis and
+ * serves only /healthz, /readyz and /metrics; the API instances enqueue.
+ */
+function buildWorker(
+  app: FastifyInstance,
+  log: Logger,
+  data: ApiData,
+  kb: ReturnType<typeof createKnowledgeBase>,
+  background: Background,
+  cfg: ApiConfig,
+): AfterListen {
+  guardHosts(app, { publicUrl: cfg.publicUrl, extraHosts: cfg.ALLOWED_HOSTS });
+  createMetrics().register(app, cfg.METRICS_TOKEN);
+  registerReadiness(app, [
+    storeCheck(data),
+    { name: 'chroma', check: () => kb.readiness() },
+    ...background.checks,
+  ]);
+  return (url) => {
+    void background.jobs.work().then(
+      () => log.info({ url, concurrency: cfg.API_WORKERS }, 'api worker ready: taking jobs'),
+      (err: Error) => log.error({ err }, 'api worker could not start taking jobs'),
+    );
   };
 }
 

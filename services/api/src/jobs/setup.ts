@@ -1,0 +1,57 @@
+/**
+ * What background work and caching run on, from the config (docs/jobs.md): with REDIS_URL a BullMQ
+ * queue and a Redis search cache shared by every API instance and worker; without it, both in this
+ * process (the desktop).
+ */
+import { connectRedis, onShutdown, storeCheck, type Logger } from '@msi/kit';
+import type { ApiConfig } from '../config.js';
+import { memorySearchCache, redisSearchCache, type SearchCache } from '../knowledge/search-cache.js';
+import { createBullQueue } from './bullmq-queue.js';
+import { createMemoryQueue } from './memory-queue.js';
+import type { JobQueue } from './queue.js';
+
+export interface Background {
+  jobs: JobQueue;
+  cache: SearchCache | false;
+  /** /readyz checks: the queue (and Redis, when there is one). */
+  checks: Array<{ name: string; check: () => Promise<{ ok: boolean; detail: string }> }>;
+  /** Whether this process takes jobs (API_WORKERS > 0). */
+  works: boolean;
+}
+
+export async function openBackground(cfg: ApiConfig, log: Logger): Promise<Background> {
+  const retry = { attempts: cfg.JOB_ATTEMPTS, backoffMs: cfg.JOB_BACKOFF_MS };
+  const works = cfg.API_WORKERS > 0;
+  if (!cfg.REDIS_URL) {
+    const jobs = createMemoryQueue(retry);
+    onShutdown(() => jobs.close());
+    return {
+      jobs,
+      cache: cfg.SEARCH_CACHE_TTL_MS ? memorySearchCache(500, cfg.SEARCH_CACHE_TTL_MS) : false,
+      checks: [],
+      works,
+    };
+  }
+  const redis = await connectRedis({
+    url: cfg.REDIS_URL,
+    prefix: cfg.REDIS_KEY_PREFIX,
+    log,
+    connectTimeoutMs: cfg.DATABASE_CONNECT_TIMEOUT_MS,
+  });
+  const jobs = createBullQueue({
+    url: cfg.REDIS_URL,
+    prefix: `${cfg.REDIS_KEY_PREFIX}jobs`,
+    log: log.child({ module: 'jobs' }),
+    retry,
+    concurrency: Math.max(1, cfg.API_WORKERS),
+  });
+  // Reverse order at shutdown: the queue (and a running job) stops before Redis is closed.
+  onShutdown(() => redis.close());
+  onShutdown(() => jobs.close());
+  return {
+    jobs,
+    cache: cfg.SEARCH_CACHE_TTL_MS ? redisSearchCache(redis, cfg.SEARCH_CACHE_TTL_MS) : false,
+    checks: [storeCheck(redis, 'redis'), { name: 'jobs', check: () => jobs.check() }],
+    works,
+  };
+}
