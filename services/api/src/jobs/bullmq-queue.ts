@@ -116,7 +116,8 @@ export function createBullQueue(opts: BullQueueOptions): JobQueue {
       kind: job.name as JobKind,
       state: mapped,
       progress: { done: p.done, total: p.total },
-      attemptsMade: job.attemptsMade,
+      // BullMQ counts the attempt that succeeded too; ours are the attempts that failed.
+      attemptsMade: mapped === 'completed' ? Math.max(0, job.attemptsMade - 1) : job.attemptsMade,
       attempts: job.opts.attempts ?? policy.attempts,
       ...(error ? { error } : {}),
       ...(mapped === 'retrying' && p.retryAt ? { retryAt: new Date(p.retryAt).toISOString() } : {}),
