@@ -198,6 +198,7 @@ export async function buildApi(
     exchanger,
     log,
     timeoutMs: cfg.MCP_TIMEOUT_MS,
+    ...(background.toolLists ? { sharedLists: background.toolLists } : {}),
   });
   onShutdown(() => mcp.close());
   const store = createConversationStore(data as unknown as Store<ConversationTables>);

@@ -175,14 +175,15 @@ describe.each(backends())('background jobs on Redis with a worker process (%s)',
     const gen = async () => Number((await redis.get(`${prefix}kb:gen`)) ?? 0);
     const cached = async () => (await redis.keys(`${prefix}kb:search:${await gen()}:*`)).length;
     const q = '/api/knowledge/search?q=docking%20checklist%20indicator&k=4';
+    const n0 = await cached(); // earlier tests' searches, under this same generation
     const first = await api(agent, 'GET', q);
     expect(first.status).toBe(200);
-    expect(await cached()).toBe(1);
+    expect(await cached()).toBe(n0 + 1);
     // A person of another role and organization asks the same: the same answer (everyone may read the
     // whole knowledge base), from the same entry; nothing person-specific is in it.
     const customer = await stack.login('james_smith');
     expect((await api(customer, 'GET', q)).body).toEqual(first.body);
-    expect(await cached()).toBe(1);
+    expect(await cached()).toBe(n0 + 1);
 
     const before = await gen();
     const up = await api(agent, 'POST', '/api/knowledge/documents', {
@@ -205,6 +206,36 @@ describe.each(backends())('background jobs on Redis with a worker process (%s)',
     expect(await gen()).toBeGreaterThan(g);
     const gone = await api(customer, 'GET', q);
     expect((gone.body as unknown as SearchResults).results.some((r) => r.documentId === id)).toBe(false);
+  });
+
+  it("shares each person's tool list in Redis under a key of their own; another person never gets it", async () => {
+    const keys = async () => new Set(await redis.keys(`${prefix}tools:*`));
+    const names = (r: { body: Record<string, unknown> }) =>
+      (r.body.tools as Array<{ name: string }>).map((t) => t.name).sort();
+    const before = await keys();
+    const agentNames = names(await api(agent, 'GET', '/api/tools'));
+    const afterAgent = await keys();
+    const agentEntries = [...afterAgent].filter((k) => !before.has(k));
+    expect(agentEntries.length).toBe(2); // one per MCP server
+    const customer = await stack.login('james_smith');
+    const customerNames = names(await api(customer, 'GET', '/api/tools'));
+    const customerEntries = [...(await keys())].filter((k) => !afterAgent.has(k));
+    expect(customerEntries.length).toBe(2);
+    const agentOnly = agentNames.filter((n) => !customerNames.includes(n));
+    expect(agentOnly.length).toBeGreaterThan(0);
+    const cachedForCustomer = (
+      await Promise.all(
+        customerEntries.map(async (k) => JSON.parse((await redis.get(k))!) as Array<{ name: string }>),
+      )
+    )
+      .flat()
+      .map((t) => t.name);
+    expect(cachedForCustomer.length).toBeGreaterThan(0);
+    expect(cachedForCustomer.every((n) => customerNames.includes(n))).toBe(true);
+    expect(cachedForCustomer.some((n) => agentOnly.includes(n))).toBe(false);
+    // Asked again, the same lists: nothing new written.
+    expect(names(await api(customer, 'GET', '/api/tools'))).toEqual(customerNames);
+    expect((await keys()).size).toBe(afterAgent.size + 2);
   });
 
   it('a job whose embedder keeps failing retries with backoff, then fails with its reason', async () => {

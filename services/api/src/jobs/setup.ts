@@ -5,6 +5,8 @@
  */
 import { connectRedis, onShutdown, storeCheck, type Logger } from '@msi/kit';
 import type { ApiConfig } from '../config.js';
+import type { SharedToolLists } from '../mcp-clients.js';
+import { redisToolLists } from '../tool-list-cache.js';
 import { memorySearchCache, redisSearchCache, type SearchCache } from '../knowledge/search-cache.js';
 import { createBullQueue } from './bullmq-queue.js';
 import { createMemoryQueue } from './memory-queue.js';
@@ -17,6 +19,8 @@ export interface Background {
   checks: Array<{ name: string; check: () => Promise<{ ok: boolean; detail: string }> }>;
   /** Whether this process takes jobs (API_WORKERS > 0). */
   works: boolean;
+  /** Per-person tool lists shared by every instance (Redis only; each process keeps its own too). */
+  toolLists?: SharedToolLists;
 }
 
 export async function openBackground(cfg: ApiConfig, log: Logger): Promise<Background> {
@@ -53,5 +57,6 @@ export async function openBackground(cfg: ApiConfig, log: Logger): Promise<Backg
     cache: cfg.SEARCH_CACHE_TTL_MS ? redisSearchCache(redis, cfg.SEARCH_CACHE_TTL_MS) : false,
     checks: [storeCheck(redis, 'redis'), { name: 'jobs', check: () => jobs.check() }],
     works,
+    toolLists: redisToolLists(redis),
   };
 }
