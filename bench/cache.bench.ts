@@ -30,10 +30,14 @@ const docsDir = corpus ? CORPUS_DIR : SAMPLE_DOCS_DIR;
 const questions = loadQuestions<CorpusQuestion | SampleQuestion>(
   corpus ? 'corpus-questions.json' : 'sample-questions.json',
 ).map((q) => q.question);
-// Each question three times, in a fixed shuffled order (a multiplicative step through the list).
+// Each question three times, in a fixed mixed order: a step through the list coprime with its length
+// visits every question once per round.
+const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+let step = 7;
+while (gcd(step, questions.length) !== 1) step++;
 const workload = Array.from(
   { length: questions.length * 3 },
-  (_, i) => questions[(i * 7) % questions.length]!,
+  (_, i) => questions[(i * step) % questions.length]!,
 );
 
 async function run(name: string, cache: SearchCache | false): Promise<void> {

@@ -261,13 +261,13 @@ export interface KnowledgeDocument {
 }
 
 /**
- * GET /api/jobs/:id → JobStatus: background work (ingesting a document, a backup) queued by the API and
+ * GET /api/jobs/:id → JobStatus: background work (ingesting a document, removing vectors) queued by the API and
  * run by a worker (docs/jobs.md). Only the person who started it sees it (others: 404 `not_found`);
  * jobs the system started (built-in documentation) are visible to the staff who may change knowledge.
  */
 export interface JobStatus {
   id: string;
-  kind: 'ingest' | 'sweep' | 'backup';
+  kind: 'ingest' | 'sweep';
   /** `retrying`: the last attempt failed (see `error`) and the next one starts at `retryAt`. */
   state: 'waiting' | 'active' | 'retrying' | 'completed' | 'failed';
   progress: { done: number; total: number };
