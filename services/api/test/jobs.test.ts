@@ -160,8 +160,15 @@ describe.each(backends())('background jobs on Redis with a worker process (%s)',
     });
     const found = await api(agent, 'GET', '/api/knowledge/search?q=calibration%20step%2042%20indicator&k=3');
     expect((found.body as unknown as SearchResults).results[0]).toMatchObject({ documentId: doc.id });
-    // The worker did it: this API does not take jobs.
+    // The worker did it: this API does not take jobs. The worker serves its health, not the API.
     expect(worker.output()).not.toMatch(/error/i);
+    const ready = await fetch(`${worker.url}/readyz`);
+    const checks = ((await ready.json()) as { checks: Record<string, { ok: boolean; detail: string }> })
+      .checks;
+    expect(ready.status).toBe(200);
+    expect(checks.jobs).toMatchObject({ ok: true, detail: expect.stringMatching(/this process works$/) });
+    expect(checks.redis?.ok).toBe(true);
+    expect((await fetch(`${worker.url}/api/knowledge/documents`)).status).toBe(404);
 
     // Someone else's job, and one that does not exist, read the same: not found.
     for (const who of ['riley_agent', 'james_smith', 'sam_supervisor']) {
