@@ -256,10 +256,35 @@ export interface KnowledgeDocument {
   chunksTotal: number;
   error?: string;
   createdAt: string;
+  /** The ingestion job an upload started (202 only): GET /api/jobs/:id for its progress and failure reason. */
+  jobId?: string;
 }
 
-/** POST /api/knowledge/documents (JSON, at most 5 MB) → 202 KnowledgeDocument; poll
- *  GET /api/knowledge/documents/:id for progress. DELETE /api/knowledge/documents/:id → 204. */
+/**
+ * GET /api/jobs/:id → JobStatus: background work (ingesting a document, removing vectors) queued by the API and
+ * run by a worker (docs/jobs.md). Only the person who started it sees it (others: 404 `not_found`);
+ * jobs the system started (built-in documentation) are visible to the staff who may change knowledge.
+ */
+export interface JobStatus {
+  id: string;
+  kind: 'ingest' | 'sweep';
+  /** `retrying`: the last attempt failed (see `error`) and the next one starts at `retryAt`. */
+  state: 'waiting' | 'active' | 'retrying' | 'completed' | 'failed';
+  progress: { done: number; total: number };
+  /** Attempts that failed so far, and how many the job may make before it fails. */
+  attemptsMade: number;
+  attempts: number;
+  /** Why the last attempt failed (while retrying or waiting for a dependency), or why the job failed. */
+  error?: string;
+  retryAt?: string;
+  /** The knowledge document an ingestion job is for. */
+  documentId?: string;
+  createdAt: string;
+  finishedAt?: string;
+}
+
+/** POST /api/knowledge/documents (JSON, at most 5 MB) → 202 KnowledgeDocument with its `jobId`; poll
+ *  GET /api/jobs/:id (or GET /api/knowledge/documents/:id) for progress. DELETE /api/knowledge/documents/:id → 204. */
 export interface KnowledgeUpload {
   filename: string;
   /** text/markdown or text/plain (taken from the file name when absent). */
@@ -441,6 +466,7 @@ export const API_ROUTES = {
   documentContent: '/api/knowledge/documents/:id/content',
   search: '/api/knowledge/search',
   chunk: '/api/knowledge/chunks/:chunkId',
+  job: '/api/jobs/:id',
   copilot: '/api/tickets/:number/copilot/:action',
   approvalPolicy: '/api/approval-policy',
 } as const;

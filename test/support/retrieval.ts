@@ -12,6 +12,7 @@ import {
   createKnowledgeBase,
   offlineEmbedder,
   type KnowledgeBase,
+  type KnowledgeBaseOptions,
   type SearchOptions,
 } from '../../services/api/src/knowledge/index.js';
 import { knowledgeMigrations, type KnowledgeTables } from '../../services/api/src/knowledge/schema.js';
@@ -109,6 +110,8 @@ export async function startRetrieval(
   docsDir: string,
   backend: Backend,
   label = 'retrieval',
+  /** More knowledge base options (a job queue, a search cache: the jobs and cache benches). */
+  extra: Partial<KnowledgeBaseOptions> = {},
 ): Promise<RunningRetrieval> {
   const tmp = tempDataDir(`msi-${label}-`);
   const undo: (() => Promise<unknown> | unknown)[] = [() => tmp.cleanup()];
@@ -134,6 +137,9 @@ export async function startRetrieval(
       embedder: offlineEmbedder(),
       docsDir,
       log: createLogger(label, 'warn'),
+      // Search latency and recall are measured on the searches themselves, not on cached answers.
+      cache: false,
+      ...extra,
     });
     undo.push(() => kb.close());
     return { kb, store, stop };

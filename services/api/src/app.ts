@@ -51,6 +51,8 @@ import {
   registerKnowledgeRoutes,
 } from './knowledge/index.js';
 import { knowledgeMigrations, type KnowledgeTables } from './knowledge/schema.js';
+import { registerJobRoutes } from './jobs/routes.js';
+import { openBackground, type Background } from './jobs/setup.js';
 import { personRateLimit } from './limits.js';
 import { createMcpGateway } from './mcp-clients.js';
 import { registerHomeRoutes } from './home-routes.js';
@@ -168,7 +170,22 @@ export async function buildApi(
       ? openaiEmbedder(openai, ...(cfg.OPENAI_EMBEDDING_MODEL ? [cfg.OPENAI_EMBEDDING_MODEL] : []))
       : offlineEmbedder();
 
+  // REDIS_URL: what every instance must share (rate-limit counters, exchanged tokens, turns, jobs, the
+  // search cache) lives in Redis, on one connection (BullMQ opens its own).
+  const redis = cfg.REDIS_URL
+    ? await connectRedis({
+        url: cfg.REDIS_URL,
+        prefix: cfg.REDIS_KEY_PREFIX,
+        log,
+        connectTimeoutMs: cfg.DATABASE_CONNECT_TIMEOUT_MS,
+      })
+    : undefined;
+  if (redis) onShutdown(() => redis.close());
+  // Ingestion runs as jobs: BullMQ with REDIS_URL (any worker process takes them), else in-process.
+  const background = await openBackground(cfg, log, redis);
   const kb = createKnowledgeBase({
+    jobs: background.jobs,
+    cache: background.cache,
     store: data as unknown as Store<KnowledgeTables>,
     chromaUrl: cfg.CHROMA_URL,
     ...(cfg.CHROMA_TOKEN ? { chromaToken: cfg.CHROMA_TOKEN } : {}),
@@ -178,6 +195,7 @@ export async function buildApi(
     log: log.child({ module: 'knowledge' }),
   });
   onShutdown(() => kb.close());
+  if (cfg.API_MODE === 'worker') return buildWorker(app, log, data, kb, background, cfg);
 
   guardHosts(app, {
     publicUrl: cfg.publicUrl,
@@ -202,16 +220,6 @@ export async function buildApi(
     maxAge: 600,
   });
 
-  // REDIS_URL: what every instance must share (rate-limit counters, exchanged tokens, turns) lives in Redis.
-  const redis = cfg.REDIS_URL
-    ? await connectRedis({
-        url: cfg.REDIS_URL,
-        prefix: cfg.REDIS_KEY_PREFIX,
-        log,
-        connectTimeoutMs: cfg.DATABASE_CONNECT_TIMEOUT_MS,
-      })
-    : undefined;
-  if (redis) onShutdown(() => redis.close());
   const verifier = apiVerifier(cfg.IDP_ISSUER, cfg.audience, { ...verifierIdentity(cfg), log });
   onShutdown(() => verifier.close?.());
   const preHandler = [...requirePerson(verifier), await personRateLimit(app, cfg.RATE_LIMIT_REQUESTS, redis)];
@@ -246,6 +254,7 @@ export async function buildApi(
     exchanger,
     log,
     timeoutMs: cfg.MCP_TIMEOUT_MS,
+    ...(background.toolLists ? { sharedLists: background.toolLists } : {}),
   });
   onShutdown(() => mcp.close());
   const store = createConversationStore(data as unknown as Store<ConversationTables>);
@@ -329,27 +338,55 @@ export async function buildApi(
   registerCopilotRoutes(app, { preHandler, provider, mcp, docs: kb, embedder });
   // Fastify runs an array of preHandlers in order; the knowledge routes' option is typed for one.
   registerKnowledgeRoutes(app, kb, { preHandler: preHandler as unknown as preHandlerHookHandler });
+  registerJobRoutes(app, background.jobs, { preHandler: preHandler as unknown as preHandlerHookHandler });
   registerReadiness(app, [
     storeCheck(data),
-    ...(redis ? [storeCheck(redis, 'redis')] : []),
     httpCheck('idp', `${cfg.IDP_ISSUER}/.well-known/openid-configuration`),
     httpCheck('ticketing', `${cfg.TICKETING_URL}/.well-known/oauth-protected-resource`),
     httpCheck('organizations', `${cfg.ORGANIZATIONS_URL}/.well-known/oauth-protected-resource`),
     { name: 'chroma', check: () => kb.readiness() },
     // Ready means a question can be answered from the documentation: its first ingestion is done.
     { name: 'documentation', check: async () => kb.ingestion() },
+    ...background.checks,
     // Production mode: the seed's Security Hardening checklist, each item a check (hardening.ts).
     ...(cfg.MSI_ENV === 'production' ? hardeningChecks(cfg) : []),
   ]);
 
   return (url) => {
     // Ingestion of the built-in documentation runs in the background; /readyz tells when Chroma is reachable.
+    if (background.works) void background.jobs.work();
     startKnowledge(kb, log);
     // The MCP client SDK was left out of start-up; load it once the stack's start is over, and run what
     // the provider's first step needs.
     warmUpLater(() => mcp.preload());
     warmUpLater(() => provider.warmUp?.());
     log.info({ url, provider: provider.name, model: provider.model, embedder: embedder.id }, 'api ready');
+  };
+}
+
+/**
+ * `node services/api --worker` (API_MODE=worker): the seed's worker dyno. It takes jobs from Redis and
+ * serves only /healthz, /readyz and /metrics; the API instances enqueue.
+ */
+function buildWorker(
+  app: FastifyInstance,
+  log: Logger,
+  data: ApiData,
+  kb: ReturnType<typeof createKnowledgeBase>,
+  background: Background,
+  cfg: ApiConfig,
+): AfterListen {
+  guardHosts(app, { publicUrl: cfg.publicUrl, extraHosts: cfg.ALLOWED_HOSTS });
+  registerReadiness(app, [
+    storeCheck(data),
+    { name: 'chroma', check: () => kb.readiness() },
+    ...background.checks,
+  ]);
+  return (url) => {
+    void background.jobs.work().then(
+      () => log.info({ url, concurrency: cfg.API_WORKERS }, 'api worker ready: taking jobs'),
+      (err: Error) => log.error({ err }, 'api worker could not start taking jobs'),
+    );
   };
 }
 

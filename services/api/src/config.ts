@@ -103,6 +103,20 @@ export const apiSpec = {
   CHROMA_TIMEOUT_MS: env.int(100, 10 * 60 * 1000, 3_000),
   /** Where the built-in documentation lives (default: <repo>/resources/docs). */
   KNOWLEDGE_DOCS_DIR: env.optionalString(),
+  /** Shared state of every instance (docs/scale-out.md); here: the job queue (BullMQ) and search cache. */
+  ...redisSpec(),
+  /**
+   * `all`: the HTTP API (and, as API_WORKERS says, workers). `worker`: only workers, with /healthz,
+   * /readyz and /metrics (`node services/api --worker`; needs REDIS_URL). docs/jobs.md.
+   */
+  API_MODE: env.oneOf(['all', 'worker'], 'all'),
+  /** Jobs this process runs at once; 0: none, leave them to worker processes (needs REDIS_URL; `--no-worker`). */
+  API_WORKERS: env.int(0, 64, 1),
+  /** Attempts of a background job before it fails with its reason, and the first retry's delay (doubling, ≤ 30 s). */
+  JOB_ATTEMPTS: env.int(1, 100, 5),
+  JOB_BACKOFF_MS: env.int(10, 600_000, 1000),
+  /** How long a cached knowledge search is kept (ms); 0: no cache. Invalidated by any document change. */
+  SEARCH_CACHE_TTL_MS: env.int(0, 24 * 3600 * 1000, 10 * 60_000),
 };
 
 export type ApiConfig = ConfigOf<typeof apiSpec> & {
@@ -114,6 +128,21 @@ export type ApiConfig = ConfigOf<typeof apiSpec> & {
 };
 
 function finish(cfg: ConfigOf<typeof apiSpec>, source: NodeJS.ProcessEnv): ApiConfig {
+  // Without Redis the jobs live in this process: someone here must run them.
+  if (!cfg.REDIS_URL && cfg.API_MODE === 'worker')
+    throw new ConfigError(
+      'API_MODE',
+      'all when REDIS_URL is not set (a worker takes jobs from Redis)',
+      'worker',
+    );
+  if (!cfg.REDIS_URL && cfg.API_WORKERS === 0)
+    throw new ConfigError(
+      'API_WORKERS',
+      'at least 1 when REDIS_URL is not set (jobs run in this process)',
+      '0',
+    );
+  if (cfg.API_MODE === 'worker' && cfg.API_WORKERS === 0)
+    throw new ConfigError('API_WORKERS', 'at least 1 with API_MODE=worker', '0');
   if (cfg.EMBEDDING_PROVIDER === 'openai' && !cfg.OPENAI_API_KEY) {
     throw new ConfigError('EMBEDDING_PROVIDER', 'auto or offline when OPENAI_API_KEY is not set', 'openai');
   }
@@ -135,7 +164,15 @@ function finish(cfg: ConfigOf<typeof apiSpec>, source: NodeJS.ProcessEnv): ApiCo
 }
 
 /** Reads the environment (secrets also from `NAME_FILE`); throws ConfigError naming the first bad variable. */
-export function parseApiConfig(source: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const withFiles = withSecretFiles(source, API_SECRETS);
+export function parseApiConfig(
+  source: NodeJS.ProcessEnv = process.env,
+  argv: readonly string[] = process.argv.slice(2),
+): ApiConfig {
+  // `node services/api --worker` / `--no-worker`: the same as API_MODE=worker / API_WORKERS=0.
+  const flags = {
+    ...(argv.includes('--worker') ? { API_MODE: 'worker' } : {}),
+    ...(argv.includes('--no-worker') ? { API_WORKERS: '0' } : {}),
+  };
+  const withFiles = withSecretFiles({ ...source, ...flags }, API_SECRETS);
   return finish(parseConfig(apiSpec, withFiles), source);
 }

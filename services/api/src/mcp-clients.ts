@@ -79,6 +79,15 @@ export interface McpGatewayOptions {
   timeoutMs?: number;
   /** A connected client unused this long is closed (ms). */
   idleMs?: number;
+  /** Tool lists shared by every API instance (Redis, tool-list-cache.ts), under the same per-person key. */
+  sharedLists?: SharedToolLists;
+}
+
+/** A store of tool lists other instances may reuse; the key carries what decides the list's visibility. */
+export interface SharedToolLists {
+  get(key: string): Promise<RemoteTool[] | undefined>;
+  set(key: string, tools: RemoteTool[], ttlMs: number): Promise<void>;
+  delete(key: string): Promise<void>;
 }
 
 /**
@@ -155,6 +164,10 @@ export function createMcpGateway(opts: McpGatewayOptions): McpGatewayHandle {
   const listKey = (principal: Principal, ref: McpServerRef) =>
     `${principal.sub}\n${[...principal.roles].sort().join(',')}\n${[...principal.organizations].sort().join(',')}\n${ref.name}`;
 
+  // Scopes too: a token with fewer scopes may list fewer tools.
+  const sharedKey = (principal: Principal, ref: McpServerRef) =>
+    `${listKey(principal, ref)}\n${[...principal.scopes].sort().join(' ')}`;
+
   const drop = (key: string) => {
     const p = pool.get(key);
     if (!p) return;
@@ -208,7 +221,10 @@ export function createMcpGateway(opts: McpGatewayOptions): McpGatewayHandle {
             tools: {
               autoRefresh: false,
               debounceMs: 0,
-              onChanged: () => lists.delete(listKey(principal, ref)),
+              onChanged: () => {
+                lists.delete(listKey(principal, ref));
+                void opts.sharedLists?.delete(sharedKey(principal, ref)).catch(() => {});
+              },
             },
           },
         },
@@ -276,11 +292,18 @@ export function createMcpGateway(opts: McpGatewayOptions): McpGatewayHandle {
     session(principal, subjectToken) {
       const down = new Map<McpServerName, string>();
       const fetchList = async (ref: McpServerRef): Promise<RemoteTool[]> => {
+        const shared = await opts.sharedLists?.get(sharedKey(principal, ref)).catch(() => undefined);
+        if (shared) {
+          for (const t of shared) owners.set(t.name, t.server);
+          lastGood.set(listKey(principal, ref), shared);
+          return shared;
+        }
         const { tools } = await (
           await client(principal, subjectToken, ref)
         ).listTools(undefined, { timeout });
         const out = tools.map((t) => toRemote(ref, t));
         lastGood.set(listKey(principal, ref), out);
+        void opts.sharedLists?.set(sharedKey(principal, ref), out, ttl).catch(() => {});
         return out;
       };
       const listFrom = async (ref: McpServerRef): Promise<RemoteTool[]> => {

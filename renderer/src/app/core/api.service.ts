@@ -25,6 +25,7 @@ import {
   type ToolList,
   type TurnStopResult,
   type ToolRunResult,
+  type JobStatus,
 } from '@msi/contracts/api';
 import { AuthError, AuthService } from './auth.service';
 import { ConfigService, messageOf } from './config';
@@ -166,6 +167,10 @@ export class ApiService {
   }
   upload(upload: KnowledgeUpload): Promise<KnowledgeDocument> {
     return this.json('POST', API_ROUTES.documents, { body: upload });
+  }
+  /** A background job's state, progress and failure reason (the upload's `jobId`). */
+  job(id: string): Promise<JobStatus> {
+    return this.json('GET', apiPath(API_ROUTES.job, { id }));
   }
   deleteDocument(id: string): Promise<void> {
     return this.json('DELETE', apiPath(API_ROUTES.document, { id }));

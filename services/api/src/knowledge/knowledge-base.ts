@@ -4,10 +4,15 @@
  * that fuses both legs by reciprocal rank.
  *
  * Ingestion is resumable: chunks (with deterministic ids) and their index entries are written with the
- * document in one transaction; the worker then embeds the chunks not yet embedded, upserts their
- * vectors and marks them, batch by batch; a document is `ready` only when every chunk is. A restart
- * continues where it stopped; an upsert repeated after a crash overwrites the same ids. While the database
- * is away the worker waits for it (nothing counts as a failed attempt) and goes on when it is back.
+ * document in one transaction; an `ingest` job (jobs/, in this process or a worker's) then embeds the
+ * chunks not yet embedded, upserts their vectors and marks them, batch by batch, reporting progress; a
+ * document is `ready` only when every chunk is. A restart continues where it stopped; an upsert repeated
+ * after a crash overwrites the same ids. While the database or Chroma is away the job waits for it
+ * (nothing counts as a failed attempt) and goes on when it is back; an embedder that keeps failing fails
+ * the job, and the document, with its reason.
+ *
+ * Search results are cached (search-cache.ts) under a generation that every change of the documents or
+ * their vectors bumps, so a cached answer never outlives what it was computed from.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -22,6 +27,9 @@ import { KnowledgeStore, type PendingChunk } from './store.js';
 import { queryTerms } from './text.js';
 import { KnowledgeError, kindOf, validateUpload } from './upload.js';
 import { VectorStore, VectorStoreUnavailable } from './vectors.js';
+import { createMemoryQueue } from '../jobs/memory-queue.js';
+import { JobWait, type JobContext, type JobQueue } from '../jobs/queue.js';
+import { memorySearchCache, searchKey, type SearchCache } from './search-cache.js';
 
 export interface KnowledgeBase {
   /** Built-in documents from `docsDir`, then resumes any unfinished ingestion (Chroma is connected lazily). */
@@ -39,8 +47,13 @@ export interface KnowledgeBase {
   content(id: string): Promise<DocumentContent | undefined>;
   /** Validates and stores; returns the document `queued` (or the existing one with the same content). */
   upload(u: KnowledgeUpload, uploadedBy?: string): Promise<KnowledgeDocument>;
-  /** Like `upload`, and says whether the document is new (false: same content was already there). */
-  add(u: unknown, uploadedBy?: string): Promise<{ document: KnowledgeDocument; created: boolean }>;
+  /** Like `upload`, and says whether the document is new (false: same content was already there) and
+   *  the job that ingests it. `owner` is the subject of the person who may follow the job. */
+  add(
+    u: unknown,
+    uploadedBy?: string,
+    owner?: string,
+  ): Promise<{ document: KnowledgeDocument; created: boolean; jobId?: string }>;
   remove(id: string): Promise<boolean>;
   passage(chunkId: string): Promise<Passage | undefined>;
   readiness(): Promise<{ ok: boolean; detail: string; summary?: string }>;
@@ -48,6 +61,8 @@ export interface KnowledgeBase {
   ingestion(): Promise<{ ok: boolean; detail: string; summary?: string }>;
   /** Resolves when no document is waiting to be embedded (for tests and tools). */
   idle(): Promise<void>;
+  /** The queue ingestion runs on (the one given, or this knowledge base's own in-process one). */
+  readonly jobs: JobQueue;
   close(): Promise<void>;
 }
 
@@ -78,6 +93,13 @@ export interface KnowledgeBaseOptions {
   retryBaseMs?: number;
   /** Failures of the embedder in a row before a document is marked failed. Default 5. */
   maxAttempts?: number;
+  /**
+   * The job queue ingestion runs on (the API's: BullMQ with REDIS_URL). Without one the knowledge base
+   * makes its own in-process queue from batchSize/retryBaseMs/maxAttempts and works it.
+   */
+  jobs?: JobQueue;
+  /** Cached search results (Redis with REDIS_URL); default an in-process cache. `false`: none. */
+  cache?: SearchCache | false;
 }
 
 export const DEFAULT_K = 5;
@@ -98,6 +120,16 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
   const retryBaseMs = opts.retryBaseMs ?? 1000;
   const maxAttempts = opts.maxAttempts ?? 5;
   const store = new KnowledgeStore(opts.store);
+  const ownQueue = !opts.jobs;
+  const jobs =
+    opts.jobs ?? createMemoryQueue({ attempts: maxAttempts, backoffMs: retryBaseMs, maxBackoffMs: 30_000 });
+  const cache = opts.cache === false ? undefined : (opts.cache ?? memorySearchCache());
+  /** Results cached before this change are not served again (documents or vectors changed). */
+  const changed = async (): Promise<void> => {
+    await cache
+      ?.bump()
+      .catch((err: Error) => log.warn({ err: err.message }, 'knowledge: search cache not invalidated'));
+  };
   const vectors = new VectorStore(
     opts.chromaUrl,
     embedder,
@@ -113,37 +145,24 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
             );
         })
         .catch((err: Error) => log.warn({ err: err.message }, 'knowledge: could not queue re-embedding'))
+        .then(() => enqueuePending())
+        .catch((err: Error) => log.warn({ err: err.message }, 'knowledge: could not queue re-embedding'))
         .finally(() => {
           requeueing = undefined;
-          kick();
         });
     },
     opts.chromaTimeoutMs,
     opts.chromaToken,
   );
-  const stop = new AbortController();
   let started = false;
   /** After a Chroma request timed out, searches skip the vector leg until then (a hung Chroma would make
    *  every question wait for the timeout); the first search after it tries again. */
   let hungUntil = 0;
   const HUNG_BACKOFF_MS = 10_000;
-  let worker: Promise<void> | undefined;
   /** Documents being queued again after Chroma lost its collection (idle() waits for it too). */
   let requeueing: Promise<void> | undefined;
-  let dirty = false;
   let chromaDown = false;
   let databaseDown = false;
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        stop.signal.removeEventListener('abort', done);
-        resolve();
-      }
-      stop.signal.addEventListener('abort', done);
-    });
 
   function chromaState(err?: unknown): void {
     if (err && !chromaDown) {
@@ -171,13 +190,15 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
     }
   }
 
-  function kick(): void {
-    dirty = true;
-    if (worker || stop.signal.aborted) return;
-    worker = work().finally(() => {
-      worker = undefined;
-      if (dirty && !stop.signal.aborted) kick();
-    });
+  /** Queues the ingestion of one document (one job per document while it waits or runs). */
+  function enqueueIngest(documentId: string, owner?: string): Promise<string> {
+    return jobs.enqueue('ingest', { documentId }, { owner, dedupe: `ingest:${documentId}` });
+  }
+
+  /** A job for every document still to embed (after start, a requeue, or jobs lost with Redis). */
+  async function enqueuePending(): Promise<void> {
+    for (const d of await store.list())
+      if (d.status === 'queued' || d.status === 'ingesting') await enqueueIngest(d.id);
   }
 
   async function sweepVectorDeletions(): Promise<void> {
@@ -187,14 +208,17 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
     }
   }
 
-  async function ingest(docId: string): Promise<void> {
+  async function ingest(docId: string, ctx: JobContext): Promise<void> {
     const doc = await store.row(docId);
-    if (!doc) return; // deleted since it was picked
+    if (!doc) return; // deleted since it was queued
+    if (doc.status === 'ready' && doc.embedder === embedder.id) return; // another job did it
     await store.beginIngestion(doc.id, embedder.id);
     // Nothing embedded yet: clear whatever an earlier version of this document left in Chroma.
     if (doc.chunks_done === 0) await vectors.deleteDocument(doc.id);
+    let done = doc.chunks_done;
+    await ctx.progress({ done, total: doc.chunks_total });
     for (;;) {
-      if (stop.signal.aborted) return;
+      if (ctx.signal.aborted) throw new JobWait('the worker stopped; the job goes on at its next start');
       const batch = await store.pendingChunks(doc.id, batchSize);
       if (batch.length === 0) break;
       const embeddings = await embedder.embed(batch.map((c) => embeddingInput(doc.title, c)));
@@ -213,6 +237,10 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
         await store.orphaned(doc.id); // deleted while this batch was in flight
         return;
       }
+      done += batch.length;
+      // Vector hits changed: searches cached before this batch are not served again.
+      await changed();
+      await ctx.progress({ done, total: doc.chunks_total });
     }
     if (await store.row(doc.id)) {
       await store.setStatus(doc.id, 'ready');
@@ -223,49 +251,53 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
     }
   }
 
-  async function work(): Promise<void> {
-    const attempts = new Map<string, number>();
-    let waits = 0;
-    while (!stop.signal.aborted) {
-      dirty = false;
-      let doc: Awaited<ReturnType<KnowledgeStore['nextPending']>> = undefined;
-      try {
-        doc = await store.nextPending();
-        await sweepVectorDeletions();
-        if (!doc) {
-          if (dirty) continue;
-          return;
-        }
-        await ingest(doc.id);
-        chromaState();
-        databaseState();
-        waits = 0;
-      } catch (err) {
-        if (stop.signal.aborted) return;
-        const delay = Math.min(30_000, retryBaseMs * 2 ** Math.min(waits++, 5));
-        if (err instanceof VectorStoreUnavailable) {
-          chromaState(err); // wait for Chroma as long as it takes; nothing is written half
-        } else if (isUnavailable(err)) {
-          databaseState(err); // the same for the database: each batch's bookkeeping is one transaction
-        } else if (doc) {
-          const n = (attempts.get(doc.id) ?? 0) + 1;
-          attempts.set(doc.id, n);
-          log.warn(
-            { err: (err as Error).message, documentId: doc.id, attempt: n },
-            'knowledge: embedding failed',
-          );
-          if (n >= maxAttempts) {
-            await store
-              .setStatus(doc.id, 'failed', `embedding failed ${n} times: ${(err as Error).message}`)
-              .catch((e: Error) => log.warn({ err: e.message }, 'knowledge: could not mark failed'));
-            waits = 0;
-            continue;
-          }
-        }
-        await sleep(delay);
+  /** The `ingest` job: one document, with the failure policy the module docs describe. */
+  async function ingestJob(ctx: JobContext): Promise<void> {
+    const documentId = ctx.data.documentId;
+    if (!documentId) throw new Error('an ingest job needs a documentId');
+    try {
+      await sweepVectorDeletions();
+      await ingest(documentId, ctx);
+      chromaState();
+      databaseState();
+    } catch (err) {
+      if (err instanceof JobWait) throw err;
+      if (err instanceof VectorStoreUnavailable) {
+        chromaState(err); // wait for Chroma as long as it takes; nothing is written half
+        throw new JobWait(`waiting for the vector store: ${err.message}`, err);
       }
+      if (isUnavailable(err)) {
+        databaseState(err); // the same for the database: each batch's bookkeeping is one transaction
+        throw new JobWait(`waiting for the database: ${(err as Error).message}`, err);
+      }
+      const message = (err as Error).message;
+      log.warn({ err: message, documentId, attempt: ctx.attempt }, 'knowledge: embedding failed');
+      if (ctx.attempt < ctx.attempts) throw err;
+      const reason = `embedding failed ${ctx.attempt} times: ${message}`;
+      await store
+        .setStatus(documentId, 'failed', reason)
+        .catch((e: Error) => log.warn({ err: e.message }, 'knowledge: could not mark failed'));
+      await changed();
+      throw new Error(reason);
     }
   }
+
+  /** The `sweep` job: vectors of deleted documents still in Chroma (it was away at the deletion). */
+  async function sweepJob(): Promise<void> {
+    try {
+      await sweepVectorDeletions();
+      chromaState();
+    } catch (err) {
+      if (err instanceof VectorStoreUnavailable) chromaState(err);
+      if (err instanceof VectorStoreUnavailable || isUnavailable(err))
+        throw new JobWait(`waiting to remove deleted documents' vectors: ${(err as Error).message}`, err);
+      throw err;
+    }
+  }
+
+  jobs.handle('ingest', ingestJob);
+  jobs.handle('sweep', sweepJob);
+  if (ownQueue) void jobs.work();
 
   async function addDocument(
     input: {
@@ -278,7 +310,8 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
     },
     source: KnowledgeDocument['source'],
     uploadedBy?: string,
-  ): Promise<{ document: KnowledgeDocument; created: boolean }> {
+    owner?: string,
+  ): Promise<{ document: KnowledgeDocument; created: boolean; jobId?: string }> {
     const hash = sha256(input.content);
     const existing = await store.bySha256(hash);
     if (existing) return { document: existing, created: false };
@@ -305,8 +338,9 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
       { documentId: id, filename: input.filename, source, chunks: chunked.chunks.length, uploadedBy },
       'knowledge: document added',
     );
-    kick();
-    return { document, created: true };
+    await changed();
+    const jobId = await enqueueIngest(id, owner);
+    return { document, created: true, jobId };
   }
 
   /** Every .md/.txt under docsDir: new ones added, changed ones re-ingested, unchanged left alone. */
@@ -330,6 +364,7 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
           const chunked = chunkDocument(content, u.kind);
           const title = chunked.title ?? filename.replace(/\.[^.]+$/, '');
           await store.replace(known.id, { title, bytes: u.bytes, sha256: hash, content }, chunked.chunks);
+          await changed();
           log.info({ documentId: known.id, filename }, 'knowledge: built-in document changed; re-ingesting');
         } else {
           await addDocument({ ...u, filename }, 'builtin');
@@ -356,6 +391,7 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
         { title, bytes: d.bytes, sha256: d.sha256, content: d.content },
         chunked.chunks,
       );
+      await changed();
       log.info(
         { documentId: d.id, filename: d.filename, chunker: CHUNKER_VERSION },
         'knowledge: document chunked again by a newer chunker; re-ingesting',
@@ -369,12 +405,14 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
       await syncBuiltins();
       const requeued = await store.requeue({ failed: true, notEmbeddedBy: embedder.id });
       started = true;
-      if (requeued)
+      if (requeued) {
+        await changed();
         log.info(
           { documents: requeued, embedder: embedder.id },
           'knowledge: documents queued for (re-)embedding',
         );
-      kick();
+      }
+      await enqueuePending();
     },
 
     async search(query, k, opts) {
@@ -385,6 +423,18 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
       const q = query.trim();
       if (!q) return { citations: [] };
       const limit = Math.max(1, Math.min(MAX_K, Math.floor(k)));
+      // Every signed-in person may read the whole knowledge base (contracts' CAN table), so what decides
+      // the results is the query, k, the legs, the embedder and the generation of the documents.
+      const key =
+        cache &&
+        (await cache.generation().then(
+          (g) => searchKey(g, embedder.id, legs, limit, q),
+          () => undefined,
+        ));
+      if (cache && key) {
+        const hit = await cache.get(key).catch(() => undefined);
+        if (hit) return { citations: hit };
+      }
       const terms = queryTerms(q);
       const lexical = legs === 'vector' ? [] : await store.lexical(terms, Math.max(LEG_DEPTH, limit));
       let semantic: string[] = [];
@@ -442,7 +492,13 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
         });
         if (out.length === limit) break;
       }
-      return note ? { citations: out, note } : { citations: out };
+      if (note) return { citations: out, note };
+      // Full-text-only answers (a note) are not kept: the next search tries the vectors again.
+      if (cache && key)
+        await cache
+          .set(key, out)
+          .catch((err: Error) => log.warn({ err: err.message }, 'knowledge: search cache not written'));
+      return { citations: out };
     },
 
     list: () => store.list(),
@@ -455,9 +511,9 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
         : undefined;
     },
 
-    async add(u, uploadedBy) {
+    async add(u, uploadedBy, owner) {
       const valid = validateUpload(u);
-      return addDocument(valid, 'upload', uploadedBy);
+      return addDocument(valid, 'upload', uploadedBy, owner);
     },
 
     async upload(u, uploadedBy) {
@@ -467,11 +523,13 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
     async remove(id) {
       if (!(await store.delete(id))) return false;
       log.info({ documentId: id }, 'knowledge: document deleted');
+      await changed();
       try {
         await sweepVectorDeletions();
       } catch (err) {
         chromaState(err);
-        kick(); // the worker removes the vectors when Chroma is back
+        // A worker removes the vectors when Chroma is back.
+        await jobs.enqueue('sweep', {}, { dedupe: 'sweep' });
       }
       return true;
     },
@@ -514,15 +572,16 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
     },
 
     async idle() {
-      while (worker || requeueing) {
+      do {
         await requeueing;
-        await worker;
-      }
+        await jobs.idle();
+      } while (requeueing);
     },
 
+    jobs,
+
     async close() {
-      stop.abort();
-      await worker;
+      if (ownQueue) await jobs.close();
     },
   };
 }

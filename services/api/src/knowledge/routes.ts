@@ -53,8 +53,13 @@ export function registerKnowledgeRoutes(
     async (req, reply) => {
       if (!mayChangeKnowledge(req.principal)) return fail(reply, 403, 'forbidden', STAFF_ONLY);
       try {
-        const { document, created } = await kb.add(req.body, req.principal?.username);
-        return reply.status(created ? 202 : 200).send(document);
+        const { document, created, jobId } = await kb.add(
+          req.body,
+          req.principal?.username,
+          req.principal?.sub,
+        );
+        // 202: the ingestion job runs in the background (GET /api/jobs/:jobId for its progress).
+        return reply.status(created ? 202 : 200).send(jobId ? { ...document, jobId } : document);
       } catch (err) {
         if (err instanceof KnowledgeError) return fail(reply, err.status, err.code, err.message);
         throw err;

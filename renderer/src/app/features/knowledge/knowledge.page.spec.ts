@@ -30,6 +30,7 @@ describe('KnowledgePage', () => {
     document: ReturnType<typeof vi.fn>;
     search: ReturnType<typeof vi.fn>;
     passage: ReturnType<typeof vi.fn>;
+    job: ReturnType<typeof vi.fn>;
   };
   let polls: KnowledgeDocument[];
 
@@ -50,6 +51,7 @@ describe('KnowledgePage', () => {
       document: vi.fn(async () => polls.shift()!),
       search: vi.fn(async () => []),
       passage: vi.fn(),
+      job: vi.fn(),
     };
     TestBed.configureTestingModule({
       providers: [
@@ -99,6 +101,61 @@ describe('KnowledgePage', () => {
     expect(progress().textContent).toContain('10 passages indexed');
     expect(row().querySelector('[data-state]')!.getAttribute('data-state')).toBe('ready');
     expect(row().textContent).toContain('10 passages indexed');
+    vi.useRealTimers();
+  });
+
+  it("shows the job's failed attempt and its retry, then the failure's reason", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    const fixture = TestBed.createComponent(KnowledgePage);
+    const root = fixture.nativeElement as HTMLElement;
+    const settle = async () => {
+      for (let i = 0; i < 5; i++) {
+        await vi.advanceTimersByTimeAsync(0);
+        await fixture.whenStable();
+      }
+    };
+    await settle();
+    const reason = 'embedding failed 3 times: 404 model not found';
+    api.upload.mockResolvedValueOnce({ ...doc({}), jobId: 'job_1' });
+    polls = [
+      doc({ status: 'ingesting', chunksDone: 0, chunksTotal: 10 }),
+      doc({ status: 'failed', chunksDone: 0, chunksTotal: 10, error: reason }),
+    ];
+    const job = {
+      id: 'job_1',
+      kind: 'ingest',
+      progress: { done: 0, total: 10 },
+      attempts: 3,
+      createdAt: '2026-01-01T00:00:00Z',
+    };
+    api.job
+      .mockResolvedValueOnce({
+        ...job,
+        state: 'retrying',
+        attemptsMade: 1,
+        error: '404 model not found',
+        retryAt: '2026-01-01T00:00:02Z',
+      })
+      .mockResolvedValueOnce({ ...job, state: 'failed', attemptsMade: 3, error: reason });
+    const input = root.querySelector<HTMLInputElement>('input[type="file"]')!;
+    const file = new File(['# Docking stations\n\nText.'], 'docking.md', { type: 'text/markdown' });
+    Object.defineProperty(input, 'files', { value: [file], configurable: true });
+    input.dispatchEvent(new Event('change'));
+    await settle();
+    await vi.advanceTimersByTimeAsync(400);
+    await settle();
+
+    expect(api.job).toHaveBeenCalledWith('job_1');
+    const retry = root.querySelector<HTMLElement>('[data-testid="upload-retry"]')!;
+    expect(retry.textContent).toContain('Attempt 1 of 3 failed: 404 model not found.');
+    expect(retry.textContent).toContain('Trying again at');
+
+    await vi.advanceTimersByTimeAsync(400);
+    await settle();
+    const progress = root.querySelector<HTMLElement>('[data-testid="upload-progress"]')!;
+    expect(progress.dataset['phase']).toBe('failed');
+    expect(root.querySelector('[data-testid="upload-retry"]')).toBeNull();
+    expect(progress.querySelector('[role="alert"]')!.textContent).toContain(reason);
     vi.useRealTimers();
   });
 

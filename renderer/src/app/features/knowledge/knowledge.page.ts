@@ -6,7 +6,7 @@ import {
   inject,
   signal,
 } from '@angular/core';
-import type { Citation, KnowledgeDocument } from '@msi/contracts/api';
+import type { Citation, JobStatus, KnowledgeDocument } from '@msi/contracts/api';
 import { ApiService } from '../../core/api.service';
 import { messageOf } from '../../core/config';
 import { SessionService } from '../../core/session.service';
@@ -22,6 +22,8 @@ interface Upload {
   existing?: boolean;
   /** Why it was refused before the API had a document. */
   error?: string;
+  /** The ingestion job (from the upload's `jobId`): says when an attempt failed and a retry is coming. */
+  job?: JobStatus;
 }
 type UploadPhase = 'uploading' | 'ingesting' | 'ready' | 'failed';
 
@@ -39,6 +41,17 @@ export function indexingText(d: KnowledgeDocument): string {
     default:
       return d.error ?? 'Indexing failed';
   }
+}
+
+/** A job whose last attempt failed: which attempt, why, and when the next one starts. */
+export function retryText(job: JobStatus): string {
+  const when = job.retryAt
+    ? ` Trying again at ${new Date(job.retryAt).toLocaleTimeString()}.`
+    : ' Trying again shortly.';
+  const which = job.attemptsMade
+    ? `Attempt ${job.attemptsMade} of ${job.attempts} failed`
+    : 'Waiting';
+  return `${which}: ${job.error ?? 'no reason given'}.${when}`;
 }
 
 const ACCEPT = '.md,.markdown,.txt,text/markdown,text/plain';
@@ -89,6 +102,11 @@ const ACCEPT = '.md,.markdown,.txt,text/markdown,text/plain';
                     [max]="doc.chunksTotal || 1"
                     [value]="doc.status === 'ready' ? doc.chunksTotal || 1 : doc.chunksDone"
                   ></progress>
+                }
+                @if (u.job?.state === 'retrying' && phase === 'ingesting') {
+                  <p role="status" class="muted small" data-testid="upload-retry">
+                    {{ retryText(u.job!) }}
+                  </p>
                 }
                 @if (u.error) {
                   <p role="alert" class="error-text">{{ u.error }}</p>
@@ -244,6 +262,7 @@ export default class KnowledgePage implements OnDestroy {
     return doc.status === 'failed' ? 'failed' : 'ingesting';
   });
   protected readonly indexingText = indexingText;
+  protected readonly retryText = retryText;
   protected readonly confirming = signal<string | null>(null);
   protected readonly results = signal<Citation[] | null>(null);
   protected readonly searchError = signal<string | null>(null);
@@ -294,11 +313,17 @@ export default class KnowledgePage implements OnDestroy {
         content,
       });
       this.documents.update((list) => [doc, ...list.filter((d) => d.id !== doc.id)]);
+      const jobId = doc.jobId;
       this.upload.set({ name, documentId: doc.id, existing: known.has(doc.id) });
       while (!this.destroyed && (doc.status === 'queued' || doc.status === 'ingesting')) {
         await new Promise((resolve) => setTimeout(resolve, 400));
-        doc = await this.api.document(doc.id);
-        this.documents.update((list) => list.map((d) => (d.id === doc.id ? doc : d)));
+        const [next, job] = await Promise.all([
+          this.api.document(doc.id),
+          jobId ? this.api.job(jobId).catch(() => undefined) : undefined,
+        ]);
+        doc = next;
+        this.documents.update((list) => list.map((d) => (d.id === next.id ? next : d)));
+        if (job) this.upload.update((u) => (u ? { ...u, job } : u));
       }
     } catch (error) {
       this.upload.update((u) => ({

@@ -1,0 +1,95 @@
+/**
+ * The in-process queue's rules (retries with a doubling, capped backoff; a wait that uses no attempt;
+ * one job per dedupe key; progress events; the failure's reason) and how the API's config reads the
+ * worker settings and flags. No processes: jobs.test.ts runs the real ones.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseApiConfig } from '../src/config.js';
+import { createMemoryQueue } from '../src/jobs/memory-queue.js';
+import { backoffDelay, JobWait, mayReadJob, type JobEvent } from '../src/jobs/queue.js';
+
+const ENV = { API_CLIENT_SECRET: 'a-test-secret-long-enough-for-the-api' };
+
+describe('the in-process job queue', () => {
+  it('retries after 1, 2, 4… times the base delay, capped, then fails with the last reason', async () => {
+    expect([1, 2, 3, 4, 5, 9].map((n) => backoffDelay({ attempts: 5, backoffMs: 100 }, n))).toEqual([
+      100, 200, 400, 800, 1600, 25_600,
+    ]);
+    expect(backoffDelay({ attempts: 5, backoffMs: 1000 }, 10)).toBe(30_000);
+
+    const q = createMemoryQueue({ attempts: 3, backoffMs: 20 });
+    const events: Array<JobEvent & { at: number }> = [];
+    q.on((e) => events.push({ ...e, at: Date.now() }));
+    const seen: number[] = [];
+    q.handle('ingest', async (ctx) => {
+      seen.push(ctx.attempt);
+      await ctx.progress({ done: 1, total: 2 });
+      throw new Error(`broken on attempt ${ctx.attempt} of ${ctx.attempts}`);
+    });
+    await q.work();
+    const id = await q.enqueue('ingest', { documentId: 'kb_1' }, { owner: 'user-1' });
+    await q.idle();
+    expect(seen).toEqual([1, 2, 3]);
+    const job = await q.get(id);
+    expect(job).toMatchObject({
+      state: 'failed',
+      attemptsMade: 3,
+      attempts: 3,
+      error: 'broken on attempt 3 of 3',
+      documentId: 'kb_1',
+      owner: 'user-1',
+      progress: { done: 1, total: 2 },
+    });
+    const retries = events.filter((e) => e.type === 'retrying');
+    expect(retries.map((e) => e.error)).toEqual(['broken on attempt 1 of 3', 'broken on attempt 2 of 3']);
+    const fails = events.filter((e) => e.type === 'failed');
+    expect(fails).toHaveLength(1);
+    // The second retry waited about twice as long as the first.
+    const starts = events.filter((e) => e.type === 'progress').map((e) => e.at);
+    expect(starts[2]! - starts[1]!).toBeGreaterThanOrEqual(35);
+    await q.close();
+  });
+
+  it('a wait uses no attempt; a dedupe key gives the waiting job back; who may read a job', async () => {
+    const q = createMemoryQueue({ attempts: 1, backoffMs: 10 });
+    let calls = 0;
+    q.handle('ingest', async () => {
+      if (++calls < 4) throw new JobWait('waiting for the vector store: unreachable');
+    });
+    const a = await q.enqueue('ingest', { documentId: 'kb_2' }, { dedupe: 'ingest:kb_2' });
+    expect(await q.enqueue('ingest', { documentId: 'kb_2' }, { dedupe: 'ingest:kb_2' })).toBe(a);
+    expect((await q.get(a))!.state).toBe('waiting'); // nothing runs before work()
+    await q.work();
+    await q.idle();
+    expect(calls).toBe(4);
+    expect(await q.get(a)).toMatchObject({ state: 'completed', attemptsMade: 0 });
+    expect(await q.enqueue('ingest', { documentId: 'kb_2' }, { dedupe: 'ingest:kb_2' })).not.toBe(a);
+    await q.idle();
+    await q.close();
+
+    const job = (await q.get(a))!;
+    expect(mayReadJob({ ...job, owner: 'u1' }, { sub: 'u1' }, false)).toBe(true);
+    expect(mayReadJob({ ...job, owner: 'u1' }, { sub: 'u2' }, true)).toBe(false);
+    expect(mayReadJob(job, { sub: 'u2' }, true)).toBe(true);
+    expect(mayReadJob(job, { sub: 'u2' }, false)).toBe(false);
+  });
+});
+
+describe('the worker settings', () => {
+  it('reads --worker and --no-worker as API_MODE=worker and API_WORKERS=0', () => {
+    const redis = { ...ENV, REDIS_URL: 'redis://127.0.0.1:6379' };
+    expect(parseApiConfig(redis, ['--worker'])).toMatchObject({ API_MODE: 'worker', API_WORKERS: 1 });
+    expect(parseApiConfig(redis, ['--no-worker'])).toMatchObject({ API_MODE: 'all', API_WORKERS: 0 });
+    expect(parseApiConfig(ENV, [])).toMatchObject({ API_MODE: 'all', API_WORKERS: 1, JOB_ATTEMPTS: 5 });
+  });
+
+  it('refuses a worker or no workers without Redis, naming the variable', () => {
+    expect(() => parseApiConfig(ENV, ['--worker'])).toThrow(
+      /^config: API_MODE must be all when REDIS_URL is not set/,
+    );
+    expect(() => parseApiConfig({ ...ENV, API_WORKERS: '0' }, [])).toThrow(
+      /^config: API_WORKERS must be at least 1 when REDIS_URL is not set/,
+    );
+    expect(() => parseApiConfig({ ...ENV, JOB_ATTEMPTS: '0' }, [])).toThrow(/^config: JOB_ATTEMPTS must be/);
+  });
+});
