@@ -16,8 +16,14 @@ import {
   type ConfigOf,
 } from '@msi/kit';
 
-/** Secrets that may also come from a file (`NAME_FILE`). */
-export const API_SECRETS = ['API_CLIENT_SECRET', 'OPENAI_API_KEY', 'METRICS_TOKEN', 'CHROMA_TOKEN'] as const;
+/** Secrets that may also come from a file (`NAME_FILE`; DATABASE_URL holds the database password). */
+export const API_SECRETS = [
+  'API_CLIENT_SECRET',
+  'OPENAI_API_KEY',
+  'METRICS_TOKEN',
+  'CHROMA_TOKEN',
+  'DATABASE_URL',
+] as const;
 
 /** The API's environment (DESIGN.md, "Running the parts"; the variables in README.md). */
 export const apiSpec = {
