@@ -68,6 +68,9 @@ export const SERVICES: Record<OurService, ServiceFacts> = {
 export const PLATFORM_ENV: Record<string, string> = {
   NODE_EXTRA_CA_CERTS: "Node's own: trust the deployment's private CA (compose's nginx certificate)",
   NODE_ENV: 'set by the image (libraries read it); our services do not',
+  PGSSLMODE: "node-postgres's own: Heroku Postgres needs TLS, with a certificate clients cannot verify",
+  ELECTRON_SKIP_BINARY_DOWNLOAD:
+    "a build setting (Heroku's npm install of the workspace): no Electron binary",
 };
 
 /** The entry a service starts from: `node services/<name>` runs its package.json main. */
