@@ -3,9 +3,10 @@
 # The Node services, one image per target (docs/containers.md):
 #   docker build --target api .      (also: idp, ticketing, organizations, chroma)
 # Stages: deps (the whole workspace installed, with the toolchain better-sqlite3 builds with) → build
-# (tsc for the services only) → prod-deps (production dependencies only) → runtime (slim, non-root) →
-# one target per service: its port, its command (`node services/<name>`, the package's main) and its
-# health check. Debian bookworm, not Alpine: better-sqlite3 and Chroma's native bindings are glibc builds
+# (tsc for the services only) → prod-deps (production dependencies only) → base (slim: the built kit and
+# contracts) → runtime (without Chroma's native server, non-root) → one target per service (chroma on
+# base, with the native server): its port, its command (`node services/<name>`, the package's main) and
+# its health check. Debian bookworm, not Alpine: better-sqlite3 and Chroma's native bindings are glibc builds
 # (bindings 1.0.5 need glibc < 2.38; bookworm has 2.36, see DESIGN.md "Versions").
 
 ARG NODE_IMAGE=node:20.19-bookworm-slim
@@ -45,22 +46,28 @@ RUN rm -rf node_modules \
       -w services/organizations -w services/api -w services/chroma \
  && npm cache clean --force
 
-FROM ${NODE_IMAGE} AS runtime
+# Chroma's native server (its bindings, about 420 of the 540 MB of production dependencies) runs in the
+# chroma image only; the API's Chroma client is plain JavaScript.
+FROM prod-deps AS prod-deps-services
+RUN rm -rf node_modules/chromadb-js-bindings-*
+
+FROM ${NODE_IMAGE} AS base
 ENV NODE_ENV=production HOST=0.0.0.0 MSI_DATA_DIR=/data
 WORKDIR /app
-COPY --from=prod-deps --chown=root:root /app/node_modules node_modules
 COPY --from=build /app/package.json ./
 COPY --from=build /app/contracts/package.json contracts/
 COPY --from=build /app/contracts/dist contracts/dist
 COPY --from=build /app/services/kit/package.json services/kit/
 COPY --from=build /app/services/kit/dist services/kit/dist
-# The API's built-in documentation (ingested on first start; DEFAULT_DOCS_DIR is <repo>/resources/docs).
-COPY resources resources
 COPY deploy/healthcheck.mjs deploy/healthcheck.mjs
 # The data dir belongs to the unprivileged user the services run as; the code stays root's, read-only.
 RUN mkdir -p /data && chown node:node /data
+
+FROM base AS runtime
+COPY --from=prod-deps-services /app/node_modules node_modules
+# The API's built-in documentation (ingested on first start; DEFAULT_DOCS_DIR is <repo>/resources/docs).
+COPY resources resources
 USER node
-VOLUME ["/data"]
 
 FROM runtime AS idp
 COPY --from=build /app/services/idp/package.json services/idp/
@@ -94,9 +101,11 @@ EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD ["node", "deploy/healthcheck.mjs", "/healthz"]
 CMD ["node", "services/api"]
 
-FROM runtime AS chroma
+FROM base AS chroma
+COPY --from=prod-deps /app/node_modules node_modules
 COPY --from=build /app/services/chroma/package.json services/chroma/
 COPY --from=build /app/services/chroma/dist services/chroma/dist
+USER node
 ENV PORT=8001
 EXPOSE 8001
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD ["node", "deploy/healthcheck.mjs", "/api/v2/heartbeat"]

@@ -393,7 +393,6 @@ describe('the Dockerfiles', () => {
       expect(s.build?.dockerfile ?? 'Dockerfile').toBe('Dockerfile');
       expect(node.has(service), `stage ${service}`).toBe(true);
       const lines = chain(node, service);
-      expect(node.get('runtime')!.from).toMatch(/NODE_IMAGE/);
       const users = lines.filter((l) => /^USER\s/i.test(l));
       expect(users.at(-1)).toBe('USER node');
       expect(lines.at(-1)).toBe(`CMD ["node", "services/${service}"]`);
@@ -409,11 +408,27 @@ describe('the Dockerfiles', () => {
     });
 
   it('builds with the toolchain and runs with production dependencies only', () => {
-    expect([...node.keys()].slice(0, 4)).toEqual(['deps', 'build', 'prod-deps', 'runtime']);
+    expect([...node.keys()].slice(0, 6)).toEqual([
+      'deps',
+      'build',
+      'prod-deps',
+      'prod-deps-services',
+      'base',
+      'runtime',
+    ]);
     expect(node.get('deps')!.lines.join('\n')).toMatch(/python3 make g\+\+/);
     expect(node.get('prod-deps')!.lines.join('\n')).toMatch(/npm ci --omit=dev/);
-    expect(chain(node, 'runtime').join('\n')).toMatch(/COPY --from=prod-deps .*node_modules/);
-    expect(node.get('runtime')!.lines.join('\n')).not.toMatch(/apt-get|--from=deps/);
+    // The images start from the plain Node image: no toolchain, no dev dependencies in them.
+    expect(node.get('base')!.from).toBe('${NODE_IMAGE}');
+    for (const target of OURS) {
+      const lines = chain(node, target).join('\n');
+      expect(lines, target).not.toMatch(/apt-get|--from=deps /);
+      expect(lines, target).toMatch(
+        target === 'chroma'
+          ? /COPY --from=prod-deps \/app\/node_modules node_modules/
+          : /COPY --from=prod-deps-services \/app\/node_modules node_modules/,
+      );
+    }
   });
 
   it('nginx: the renderer is built in one stage and served by a non-root nginx with a health check', () => {

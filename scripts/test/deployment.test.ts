@@ -136,7 +136,7 @@ describe('AWS ECS/Fargate task definitions', () => {
       const c = task.containerDefinitions[0]!;
       expect(c.name).toBe(name);
       expect(c.image).toMatch(new RegExp(`/msi/${name}:`));
-      expect(dockerfile).toMatch(new RegExp(`^FROM runtime AS ${name}$`, 'm'));
+      expect(dockerfile).toMatch(new RegExp(`^FROM (runtime|base) AS ${name}$`, 'm'));
       const env = Object.fromEntries(c.environment.map((e) => [e.name, e.value]));
       expect(c.portMappings.map((p) => p.containerPort)).toEqual([Number(env.PORT)]);
       expect(Number(env.PORT)).toBe(DEFAULT_PORTS[name]);
