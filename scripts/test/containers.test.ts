@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_IDS, DESKTOP_SCOPES } from '@msi/contracts/endpoints';
 import { freePort, waitForHealthy } from '@msi/kit';
 import { freshDatabase, pgQuery, type FreshDatabase } from '../../test/support/database.js';
+import { contentSecurityPolicy } from '../../main/src/common/csp.js';
 import { startChroma, type RunningChroma } from '../../test/support/chroma.js';
 import { startService, tempDataDir, type RunningService } from '../../test/support/services.js';
 import { environmentProblems, ROOT, serviceMain, SERVICES, type OurService } from './deploy-checks.js';
@@ -320,9 +321,11 @@ describe('health checks against the real routes', () => {
       const page = await get(domain, https, '/auth/callback');
       expect(page.status).toBe(200);
       expect(page.body).toContain('MSI Assistant');
-      expect(String(page.headers['content-security-policy'])).toContain(
-        `connect-src 'self' https://idp.${domain} https://api.${domain}`,
+      // The same policy the desktop app's host sends (main/src/common/csp.ts) for these addresses.
+      expect(page.headers['content-security-policy']).toBe(
+        contentSecurityPolicy({ issuer: env('api').IDP_ISSUER!, apiUrl: env('api').PUBLIC_URL! }),
       );
+      expect(page.headers['strict-transport-security']).toBe('max-age=31536000');
       const config = await get(domain, https, '/config.json');
       expect(JSON.parse(config.body)).toEqual({
         mode: 'remote',
