@@ -3,11 +3,13 @@
 # a role and a database per service, as docs/postgresql.md lists them. Each service's password is the
 # one in its DATABASE_URL secret (/run/secrets/<service>_database_url), so there is one place for it.
 set -eu
+# The secrets compose mounts; another directory for a test run against a scratch cluster.
+secrets="${MSI_SECRETS_DIR:-/run/secrets}"
 for service in idp ticketing organizations api; do
-  url=$(cat "/run/secrets/${service}_database_url")
+  url=$(cat "${secrets}/${service}_database_url")
   password=$(printf '%s' "$url" | sed -E 's#^postgres(ql)?://[^:/@]+:([^@]+)@.*$#\2#')
   if [ -z "$password" ] || [ "$password" = "$url" ]; then
-    echo "init-databases: /run/secrets/${service}_database_url must be postgres://msi_${service}:PASSWORD@postgres:5432/msi_${service}" >&2
+    echo "init-databases: ${secrets}/${service}_database_url must be postgres://msi_${service}:PASSWORD@postgres:5432/msi_${service}" >&2
     exit 1
   fi
   psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \

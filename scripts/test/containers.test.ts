@@ -2,9 +2,10 @@
  * compose.yaml and the Dockerfiles (docs/containers.md), checked without a Docker engine: each service's
  * environment against its own config spec and parse (production mode's refusals included), with the
  * secret files deploy/make-secrets.mjs really makes; every health check run for real (the services
- * started as processes, deploy/healthcheck.mjs run against them); the images' stages, users, commands,
- * ports and health checks; nginx's configuration accepted by nginx itself. Needs the build
- * (`npx tsc -b tsconfig.build.json`).
+ * started as processes, deploy/healthcheck.mjs run against them); PostgreSQL's init script on a scratch
+ * cluster, and a service on the role it makes; the images' stages, users, commands, ports and health
+ * checks; nginx's configuration run by real nginx in front of the services. Needs the build
+ * (`npx tsc -b tsconfig.build.json`), nginx and PostgreSQL's server binaries.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,8 +16,9 @@ import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_IDS, DESKTOP_SCOPES } from '@msi/contracts/endpoints';
 import { freePort, waitForHealthy } from '@msi/kit';
-import { freshDatabase, pgQuery, type FreshDatabase } from '../../test/support/database.js';
+import { pgQuery } from '../../test/support/database.js';
 import { contentSecurityPolicy } from '../../main/src/common/csp.js';
+import { startScratchCluster, type ScratchCluster } from '../../test/support/pg-cluster.js';
 import { startChroma, type RunningChroma } from '../../test/support/chroma.js';
 import { startService, tempDataDir, type RunningService } from '../../test/support/services.js';
 import { environmentProblems, ROOT, serviceMain, SERVICES, type OurService } from './deploy-checks.js';
@@ -187,7 +189,6 @@ describe('compose.yaml against the services’ config specs', () => {
 describe('health checks against the real routes', () => {
   const running: Record<string, RunningService | RunningChroma> = {};
   const dirs: (() => void)[] = [];
-  let database: FreshDatabase | undefined;
   beforeAll(async () => {
     const dir = (n: string) => {
       const d = tempDataDir(`msi-containers-${n}-`);
@@ -197,14 +198,9 @@ describe('health checks against the real routes', () => {
     const secret = 'containers-test-api-client-secret';
     running.idp = await startService('idp', { MSI_DATA_DIR: dir('idp'), API_CLIENT_SECRET: secret });
     const issuer = { IDP_ISSUER: running.idp.url };
-    // Ticketing on the real PostgreSQL, its URL from a file as compose mounts it (DATABASE_URL_FILE).
-    database = await freshDatabase('containers');
-    const urlFile = join(dir('secrets'), 'ticketing_database_url');
-    writeFileSync(urlFile, `${database.url}\n`);
     running.ticketing = await startService('ticketing', {
       MSI_DATA_DIR: dir('t'),
       SEED_TICKETS: '0',
-      DATABASE_URL_FILE: urlFile,
       ...issuer,
     });
     running.organizations = await startService('organizations', { MSI_DATA_DIR: dir('o'), ...issuer });
@@ -220,7 +216,6 @@ describe('health checks against the real routes', () => {
   });
   afterAll(async () => {
     await Promise.all(Object.values(running).map((r) => r.stop()));
-    await database?.drop();
     for (const cleanup of dirs) cleanup();
   });
 
@@ -242,18 +237,6 @@ describe('health checks against the real routes', () => {
       expect(wrong.status).toBe(1);
       expect(wrong.stderr).toMatch(/answered HTTP 404/);
     });
-
-  it('ticketing took its database from DATABASE_URL_FILE: it is ready on PostgreSQL', async () => {
-    const res = await fetch(`${running.ticketing!.url}/readyz`);
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as { checks: { database: { ok: boolean } } };
-    expect(body.checks.database.ok).toBe(true);
-    const tables = await pgQuery<{ n: string }>(
-      database!.url,
-      "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'schema_migrations'",
-    );
-    expect(Number(tables[0]!.n)).toBe(1);
-  });
 
   it('nginx: its configuration runs (real nginx): the renderer, /config.json, each name proxied to its service', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'msi-nginx-'));
@@ -360,6 +343,68 @@ describe('health checks against the real routes', () => {
       }
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('PostgreSQL’s first start: deploy/postgres/init-databases.sh on a scratch cluster', () => {
+  let cluster: ScratchCluster;
+  let service: RunningService | undefined;
+  const dirs: (() => void)[] = [];
+  beforeAll(async () => {
+    cluster = await startScratchCluster();
+  });
+  afterAll(async () => {
+    await service?.stop();
+    cluster?.stop();
+    for (const cleanup of dirs) cleanup();
+  });
+  /** A service's URL from its secret, pointed at the scratch cluster instead of the `postgres` container. */
+  const urlOf = (s: string) =>
+    readFileSync(join(secretsDir, `${s}_database_url`), 'utf8')
+      .trim()
+      .replace('@postgres:5432/', `@127.0.0.1:${cluster.port}/`);
+
+  it('makes each service’s role and database with the password of its URL secret, and citext', async () => {
+    const init = spawnSync('sh', [join(ROOT, 'deploy/postgres/init-databases.sh')], {
+      env: { PATH: process.env.PATH, ...cluster.env, POSTGRES_USER: 'postgres', MSI_SECRETS_DIR: secretsDir },
+      encoding: 'utf8',
+    });
+    expect(init.status, init.stderr).toBe(0);
+    for (const s of ['idp', 'ticketing', 'organizations', 'api']) {
+      const [row] = await pgQuery<{ user: string; db: string; owner: string; superuser: boolean }>(
+        urlOf(s),
+        `SELECT current_user AS user, current_database() AS db, pg_get_userbyid(d.datdba) AS owner,
+                (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser
+           FROM pg_database d WHERE d.datname = current_database()`,
+      );
+      expect(row).toEqual({ user: `msi_${s}`, db: `msi_${s}`, owner: `msi_${s}`, superuser: false });
+    }
+    const ext = await pgQuery<{ extname: string }>(
+      urlOf('ticketing'),
+      "SELECT extname FROM pg_extension WHERE extname = 'citext'",
+    );
+    expect(ext).toEqual([{ extname: 'citext' }]);
+    // The password is checked (scram over TCP): another one is refused.
+    await expect(pgQuery(urlOf('api').replace(/:[0-9a-f]{48}@/, ':wrong@'), 'SELECT 1')).rejects.toThrow(
+      /password authentication failed/,
+    );
+  });
+
+  it('ticketing starts on its own role and database from DATABASE_URL_FILE and is ready', async () => {
+    const d = tempDataDir('msi-containers-pg-');
+    dirs.push(d.cleanup);
+    const file = join(d.dir, 'ticketing_database_url');
+    writeFileSync(file, `${urlOf('ticketing')}\n`);
+    service = await startService('ticketing', {
+      MSI_DATA_DIR: d.dir,
+      SEED_TICKETS: '5',
+      IDP_ISSUER: 'http://127.0.0.1:9',
+      DATABASE_URL_FILE: file,
+    });
+    const ready = await fetch(`${service.url}/readyz`);
+    expect(ready.status).toBe(200);
+    const [count] = await pgQuery<{ n: string }>(urlOf('ticketing'), 'SELECT count(*) AS n FROM tickets');
+    expect(Number(count!.n)).toBe(5);
   });
 });
 
