@@ -60,8 +60,9 @@ COPY --from=build /app/contracts/dist contracts/dist
 COPY --from=build /app/services/kit/package.json services/kit/
 COPY --from=build /app/services/kit/dist services/kit/dist
 COPY deploy/healthcheck.mjs deploy/healthcheck.mjs
-# The data dir belongs to the unprivileged user the services run as; the code stays root's, read-only.
-RUN mkdir -p /data && chown node:node /data
+# The data dir (and the backups dir the API's production readiness checks) belong to the unprivileged
+# user the services run as, also as fresh named volumes; the code stays root's, read-only.
+RUN mkdir -p /data /backups && chown node:node /data /backups
 
 FROM base AS runtime
 COPY --from=prod-deps-services /app/node_modules node_modules

@@ -183,6 +183,9 @@ describe('compose.yaml against the services’ config specs', () => {
     expect(mounts('chroma')).toContain('chroma_data:/data');
     expect(env('chroma').CHROMA_PATH!.startsWith('/data/')).toBe(true);
     expect(mounts('idp')).toContain('idp_data:/data');
+    // The API's production readiness needs BACKUP_DIR writable (hardening.ts): a volume, not read-only.
+    expect(compose.services.api!.volumes).toContain(`backups:${env('api').BACKUP_DIR}`);
+    expect(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')).toMatch(/chown node:node \/data \/backups/);
   });
 });
 
