@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import {
   compilerCounts,
   describeCounts,
+  failedTests,
   eslintCounts,
   formatDuration,
   playwrightCounts,
@@ -118,6 +119,7 @@ async function main(wanted) {
       ok: failed.length === 0,
       failed,
       counts: stage.count(out),
+      tests: failedTests(out),
       ms: Date.now() - start,
     });
   }
@@ -128,6 +130,9 @@ async function main(wanted) {
       `${r.ok ? 'ok  ' : 'FAIL'} ${r.stage.name.padEnd(9)} ${formatDuration(r.ms).padStart(12)}` +
         `${counts ? `  ${counts}` : ''}${r.ok ? '' : `  (${r.failed.join('; ')})`}`,
     );
+    for (const t of r.tests.slice(0, 20))
+      console.log(`       ✗ ${t.name}${t.error ? `\n           ${t.error}` : ''}`);
+    if (r.tests.length > 20) console.log(`       … and ${r.tests.length - 20} more`);
   }
   const bad = results.filter((r) => !r.ok);
   console.log(

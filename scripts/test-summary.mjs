@@ -70,3 +70,30 @@ export function formatDuration(ms) {
   const s = Math.round(ms / 1000);
   return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
 }
+
+/**
+ * The tests that failed, by name, each with the first line of its error where the tool prints one:
+ * vitest's "FAIL  project  file > suite > test" lines and the error line under each, Playwright's
+ * list of failed (and flaky) tests under its closing counts. Repeats (a vitest failure printed twice)
+ * once. So the summary at the end of a long run says which tests to look at.
+ */
+export function failedTests(text) {
+  const lines = plain(text).split('\n');
+  const found = new Map();
+  for (let i = 0; i < lines.length; i++) {
+    const v = /^\s*FAIL\s+(\S.*?)\s*$/.exec(lines[i]);
+    if (v && v[1].includes(' > ')) {
+      const name = v[1].replace(/\s{2,}/g, ' ');
+      const error = lines.slice(i + 1, i + 6).find((l) => l.trim() && !/^[\s⎯-]+$/.test(l));
+      if (!found.has(name)) found.set(name, error?.trim().slice(0, 200));
+      continue;
+    }
+    if (/^\s*\d+ (failed|flaky)\s*$/.test(lines[i])) {
+      for (let j = i + 1; j < lines.length && /^\s{4,}\[/.test(lines[j]); j++) {
+        const name = lines[j].trim();
+        if (!found.has(name)) found.set(name, undefined);
+      }
+    }
+  }
+  return [...found].map(([name, error]) => ({ name, error }));
+}

@@ -3,6 +3,7 @@ import {
   compilerCounts,
   describeCounts,
   eslintCounts,
+  failedTests,
   formatDuration,
   playwrightCounts,
   prettierCounts,
@@ -44,5 +45,27 @@ describe("the summary's counts, read from each tool's output", () => {
     expect(describeCounts(undefined)).toBe('');
     expect(formatDuration(4200)).toBe('4.2 s');
     expect(formatDuration(125_000)).toBe('2 min 05 s');
+  });
+
+  it('names the failed tests: vitest with the first error line, once; Playwright failed and flaky', () => {
+    const vitest =
+      ' ❯  api  test/a.test.ts (2 tests | 1 failed) 9ms\n     × fails here 7ms\n\n' +
+      '⎯⎯⎯⎯ Failed Tests 1 ⎯⎯⎯⎯\n\n \u001b[31mFAIL\u001b[39m   api  test/a.test.ts > suite > fails here\n' +
+      'AssertionError: expected 1 to be 2 // Object.is equality\n\n- Expected\n' +
+      ' FAIL   api  test/a.test.ts > suite > fails here\nAssertionError: again\n';
+    expect(failedTests(vitest)).toEqual([
+      {
+        name: 'api test/a.test.ts > suite > fails here',
+        error: 'AssertionError: expected 1 to be 2 // Object.is equality',
+      },
+    ]);
+    const pw =
+      '  1) [web] › e2e/a.spec.ts:3:1 › signs in ───\n\n  1 failed\n    [web] › e2e/a.spec.ts:3:1 › signs in \n' +
+      '  1 flaky\n    [web] › e2e/b.spec.ts:9:1 › reloads \n  20 passed (4.1m)\n';
+    expect(failedTests(pw).map((t) => t.name)).toEqual([
+      '[web] › e2e/a.spec.ts:3:1 › signs in',
+      '[web] › e2e/b.spec.ts:9:1 › reloads',
+    ]);
+    expect(failedTests('  3 passed (1.0s)\n')).toEqual([]);
   });
 });

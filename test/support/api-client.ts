@@ -103,11 +103,14 @@ export async function sendMessage(
   conversationId: string,
   content: string,
   onEvent?: (e: SseEvent) => void | 'stop' | Promise<void | 'stop'>,
+  /** More request headers (a `traceparent`, as the renderer sends). */
+  headers: Record<string, string> = {},
 ): Promise<TurnResult> {
   const ac = new AbortController();
   const res = await fetch(`${base}/api/conversations/${conversationId}/messages`, {
     method: 'POST',
     headers: {
+      ...headers,
       authorization: `Bearer ${token}`,
       'content-type': 'application/json',
       accept: 'text/event-stream',

@@ -52,6 +52,8 @@ export type DatabaseUrls = Partial<Record<ServiceWithDb, string>>;
 
 export interface BackendOptions {
   apiEnv?: Record<string, string | undefined>;
+  /** More environment for both MCP servers (ticketing, organizations). */
+  mcpEnv?: Record<string, string | undefined>;
   seedTickets?: number;
   /** Every service of POSTGRES_SERVICES on a fresh PostgreSQL database of its own (dropped at stop). */
   postgres?: boolean;
@@ -182,12 +184,18 @@ async function startParts<I extends { stop(): Promise<void> }>(
           ...identity.mcpEnv(idp, 'ticketing'),
           ...dbEnv('ticketing'),
           ...(opts.seedTickets !== undefined ? { SEED_TICKETS: String(opts.seedTickets) } : {}),
+          ...opts.mcpEnv,
         },
         { port: ticketingPort },
       ),
       startService(
         'organizations',
-        { MSI_DATA_DIR: dataDir, ...identity.mcpEnv(idp, 'organizations'), ...dbEnv('organizations') },
+        {
+          MSI_DATA_DIR: dataDir,
+          ...identity.mcpEnv(idp, 'organizations'),
+          ...dbEnv('organizations'),
+          ...opts.mcpEnv,
+        },
         { port: orgsPort },
       ),
       // With its token, as the desktop stack runs it.

@@ -41,6 +41,8 @@ export interface ScriptedModel {
   baseUrl: string;
   /** Every request received, in order. */
   requests: ScriptedRequest[];
+  /** The `traceparent` header of each request (same order; undefined when it had none). */
+  traceparents: (string | undefined)[];
   /** Requests whose client went away before the answer was complete. */
   aborted: number;
   /** Milliseconds spent answering, summed over all requests (from request received to response ended). */
@@ -63,7 +65,12 @@ export async function startScriptedModel(
   script: Script = () => ({ text: 'Hello.' }),
 ): Promise<ScriptedModel> {
   let current = script;
-  const state = { requests: [] as ScriptedRequest[], aborted: 0, busyMs: 0 };
+  const state = {
+    requests: [] as ScriptedRequest[],
+    traceparents: [] as (string | undefined)[],
+    aborted: 0,
+    busyMs: 0,
+  };
   let n = 0;
   const server: Server = createServer(async (req, res) => {
     const t0 = performance.now();
@@ -75,6 +82,8 @@ export async function startScriptedModel(
       }
       const body = JSON.parse(await read(req)) as ScriptedRequest;
       state.requests.push(body);
+      const tp = req.headers.traceparent;
+      state.traceparents.push(typeof tp === 'string' ? tp : undefined);
       const reply = current(body, n++);
       if ('error' in reply) {
         res.writeHead(reply.error.status, { 'content-type': 'application/json' });
@@ -155,6 +164,9 @@ export async function startScriptedModel(
     get requests() {
       return state.requests;
     },
+    get traceparents() {
+      return state.traceparents;
+    },
     get aborted() {
       return state.aborted;
     },
@@ -165,6 +177,7 @@ export async function startScriptedModel(
       current = s;
       n = 0;
       state.requests.length = 0;
+      state.traceparents.length = 0;
     },
     close: () =>
       new Promise<void>((r) => {

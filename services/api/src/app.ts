@@ -160,8 +160,16 @@ export async function buildApi(
     origin: (origin, cb) =>
       cb(null, !origin || cfg.ALLOWED_ORIGINS.includes(origin) ? (origin ?? false) : false),
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'last-event-id'],
-    exposedHeaders: ['retry-after', 'location'],
+    // The renderer's trace context (docs/tracing.md); the request id is readable to quote in a report.
+    allowedHeaders: [
+      'authorization',
+      'content-type',
+      'last-event-id',
+      'traceparent',
+      'tracestate',
+      'x-request-id',
+    ],
+    exposedHeaders: ['retry-after', 'location', 'x-request-id'],
     maxAge: 600,
   });
 

@@ -7,7 +7,7 @@
  * not answer in time, or cannot be reached, is named in the error the person reads.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Logger, Principal } from '@msi/kit';
+import { inSpan, traceHeaders, type Logger, type Principal } from '@msi/kit';
 import type { McpServerName } from './contract.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { describeFailure } from './mcp-errors.js';
@@ -185,6 +185,8 @@ export function createMcpGateway(opts: McpGatewayOptions): McpGatewayHandle {
           const token = await opts.exchanger.tokenFor(principal.sub, entry.subjectToken, ref.url);
           const headers = new Headers(init?.headers);
           headers.set('authorization', `Bearer ${token}`);
+          // The client is pooled across requests: the trace is the one of the request calling now.
+          for (const [k, v] of Object.entries(traceHeaders())) headers.set(k, v);
           return fetch(url, { ...init, headers });
         },
       });
@@ -218,6 +220,7 @@ export function createMcpGateway(opts: McpGatewayOptions): McpGatewayHandle {
       fetch: async (url, init) => {
         const headers = new Headers(init?.headers);
         headers.set('authorization', `Bearer ${await serviceToken(ref.url)}`);
+        for (const [k, v] of Object.entries(traceHeaders())) headers.set(k, v);
         return fetch(url, { ...init, headers });
       },
     });
@@ -316,29 +319,50 @@ export function createMcpGateway(opts: McpGatewayOptions): McpGatewayHandle {
           const forward = () => own.abort(signal?.reason);
           if (signal?.aborted) forward();
           else signal?.addEventListener('abort', forward, { once: true });
+          const callOnce = async (): Promise<ToolOutcome> => {
+            try {
+              const res = await (
+                await client(principal, subjectToken, ref)
+              ).callTool({ name: tool, arguments: args }, undefined, {
+                signal: own.signal,
+                timeout,
+              });
+              const content = Array.isArray(res.content)
+                ? (res.content as { type: string; text?: string }[])
+                : [];
+              const text = content
+                .filter((c) => c.type === 'text' && typeof c.text === 'string')
+                .map((c) => c.text)
+                .join('\n');
+              if (res.isError) return { ok: false, error: text || `${tool} failed` };
+              return { ok: true, result: res.structuredContent ?? text };
+            } catch (err) {
+              if (signal?.aborted) return { ok: false, error: 'cancelled' };
+              // A transport or protocol failure: the next call starts with a fresh connection.
+              drop(poolKey(principal, ref));
+              const error = describeFailure(server, err, timeout);
+              opts.log.warn({ server, tool, err: error }, 'tool call failed');
+              return { ok: false, error };
+            }
+          };
           try {
-            const res = await (
-              await client(principal, subjectToken, ref)
-            ).callTool({ name: tool, arguments: args }, undefined, {
-              signal: own.signal,
-              timeout,
-            });
-            const content = Array.isArray(res.content)
-              ? (res.content as { type: string; text?: string }[])
-              : [];
-            const text = content
-              .filter((c) => c.type === 'text' && typeof c.text === 'string')
-              .map((c) => c.text)
-              .join('\n');
-            if (res.isError) return { ok: false, error: text || `${tool} failed` };
-            return { ok: true, result: res.structuredContent ?? text };
-          } catch (err) {
-            if (signal?.aborted) return { ok: false, error: 'cancelled' };
-            // A transport or protocol failure: the next call starts with a fresh connection.
-            drop(poolKey(principal, ref));
-            const error = describeFailure(server, err, timeout);
-            opts.log.warn({ server, tool, err: error }, 'tool call failed');
-            return { ok: false, error };
+            return await inSpan(
+              `tools/call ${tool}`,
+              {
+                kind: 'client',
+                attributes: {
+                  'rpc.system': 'mcp',
+                  'mcp.method.name': 'tools/call',
+                  'gen_ai.tool.name': tool,
+                  'msi.mcp.server': server,
+                },
+              },
+              async (span) => {
+                const out = await callOnce();
+                if (!out.ok) span.fail(out.error ?? `${tool} failed`);
+                return out;
+              },
+            );
           } finally {
             signal?.removeEventListener('abort', forward);
           }

@@ -43,6 +43,8 @@ export const env = {
       z
         .string()
         .url()
+        // `collector:4318` parses as a URL of scheme `collector:`: only http(s) is what this promises.
+        .refine((u) => /^https?:\/\//i.test(u), 'http(s) URL')
         .transform((u) => u.replace(/\/+$/, ''))
         .optional(),
       'an http(s) URL when set',
@@ -196,6 +198,26 @@ export function baseSpec(defaultPort: number) {
      * throttling and logs use cannot be chosen by the client. Empty (default): never believed.
      */
     TRUST_PROXY: env.addressList([]),
+    ...observabilitySpec(),
+  };
+}
+
+/**
+ * Traces (docs/tracing.md): with `OTEL_EXPORTER_OTLP_ENDPOINT` (a collector's OTLP/HTTP base URL, e.g.
+ * http://otel-collector:4318) every service exports its spans to `<endpoint>/v1/traces`; unset (the
+ * desktop), no OpenTelemetry code is loaded. The OpenTelemetry names, so a collector's usual settings apply.
+ */
+export function observabilitySpec() {
+  return {
+    OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalUrl(),
+    /** The full URL for traces only, when it is not `<endpoint>/v1/traces`. */
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: env.optionalUrl(),
+    /** gRPC is not supported: a collector's OTLP/HTTP port (4318) takes either of these. */
+    OTEL_EXPORTER_OTLP_PROTOCOL: env.oneOf(['http/protobuf', 'http/json'], 'http/protobuf'),
+    /** Sent with every export (`key=value,key2=value2`, e.g. an API key): read by the exporter itself. */
+    OTEL_EXPORTER_OTLP_HEADERS: { ...env.optionalString(), redact: true },
+    /** The `service.name` of the spans (default `msi-<service>`, e.g. msi-api). */
+    OTEL_SERVICE_NAME: env.optionalString(),
   };
 }
 

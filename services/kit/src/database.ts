@@ -23,6 +23,7 @@ import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { ConfigError, maskSecret } from './config.js';
 import { DatabaseUnavailableError, isUnavailable } from './database-errors.js';
 import type { Logger } from './log.js';
+import { currentTrace, inSpan, tracingEnabled } from './tracing.js';
 import { moduleCreated, openDatabase, wasCreated, type SqliteMigration } from './sqlite.js';
 
 export { DatabaseUnavailableError, isUnavailable } from './database-errors.js';
@@ -102,7 +103,7 @@ function openSqlite<DB>(opts: OpenStoreOptions, label: string): Store<DB> {
   }
   const health = { available: true };
   const db = new Kysely<DB>({
-    dialect: guarded(new SqliteDialect({ database: raw }), label, health, 'begin immediate'),
+    dialect: guarded(new SqliteDialect({ database: raw }), label, health, 'sqlite', 'begin immediate'),
   });
   return makeStore(
     db,
@@ -161,7 +162,7 @@ async function openPostgres<DB>(opts: OpenStoreOptions, label: string): Promise<
     throw err;
   }
   const health = { available: true };
-  const db = new Kysely<DB>({ dialect: guarded(new PostgresDialect({ pool }), label, health) });
+  const db = new Kysely<DB>({ dialect: guarded(new PostgresDialect({ pool }), label, health, 'postgresql') });
   return makeStore(db, 'postgres', label, created, health, async () => {
     await db.destroy();
   });
@@ -293,12 +294,14 @@ function makeStore<DB>(
 
 /**
  * The dialect with its driver wrapped: errors that mean "no database" become DatabaseUnavailableError
- * (and mark the store unavailable until a query succeeds), and SQLite transactions BEGIN IMMEDIATE.
+ * (and mark the store unavailable until a query succeeds), SQLite transactions BEGIN IMMEDIATE, and each
+ * query is a span when traces are exported (its SQL with placeholders: never a parameter's value).
  */
 function guarded(
   inner: KyselyDialect,
   label: string,
   health: { available: boolean },
+  system: 'sqlite' | 'postgresql',
   begin?: string,
 ): KyselyDialect {
   const wrap = (err: unknown): unknown => {
@@ -330,7 +333,14 @@ function guarded(
         async acquireConnection() {
           const c = await call(() => d.acquireConnection());
           const outer: DatabaseConnection = {
-            executeQuery: <R>(q: CompiledQuery) => call<QueryResult<R>>(() => c.executeQuery<R>(q)),
+            // Nothing logs inside a query: without exported traces it is no span at all, at no cost; nor
+            // is a query of no request's (start-up, background work), which would be a trace of its own.
+            executeQuery: <R>(q: CompiledQuery) =>
+              tracingEnabled() && currentTrace()
+                ? inSpan(querySpanName(q.sql, label), querySpanAttributes(q.sql, system), () =>
+                    call<QueryResult<R>>(() => c.executeQuery<R>(q)),
+                  )
+                : call<QueryResult<R>>(() => c.executeQuery<R>(q)),
             streamQuery: (q, chunk) => c.streamQuery(q, chunk),
           };
           inners.set(outer, c);
@@ -356,6 +366,24 @@ function guarded(
       if (d.releaseSavepoint)
         driver.releaseSavepoint = (c, n, q) => call(() => d.releaseSavepoint!(unwrap(c), n, q));
       return driver;
+    },
+  };
+}
+
+/** `SELECT tickets`: the statement's verb and first table (OpenTelemetry's database span naming). */
+function querySpanName(sql: string, label: string): string {
+  const verb = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? 'QUERY';
+  const table = /\b(?:from|into|update|join)\s+"?([\w.]+)"?/i.exec(sql)?.[1];
+  return table ? `${verb} ${table}` : `${verb} ${label.replace(/^the | database$/g, '')}`;
+}
+
+function querySpanAttributes(sql: string, system: 'sqlite' | 'postgresql') {
+  return {
+    kind: 'client' as const,
+    attributes: {
+      'db.system.name': system,
+      'db.operation.name': /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase(),
+      'db.query.text': sql.length > 2000 ? `${sql.slice(0, 2000)}…` : sql,
     },
   };
 }

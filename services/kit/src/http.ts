@@ -10,6 +10,7 @@ import { createLogger } from './log.js';
 import { EXIT, exitWith } from './exit-codes.js';
 import { onShutdown, installLifecycle } from './lifecycle.js';
 import { DatabaseUnavailableError } from './database-errors.js';
+import { inRequestContext, requestIdOf, traceRequests } from './request-tracing.js';
 
 export interface HttpServiceOptions {
   /** Service name: log tag and `/healthz` body. */
@@ -63,19 +64,26 @@ export function createHttpService(opts: HttpServiceOptions): HttpService {
     loggerInstance: log as unknown as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     logController: new LogController({ disableRequestLogging: true }),
+    // Request ids and trace ids reach every log line through the logger's mixin (log.ts), the same for
+    // the request's logger and the service's: the request logger binds nothing of its own.
+    genReqId: requestIdOf,
+    childLoggerFactory: (logger, _bindings, options) => logger.child({}, options),
   }) as unknown as FastifyInstance;
+  traceRequests(app);
   const started = Date.now();
 
   app.addHook('onResponse', (req, reply, done) => {
     if (req.url !== '/healthz') {
-      log.debug(
-        {
-          method: req.method,
-          url: req.url.split('?')[0],
-          status: reply.statusCode,
-          ms: Math.round(reply.elapsedTime),
-        },
-        'request',
+      inRequestContext(req, () =>
+        log.debug(
+          {
+            method: req.method,
+            url: req.url.split('?')[0],
+            status: reply.statusCode,
+            ms: Math.round(reply.elapsedTime),
+          },
+          'request',
+        ),
       );
     }
     done();

@@ -31,3 +31,5 @@ export {
   type EnvName,
 } from '@msi/contracts/endpoints';
 export * from './redis.js';
+export * from './tracing.js';
+export { inRequestContext, requestIdOf } from './request-tracing.js';

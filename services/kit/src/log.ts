@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { logFields } from './tracing.js';
 
 export type { Logger };
 
@@ -28,7 +29,10 @@ export const REDACT_PATHS = [
   'headers.authorization',
 ];
 
-/** JSON logs tagged with the service name, secrets redacted. */
+/**
+ * JSON logs tagged with the service name, secrets redacted; a line written for a request or inside a
+ * span carries its trace_id, span_id and request_id (docs/logging.md lists every field).
+ */
 export function createLogger(service: string, level = 'info', destination?: DestinationStream): Logger {
   return pino(
     {
@@ -37,6 +41,7 @@ export function createLogger(service: string, level = 'info', destination?: Dest
       base: { service, pid: process.pid },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      mixin: logFields,
     },
     destination,
   );

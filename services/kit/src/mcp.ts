@@ -6,6 +6,7 @@ import { warmUpLater } from './lifecycle.js';
 import { calledTool, invalidParams, ownEntry, toolCallProblem, type JsonRpcMessage } from './mcp-requests.js';
 import type { ClaimMapping } from './identity.js';
 import type { Principal } from './principal.js';
+import { startSpan } from './tracing.js';
 
 export interface McpHttpOptions {
   /** Server name and version as announced to clients. */
@@ -166,12 +167,28 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
       sessionIdGenerator: undefined,
       enableJsonResponse: true,
     });
+    // One span for the JSON-RPC work of this request (a tool call, with its database queries under it),
+    // ended when the answer is out: the transport answers after handleRequest has returned.
+    const methods = calls.flatMap((m) => (typeof m?.method === 'string' ? [m.method] : []));
+    const tools = toolCalls.flatMap((m) => calledTool(m!) ?? []);
+    const span = startSpan(
+      tools.length === 1 ? `tools/call ${tools[0]}` : methods.length === 1 ? methods[0]! : 'mcp batch',
+      {
+        attributes: {
+          'rpc.system': 'mcp',
+          'mcp.method.name': methods.join(','),
+          ...(tools.length ? { 'gen_ai.tool.name': tools.join(',') } : {}),
+          'enduser.id': principal.sub,
+        },
+      },
+    );
     reply.hijack();
     reply.raw.on('close', () => {
+      span.end();
       void transport.close();
       void server.close();
     });
-    await server.connect(transport);
+    await span.run(() => server.connect(transport));
     const raw = Object.assign(req.raw, {
       auth: {
         token: '',
@@ -182,7 +199,7 @@ export function mountMcp(app: FastifyInstance, opts: McpHttpOptions): void {
         extra: { principal },
       },
     });
-    await transport.handleRequest(raw, reply.raw, req.body);
+    await span.run(() => transport.handleRequest(raw, reply.raw, req.body));
   });
 
   // A moment after listening, load the SDK and the tools, so that the first MCP request does not wait.

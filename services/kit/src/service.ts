@@ -13,9 +13,10 @@ import { installLifecycle, onShutdown } from './lifecycle.js';
 import { createLogger, type Logger } from './log.js';
 import { DataDirError } from './sqlite.js';
 import { DatabaseUnavailableError } from './database-errors.js';
+import { startTracing, type TracingConfig } from './tracing.js';
 
 /** What start-up reads from every service's config (the kit's `baseSpec`). */
-export interface ServiceBaseConfig {
+export interface ServiceBaseConfig extends TracingConfig {
   HOST: string;
   PORT: number;
   LOG_LEVEL: string;
@@ -63,9 +64,15 @@ export async function runService<C extends ServiceBaseConfig, D>(
     const cfg = def.config(process.env);
     const log = createLogger(def.name, cfg.LOG_LEVEL);
     installLifecycle(log);
+    // With an OTLP endpoint the SDK loads (about half a second) while the data store opens.
+    const tracing = startTracing(def.name, cfg, def.version);
+    tracing.catch(() => undefined); // reported where it is awaited, below, unless opening fails first
     const data = await def.open(cfg, log);
     // Shutdown hooks run in reverse: registered before the HTTP server's, this one runs after it.
     onShutdown(() => (def.close ? def.close(data) : closeIfClosable(data)));
+    // Runs after the HTTP server has closed (hooks run in reverse): the last requests' spans go out.
+    const stopTracing = await tracing;
+    if (stopTracing) onShutdown(stopTracing);
     const http = createHttpService({
       name: def.name,
       host: cfg.HOST,

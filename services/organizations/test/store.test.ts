@@ -241,8 +241,9 @@ describe.each(backends())('organizations store on %s', (backend) => {
           sb.setPermissions(org, 'linda_baker', ['view_records', 'share_evidence'], 'admin-b'),
         ]);
         expect(await eventCount(a.store)).toBe(n0 + 2);
-        // One ran after the other and saw its result as "before".
-        const [first, second] = ra!.before.includes('edit_records') ? [rb!, ra!] : [ra!, rb!];
+        // One ran after the other and saw its result as "before": A ran second when it saw B's share_evidence.
+        const [first, second] = ra!.before.includes('share_evidence') ? [rb!, ra!] : [ra!, rb!];
+        expect(first.before).toEqual(['view_records']);
         expect(second.before).toEqual(first.after);
         expect((await sa.member(org.id, 'linda_baker'))?.permissions).toEqual(second.after);
         await a.store.close();

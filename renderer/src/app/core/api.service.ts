@@ -1,4 +1,5 @@
 import { Injectable, inject } from '@angular/core';
+import { newTraceId, traceparent } from './trace';
 import {
   API_ROUTES,
   apiPath,
@@ -42,6 +43,8 @@ export class ApiRequestError extends Error {
 interface RequestOptions {
   body?: unknown;
   headers?: Record<string, string>;
+  /** The trace of the user action this request belongs to (core/trace.ts); default a new one. */
+  traceId?: string;
   signal?: AbortSignal;
   keepalive?: boolean;
 }
@@ -210,8 +213,11 @@ export class ApiService {
         401,
       );
     }
+    // One call is one user action: its trace, which a retry after a refresh keeps.
+    const traceId = options.traceId ?? newTraceId();
     const headers: Record<string, string> = {
       ...options.headers,
+      traceparent: traceparent(traceId),
       Authorization: `Bearer ${token}`,
       Accept: 'application/json, text/event-stream',
     };
@@ -233,7 +239,8 @@ export class ApiService {
       );
     }
     if (response.ok) return response;
-    if (response.status === 401 && !retried) return this.send(method, path, options, true);
+    if (response.status === 401 && !retried)
+      return this.send(method, path, { ...options, traceId }, true);
     const body = (await response.json().catch(() => null)) as Partial<ApiError> | null;
     if (response.status === 401) void this.auth.expire('Your session has ended. Sign in again.');
     throw new ApiRequestError(

@@ -5,7 +5,7 @@
  * Events stream as they happen; the assistant's message is stored once, at the end, in one transaction.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger, Principal } from '@msi/kit';
+import { inSpan, type Logger, type Principal } from '@msi/kit';
 import { clip } from '../clip.js';
 import type {
   ApiError,
@@ -48,7 +48,21 @@ export interface TurnContext {
   emit<K extends StreamEventName>(event: K, data: StreamEvents[K]): void;
 }
 
-export async function runTurn(deps: TurnDeps, ctx: TurnContext): Promise<Message> {
+/** A turn is one span (`turn`), with a child for each model step (`chat <model>`) and tool call. */
+export function runTurn(deps: TurnDeps, ctx: TurnContext): Promise<Message> {
+  return inSpan(
+    'turn',
+    { attributes: { 'msi.conversation.id': ctx.conversationId, 'enduser.id': ctx.principal.sub } },
+    async (span) => {
+      const message = await turn(deps, ctx);
+      span.setAttributes({ 'msi.turn.status': message.status, 'msi.message.id': message.id });
+      if (message.status === 'error') span.fail(message.error?.message ?? 'the turn failed');
+      return message;
+    },
+  );
+}
+
+async function turn(deps: TurnDeps, ctx: TurnContext): Promise<Message> {
   const started = performance.now();
   const max = deps.maxToolCalls ?? MAX_TOOL_CALLS;
   const { provider } = deps;
@@ -72,12 +86,31 @@ export async function runTurn(deps: TurnDeps, ctx: TurnContext): Promise<Message
         content += '\n\n';
         ctx.emit('message.delta', { text: '\n\n' });
       }
-      const out = await provider.step(
-        { messages, tools: allowTools ? tools : [], principal: ctx.principal, signal: ctx.signal },
-        (text) => {
-          if (ctx.signal.aborted || !text) return;
-          content += text;
-          ctx.emit('message.delta', { text });
+      const out = await inSpan(
+        `chat ${provider.model ?? provider.name}`,
+        {
+          kind: 'client',
+          attributes: {
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.provider.name': provider.name,
+            'gen_ai.request.model': provider.model,
+          },
+        },
+        async (span) => {
+          const step = await provider.step(
+            { messages, tools: allowTools ? tools : [], principal: ctx.principal, signal: ctx.signal },
+            (text) => {
+              if (ctx.signal.aborted || !text) return;
+              content += text;
+              ctx.emit('message.delta', { text });
+            },
+          );
+          span.setAttributes({
+            'gen_ai.usage.input_tokens': step.usage?.promptTokens,
+            'gen_ai.usage.output_tokens': step.usage?.completionTokens,
+            'msi.tool_calls': step.toolCalls.length,
+          });
+          return step;
         },
       );
       if (out.usage) {
@@ -210,7 +243,22 @@ async function runCall(
   // An approved change, once sent, runs to its end even when the turn is stopped meanwhile: cutting the
   // request off would leave it made or not without anyone knowing. Its result is recorded; the turn
   // stops after it.
-  const result = await ctx.toolbox.run(tool, runArgs, approval ? undefined : ctx.signal);
+  const result = await inSpan(
+    `execute_tool ${call.name}`,
+    {
+      attributes: {
+        'gen_ai.operation.name': 'execute_tool',
+        'gen_ai.tool.name': call.name,
+        'gen_ai.tool.call.id': callId,
+        'msi.mcp.server': tool.server,
+      },
+    },
+    async (span) => {
+      const r = await ctx.toolbox.run(tool, runArgs, approval ? undefined : ctx.signal);
+      if (!r.ok) span.fail(r.error ?? `${call.name} failed`);
+      return r;
+    },
+  );
   const ms = performance.now() - t0;
   const outcome = !approval && ctx.signal.aborted ? 'cancelled' : result.ok ? 'ok' : 'error';
   return { ...finish(deps, ctx, record, ms, result, outcome), ...(approval ? { approval } : {}) };

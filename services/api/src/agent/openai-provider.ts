@@ -9,6 +9,7 @@ import type {
   ChatCompletionMessageParam,
   ChatCompletionTool,
 } from 'openai/resources/chat/completions';
+import { traceHeaders } from '@msi/kit';
 import { ModelError, type ChatMessage, type ModelProvider, type ModelToolCall } from './provider.js';
 
 export function openaiProvider(client: OpenAI, model: string): ModelProvider {
@@ -28,7 +29,8 @@ export function openaiProvider(client: OpenAI, model: string): ModelProvider {
             stream: true,
             stream_options: { include_usage: true },
           },
-          { signal },
+          // The turn's trace continues at a provider (or gateway) that reads traceparent.
+          { signal, headers: traceHeaders() },
         );
         for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
           if (chunk.usage) {
