@@ -14,9 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_ROUTES } from '@msi/contracts/api';
 import { CLIENT_IDS, DESKTOP_SCOPES } from '@msi/contracts/endpoints';
 import { freePort, waitForHealthy } from '@msi/kit';
 import { pgQuery } from '../../test/support/database.js';
+import { MAX_UPLOAD_BYTES } from '../../services/api/src/knowledge/upload.js';
 import { contentSecurityPolicy } from '../../main/src/common/csp.js';
 import { startScratchCluster, type ScratchCluster } from '../../test/support/pg-cluster.js';
 import { startChroma, type RunningChroma } from '../../test/support/chroma.js';
@@ -192,6 +194,8 @@ describe('compose.yaml against the services’ config specs', () => {
 describe('health checks against the real routes', () => {
   const running: Record<string, RunningService | RunningChroma> = {};
   const dirs: (() => void)[] = [];
+  const DOMAIN = 'msi.localhost';
+  let ports: { http: number; https: number; internal: number };
   beforeAll(async () => {
     const dir = (n: string) => {
       const d = tempDataDir(`msi-containers-${n}-`);
@@ -199,14 +203,27 @@ describe('health checks against the real routes', () => {
       return d.dir;
     };
     const secret = 'containers-test-api-client-secret';
-    running.idp = await startService('idp', { MSI_DATA_DIR: dir('idp'), API_CLIENT_SECRET: secret });
+    // nginx's ports, known first: each service takes its public name on them as a Host of its own, as
+    // compose's services do through their PUBLIC_URLs (the host guard answers any other with 421).
+    ports = { http: await freePort(), https: await freePort(), internal: await freePort() };
+    const hosts = (name: string, port: number) => ({ ALLOWED_HOSTS: `${name}.${DOMAIN}:${port}` });
+    running.idp = await startService('idp', {
+      MSI_DATA_DIR: dir('idp'),
+      API_CLIENT_SECRET: secret,
+      ...hosts('idp', ports.https),
+    });
     const issuer = { IDP_ISSUER: running.idp.url };
     running.ticketing = await startService('ticketing', {
       MSI_DATA_DIR: dir('t'),
       SEED_TICKETS: '0',
+      ...hosts('ticketing', ports.internal),
       ...issuer,
     });
-    running.organizations = await startService('organizations', { MSI_DATA_DIR: dir('o'), ...issuer });
+    running.organizations = await startService('organizations', {
+      MSI_DATA_DIR: dir('o'),
+      ...hosts('organizations', ports.internal),
+      ...issuer,
+    });
     running.chroma = await startChroma({ dataDir: dir('chroma') });
     running.api = await startService('api', {
       MSI_DATA_DIR: dir('api'),
@@ -214,6 +231,7 @@ describe('health checks against the real routes', () => {
       TICKETING_URL: running.ticketing.url,
       ORGANIZATIONS_URL: running.organizations.url,
       CHROMA_URL: running.chroma.url,
+      ...hosts('api', ports.https),
       ...issuer,
     });
   });
@@ -246,7 +264,7 @@ describe('health checks against the real routes', () => {
     chmodSync(dir, 0o755); // nginx's workers (another user) read the static files
     let nginx: ChildProcess | undefined;
     try {
-      const domain = 'msi.localhost';
+      const domain = DOMAIN;
       const tls = spawnSync('sh', [join(ROOT, 'deploy/nginx/tls.sh')], {
         env: { PATH: process.env.PATH, MSI_DOMAIN: domain, MSI_TLS_DIR: dir },
         encoding: 'utf8',
@@ -254,7 +272,7 @@ describe('health checks against the real routes', () => {
       expect(tls.status, tls.stderr).toBe(0);
       mkdirSync(join(dir, 'html'));
       writeFileSync(join(dir, 'html', 'index.html'), '<!doctype html><title>MSI Assistant</title>');
-      const [http, https, internal] = [await freePort(), await freePort(), await freePort()];
+      const { http, https, internal } = ports;
       // The template as the image's entrypoint renders it, with this machine's ports, paths and services.
       let conf = interpolate(template, { MSI_DOMAIN: domain })
         .replaceAll('/tls/', `${dir}/`)
@@ -283,15 +301,19 @@ describe('health checks against the real routes', () => {
 
       const ca = readFileSync(join(dir, 'ca.crt'));
       /** A request to `name` as a browser or a service sends it: SNI and Host, the CA checked. */
-      const get = (name: string, port: number, path: string) =>
+      const get = (name: string, port: number, path: string, post?: { type: string; body: string }) =>
         new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
           const req = httpsRequest(
             {
               host: '127.0.0.1',
               port,
               path,
+              method: post ? 'POST' : 'GET',
               servername: name,
-              headers: { host: port === 443 ? name : `${name}:${port}` },
+              headers: {
+                host: port === 443 ? name : `${name}:${port}`,
+                ...(post ? { 'content-type': post.type } : {}),
+              },
               ca,
             },
             (res) => {
@@ -301,7 +323,7 @@ describe('health checks against the real routes', () => {
             },
           );
           req.on('error', reject);
-          req.end();
+          req.end(post?.body);
         });
 
       const page = await get(domain, https, '/auth/callback');
@@ -331,7 +353,20 @@ describe('health checks against the real routes', () => {
         const health = await get(name, port, '/healthz');
         expect(health.status, `${name} → ${service}`).toBe(200);
         expect(JSON.parse(health.body)).toMatchObject({ status: 'ok', service });
+        // Beyond the health probe (answered for any Host): nginx forwards the Host the service expects.
+        const ready = await get(name, port, '/readyz');
+        expect(ready.headers['content-type'], `${name}/readyz`).toMatch(/json/);
+        expect(ready.status, `${name}/readyz: ${ready.body}`).not.toBe(421);
       }
+      // The largest body the API takes (a knowledge upload) passes nginx: the API itself answers (no
+      // token: 401), not nginx's 413.
+      const largest = 2 * MAX_UPLOAD_BYTES + 64 * 1024 - 1024;
+      const upload = await get(`api.${domain}`, https, API_ROUTES.documents, {
+        type: 'application/json',
+        body: JSON.stringify({ title: 'big', text: 'x'.repeat(largest - 40) }),
+      });
+      expect(upload.status).toBe(401);
+      expect(JSON.parse(upload.body)).toMatchObject({ error: 'unauthorized' });
       // The MCP servers are not on the public port; an unknown name is no one's.
       expect((await get(`ticketing.${domain}`, https, '/healthz')).status).toBe(421);
       expect((await get(`other.${domain}`, https, '/healthz')).status).toBe(421);
