@@ -301,7 +301,13 @@ describe('health checks against the real routes', () => {
 
       const ca = readFileSync(join(dir, 'ca.crt'));
       /** A request to `name` as a browser or a service sends it: SNI and Host, the CA checked. */
-      const get = (name: string, port: number, path: string, post?: { type: string; body: string }) =>
+      const get = (
+        name: string,
+        port: number,
+        path: string,
+        post?: { type: string; body: string },
+        extra: Record<string, string> = {},
+      ) =>
         new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
           const req = httpsRequest(
             {
@@ -313,6 +319,7 @@ describe('health checks against the real routes', () => {
               headers: {
                 host: port === 443 ? name : `${name}:${port}`,
                 ...(post ? { 'content-type': post.type } : {}),
+                ...extra,
               },
               ca,
             },
@@ -358,6 +365,13 @@ describe('health checks against the real routes', () => {
         expect(ready.headers['content-type'], `${name}/readyz`).toMatch(/json/);
         expect(ready.status, `${name}/readyz: ${ready.body}`).not.toBe(421);
       }
+      // One request id across the hop: the client's, else nginx's (32 hex digits), echoed by the API.
+      const withId = await get(`api.${domain}`, https, '/healthz', undefined, {
+        'x-request-id': 'turn-42.a',
+      });
+      expect(withId.headers['x-request-id']).toBe('turn-42.a');
+      const withoutId = await get(`api.${domain}`, https, '/healthz');
+      expect(withoutId.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
       // The largest body the API takes (a knowledge upload) passes nginx: the API itself answers (no
       // token: 401), not nginx's 413.
       const largest = 2 * MAX_UPLOAD_BYTES + 64 * 1024 - 1024;
