@@ -111,3 +111,17 @@ ENV PORT=8001
 EXPOSE 8001
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD ["node", "deploy/healthcheck.mjs", "/api/v2/heartbeat"]
 CMD ["node", "services/chroma"]
+
+# The daily backup (deploy/backup/run.sh → scripts/backup.mjs): pg_dump of the server's major version.
+FROM runtime AS backup
+USER root
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends postgresql-client-15 \
+ && rm -rf /var/lib/apt/lists/*
+COPY scripts/backup.mjs scripts/backup.mjs
+COPY --chmod=0755 deploy/backup/run.sh deploy/backup/run.sh
+USER node
+ENV MSI_DATA_DIR=/data CHROMA_PATH=/chroma/chroma
+# Healthy while the newest archive is at most 26 hours old (the API's BACKUP_MAX_AGE_HOURS default).
+HEALTHCHECK --interval=5m --timeout=10s --start-period=10m --retries=1 CMD ["sh", "-c", "find /backups -name 'msi-backup-*.tar.gz' -mmin -1560 | grep -q ."]
+CMD ["deploy/backup/run.sh"]

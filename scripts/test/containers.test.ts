@@ -8,7 +8,16 @@
  * (`npx tsc -b tsconfig.build.json`), nginx and PostgreSQL's server binaries.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,7 +100,7 @@ const secretReader = (service: string) => (path: string) => {
 describe('compose.yaml against the services’ config specs', () => {
   it('has the seed’s containers, the api three times', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['api', 'chroma', 'idp', 'nginx', 'organizations', 'postgres', 'redis', 'ticketing'].sort(),
+      ['api', 'backup', 'chroma', 'idp', 'nginx', 'organizations', 'postgres', 'redis', 'ticketing'].sort(),
     );
     expect(compose.services.api!.deploy?.replicas).toBe(3);
   });
@@ -458,6 +467,48 @@ describe('PostgreSQL’s first start: deploy/postgres/init-databases.sh on a scr
     const [count] = await pgQuery<{ n: string }>(urlOf('ticketing'), 'SELECT count(*) AS n FROM tickets');
     expect(Number(count!.n)).toBe(5);
   });
+
+  it('the backup container backs every database up from its URL secret (deploy/backup/run.sh --once)', () => {
+    const b = compose.services.backup!;
+    // What run.sh reads: its variables, and each service's URL secret.
+    const script = readFileSync(join(ROOT, 'deploy/backup/run.sh'), 'utf8');
+    for (const name of Object.keys(env('backup')))
+      expect(script, `run.sh reads ${name}`).toContain(`\${${name}:-`);
+    for (const s of ['idp', 'ticketing', 'organizations', 'api'])
+      expect(b.secrets).toContain(`${s}_database_url`);
+    expect(b.volumes).toContain(`backups:${env('backup').BACKUP_OUT}`);
+    const d = tempDataDir('msi-containers-backup-');
+    dirs.push(d.cleanup);
+    const secrets = join(d.dir, 'secrets');
+    mkdirSync(secrets);
+    for (const s of ['idp', 'ticketing', 'organizations', 'api'])
+      writeFileSync(join(secrets, `${s}_database_url`), `${urlOf(s)}\n`);
+    const out = join(d.dir, 'backups');
+    const run = spawnSync('sh', [join(ROOT, 'deploy/backup/run.sh'), '--once'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, MSI_SECRETS_DIR: secrets, BACKUP_OUT: out },
+      encoding: 'utf8',
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const archives = readdirSync(out).filter((f) => /^msi-backup-.*\.tar\.gz$/.test(f));
+    expect(archives).toHaveLength(1);
+    const verify = spawnSync(
+      process.execPath,
+      [join(ROOT, 'scripts/backup.mjs'), 'verify', join(out, archives[0]!)],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(verify.status, verify.stderr).toBe(0);
+    expect(verify.stderr).toMatch(/every checksum matches/);
+    const manifest = spawnSync('tar', ['-xzOf', join(out, archives[0]!), 'manifest.json'], {
+      encoding: 'utf8',
+    });
+    expect(manifest.status, manifest.stderr).toBe(0);
+    expect(manifest.stdout).toMatch(/msi_ticketing/);
+    for (const s of ['idp', 'ticketing', 'organizations', 'api'])
+      expect(manifest.stdout).toContain(`msi_${s}`);
+  });
 });
 
 /** The Dockerfile's stages: name → its FROM and its instructions (continuation lines joined). */
@@ -506,6 +557,21 @@ describe('the Dockerfiles', () => {
       expect(hc).toContain(`CMD ["node", "deploy/healthcheck.mjs", "${healthPath(s)}"]`);
       expect(lines.some((l) => l.startsWith('COPY deploy/healthcheck.mjs'))).toBe(true);
     });
+
+  it('backup: a target with pg_dump, non-root, running deploy/backup/run.sh, healthy while an archive is recent', () => {
+    expect(compose.services.backup!.build?.target).toBe('backup');
+    const lines = chain(node, 'backup');
+    expect(lines.filter((l) => /^USER\s/i.test(l)).at(-1)).toBe('USER node');
+    expect(lines.join('\n')).toMatch(/postgresql-client-15/);
+    expect(lines).toContain('COPY scripts/backup.mjs scripts/backup.mjs');
+    expect(lines.at(-1)).toBe('CMD ["deploy/backup/run.sh"]');
+    // The same check in the image and in compose; the age is the API's BACKUP_MAX_AGE_HOURS default.
+    const age = `-mmin -${Number(SERVICES.api.spec.BACKUP_MAX_AGE_HOURS!.def) * 60}`;
+    expect(lines.find((l) => l.startsWith('HEALTHCHECK'))).toContain(age);
+    expect(compose.services.backup!.healthcheck!.test.join(' ')).toContain(age);
+    // The postgres image is the major version whose pg_dump the backup image installs.
+    expect(compose.services.postgres!.image).toMatch(/^postgres:15-/);
+  });
 
   it('builds with the toolchain and runs with production dependencies only', () => {
     expect([...node.keys()].slice(0, 6)).toEqual([
