@@ -286,7 +286,7 @@ describe('health checks against the real routes', () => {
       let conf = interpolate(template, { MSI_DOMAIN: domain })
         .replaceAll('/tls/', `${dir}/`)
         .replace('root /usr/share/nginx/html;', `root ${dir}/html;`)
-        .replace(/listen 80;/g, `listen 127.0.0.1:${http};`)
+        .replace(/listen 80 default_server;/g, `listen 127.0.0.1:${http} default_server;`)
         .replace(/listen 443 /g, `listen 127.0.0.1:${https} `)
         .replace(/listen 8443 /g, `listen 127.0.0.1:${internal} `);
       for (const service of ['api', 'idp', 'ticketing', 'organizations'])
@@ -610,6 +610,8 @@ describe('the Dockerfiles', () => {
       'COPY --from=renderer /app/renderer/dist/renderer/browser /usr/share/nginx/html',
     );
     expect(runtime.filter((l) => l.startsWith('USER')).at(-1)).toBe('USER nginx');
+    // The base image's own server would be the default on port 80 and answer the health check with 404.
+    expect(runtime.join('\n')).toMatch(/rm -f \/etc\/nginx\/conf\.d\/default\.conf/);
     expect(runtime.find((l) => l.startsWith('HEALTHCHECK'))).toContain('http://127.0.0.1:80/healthz');
     expect(compose.services.nginx!.healthcheck!.test).toContain('http://127.0.0.1:80/healthz');
   });
