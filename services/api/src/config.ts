@@ -27,8 +27,14 @@ export const DEFAULT_MODEL_PRICES: Record<string, { prompt: number; completion: 
   'gpt-4.1-nano': { prompt: 0.1, completion: 0.4 },
 };
 
-/** Secrets that may also come from a file (`NAME_FILE`). */
-export const API_SECRETS = ['API_CLIENT_SECRET', 'OPENAI_API_KEY', 'METRICS_TOKEN', 'CHROMA_TOKEN'] as const;
+/** Secrets that may also come from a file (`NAME_FILE`; DATABASE_URL holds the database password). */
+export const API_SECRETS = [
+  'API_CLIENT_SECRET',
+  'OPENAI_API_KEY',
+  'METRICS_TOKEN',
+  'CHROMA_TOKEN',
+  'DATABASE_URL',
+] as const;
 
 /** The API's environment (DESIGN.md, "Running the parts"; the variables in README.md). */
 export const apiSpec = {

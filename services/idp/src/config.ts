@@ -13,6 +13,9 @@ import {
   type ConfigOf,
 } from '@msi/kit';
 
+/** Secrets that may also come from a file (`NAME_FILE`, Docker and Kubernetes secrets). */
+export const IDP_SECRETS = ['API_CLIENT_SECRET', 'DATABASE_URL'] as const;
+
 /** The IDP's environment (DESIGN.md, "Running the parts"; the variables in README.md). Lifetimes are in seconds. */
 export const idpSpec = {
   ...baseSpec(DEFAULT_PORTS.idp),
@@ -45,12 +48,12 @@ export const idpSpec = {
 export type IdpConfig = ConfigOf<typeof idpSpec> & { issuer: string };
 
 /**
- * Reads the environment (API_CLIENT_SECRET also from API_CLIENT_SECRET_FILE); throws ConfigError naming
+ * Reads the environment (API_CLIENT_SECRET and DATABASE_URL also from NAME_FILE); throws ConfigError naming
  * the first bad variable. In production mode (MSI_ENV=production) demo mode, a known or short secret and
  * plain-http URLs are refused (kit production.ts).
  */
 export function parseIdpConfig(source: NodeJS.ProcessEnv = process.env): IdpConfig {
-  const cfg = parseConfig(idpSpec, withSecretFiles(source, ['API_CLIENT_SECRET']));
+  const cfg = parseConfig(idpSpec, withSecretFiles(source, IDP_SECRETS));
   const bad = cfg.ALLOWED_ORIGINS.find((o) => !URL.canParse(o) || !/^https?:$/.test(new URL(o).protocol));
   if (bad !== undefined) throw new ConfigError('ALLOWED_ORIGINS', 'http(s) origins', bad);
   refuseDemoSettings(cfg, {

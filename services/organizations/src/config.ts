@@ -6,6 +6,7 @@ import {
   env,
   mcpServerSpec,
   parseConfig,
+  withSecretFiles,
   type ConfigOf,
 } from '@msi/kit';
 import { DEFAULT_SEED } from './seed.js';
@@ -22,7 +23,10 @@ export const organizationsSpec = {
 
 export type OrganizationsConfig = ConfigOf<typeof organizationsSpec>;
 
-/** Reads the environment; throws ConfigError naming the first bad variable. */
+/** Secrets that may also come from a file (`NAME_FILE`): the database URL holds its password. */
+export const ORGANIZATIONS_SECRETS = ['DATABASE_URL'] as const;
+
+/** Reads the environment (secrets also from `NAME_FILE`); throws ConfigError naming the first bad variable. */
 export function parseOrganizationsConfig(source: NodeJS.ProcessEnv = process.env): OrganizationsConfig {
-  return checkMcpServerConfig(parseConfig(organizationsSpec, source));
+  return checkMcpServerConfig(parseConfig(organizationsSpec, withSecretFiles(source, ORGANIZATIONS_SECRETS)));
 }

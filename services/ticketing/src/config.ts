@@ -6,6 +6,7 @@ import {
   env,
   mcpServerSpec,
   parseConfig,
+  withSecretFiles,
   type ConfigOf,
 } from '@msi/kit';
 
@@ -23,7 +24,10 @@ export const ticketingSpec = {
 
 export type TicketingConfig = ConfigOf<typeof ticketingSpec>;
 
-/** Reads the environment; throws ConfigError naming the first bad variable. */
+/** Secrets that may also come from a file (`NAME_FILE`): the database URL holds its password. */
+export const TICKETING_SECRETS = ['DATABASE_URL'] as const;
+
+/** Reads the environment (secrets also from `NAME_FILE`); throws ConfigError naming the first bad variable. */
 export function parseTicketingConfig(source: NodeJS.ProcessEnv = process.env): TicketingConfig {
-  return checkMcpServerConfig(parseConfig(ticketingSpec, source));
+  return checkMcpServerConfig(parseConfig(ticketingSpec, withSecretFiles(source, TICKETING_SECRETS)));
 }
