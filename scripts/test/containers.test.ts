@@ -100,7 +100,18 @@ const secretReader = (service: string) => (path: string) => {
 describe('compose.yaml against the services’ config specs', () => {
   it('has the seed’s containers, the api three times', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['api', 'backup', 'chroma', 'idp', 'nginx', 'organizations', 'postgres', 'redis', 'ticketing'].sort(),
+      [
+        'api',
+        'backup',
+        'chroma',
+        'idp',
+        'nginx',
+        'organizations',
+        'postgres',
+        'redis',
+        'ticketing',
+        'worker',
+      ].sort(),
     );
     expect(compose.services.api!.deploy?.replicas).toBe(3);
   });
@@ -156,10 +167,26 @@ describe('compose.yaml against the services’ config specs', () => {
     ]);
   });
 
-  it('shares state across the api replicas through Redis once the api reads REDIS_URL', () => {
-    // Today the api's spec has no REDIS_URL (issue #12 adds it); from then on compose.yaml must set it.
-    if ('REDIS_URL' in SERVICES.api.spec) expect(env('api').REDIS_URL).toMatch(/^redis:\/\/redis:6379/);
-    else expect(env('api').REDIS_URL).toBeUndefined();
+  it('shares state across the api replicas through Redis; the worker, the api in worker mode, takes the jobs', () => {
+    expect(SERVICES.api.spec).toHaveProperty('REDIS_URL');
+    expect(env('api').REDIS_URL).toMatch(/^redis:\/\/redis:6379/);
+    expect(env('api').API_WORKERS).toBe('0');
+    const w = compose.services.worker!;
+    expect(w.build?.target).toBe('api');
+    expect((w as { command?: string[] }).command).toEqual(['node', 'services/api', '--worker']);
+    expect(env('worker').REDIS_URL).toBe(env('api').REDIS_URL);
+    expect(Number(env('worker').API_WORKERS)).toBeGreaterThan(0);
+    expect(readFileSync(join(ROOT, 'services/api/src/config.ts'), 'utf8')).toContain(
+      "argv.includes('--worker')",
+    );
+    expect(
+      environmentProblems({
+        service: 'api',
+        where: 'compose.yaml worker',
+        env: env('worker'),
+        readFile: secretReader('worker'),
+      }),
+    ).toEqual([]);
   });
 
   it('names each secret file a service reads, and the databases match docs/postgresql.md', () => {

@@ -47,15 +47,19 @@ describe('Heroku: Procfile and app.json', () => {
     formation: Record<string, unknown>;
   };
 
-  it('web runs the API from its package main; a worker line only once a worker exists', () => {
-    expect(Object.keys(processes)).toEqual(['web']);
+  it('web runs the API from its package main, the worker the same in worker mode', () => {
+    expect(Object.keys(processes)).toEqual(['web', 'worker']);
     const m = /^((?:[A-Z_]+=\S+\s+)*)node (services\/([a-z]+))$/.exec(processes.web!);
     expect(m, processes.web).not.toBeNull();
     expect(m![3]).toBe('api');
     expect(existsSync(join(ROOT, serviceMain('api')))).toBe(true);
-    // `--worker` is what the job queue adds (issue #17); until the API has it, no worker process.
-    const hasWorker = readFileSync(join(ROOT, 'services/api/src/main.ts'), 'utf8').includes('--worker');
-    expect('worker' in processes).toBe(hasWorker);
+    // `--worker` is the API's worker mode (jobs on Redis, docs/jobs.md); the web dynos only enqueue.
+    expect(processes.worker).toBe('node services/api --worker');
+    expect(readFileSync(join(ROOT, 'services/api/src/config.ts'), 'utf8')).toContain(
+      "argv.includes('--worker')",
+    );
+    expect(m![1]).toContain('API_WORKERS=0');
+    expect(app.addons.map((a) => a.as)).toContain('REDIS');
     expect(Object.keys(app.formation)).toEqual(Object.keys(processes));
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
@@ -82,14 +86,19 @@ describe('Heroku: Procfile and app.json', () => {
       env[name] = v.value ?? (v.generator === 'secret' ? secretStandIn(name, 'api') : operator[name]!);
       expect(env[name], `${name} has a value, a generator or an operator's value`).toBeDefined();
     }
-    // The Heroku Postgres add-on attached as DATABASE sets DATABASE_URL; Heroku sets PORT.
+    // The Heroku Postgres add-on attached as DATABASE sets DATABASE_URL, Key-Value Store as REDIS sets
+    // REDIS_URL; Heroku sets PORT.
     expect(app.addons.map((a) => a.as)).toContain('DATABASE');
     expect(
       environmentProblems({
         service: 'api',
         where: 'app.json',
         env,
-        platformSets: { PORT: '5000', DATABASE_URL: secretStandIn('DATABASE_URL', 'api') },
+        platformSets: {
+          PORT: '5000',
+          DATABASE_URL: secretStandIn('DATABASE_URL', 'api'),
+          REDIS_URL: 'rediss://:secret@ec2-0-0-0-0.compute-1.amazonaws.com:6380',
+        },
       }),
     ).toEqual([]);
     for (const name of Object.keys(app.env).filter((n) => !(n in SERVICES.api.spec)))
