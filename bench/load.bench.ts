@@ -64,7 +64,11 @@ interface TurnLog {
   /** The ticket title marker when this turn asked for a change, and whether it was approved. */
   marker?: string;
   approved?: boolean;
+  /** The approved change's tool call answered ok (false: the person was told it failed). */
+  changeOk?: boolean;
   errorKind?: string;
+  /** Done after a 502/409 at send and a second send. */
+  recovered?: boolean;
   resumed: number;
 }
 
@@ -146,6 +150,8 @@ try {
         turnId = String(e.data.turnId);
         p.sent++;
       } else log.firstEventMs ??= performance.now() - t0;
+      if (e.event === 'tool.completed' && log.approved && log.changeOk === undefined)
+        log.changeOk = e.data.ok === true;
       if (e.event === 'approval.required') {
         // Another instance than the one running the turn; the next one when it does not answer (killed).
         const others = apiInstances().filter((i) => i.id !== runningAt);
@@ -177,6 +183,30 @@ try {
       res = { status: 0, events: [], text: '', of: () => [] };
       log.errorKind = `stream: ${(err as Error).message}`;
     }
+    // 502 (nginx's instance died with the request) or 409 (a turn of this conversation still runs, cut
+    // off from us): as the renderer does, read the conversation, follow its running turn to the end,
+    // then send the question again — once.
+    if (res.status === 502 || res.status === 409) {
+      log.errorKind = `HTTP ${res.status} at send (sent again)`;
+      for (let i = 0; i < 40; i++) {
+        const detail = await call<{ activeTurn?: { id: string } }>(
+          api,
+          p.token,
+          'GET',
+          `/api/conversations/${p.conversationId}`,
+        );
+        const active = detail.body?.activeTurn?.id;
+        if (detail.status === 200 && !active) break;
+        if (active) await readTurnEvents(api, p.token, active).catch(() => undefined);
+        else await new Promise((r) => setTimeout(r, 250));
+      }
+      res = await sendMessageSeen(p, content, onEvent, (upstream) => {
+        runningAt = apiInstances().find((i) => upstream?.endsWith(`:${i.port}`))?.id;
+      }).catch((err: Error) => {
+        log.errorKind = `stream: ${err.message}`;
+        return { status: 0, events: [], text: '', of: () => [] };
+      });
+    }
     // A stream cut off (its instance died, a blip): read the turn again through nginx from the last id.
     for (let tries = 0; turnId && !ended(res) && tries < 30; tries++) {
       log.resumed++;
@@ -193,6 +223,7 @@ try {
     else if (last?.event === 'cancelled') log.outcome = 'cancelled';
     else if (last?.event === 'error')
       log.outcome = String(last.data.error) === 'interrupted' ? 'interrupted' : 'error';
+    if (log.outcome === 'done' && log.errorKind?.endsWith('(sent again)')) log.recovered = true;
     if (log.outcome !== 'done' && !log.errorKind)
       log.errorKind =
         last?.event === 'http_error'
@@ -228,7 +259,10 @@ try {
       ? `errors by kind:\n${[...kinds].map(([k, n]) => `  ${n} × ${k}`).join('\n')}`
       : 'errors by kind: none',
   );
-  console.log(`streams read again after a cut: ${logs.reduce((s, l) => s + l.resumed, 0)}`);
+  console.log(
+    `streams read again after a cut: ${logs.reduce((s, l) => s + l.resumed, 0)}; ` +
+      `turns done after a 502/409 at send and a second send: ${logs.filter((l) => l.recovered).length}`,
+  );
 
   const db = (service: (typeof DATABASE_SERVICES)[number]) => {
     const url = new URL(DB_URL);
@@ -247,32 +281,42 @@ try {
     if (m) counts.set(m, (counts.get(m) ?? 0) + 1);
   }
   const approved = logs.filter((l) => l.marker && l.approved);
-  const lost = approved.filter((l) => l.outcome === 'done' && (counts.get(l.marker!) ?? 0) !== 1);
+  const made = approved.filter((l) => l.outcome === 'done' && l.changeOk);
+  const lost = made.filter((l) => (counts.get(l.marker!) ?? 0) !== 1);
   const doubled = [...counts].filter(([, n]) => n > 1);
-  const unknownMade = approved.filter((l) => l.outcome !== 'done' && counts.get(l.marker!) === 1).length;
+  const toldFailed = approved.filter((l) => l.outcome === 'done' && l.changeOk === false);
+  const toldFailedMade = toldFailed.filter((l) => counts.get(l.marker!) === 1).length;
+  const cutOff = approved.filter((l) => l.outcome !== 'done');
+  const unknownMade = cutOff.filter((l) => counts.get(l.marker!) === 1).length;
   check(
     lost.length === 0,
-    `every approved change of a completed turn exists exactly once (${approved.length} approved; ${lost.length} missing)`,
+    `every change approved and answered ok exists exactly once (${made.length}; ${lost.length} missing)`,
   );
   check(doubled.length === 0, `no change made twice (${doubled.length} doubled)`);
   console.log(
-    `     approved changes of turns cut off: ${approved.filter((l) => l.outcome !== 'done').length} (${unknownMade} made)`,
+    `     approved, the tool answered an error (the person was told): ${toldFailed.length} (${toldFailedMade} made all the same)\n` +
+      `     approved, the turn cut off: ${cutOff.length} (${unknownMade} made)`,
   );
 
+  // Every conversation holds every question whose turn started, each answered (an answer of its own,
+  // interrupted ones included), and no question without its answer.
   let missing = 0;
   let unknownRecorded = 0;
   for (const p of people) {
-    const conv = await call<{ messages: { toolCalls?: { error?: string }[] }[] }>(
-      api,
-      p.token,
-      'GET',
-      `/api/conversations/${p.conversationId}`,
-    );
-    if (conv.status !== 200 || conv.body.messages.length !== 2 * p.sent) missing++;
-    for (const m of conv.body.messages ?? [])
+    const conv = await call<{
+      messages: { role: string; content: string; toolCalls?: { error?: string }[] }[];
+    }>(api, p.token, 'GET', `/api/conversations/${p.conversationId}`);
+    const msgs = conv.status === 200 ? conv.body.messages : [];
+    const answered = msgs.every((m, i) => m.role !== 'user' || msgs[i + 1]?.role === 'assistant');
+    const questions = msgs.filter((m) => m.role === 'user').length;
+    if (!answered || questions < p.sent) missing++;
+    for (const m of msgs)
       for (const c of m.toolCalls ?? []) if (c.error?.startsWith(OUTCOME_UNKNOWN)) unknownRecorded++;
   }
-  check(missing === 0, `every conversation has all its messages (${missing} of ${people.length} short)`);
+  check(
+    missing === 0,
+    `every conversation has every question that started and an answer to each (${missing} of ${people.length} short)`,
+  );
   console.log(`     changes recorded as "${OUTCOME_UNKNOWN}": ${unknownRecorded}`);
 
   const apiDb = db('api');
