@@ -189,12 +189,13 @@ try {
     if (res.status === 502 || res.status === 409) {
       log.errorKind = `HTTP ${res.status} at send (sent again)`;
       for (let i = 0; i < 40; i++) {
+        // nginx may answer its own error page while every instance it tries is restarting: try again.
         const detail = await call<{ activeTurn?: { id: string } }>(
           api,
           p.token,
           'GET',
           `/api/conversations/${p.conversationId}`,
-        );
+        ).catch(() => ({ status: 0, body: undefined }));
         const active = detail.body?.activeTurn?.id;
         if (detail.status === 200 && !active) break;
         if (active) await readTurnEvents(api, p.token, active).catch(() => undefined);

@@ -35,6 +35,11 @@ export interface ToolOutcome {
   /** structuredContent, else the text content. */
   result?: unknown;
   error?: string;
+  /**
+   * The call failed after it was sent (no answer in time, the connection cut mid-request, a balancer's
+   * 502/503/504): the server may have made the change all the same.
+   */
+  maybeMade?: boolean;
 }
 
 /** A server whose tools could not be listed, and why (a sentence for the person). */
@@ -352,10 +357,11 @@ export function createMcpGateway(opts: McpGatewayOptions): McpGatewayHandle {
           if (signal?.aborted) forward();
           else signal?.addEventListener('abort', forward, { once: true });
           const callOnce = async (): Promise<ToolOutcome> => {
+            let sent = false;
             try {
-              const res = await (
-                await client(principal, subjectToken, ref)
-              ).callTool({ name: tool, arguments: args }, undefined, {
+              const connected = await client(principal, subjectToken, ref);
+              sent = true;
+              const res = await connected.callTool({ name: tool, arguments: args }, undefined, {
                 signal: own.signal,
                 timeout,
               });
@@ -374,7 +380,9 @@ export function createMcpGateway(opts: McpGatewayOptions): McpGatewayHandle {
               drop(poolKey(principal, ref));
               const error = describeFailure(server, err, timeout);
               opts.log.warn({ server, tool, err: error }, 'tool call failed');
-              return { ok: false, error };
+              const refused =
+                (err as { cause?: { code?: unknown } } | undefined)?.cause?.code === 'ECONNREFUSED';
+              return { ok: false, error, ...(sent && !refused ? { maybeMade: true } : {}) };
             }
           };
           try {

@@ -3,18 +3,23 @@
  * connections, it never answers) gives the person a tool error that names the service and the timeout —
  * for a known person's call and for a new person whose tool list cannot be fetched — never "no tool
  * named …"; /readyz says it is not responding. A hung Chroma degrades documentation search to the
- * full-text leg with a note, within the Chroma timeout, and vectors come back after SIGCONT.
+ * full-text leg with a note, within the Chroma timeout, and vectors come back after SIGCONT. An approved
+ * change sent to a server that then hangs is "outcome unknown", never "could not".
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, sendMessage } from '../../../test/support/api-client.js';
 import { startBackend, type Backend } from '../../../test/support/backend.js';
+import { dbFile, query } from '../../../test/support/data-dir.js';
 
 let stack: Backend;
 const stopped: number[] = [];
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
-  stack = await startBackend({ apiEnv: { MCP_TIMEOUT_MS: '1500', CHROMA_TIMEOUT_MS: '800' } });
+  // No search cache: the hung-Chroma case must reach Chroma (a cached answer would hide the hang).
+  stack = await startBackend({
+    apiEnv: { MCP_TIMEOUT_MS: '1500', CHROMA_TIMEOUT_MS: '800', SEARCH_CACHE_TTL_MS: '0' },
+  });
   for (const u of ['alex_agent', 'riley_agent', 'sam_supervisor']) tokens[u] = await stack.login(u);
   // The built-in documentation is ingested before the stack says it is ready.
   const deadline = Date.now() + 60_000;
@@ -90,6 +95,77 @@ describe('a hung MCP server', () => {
   }, 90_000);
 });
 
+describe('an MCP server that stops answering after an approved change was sent', () => {
+  it('records the change as "outcome unknown", never as failed; it is made when the server answers again', async () => {
+    const tag = `hung-${Date.now().toString(36)}`;
+    // Alex's connection to the ticket service is open (a call that hangs while connecting was never sent).
+    expect((await ask('alex_agent', 'my open tickets')).of('tool.completed')[0]).toMatchObject({ ok: true });
+    const conv = await call<{ id: string }>(
+      stack.api.url,
+      tokens.alex_agent!,
+      'POST',
+      '/api/conversations',
+      {},
+    );
+    const pid = stack.ticketing.proc.pid!;
+    const turn = await sendMessage(
+      stack.api.url,
+      tokens.alex_agent!,
+      conv.body.id,
+      `create a ticket for Dallas Police: ${tag} radio console freezes`,
+      async (e) => {
+        if (e.event !== 'approval.required') return;
+        // The server takes the request into its socket and never answers (hung, not down).
+        freeze(pid);
+        const r = await call(
+          stack.api.url,
+          tokens.alex_agent!,
+          'POST',
+          `/api/approvals/${String(e.data.approvalId)}`,
+          {
+            decision: 'approve',
+          },
+        );
+        expect(r.status).toBe(200);
+      },
+    );
+    try {
+      // The last call is the change (a lookup of the organization comes first).
+      const done = turn.of('tool.completed').at(-1)!;
+      expect(done.ok).toBe(false);
+      expect(String(done.error)).toMatch(
+        /^Outcome unknown — check the ticket: The ticket service didn't answer in 1\.5 s/,
+      );
+      expect(turn.text).toContain('Outcome unknown — check the ticket');
+      expect(turn.text).not.toMatch(/could not create/i);
+      const stored = await call<{ messages: { toolCalls: { error?: string }[] }[] }>(
+        stack.api.url,
+        tokens.alex_agent!,
+        'GET',
+        `/api/conversations/${conv.body.id}`,
+      );
+      expect(stored.body.messages.at(-1)!.toolCalls.at(-1)!.error).toMatch(
+        /^Outcome unknown — check the ticket/,
+      );
+    } finally {
+      thaw(pid);
+    }
+    // The server read the request before it hung: once it answers again, the change is there.
+    const deadline = Date.now() + 15_000;
+    let found = 0;
+    while (Date.now() < deadline && found === 0) {
+      const rows = query<{ n: number }>(
+        dbFile(stack.dataDir, 'ticketing'),
+        'SELECT count(*) AS n FROM tickets WHERE title LIKE ?',
+        `%${tag}%`,
+      );
+      found = Number(rows[0]?.n ?? 0);
+      if (!found) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(found).toBe(1);
+  }, 90_000);
+});
+
 describe('a hung Chroma', () => {
   it('degrades documentation search to full-text with a note, in the timeout, and recovers', async () => {
     const q = 'how do I roll back a firmware rollout?';
@@ -124,7 +200,8 @@ describe('a hung Chroma', () => {
       // In a turn: the documentation tool's result carries the note; the answer still cites passages.
       const turn = await ask('sam_supervisor', q);
       expect(turn.ms).toBeLessThan(3_000);
-      const done = turn.of('tool.completed')[0]!;
+      // The last call is the change (a lookup of the organization comes first).
+      const done = turn.of('tool.completed').at(-1)!;
       expect(done).toMatchObject({ ok: true });
       expect((done.result as { note?: string }).note).toContain('did not answer in 0.8 s');
       expect(turn.of('citations')).toHaveLength(1);

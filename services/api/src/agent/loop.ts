@@ -7,14 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import { inSpan, type Logger, type Principal } from '@msi/kit';
 import { clip } from '../clip.js';
-import type {
-  ApiError,
-  Citation,
-  Message,
-  StreamEventName,
-  StreamEvents,
-  ToolCall,
-  Usage,
+import {
+  OUTCOME_UNKNOWN,
+  type ApiError,
+  type Citation,
+  type Message,
+  type StreamEventName,
+  type StreamEvents,
+  type ToolCall,
+  type Usage,
 } from '../contract.js';
 import type { ConversationStore } from '../conversations/store.js';
 import type { Metrics } from '../metrics.js';
@@ -259,6 +260,9 @@ async function runCall(
     },
   );
   const ms = performance.now() - t0;
+  // An approved change whose server failed after it was sent may have been made: say so, never "failed".
+  if (approval && !result.ok && result.maybeMade)
+    result.error = `${OUTCOME_UNKNOWN}: ${result.error ?? `${call.name} failed`}, so it may or may not have been made.`;
   const outcome = !approval && ctx.signal.aborted ? 'cancelled' : result.ok ? 'ok' : 'error';
   return { ...finish(deps, ctx, record, ms, result, outcome), ...(approval ? { approval } : {}) };
 }

@@ -1,5 +1,6 @@
 /** The offline provider's answers: templated Markdown from the tools' results. */
 import { clip } from '../../clip.js';
+import { OUTCOME_UNKNOWN } from '../../contract.js';
 import type { ToolResult } from '../../tools.js';
 import type { TicketFilters } from './intent.js';
 import type { Org } from './orgs.js';
@@ -28,7 +29,13 @@ export const BASIC_MODE_HINT =
 
 export function failed(o: ToolResult, what: string): string | undefined {
   if (o.ok) return undefined;
+  if (o.error?.startsWith(OUTCOME_UNKNOWN)) return unknownOutcome(o.error);
   return `I could not ${what}: ${o.error ?? 'the tool failed'}.`;
+}
+
+/** An approved change whose server failed after it was sent: it may have been made; never "could not". */
+function unknownOutcome(error: string): string {
+  return `**${OUTCOME_UNKNOWN}.** ${error.slice(OUTCOME_UNKNOWN.length).replace(/^:\s*/, '')}`;
 }
 
 export function obj(o: ToolResult): Rec {
@@ -226,6 +233,7 @@ export function renderCreated({ outcome: o, approval }: Done, org: Org): string 
     case 'cancelled':
       return `The ticket was **not created**: the turn was cancelled.`;
   }
+  if (!o.ok && o.error?.startsWith(OUTCOME_UNKNOWN)) return unknownOutcome(o.error);
   if (!o.ok) return `I could not create the ticket: ${o.error ?? 'the tool failed'}.`;
   const r = obj(o);
   const t = (r.ticket && typeof r.ticket === 'object' ? r.ticket : r) as Rec;
