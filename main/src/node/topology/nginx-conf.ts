@@ -57,6 +57,9 @@ const PROXY_HEADERS = `      proxy_http_version 1.1;
       proxy_set_header tracestate $http_tracestate;
       # Which instance answered (tests and operators see the balancing).
       add_header X-Upstream $upstream_addr always;
+      # The services answer with the request id they were given; nginx's own, once, also on its own
+      # error pages (a 502 when every instance failed).
+      proxy_hide_header X-Request-Id;
       add_header X-Request-Id $msi_request_id always;
       # Retry a request that never reached an instance on the next one; a POST that did reach one is
       # never sent twice (non_idempotent is not listed).
