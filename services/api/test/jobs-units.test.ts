@@ -93,3 +93,45 @@ describe('the worker settings', () => {
     expect(() => parseApiConfig({ ...ENV, JOB_ATTEMPTS: '0' }, [])).toThrow(/^config: JOB_ATTEMPTS must be/);
   });
 });
+
+describe('the backup settings', () => {
+  const PG = 'postgres://backup:s3cret@db.example:5432';
+  it('reads the schedule as an interval and the databases by service (default: DATABASE_URL as api)', () => {
+    expect(parseApiConfig({ ...ENV, BACKUP_DIR: '/b', BACKUP_SCHEDULE: '6h' }, [])).toMatchObject({
+      backupEveryMs: 6 * 3_600_000,
+      backupDatabases: {},
+    });
+    expect(parseApiConfig({ ...ENV, DATABASE_URL: `${PG}/msi_api` }, []).backupDatabases).toEqual({
+      api: `${PG}/msi_api`,
+    });
+    const both = parseApiConfig(
+      { ...ENV, DATABASE_URL: `${PG}/msi_api`, BACKUP_DATABASE_URLS: `idp=${PG}/msi_idp, api=${PG}/a` },
+      [],
+    );
+    expect(both.backupDatabases).toEqual({ idp: `${PG}/msi_idp`, api: `${PG}/a` });
+    expect(parseApiConfig(ENV, [])).not.toHaveProperty('backupEveryMs');
+  });
+
+  it('refuses a bad schedule, a schedule without BACKUP_DIR, a bad database list and a fraction to keep', () => {
+    expect(() => parseApiConfig({ ...ENV, BACKUP_DIR: '/b', BACKUP_SCHEDULE: 'daily' }, [])).toThrow(
+      /^config: BACKUP_SCHEDULE must be an interval such as 30m, 6h or 1d \(got "daily"\)$/,
+    );
+    expect(() => parseApiConfig({ ...ENV, BACKUP_SCHEDULE: '1d' }, [])).toThrow(
+      /^config: BACKUP_DIR must be set when BACKUP_SCHEDULE is set \(not set\)$/,
+    );
+    // The error names the service, never the URL with its password.
+    for (const bad of [`billing=${PG}/x`, `api=mysql://db/x`, PG]) {
+      let message = '';
+      try {
+        parseApiConfig({ ...ENV, BACKUP_DATABASE_URLS: bad }, []);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/^config: BACKUP_DATABASE_URLS must be service=postgres:\/\/… items/);
+      expect(message).not.toContain('s3cret');
+    }
+    expect(() => parseApiConfig({ ...ENV, BACKUP_KEEP_DAILY: '1.5' }, [])).toThrow(
+      /^config: BACKUP_KEEP_DAILY must be a whole number/,
+    );
+  });
+});
