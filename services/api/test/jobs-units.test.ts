@@ -75,6 +75,41 @@ describe('the in-process job queue', () => {
   });
 });
 
+describe('the in-process schedule', () => {
+  it('enqueues a job every interval; while one runs, the schedule’s key gives that job back', async () => {
+    const q = createMemoryQueue({ attempts: 1, backoffMs: 10 });
+    const started: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let began!: () => void;
+    const first = new Promise<void>((r) => (began = r));
+    q.handle('backup', async (ctx) => {
+      started.push(ctx.id);
+      if (started.length === 1) {
+        began();
+        await held;
+      }
+    });
+    const completed: string[] = [];
+    const two = new Promise<void>((resolve) => {
+      q.on((e) => {
+        if (e.type === 'completed' && completed.push(e.id) === 2) resolve();
+      });
+    });
+    await q.work();
+    await q.schedule('backup', 'backup', 20);
+    await first;
+    // POST /api/backups while the scheduled one runs: the same job, not a second one.
+    expect(await q.enqueue('backup', {}, { dedupe: 'backup' })).toBe(started[0]);
+    release();
+    await two;
+    expect(completed[0]).toBe(started[0]);
+    expect(completed[1]).not.toBe(completed[0]);
+    expect(await q.get(completed[1]!)).toMatchObject({ kind: 'backup', state: 'completed' });
+    await q.close();
+  });
+});
+
 describe('the worker settings', () => {
   it('reads --worker and --no-worker as API_MODE=worker and API_WORKERS=0', () => {
     const redis = { ...ENV, REDIS_URL: 'redis://127.0.0.1:6379' };

@@ -160,8 +160,9 @@ export function createMemoryQueue(policy: RetryPolicy = DEFAULT_RETRY): JobQueue
       handlers.set(kind, handler);
     },
     async schedule(kind, id, everyMs) {
-      // One job of the schedule at a time: a tick while the last still runs adds none.
-      const t = setInterval(() => void this.enqueue(kind, {}, { dedupe: `schedule:${id}` }), everyMs);
+      // One job of the schedule at a time (its id is the dedupe key, as POST /api/backups uses): a tick
+      // while one waits or runs adds none.
+      const t = setInterval(() => void this.enqueue(kind, {}, { dedupe: id }), everyMs);
       t.unref();
       timers.add(t);
     },
