@@ -2,7 +2,7 @@
 /**
  * Backup and restore of a production back end (docs/postgresql.md, "Backup and restore"):
  *
- *   node scripts/backup.mjs backup --out DIR [--db SERVICE=URL]… [--data-dir DIR] [--chroma DIR]
+ *   node scripts/backup.mjs backup --out DIR [--db SERVICE=URL]… [--data-dir DIR] [--chroma DIR] [--progress json]
  *   node scripts/backup.mjs restore ARCHIVE [--server URL | --db SERVICE=URL…] [--data-dir DIR] [--chroma DIR] [--force]
  *   node scripts/backup.mjs verify ARCHIVE
  *   node scripts/backup.mjs prune DIR [--keep-daily 7] [--keep-weekly 4] [--keep-monthly 6]
@@ -21,7 +21,9 @@
  * `--db SERVICE=URL` into those (empty) databases. It refuses a database with tables in it, or files
  * where it would write, unless `--force` (then each database is replaced in one transaction). Each
  * database is restored in one transaction; if any step fails, what this run created is removed again, so
- * nothing is half-restored. Exit codes as docs/exit-codes.md: 64 usage, 65 a corrupt archive, 69 a
+ * nothing is half-restored. `--progress json` (backup) also prints one JSON line per step on stdout,
+ * `{"done":1,"total":4,"step":"dumping the api database"}`, for the API's backup job (docs/jobs.md); the
+ * human lines stay on stderr. Exit codes as docs/exit-codes.md: 64 usage, 65 a corrupt archive, 69 a
  * server that does not answer or a missing tool, 73 a non-empty target, 78 a malformed URL.
  */
 import { spawnSync } from 'node:child_process';
@@ -58,6 +60,9 @@ export class BackupError extends Error {
 
 const mask = (url) => url.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?[^:@/]*:)[^@/]*@/i, '$1***@');
 const log = (quiet, msg) => quiet || process.stderr.write(`backup: ${msg}\n`);
+/** `--progress json`: one machine-readable line per step (the API's backup job turns them into progress). */
+const progress = (opts, done, total, step) =>
+  opts.progress === 'json' && process.stdout.write(`${JSON.stringify({ done, total, step })}\n`);
 
 // ---------------------------------------------------------------------------------------------------
 // Arguments
@@ -84,6 +89,9 @@ function parseArgs(argv) {
           `--db takes SERVICE=URL with SERVICE one of ${SERVICES.join(', ')} (got ${mask(v)})`,
         );
       opts.db[service] = checkUrl(v.slice(eq + 1), `--db ${service}`);
+    } else if (a === '--progress') {
+      if (value() !== 'json') throw new BackupError(EXIT.usage, '--progress takes json');
+      opts.progress = 'json';
     } else if (['--out', '--data-dir', '--chroma', '--server', '--prefix'].includes(a)) {
       opts[a.slice(2).replace(/-(\w)/g, (_, c) => c.toUpperCase())] = value();
     } else if (['--keep-daily', '--keep-weekly', '--keep-monthly'].includes(a)) {
@@ -283,6 +291,18 @@ export async function backup(opts, env = process.env) {
   const out = resolve(opts.out);
   mkdirSync(out, { recursive: true });
   const stage = mkdtempSync(join(out, '.msi-backup-'));
+  // The steps, counted before the first: each database, Chroma's data, the IDP's keys, the archive.
+  const keysFile = dataDir && join(dataDir, 'idp', 'keys.json');
+  const total =
+    SERVICES.filter((s) => urls[s] || (dataDir && existsSync(join(dataDir, s, `${s}.sqlite`)))).length +
+    (chroma && existsSync(chroma) ? 1 : 0) +
+    (keysFile && existsSync(keysFile) ? 1 : 0) +
+    1;
+  let done = 0;
+  const step = (what) => {
+    log(opts.quiet, what);
+    progress(opts, done++, total, what);
+  };
   try {
     const entries = [];
     const add = async (e, file) =>
@@ -296,7 +316,7 @@ export async function backup(opts, env = process.env) {
       if (urls[service]) {
         const file = join(stage, 'databases', `${service}.pgdump`);
         mkdirSync(dirname(file), { recursive: true });
-        log(opts.quiet, `dumping the ${service} database (${mask(urls[service])})`);
+        step(`dumping the ${service} database (${mask(urls[service])})`);
         run(
           'pg_dump',
           ['-Fc', '--no-password', '-f', file, urls[service]],
@@ -318,7 +338,7 @@ export async function backup(opts, env = process.env) {
       } else if (dataDir && existsSync(join(dataDir, service, `${service}.sqlite`))) {
         const src = join(dataDir, service, `${service}.sqlite`);
         const file = join(stage, 'databases', `${service}.sqlite`);
-        log(opts.quiet, `copying the ${service} database (${src})`);
+        step(`copying the ${service} database (${src})`);
         await sqliteSnapshot(src, file);
         await add({ kind: 'sqlite', service, schema: await sqliteSchema(file), source: src }, file);
       } else {
@@ -329,13 +349,14 @@ export async function backup(opts, env = process.env) {
       }
     }
     if (chroma && existsSync(chroma)) {
-      log(opts.quiet, `copying Chroma's data (${chroma})`);
+      step(`copying Chroma's data (${chroma})`);
       await copyTree(chroma, join(stage, 'files', 'chroma'));
       for (const f of filesUnder(join(stage, 'files', 'chroma')))
         await add({ kind: 'file', part: 'chroma' }, f);
     }
-    const keys = dataDir && join(dataDir, 'idp', 'keys.json');
+    const keys = keysFile;
     if (keys && existsSync(keys)) {
+      step("copying the IDP's signing keys");
       const to = join(stage, 'files', 'idp', 'keys.json');
       mkdirSync(dirname(to), { recursive: true });
       cpSync(keys, to);
@@ -359,6 +380,7 @@ export async function backup(opts, env = process.env) {
     };
     writeFileSync(join(stage, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     const name = `msi-backup-${stamp(created)}.tar.gz`;
+    step(`writing ${name}`);
     const partial = join(out, `.${name}.partial`);
     run(
       'tar',
@@ -381,6 +403,7 @@ export async function backup(opts, env = process.env) {
       opts.quiet,
       `wrote ${archive} (${(bytes / 1e6).toFixed(1)} MB, ${entries.length} entries, ${((Date.now() - started) / 1000).toFixed(1)} s)`,
     );
+    progress(opts, total, total, `wrote ${archive}`);
     return { archive, manifest, bytes, ms: Date.now() - started };
   } finally {
     rmSync(stage, { recursive: true, force: true });
@@ -654,7 +677,7 @@ export function prune(opts) {
 // ---------------------------------------------------------------------------------------------------
 
 const USAGE = `usage:
-  node scripts/backup.mjs backup --out DIR [--db SERVICE=URL]... [--data-dir DIR] [--chroma DIR]
+  node scripts/backup.mjs backup --out DIR [--db SERVICE=URL]... [--data-dir DIR] [--chroma DIR] [--progress json]
   node scripts/backup.mjs restore ARCHIVE [--server URL | --db SERVICE=URL...] [--prefix P] [--data-dir DIR] [--chroma DIR] [--force]
   node scripts/backup.mjs verify ARCHIVE
   node scripts/backup.mjs prune DIR [--keep-daily 7] [--keep-weekly 4] [--keep-monthly 6]

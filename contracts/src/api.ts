@@ -261,16 +261,18 @@ export interface KnowledgeDocument {
 }
 
 /**
- * GET /api/jobs/:id → JobStatus: background work (ingesting a document, removing vectors) queued by the API and
- * run by a worker (docs/jobs.md). Only the person who started it sees it (others: 404 `not_found`);
- * jobs the system started (built-in documentation) are visible to the staff who may change knowledge.
+ * GET /api/jobs/:id → JobStatus: background work (ingesting a document, removing vectors, a backup) queued
+ * by the API and run by a worker (docs/jobs.md). Only the person who started it sees it (others: 404
+ * `not_found`); jobs the system started are visible to the staff who may change knowledge (built-in
+ * documentation) or, for a scheduled backup, to admins.
  */
 export interface JobStatus {
   id: string;
-  kind: 'ingest' | 'sweep';
+  kind: 'ingest' | 'sweep' | 'backup';
   /** `retrying`: the last attempt failed (see `error`) and the next one starts at `retryAt`. */
   state: 'waiting' | 'active' | 'retrying' | 'completed' | 'failed';
-  progress: { done: number; total: number };
+  /** `step`: what the job does now (a backup: `dumping the api database (…)`, at the end `wrote <archive>`). */
+  progress: { done: number; total: number; step?: string };
   /** Attempts that failed so far, and how many the job may make before it fails. */
   attemptsMade: number;
   attempts: number;
@@ -281,6 +283,11 @@ export interface JobStatus {
   documentId?: string;
   createdAt: string;
   finishedAt?: string;
+}
+
+/** POST /api/backups (admins; anyone else: 404 `not_found`) → 202 BackupStarted: a backup job (docs/jobs.md). */
+export interface BackupStarted {
+  jobId: string;
 }
 
 /** POST /api/knowledge/documents (JSON, at most 5 MB) → 202 KnowledgeDocument with its `jobId`; poll
@@ -467,6 +474,7 @@ export const API_ROUTES = {
   search: '/api/knowledge/search',
   chunk: '/api/knowledge/chunks/:chunkId',
   job: '/api/jobs/:id',
+  backups: '/api/backups',
   copilot: '/api/tickets/:number/copilot/:action',
   approvalPolicy: '/api/approval-policy',
 } as const;

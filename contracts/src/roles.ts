@@ -26,6 +26,8 @@ export const CAN = {
   seeDiagnostics: ['admin'],
   /** Set tools to "always ask" for approval (the approval policy). */
   changeApprovalPolicy: ['admin'],
+  /** Start a backup of the deployment now (POST /api/backups) and read the backup jobs' status. */
+  runBackups: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Ability = keyof typeof CAN;

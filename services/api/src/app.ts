@@ -53,6 +53,8 @@ import {
 import { knowledgeMigrations, type KnowledgeTables } from './knowledge/schema.js';
 import { registerJobRoutes } from './jobs/routes.js';
 import { openBackground, type Background } from './jobs/setup.js';
+import { setUpBackupJobs } from './backups/backup-job.js';
+import { registerBackupRoutes } from './backups/routes.js';
 import { personRateLimit } from './limits.js';
 import { createMcpGateway } from './mcp-clients.js';
 import { registerHomeRoutes } from './home-routes.js';
@@ -183,6 +185,8 @@ export async function buildApi(
   if (redis) onShutdown(() => redis.close());
   // Ingestion runs as jobs: BullMQ with REDIS_URL (any worker process takes them), else in-process.
   const background = await openBackground(cfg, log, redis);
+  // Backups are jobs too (BACKUP_SCHEDULE enqueues them; POST /api/backups one now).
+  await setUpBackupJobs(background.jobs, cfg, log);
   const kb = createKnowledgeBase({
     jobs: background.jobs,
     cache: background.cache,
@@ -339,6 +343,7 @@ export async function buildApi(
   // Fastify runs an array of preHandlers in order; the knowledge routes' option is typed for one.
   registerKnowledgeRoutes(app, kb, { preHandler: preHandler as unknown as preHandlerHookHandler });
   registerJobRoutes(app, background.jobs, { preHandler: preHandler as unknown as preHandlerHookHandler });
+  registerBackupRoutes(app, background.jobs, { preHandler: preHandler as unknown as preHandlerHookHandler });
   registerReadiness(app, [
     storeCheck(data),
     httpCheck('idp', `${cfg.IDP_ISSUER}/.well-known/openid-configuration`),

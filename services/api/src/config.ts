@@ -73,6 +73,21 @@ export const apiSpec = {
   BACKUP_DIR: env.optionalString(),
   /** How old the newest backup in BACKUP_DIR may be (hours). */
   BACKUP_MAX_AGE_HOURS: env.int(1, 24 * 366, 26),
+  /**
+   * How often a backup job is enqueued (docs/jobs.md, "Backups"): `30m`, `6h`, `1d` (at least 1m). With
+   * REDIS_URL a BullMQ job scheduler, so every instance that sets it enqueues each backup once. Unset: none.
+   */
+  BACKUP_SCHEDULE: env.optionalString(),
+  /** `service=postgres://…,…`: the databases a backup job dumps (default: `api=` DATABASE_URL). */
+  BACKUP_DATABASE_URLS: env.list([]),
+  /** A data dir (backup.mjs --data-dir): the SQLite files of services without a database, the IDP's keys. */
+  BACKUP_DATA_DIR: env.optionalString(),
+  /** Chroma's data dir (backup.mjs --chroma; default BACKUP_DATA_DIR/chroma). */
+  BACKUP_CHROMA_DIR: env.optionalString(),
+  /** After each backup job, keep the newest archive of the last N days, weeks, months (backup.mjs prune). Unset: no prune. */
+  BACKUP_KEEP_DAILY: env.optionalNumber(0, 10_000),
+  BACKUP_KEEP_WEEKLY: env.optionalNumber(0, 10_000),
+  BACKUP_KEEP_MONTHLY: env.optionalNumber(0, 10_000),
   ALLOWED_ORIGINS: env.list([defaultUrl('host'), `http://localhost:${DEFAULT_PORTS.host}`]),
   /** Host header values served besides PUBLIC_URL's and a loopback name on the bound port (DNS rebinding). */
   ALLOWED_HOSTS: env.list([]),
@@ -126,6 +141,9 @@ export const apiSpec = {
 };
 
 export type ApiConfig = ConfigOf<typeof apiSpec> & {
+  /** BACKUP_SCHEDULE in ms; BACKUP_DATABASE_URLS (or `api` = DATABASE_URL) by service. */
+  backupEveryMs?: number;
+  backupDatabases: Record<string, string>;
   publicUrl: string;
   /** The `aud` the API's own tokens carry (TOKEN_AUDIENCE, else publicUrl). */
   audience: string;
@@ -152,6 +170,7 @@ function finish(cfg: ConfigOf<typeof apiSpec>, source: NodeJS.ProcessEnv): ApiCo
   if (cfg.EMBEDDING_PROVIDER === 'openai' && !cfg.OPENAI_API_KEY) {
     throw new ConfigError('EMBEDDING_PROVIDER', 'auto or offline when OPENAI_API_KEY is not set', 'openai');
   }
+  const backups = backupSettings(cfg);
   verifierIdentity(cfg);
   refuseDemoSettings(cfg, {
     secrets: { API_CLIENT_SECRET: cfg.API_CLIENT_SECRET },
@@ -166,7 +185,43 @@ function finish(cfg: ConfigOf<typeof apiSpec>, source: NodeJS.ProcessEnv): ApiCo
   const secretSources = Object.fromEntries(
     API_SECRETS.map((n) => [n, source[n] ? 'environment' : source[`${n}_FILE`] ? 'file' : 'unset'] as const),
   );
-  return { ...cfg, publicUrl: url, audience: cfg.TOKEN_AUDIENCE ?? url, secretSources };
+  return { ...cfg, ...backups, publicUrl: url, audience: cfg.TOKEN_AUDIENCE ?? url, secretSources };
+}
+
+const BACKUP_SERVICES = ['idp', 'ticketing', 'organizations', 'api'];
+const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** The backup job's settings, checked: one ConfigError naming the variable. */
+function backupSettings(cfg: ConfigOf<typeof apiSpec>): Pick<ApiConfig, 'backupEveryMs' | 'backupDatabases'> {
+  let backupEveryMs: number | undefined;
+  if (cfg.BACKUP_SCHEDULE !== undefined) {
+    const m = /^(\d+)([mhd])$/.exec(cfg.BACKUP_SCHEDULE.trim());
+    if (!m || Number(m[1]) < 1)
+      throw new ConfigError('BACKUP_SCHEDULE', 'an interval such as 30m, 6h or 1d', cfg.BACKUP_SCHEDULE);
+    if (!cfg.BACKUP_DIR) throw new ConfigError('BACKUP_DIR', 'set when BACKUP_SCHEDULE is set', undefined);
+    backupEveryMs = Number(m[1]) * UNITS[m[2]!]!;
+  }
+  const backupDatabases: Record<string, string> = {};
+  for (const item of cfg.BACKUP_DATABASE_URLS) {
+    const eq = item.indexOf('=');
+    const service = item.slice(0, eq);
+    const url = item.slice(eq + 1);
+    // The value holds passwords: the error names the service, never the URL.
+    if (eq < 0 || !BACKUP_SERVICES.includes(service) || !/^postgres(ql)?:\/\/[^/]/.test(url))
+      throw new ConfigError(
+        'BACKUP_DATABASE_URLS',
+        `service=postgres://… items, service one of ${BACKUP_SERVICES.join(', ')}`,
+        eq < 0 ? '(an item without =)' : `${service}=…`,
+      );
+    backupDatabases[service] = url;
+  }
+  if (!cfg.BACKUP_DATABASE_URLS.length && cfg.DATABASE_URL) backupDatabases.api = cfg.DATABASE_URL;
+  for (const name of ['BACKUP_KEEP_DAILY', 'BACKUP_KEEP_WEEKLY', 'BACKUP_KEEP_MONTHLY'] as const) {
+    const v = cfg[name];
+    if (v !== undefined && !Number.isInteger(v))
+      throw new ConfigError(name, 'a whole number 0-10000 when set', String(v));
+  }
+  return { ...(backupEveryMs ? { backupEveryMs } : {}), backupDatabases };
 }
 
 /** Reads the environment (secrets also from `NAME_FILE`); throws ConfigError naming the first bad variable. */

@@ -75,6 +75,41 @@ describe('the in-process job queue', () => {
   });
 });
 
+describe('the in-process schedule', () => {
+  it('enqueues a job every interval; while one runs, the schedule’s key gives that job back', async () => {
+    const q = createMemoryQueue({ attempts: 1, backoffMs: 10 });
+    const started: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let began!: () => void;
+    const first = new Promise<void>((r) => (began = r));
+    q.handle('backup', async (ctx) => {
+      started.push(ctx.id);
+      if (started.length === 1) {
+        began();
+        await held;
+      }
+    });
+    const completed: string[] = [];
+    const two = new Promise<void>((resolve) => {
+      q.on((e) => {
+        if (e.type === 'completed' && completed.push(e.id) === 2) resolve();
+      });
+    });
+    await q.work();
+    await q.schedule('backup', 'backup', 20);
+    await first;
+    // POST /api/backups while the scheduled one runs: the same job, not a second one.
+    expect(await q.enqueue('backup', {}, { dedupe: 'backup' })).toBe(started[0]);
+    release();
+    await two;
+    expect(completed[0]).toBe(started[0]);
+    expect(completed[1]).not.toBe(completed[0]);
+    expect(await q.get(completed[1]!)).toMatchObject({ kind: 'backup', state: 'completed' });
+    await q.close();
+  });
+});
+
 describe('the worker settings', () => {
   it('reads --worker and --no-worker as API_MODE=worker and API_WORKERS=0', () => {
     const redis = { ...ENV, REDIS_URL: 'redis://127.0.0.1:6379' };
@@ -91,5 +126,47 @@ describe('the worker settings', () => {
       /^config: API_WORKERS must be at least 1 when REDIS_URL is not set/,
     );
     expect(() => parseApiConfig({ ...ENV, JOB_ATTEMPTS: '0' }, [])).toThrow(/^config: JOB_ATTEMPTS must be/);
+  });
+});
+
+describe('the backup settings', () => {
+  const PG = 'postgres://backup:s3cret@db.example:5432';
+  it('reads the schedule as an interval and the databases by service (default: DATABASE_URL as api)', () => {
+    expect(parseApiConfig({ ...ENV, BACKUP_DIR: '/b', BACKUP_SCHEDULE: '6h' }, [])).toMatchObject({
+      backupEveryMs: 6 * 3_600_000,
+      backupDatabases: {},
+    });
+    expect(parseApiConfig({ ...ENV, DATABASE_URL: `${PG}/msi_api` }, []).backupDatabases).toEqual({
+      api: `${PG}/msi_api`,
+    });
+    const both = parseApiConfig(
+      { ...ENV, DATABASE_URL: `${PG}/msi_api`, BACKUP_DATABASE_URLS: `idp=${PG}/msi_idp, api=${PG}/a` },
+      [],
+    );
+    expect(both.backupDatabases).toEqual({ idp: `${PG}/msi_idp`, api: `${PG}/a` });
+    expect(parseApiConfig(ENV, [])).not.toHaveProperty('backupEveryMs');
+  });
+
+  it('refuses a bad schedule, a schedule without BACKUP_DIR, a bad database list and a fraction to keep', () => {
+    expect(() => parseApiConfig({ ...ENV, BACKUP_DIR: '/b', BACKUP_SCHEDULE: 'daily' }, [])).toThrow(
+      /^config: BACKUP_SCHEDULE must be an interval such as 30m, 6h or 1d \(got "daily"\)$/,
+    );
+    expect(() => parseApiConfig({ ...ENV, BACKUP_SCHEDULE: '1d' }, [])).toThrow(
+      /^config: BACKUP_DIR must be set when BACKUP_SCHEDULE is set \(not set\)$/,
+    );
+    // The error names the service, never the URL with its password.
+    for (const bad of [`billing=${PG}/x`, `api=mysql://db/x`, PG]) {
+      let message = '';
+      try {
+        parseApiConfig({ ...ENV, BACKUP_DATABASE_URLS: bad }, []);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/^config: BACKUP_DATABASE_URLS must be service=postgres:\/\/… items/);
+      expect(message).not.toContain('s3cret');
+    }
+    expect(() => parseApiConfig({ ...ENV, BACKUP_KEEP_DAILY: '1.5' }, [])).toThrow(
+      /^config: BACKUP_KEEP_DAILY must be a whole number/,
+    );
   });
 });

@@ -33,6 +33,7 @@ const EXPECTED: Record<(typeof USERS)[number], Record<string, boolean>> = {
     configureEndpoints: false,
     seeDiagnostics: false,
     changeApprovalPolicy: false,
+    runBackups: false,
   },
   alex_agent: {
     changeKnowledge: true,
@@ -44,6 +45,7 @@ const EXPECTED: Record<(typeof USERS)[number], Record<string, boolean>> = {
     configureEndpoints: true,
     seeDiagnostics: false,
     changeApprovalPolicy: false,
+    runBackups: false,
   },
   sam_supervisor: {
     changeKnowledge: true,
@@ -55,6 +57,7 @@ const EXPECTED: Record<(typeof USERS)[number], Record<string, boolean>> = {
     configureEndpoints: true,
     seeDiagnostics: false,
     changeApprovalPolicy: false,
+    runBackups: false,
   },
   admin: {
     changeKnowledge: true,
@@ -66,6 +69,7 @@ const EXPECTED: Record<(typeof USERS)[number], Record<string, boolean>> = {
     configureEndpoints: true,
     seeDiagnostics: true,
     changeApprovalPolicy: true,
+    runBackups: true,
   },
 };
 

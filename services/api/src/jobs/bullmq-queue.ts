@@ -30,6 +30,7 @@ interface Payload extends JobData {
 interface Progress {
   done: number;
   total: number;
+  step?: string;
   error?: string;
   retryAt?: number;
 }
@@ -60,6 +61,13 @@ export function createBullQueue(opts: BullQueueOptions): JobQueue {
   let worker: Worker<Payload> | undefined;
   let events: QueueEvents | undefined;
   const listeners = new Set<(e: JobEvent) => void>();
+  const jobOptions = {
+    attempts: policy.attempts,
+    backoff: { type: 'capped', delay: policy.backoffMs },
+    // Finished jobs stay readable for a day (failed ones a week), then Redis forgets them.
+    removeOnComplete: { age: 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  };
 
   async function processJob(job: Job<Payload>, token?: string): Promise<void> {
     const handler = handlers.get(job.name as JobKind);
@@ -74,7 +82,7 @@ export function createBullQueue(opts: BullQueueOptions): JobQueue {
         attempts,
         signal: stop.signal,
         progress: async (p) => {
-          last = { done: p.done, total: p.total };
+          last = { done: p.done, total: p.total, ...(p.step ? { step: p.step } : {}) };
           await job.updateProgress(last);
         },
       });
@@ -115,7 +123,7 @@ export function createBullQueue(opts: BullQueueOptions): JobQueue {
       id: job.id!,
       kind: job.name as JobKind,
       state: mapped,
-      progress: { done: p.done, total: p.total },
+      progress: { done: p.done, total: p.total, ...(p.step ? { step: p.step } : {}) },
       // BullMQ counts the attempt that succeeded too; ours are the attempts that failed.
       attemptsMade: mapped === 'completed' ? Math.max(0, job.attemptsMade - 1) : job.attemptsMade,
       attempts: job.opts.attempts ?? policy.attempts,
@@ -138,7 +146,11 @@ export function createBullQueue(opts: BullQueueOptions): JobQueue {
       send(
         p.error
           ? { id: jobId, type: 'retrying', error: p.error }
-          : { id: jobId, type: 'progress', progress: { done: p.done, total: p.total } },
+          : {
+              id: jobId,
+              type: 'progress',
+              progress: { done: p.done, total: p.total, ...(p.step ? { step: p.step } : {}) },
+            },
       );
     });
     events.on('completed', ({ jobId }) => send({ id: jobId, type: 'completed' }));
@@ -160,16 +172,16 @@ export function createBullQueue(opts: BullQueueOptions): JobQueue {
       const job = await queue.add(
         kind,
         { ...data, ...(o.owner ? { owner: o.owner } : {}) },
-        {
-          attempts: policy.attempts,
-          backoff: { type: 'capped', delay: policy.backoffMs },
-          // Finished jobs stay readable for a day (failed ones a week), then Redis forgets them.
-          removeOnComplete: { age: 24 * 3600, count: 10_000 },
-          removeOnFail: { age: 7 * 24 * 3600 },
-          ...(o.dedupe ? { deduplication: { id: o.dedupe } } : {}),
-        },
+        { ...jobOptions, ...(o.dedupe ? { deduplication: { id: o.dedupe } } : {}) },
       );
       return job.id!;
+    },
+    async schedule(kind, id, everyMs) {
+      // Stored in Redis under `id`: every instance upserts the same scheduler, BullMQ enqueues each once.
+      await queue.waitUntilReady();
+      // Upserting again would start the schedule over with a job at once: only when it is new or changed.
+      if ((await queue.getJobScheduler(id))?.every === everyMs) return;
+      await queue.upsertJobScheduler(id, { every: everyMs }, { name: kind, data: {}, opts: jobOptions });
     },
     async get(id) {
       const job = await queue.getJob(id);

@@ -40,6 +40,7 @@ export function createMemoryQueue(policy: RetryPolicy = DEFAULT_RETRY): JobQueue
   let working = false;
   let running: Promise<void> | undefined;
   let finished: string[] = [];
+  const timers = new Set<NodeJS.Timeout>();
 
   const emit = (e: JobEvent) => events.emit('job', e);
   const busy = () => [...jobs.values()].some((j) => !['completed', 'failed'].includes(j.record.state));
@@ -91,7 +92,7 @@ export function createMemoryQueue(policy: RetryPolicy = DEFAULT_RETRY): JobQueue
         attempts: rec.attempts,
         signal: stop.signal,
         progress: async (p) => {
-          rec.progress = { done: p.done, total: p.total };
+          rec.progress = { done: p.done, total: p.total, ...(p.step ? { step: p.step } : {}) };
           emit({ id: rec.id, type: 'progress', progress: rec.progress });
         },
       });
@@ -158,6 +159,13 @@ export function createMemoryQueue(policy: RetryPolicy = DEFAULT_RETRY): JobQueue
     handle(kind, handler) {
       handlers.set(kind, handler);
     },
+    async schedule(kind, id, everyMs) {
+      // One job of the schedule at a time (its id is the dedupe key, as POST /api/backups uses): a tick
+      // while one waits or runs adds none.
+      const t = setInterval(() => void this.enqueue(kind, {}, { dedupe: id }), everyMs);
+      t.unref();
+      timers.add(t);
+    },
     async work() {
       working = true;
       pump();
@@ -175,6 +183,7 @@ export function createMemoryQueue(policy: RetryPolicy = DEFAULT_RETRY): JobQueue
     },
     async close() {
       stop.abort();
+      for (const t of timers) clearInterval(t);
       for (const j of jobs.values()) if (j.timer) clearTimeout(j.timer);
       await running;
       for (const w of idleWaiters.splice(0)) w();

@@ -24,8 +24,10 @@ export interface JobContext {
   attempts: number;
   /** Set when the queue is closing: a handler stops between steps (the job is taken up again later). */
   signal: AbortSignal;
-  progress(p: { done: number; total: number }): Promise<void>;
+  progress(p: JobProgress): Promise<void>;
 }
+
+export type JobProgress = JobStatus['progress'];
 
 export type JobHandler = (ctx: JobContext) => Promise<void>;
 
@@ -33,7 +35,7 @@ export type JobHandler = (ctx: JobContext) => Promise<void>;
 export interface JobEvent {
   id: string;
   type: 'progress' | 'retrying' | 'completed' | 'failed';
-  progress?: { done: number; total: number };
+  progress?: JobProgress;
   error?: string;
 }
 
@@ -54,6 +56,13 @@ export interface JobQueue {
   get(id: string): Promise<JobRecord | undefined>;
   /** The handler of one kind of job (registered before `work`). */
   handle(kind: JobKind, handler: JobHandler): void;
+  /**
+   * Enqueues a `kind` job every `everyMs`. Redis: a BullMQ job scheduler named `id`, stored in Redis, so
+   * several instances setting the same one enqueue each job once, not once each; its first job runs when
+   * the schedule is first set or its interval changed (BullMQ's `every`), an instance restarting with the
+   * same interval leaves it as it is. In-process: a timer of this process, the first `everyMs` after start.
+   */
+  schedule(kind: JobKind, id: string, everyMs: number): Promise<void>;
   /** Starts taking jobs in this process (a worker). Without it, jobs only wait for another process. */
   work(): Promise<void>;
   /** Whether this process takes jobs. */
