@@ -73,6 +73,25 @@ describe('the in-process job queue', () => {
     expect(mayReadJob(job, { sub: 'u2' }, true)).toBe(true);
     expect(mayReadJob(job, { sub: 'u2' }, false)).toBe(false);
   });
+
+  it("an upload that meets the system's job for the same document makes it the uploader's (only theirs)", async () => {
+    const q = createMemoryQueue({ attempts: 1, backoffMs: 10 });
+    q.handle('ingest', async () => undefined);
+    // At start the system queues every document still to embed; the person's upload comes in meanwhile.
+    const system = await q.enqueue('ingest', { documentId: 'kb_3' }, { dedupe: 'ingest:kb_3' });
+    expect(await q.enqueue('ingest', { documentId: 'kb_3' }, { owner: 'alex', dedupe: 'ingest:kb_3' })).toBe(
+      system,
+    );
+    const job = (await q.get(system))!;
+    expect(job.owner).toBe('alex');
+    expect(mayReadJob(job, { sub: 'riley' }, true)).toBe(false);
+    // A job that already has its owner keeps it.
+    expect(await q.enqueue('ingest', { documentId: 'kb_3' }, { owner: 'sam', dedupe: 'ingest:kb_3' })).toBe(
+      system,
+    );
+    expect((await q.get(system))!.owner).toBe('alex');
+    await q.close();
+  });
 });
 
 describe('the in-process schedule', () => {

@@ -109,8 +109,11 @@ describe('the topology behind nginx', () => {
       traceparent,
     });
     expect(traced.headers['x-request-id']).toBe(rid);
-    const log = readFileSync(join(dir.dir, 'nginx', 'logs', 'access.log'), 'utf8');
-    expect(log).toMatch(new RegExp(`rid=${rid} traceparent="${traceparent}" upstream=127\\.0\\.0\\.1:\\d+`));
+    // nginx writes the line when it finalizes the request, which may be just after the answer arrived.
+    const line = new RegExp(`rid=${rid} traceparent="${traceparent}" upstream=127\\.0\\.0\\.1:\\d+`);
+    const accessLog = () => readFileSync(join(dir.dir, 'nginx', 'logs', 'access.log'), 'utf8');
+    for (let i = 0; i < 50 && !line.test(accessLog()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(accessLog()).toMatch(line);
     expect(Math.min(...seen.values()), 'each instance answered some').toBeGreaterThanOrEqual(2);
   });
 

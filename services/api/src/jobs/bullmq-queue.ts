@@ -174,6 +174,13 @@ export function createBullQueue(opts: BullQueueOptions): JobQueue {
         { ...data, ...(o.owner ? { owner: o.owner } : {}) },
         { ...jobOptions, ...(o.dedupe ? { deduplication: { id: o.dedupe } } : {}) },
       );
+      // Deduplicated onto the system's job for the same document (queued at start): the person who
+      // uploaded it follows that one.
+      if (o.owner && o.dedupe) {
+        const stored = await queue.getJob(job.id!);
+        if (stored && !stored.data.owner)
+          await stored.updateData({ ...stored.data, owner: o.owner }).catch(() => undefined);
+      }
       return job.id!;
     },
     async schedule(kind, id, everyMs) {

@@ -128,7 +128,12 @@ export function createMemoryQueue(policy: RetryPolicy = DEFAULT_RETRY): JobQueue
         const same = [...jobs.values()].find(
           (j) => j.dedupe === opts.dedupe && !['completed', 'failed'].includes(j.record.state),
         );
-        if (same) return same.record.id;
+        if (same) {
+          // The person's upload met the system's job for the same document (queued at start): it is
+          // theirs to follow now.
+          if (opts.owner && !same.record.owner) same.record.owner = opts.owner;
+          return same.record.id;
+        }
       }
       const id = `job_${randomBytes(8).toString('hex')}`;
       const entry: Entry = {
