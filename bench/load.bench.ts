@@ -66,6 +66,8 @@ interface TurnLog {
   approved?: boolean;
   /** The approved change's tool call answered ok (false: the person was told it failed). */
   changeOk?: boolean;
+  /** The approved change's call failed after it was sent: recorded as "outcome unknown". */
+  changeUnknown?: boolean;
   errorKind?: string;
   /** Done after a 502/409 at send and a second send. */
   recovered?: boolean;
@@ -150,8 +152,10 @@ try {
         turnId = String(e.data.turnId);
         p.sent++;
       } else log.firstEventMs ??= performance.now() - t0;
-      if (e.event === 'tool.completed' && log.approved && log.changeOk === undefined)
+      if (e.event === 'tool.completed' && log.approved && log.changeOk === undefined) {
         log.changeOk = e.data.ok === true;
+        log.changeUnknown = String(e.data.error ?? '').startsWith(OUTCOME_UNKNOWN);
+      }
       if (e.event === 'approval.required') {
         // Another instance than the one running the turn; the next one when it does not answer (killed).
         const others = apiInstances().filter((i) => i.id !== runningAt);
@@ -285,8 +289,10 @@ try {
   const made = approved.filter((l) => l.outcome === 'done' && l.changeOk);
   const lost = made.filter((l) => (counts.get(l.marker!) ?? 0) !== 1);
   const doubled = [...counts].filter(([, n]) => n > 1);
-  const toldFailed = approved.filter((l) => l.outcome === 'done' && l.changeOk === false);
+  const toldFailed = approved.filter((l) => l.outcome === 'done' && l.changeOk === false && !l.changeUnknown);
   const toldFailedMade = toldFailed.filter((l) => counts.get(l.marker!) === 1).length;
+  const toldUnknown = approved.filter((l) => l.outcome === 'done' && l.changeUnknown);
+  const toldUnknownMade = toldUnknown.filter((l) => counts.get(l.marker!) === 1).length;
   const cutOff = approved.filter((l) => l.outcome !== 'done');
   const unknownMade = cutOff.filter((l) => counts.get(l.marker!) === 1).length;
   check(
@@ -294,8 +300,12 @@ try {
     `every change approved and answered ok exists exactly once (${made.length}; ${lost.length} missing)`,
   );
   check(doubled.length === 0, `no change made twice (${doubled.length} doubled)`);
+  check(
+    toldFailedMade === 0,
+    `no change reported failed was made (${toldFailedMade} of ${toldFailed.length}; a call that failed after it was sent is "outcome unknown")`,
+  );
   console.log(
-    `     approved, the tool answered an error (the person was told): ${toldFailed.length} (${toldFailedMade} made all the same)\n` +
+    `     approved, the call failed after it was sent ("${OUTCOME_UNKNOWN}"): ${toldUnknown.length} (${toldUnknownMade} made)\n` +
       `     approved, the turn cut off: ${cutOff.length} (${unknownMade} made)`,
   );
 
