@@ -4,7 +4,10 @@
  * (both MCP servers, Chroma, the API) trusts that provider's issuer, claims and audiences, and the app runs
  * in Remote mode against it (`npm run stack -- --mode remote --issuer … --api-url …`). Everything the
  * person does goes through the provider's own pages: its login form, its sign-out confirmation.
- * Browser project only (the Electron project drives the embedded local stack).
+ * Skipped in the electron project, on purpose: this spec starts its own stack in Remote mode against the
+ * third-party provider and drives it in a browser, while the electron project's app is the desktop window
+ * on the fixture's local stack (our own IDP), which cannot be pointed at another provider from here. The
+ * desktop's Remote mode reads the same /config.json the browser does, so the web run covers it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -4,6 +4,10 @@
  * the turn and makes exactly that change. And a turn whose API process dies is never left running: when
  * the supervisor has started the API again, the answer says it was interrupted, and a change that was
  * approved and being made says its outcome is unknown.
+ * The API-kill journey is skipped in the electron project, on purpose: it kills the API process that
+ * `npm run stack` supervises and waits for that supervisor to start it again; in the electron project the
+ * supervisor runs inside the desktop app's main process, which this machine cannot start (no Electron
+ * binary). The supervisor's restart itself is tested under plain Node (main/test/node/supervisor).
  */
 import { test, expect, uniqueTag } from './fixtures.js';
 import { ApiClient, conversationIdOf } from './support/api.js';
