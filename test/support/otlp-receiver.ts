@@ -116,53 +116,45 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
+  /** Resolves with `value` once `ok()` holds after an export arrived (or at once), rejects after the timeout. */
+  const whenTrue = <T>(ok: () => boolean, value: T, timeoutMs: number, why: () => string): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        if (!ok()) return;
+        cleanup();
+        resolve(value);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(why()));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
+      waiters.add(check);
+      check();
+    });
   return {
     url: `http://127.0.0.1:${port}`,
     spans,
     protobuf,
     rejected,
-    waitForProtobuf(done, timeoutMs = 20_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (!done(protobuf)) return;
-          cleanup();
-          resolve(protobuf);
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`no matching protobuf export in ${timeoutMs} ms (${protobuf.length} received)`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
-    waitFor(done, timeoutMs = 20_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (!done(spans)) return;
-          cleanup();
-          resolve(spans);
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(
-            new Error(
-              `spans did not arrive in ${timeoutMs} ms; got ${spans.map((s) => `${s.service}:${s.name}`).join(', ') || 'none'}${rejected.length ? `; rejected ${rejected.join(', ')}` : ''}`,
-            ),
-          );
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    waitForProtobuf: (done, timeoutMs = 20_000) =>
+      whenTrue(
+        () => done(protobuf),
+        protobuf,
+        timeoutMs,
+        () => `no matching protobuf export in ${timeoutMs} ms (${protobuf.length} received)`,
+      ),
+    waitFor: (done, timeoutMs = 20_000) =>
+      whenTrue(
+        () => done(spans),
+        spans,
+        timeoutMs,
+        () =>
+          `spans did not arrive in ${timeoutMs} ms; got ${spans.map((s) => `${s.service}:${s.name}`).join(', ') || 'none'}${rejected.length ? `; rejected ${rejected.join(', ')}` : ''}`,
+      ),
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();

@@ -33,23 +33,24 @@ export interface Client {
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-/** RFC 8252 §7.3: a loopback http redirect on any port, with an exact path (and no query or fragment). */
-export function isLoopbackRedirect(uri: string, paths: readonly string[]): boolean {
+/**
+ * A redirect URI with an exact path among `paths` and nothing a code could leak into (no user info,
+ * query or fragment): the parsed URL, else undefined.
+ */
+function exactRedirect(uri: string, paths: readonly string[]): URL | undefined {
   let u: URL;
   try {
     u = new URL(uri);
   } catch {
-    return false;
+    return undefined;
   }
-  return (
-    u.protocol === 'http:' &&
-    LOOPBACK_HOSTS.has(u.hostname) &&
-    !u.username &&
-    !u.password &&
-    !u.search &&
-    !u.hash &&
-    paths.includes(u.pathname)
-  );
+  return !u.username && !u.password && !u.search && !u.hash && paths.includes(u.pathname) ? u : undefined;
+}
+
+/** RFC 8252 §7.3: a loopback http redirect on any port, with an exact path (and no query or fragment). */
+export function isLoopbackRedirect(uri: string, paths: readonly string[]): boolean {
+  const u = exactRedirect(uri, paths);
+  return !!u && u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname);
 }
 
 /**
@@ -62,20 +63,8 @@ export function isRendererRedirect(
   origins: readonly string[],
   paths: readonly string[],
 ): boolean {
-  let u: URL;
-  try {
-    u = new URL(uri);
-  } catch {
-    return false;
-  }
-  return (
-    origins.includes(u.origin) &&
-    !u.username &&
-    !u.password &&
-    !u.search &&
-    !u.hash &&
-    paths.includes(u.pathname)
-  );
+  const u = exactRedirect(uri, paths);
+  return !!u && origins.includes(u.origin);
 }
 
 /**
