@@ -2,7 +2,7 @@
 import { test, expect, uniqueTag } from './fixtures.js';
 import { ApiClient, conversationIdOf } from './support/api.js';
 import { signIn } from './support/auth.js';
-import { ask, chatView, lastAnswer, openToolCard, toolCards } from './support/chat.js';
+import { ask, chatView, lastAnswer, openToolCard, toolCards, approveAndFinish } from './support/chat.js';
 import { organization, ticketsMatching, ticketsTitled } from './support/db.js';
 
 const AGENT = 'alex_agent';
@@ -21,11 +21,7 @@ test('approving a ticket creation creates exactly that ticket', async ({ app, st
   await expect(dialog).toContainText(ORG);
   expect(ticketsTitled(stack.dataDir, title), 'nothing is written before the decision').toEqual([]);
 
-  await dialog.getByRole('button', { name: 'Approve' }).click();
-  await expect(dialog).toBeHidden();
-  await expect(chatView(app)).toHaveAttribute('data-state', 'idle');
-  const answer = lastAnswer(app);
-  await expect(answer).toHaveAttribute('data-status', 'complete');
+  const answer = await approveAndFinish(app, dialog);
   const card = toolCards(answer, 'create_ticket');
   await expect(card).toHaveAttribute('data-state', 'ok');
 

@@ -12,7 +12,7 @@ import { test, expect, uniqueTag, STACK_CLI } from './fixtures.js';
 import { waitForStack } from './support/stack-file.js';
 import { ApiClient, conversationIdOf } from './support/api.js';
 import { demoUser, signIn } from './support/auth.js';
-import { ask, chatView, lastAnswer, openToolCard, ticketNumbers, toolCards } from './support/chat.js';
+import { approveAndFinish, ask, openToolCard, ticketNumbers, toolCards } from './support/chat.js';
 import { readTopology, topologyQuery } from './support/topology.js';
 
 const OPEN = ['open', 'in_progress', 'waiting_on_customer'];
@@ -99,11 +99,7 @@ test('approving a ticket creation creates exactly that ticket, once, in PostgreS
     'nothing is written before the decision',
   ).toEqual([]);
 
-  await dialog.getByRole('button', { name: 'Approve' }).click();
-  await expect(dialog).toBeHidden();
-  await expect(chatView(app)).toHaveAttribute('data-state', 'idle');
-  const answer = lastAnswer(app);
-  await expect(answer).toHaveAttribute('data-status', 'complete');
+  const answer = await approveAndFinish(app, dialog);
   await expect(toolCards(answer, 'create_ticket')).toHaveAttribute('data-state', 'ok');
 
   const rows = await tickets(stack.dataDir, 'title = $1', [title]);

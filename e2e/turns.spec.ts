@@ -12,7 +12,7 @@
 import { test, expect, uniqueTag } from './fixtures.js';
 import { ApiClient, conversationIdOf } from './support/api.js';
 import { signIn } from './support/auth.js';
-import { ask, chatView, lastAnswer, toolCards } from './support/chat.js';
+import { ask, chatView, lastAnswer, toolCards, approveAndFinish } from './support/chat.js';
 import { organization, ticketsTitled } from './support/db.js';
 import { readStack, waitForStack } from './support/stack-file.js';
 
@@ -39,11 +39,7 @@ test('a turn waiting for approval comes back after a reload, dialog included, an
   await expect(toolCards(lastAnswer(app), 'create_ticket')).toContainText('Waiting for your approval');
   expect(ticketsTitled(stack.dataDir, title), 'nothing is written before the decision').toEqual([]);
 
-  await dialog.getByRole('button', { name: 'Approve' }).click();
-  await expect(dialog).toBeHidden();
-  await expect(chatView(app)).toHaveAttribute('data-state', 'idle');
-  const answer = lastAnswer(app);
-  await expect(answer).toHaveAttribute('data-status', 'complete');
+  const answer = await approveAndFinish(app, dialog);
   await expect(toolCards(answer, 'create_ticket')).toHaveAttribute('data-state', 'ok');
   const rows = ticketsTitled(stack.dataDir, title);
   expect(rows, 'exactly one ticket').toHaveLength(1);

@@ -41,6 +41,19 @@ export function toolCards(answer: Locator, tool?: string): Locator {
   );
 }
 
+/**
+ * Approves the change the "Approve change?" dialog shows and waits for the turn to finish: the dialog
+ * closes, the chat is idle, the answer is complete. Returns that answer.
+ */
+export async function approveAndFinish(page: Page, dialog: Locator): Promise<Locator> {
+  await dialog.getByRole('button', { name: 'Approve' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(chatView(page)).toHaveAttribute('data-state', 'idle');
+  const answer = lastAnswer(page);
+  await expect(answer).toHaveAttribute('data-status', 'complete');
+  return answer;
+}
+
 /** Opens a tool card (if closed) and returns its body (arguments, result, error). */
 export async function openToolCard(card: Locator): Promise<Locator> {
   const head = card.locator('button.tool-head, button[aria-expanded]').first();
